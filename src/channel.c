@@ -1,0 +1,98 @@
+#include "config.h"
+
+#include "channel.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int channel_send(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		msg.msg_control = cmsg.buf;
+		msg.msg_controllen = sizeof(cmsg.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+void channel_close_fds(int *fds, unsigned nfds)
+{
+	for (unsigned i = 0; i < nfds; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+ssize_t channel_recv(int sock, void *buf, size_t cap, int fds[CHANNEL_MAX_FDS],
+		     unsigned *nfds)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int) * CHANNEL_MAX_FDS)];
+	} cmsg;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cmsg.buf, .msg_controllen = sizeof(cmsg.buf),
+	};
+	ssize_t n;
+	int overflow = 0;
+
+	*nfds = 0;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		for (size_t i = 0; i < count; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < CHANNEL_MAX_FDS)
+				fds[(*nfds)++] = fd;
+			else {
+				close(fd);
+				overflow = 1;
+			}
+		}
+	}
+	if (overflow || (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+		channel_close_fds(fds, *nfds);
+		*nfds = 0;
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return n;
+}

@@ -1,0 +1,539 @@
+#include "config.h"
+
+#include "conf.h"
+#include "conf_validate.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum section_kind { SECTION_NONE, SECTION_GLOBAL, SECTION_RULE, SECTION_BAD };
+
+/*
+ * State shared by the line reader and the inih handler.  Debian's inih (r55)
+ * does not give the handler a line number, so the reader counts lines, and
+ * since it sees every raw line it also recognises section headers and lines
+ * that are not "key = value", so that every syntax error gets reported.
+ */
+struct parse_state {
+	const char *file;
+	struct conf *conf;
+	struct diag *d;
+	int line;
+	enum section_kind section;
+	int global_line;
+	/* source: either a FILE or a string */
+	FILE *fp;
+	const char *text;
+	char *buf;
+	size_t bufsize;
+};
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Returns the length of the next raw line (without newline), or -1 at end. */
+static ssize_t next_raw_line(struct parse_state *ps)
+{
+	if (ps->fp != NULL) {
+		ssize_t n = getline(&ps->buf, &ps->bufsize, ps->fp);
+
+		if (n < 0)
+			return -1;
+		while (n > 0 && (ps->buf[n - 1] == '\n' || ps->buf[n - 1] == '\r'))
+			ps->buf[--n] = '\0';
+		return n;
+	}
+	if (*ps->text == '\0')
+		return -1;
+	const char *nl = strchr(ps->text, '\n');
+	size_t n = nl ? (size_t)(nl - ps->text) : strlen(ps->text);
+
+	if (n + 1 > ps->bufsize) {
+		char *b = realloc(ps->buf, n + 1);
+
+		if (b == NULL)
+			abort();
+		ps->buf = b;
+		ps->bufsize = n + 1;
+	}
+	memcpy(ps->buf, ps->text, n);
+	ps->buf[n] = '\0';
+	ps->text += nl ? n + 1 : n;
+	while (n > 0 && ps->buf[n - 1] == '\r')
+		ps->buf[--n] = '\0';
+	return (ssize_t)n;
+}
+
+static bool valid_rule_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONF_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+static void begin_section(struct parse_state *ps, char *name)
+{
+	struct conf *c = ps->conf;
+
+	name = trim(name);
+	if (strcmp(name, "global") == 0) {
+		if (ps->global_line)
+			diag_error(ps->d, ps->file, ps->line,
+				   "duplicate section [global] (first at line %d)",
+				   ps->global_line);
+		ps->global_line = ps->line;
+		ps->section = SECTION_GLOBAL;
+		return;
+	}
+	if (strncmp(name, "rule", 4) != 0 ||
+	    (name[4] != '\0' && !isspace((unsigned char)name[4]))) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "unknown section [%s] (expected [global] or [rule NAME])",
+			   name);
+		ps->section = SECTION_BAD;
+		return;
+	}
+	char *rname = trim(name + 4);
+
+	ps->section = SECTION_BAD;
+	if (!valid_rule_name(rname)) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid rule name '%s' (1-%d letters, digits, '-', '_' or '.')",
+			   rname, CONF_NAME_MAX - 1);
+		return;
+	}
+	for (size_t i = 0; i < c->n_rules; i++) {
+		if (strcmp(c->rules[i].name, rname) == 0) {
+			diag_error(ps->d, ps->file, ps->line,
+				   "duplicate rule name '%s' (first defined at line %d)",
+				   rname, c->rules[i].line);
+			return;
+		}
+	}
+	if (c->n_rules == c->cap_rules) {
+		size_t cap = c->cap_rules ? c->cap_rules * 2 : 8;
+		struct conf_rule *r = realloc(c->rules, cap * sizeof(*r));
+
+		if (r == NULL)
+			abort();
+		c->rules = r;
+		c->cap_rules = cap;
+	}
+	struct conf_rule *r = &c->rules[c->n_rules++];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", rname);
+	r->line = ps->line;
+	r->ttl_mode = TTL_DECREMENT;
+	ps->section = SECTION_RULE;
+}
+
+/*
+ * Looks at one raw line before inih does.  Returns the text to hand to inih:
+ * the line itself for "key = value", or an empty comment for section
+ * headers (handled here) and for lines that are in error.
+ */
+static const char *lex_line(struct parse_state *ps, char *raw)
+{
+	char *s = raw;
+
+	if (ps->line == 1 && (unsigned char)s[0] == 0xEF &&
+	    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+		s += 3;
+	s = trim(s);
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return ";";
+	if (*s == '[') {
+		char *end = strchr(s, ']');
+		char *rest = end ? trim(end + 1) : NULL;
+
+		if (end == NULL || (*rest != '\0' && *rest != ';' && *rest != '#')) {
+			diag_error(ps->d, ps->file, ps->line,
+				   "syntax error: malformed section header");
+			ps->section = SECTION_BAD;
+			return ";";
+		}
+		*end = '\0';
+		begin_section(ps, s + 1);
+		return ";";
+	}
+	size_t key_len = strcspn(s, "=:");
+	size_t comment = strcspn(s, ";");
+
+	if (s[key_len] == '\0' || key_len > comment || key_len == 0 ||
+	    isspace((unsigned char)s[0])) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "syntax error: expected 'key = value'");
+		return ";";
+	}
+	return s;
+}
+
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	ssize_t n = next_raw_line(ps);
+
+	if (n < 0)
+		return NULL;
+	ps->line++;
+	const char *text = lex_line(ps, ps->buf);
+
+	if ((int)strlen(text) + 2 > num) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "line too long (at most %d characters)", num - 3);
+		text = ";";
+	}
+	snprintf(str, (size_t)num, "%s\n", text);
+	return str;
+}
+
+static int parse_port(const char *s, uint16_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int parse_addr(const char *s, in_addr_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = a.s_addr;
+	return 0;
+}
+
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IF_NAMESIZE || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int parse_group(struct parse_state *ps, const char *s, in_addr_t *out)
+{
+	if (parse_addr(s, out) < 0 || !conf_is_multicast(*out)) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "'%s' is not an IPv4 multicast group (224.0.0.0/4)", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int bad_port(struct parse_state *ps, const char *s)
+{
+	diag_error(ps->d, ps->file, ps->line,
+		   "invalid port '%s' (expected 1-65535)", s);
+	return -1;
+}
+
+/* "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT" or "IFNAME :PORT". */
+static void parse_output(struct parse_state *ps, struct conf_rule *r, char *value)
+{
+	struct conf_output o = { .line = ps->line };
+	char *ifname = strtok(value, " \t");
+	char *target = strtok(NULL, " \t");
+	char *extra = strtok(NULL, " \t");
+
+	if (ifname == NULL || extra != NULL) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid output (expected 'IFNAME [GROUP][:PORT]')");
+		return;
+	}
+	if (!valid_ifname(ifname)) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid interface name '%s'", ifname);
+		return;
+	}
+	snprintf(o.ifname, sizeof(o.ifname), "%s", ifname);
+	if (target != NULL) {
+		char *colon = strchr(target, ':');
+
+		if (colon != NULL) {
+			*colon = '\0';
+			if (parse_port(colon + 1, &o.port) < 0) {
+				bad_port(ps, colon + 1);
+				return;
+			}
+		}
+		if (*target != '\0' && parse_group(ps, target, &o.group) < 0)
+			return;
+		if (colon == NULL && *target == '\0')
+			return;
+	}
+	if (r->n_outputs == CONF_MAX_OUTPUTS) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "rule '%s': too many outputs (at most %d)", r->name,
+			   CONF_MAX_OUTPUTS);
+		return;
+	}
+	r->outputs[r->n_outputs++] = o;
+}
+
+static int parse_ttl(struct parse_state *ps, struct conf_rule *r, const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	if (strcmp(v, "decrement") == 0) {
+		r->ttl_mode = TTL_DECREMENT;
+		return 0;
+	}
+	if (strcmp(v, "keep") == 0) {
+		r->ttl_mode = TTL_KEEP;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || errno || *end || n < 1 || n > 255) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid ttl '%s' (expected decrement, keep or 1-255)", v);
+		return -1;
+	}
+	r->ttl_mode = TTL_SET;
+	r->ttl = (uint8_t)n;
+	return 0;
+}
+
+static const char *const rule_keys[KEY_COUNT] = {
+	[KEY_INPUT] = "input", [KEY_GROUP] = "group", [KEY_PORT] = "port",
+	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl",
+};
+
+static void rule_key(struct parse_state *ps, const char *name, char *value)
+{
+	struct conf_rule *r = &ps->conf->rules[ps->conf->n_rules - 1];
+	int key = -1;
+
+	if (strcmp(name, "output") == 0) {
+		parse_output(ps, r, value);
+		return;
+	}
+	for (int i = 0; i < KEY_COUNT; i++)
+		if (strcmp(name, rule_keys[i]) == 0)
+			key = i;
+	if (key < 0) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "unknown key '%s' in [rule %s]", name, r->name);
+		return;
+	}
+	if (r->key_line[key]) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "duplicate key '%s' (first set at line %d)", name,
+			   r->key_line[key]);
+		return;
+	}
+	r->key_line[key] = ps->line;
+	switch (key) {
+	case KEY_INPUT:
+		if (!valid_ifname(value))
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid interface name '%s'", value);
+		else
+			snprintf(r->input, sizeof(r->input), "%s", value);
+		break;
+	case KEY_GROUP:
+		parse_group(ps, value, &r->group);
+		break;
+	case KEY_PORT:
+		if (parse_port(value, &r->port) < 0)
+			bad_port(ps, value);
+		break;
+	case KEY_SOURCE:
+		if (parse_addr(value, &r->source) < 0 || conf_is_multicast(r->source) ||
+		    r->source == htonl(INADDR_ANY) ||
+		    r->source == htonl(INADDR_BROADCAST)) {
+			r->source = 0;
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid source '%s' (expected a unicast IPv4 address)",
+				   value);
+		}
+		break;
+	case KEY_TTL:
+		parse_ttl(ps, r, value);
+		break;
+	}
+}
+
+static bool valid_user_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONF_USER_MAX || *s == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.$", *s))
+			return false;
+	return true;
+}
+
+static void global_key(struct parse_state *ps, const char *name, const char *value)
+{
+	struct conf *c = ps->conf;
+
+	if (strcmp(name, "user") == 0) {
+		if (c->user_line) {
+			diag_error(ps->d, ps->file, ps->line,
+				   "duplicate key 'user' (first set at line %d)",
+				   c->user_line);
+			return;
+		}
+		c->user_line = ps->line;
+		if (!valid_user_name(value))
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid user name '%s'", value);
+		else
+			snprintf(c->user, sizeof(c->user), "%s", value);
+	} else if (strcmp(name, "log-level") == 0) {
+		if (c->log_level_line) {
+			diag_error(ps->d, ps->file, ps->line,
+				   "duplicate key 'log-level' (first set at line %d)",
+				   c->log_level_line);
+			return;
+		}
+		c->log_level_line = ps->line;
+		if (log_level_parse(value, &c->log_level) < 0)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid log-level '%s' (expected error, warning, notice, info or debug)",
+				   value);
+	} else {
+		diag_error(ps->d, ps->file, ps->line,
+			   "unknown key '%s' in [global]", name);
+	}
+}
+
+static int conf_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct parse_state *ps = user;
+	char buf[512];
+
+	(void)section;
+	snprintf(buf, sizeof(buf), "%s", value ? value : "");
+	char *v = trim(buf);
+
+	if (*v == '\0') {
+		diag_error(ps->d, ps->file, ps->line, "key '%s' has no value", name);
+		return 1;
+	}
+	switch (ps->section) {
+	case SECTION_NONE:
+		diag_error(ps->d, ps->file, ps->line,
+			   "key '%s' outside a section", name);
+		break;
+	case SECTION_GLOBAL:
+		global_key(ps, name, v);
+		break;
+	case SECTION_RULE:
+		rule_key(ps, name, v);
+		break;
+	case SECTION_BAD:
+		break;	/* the section header was already reported */
+	}
+	return 1;
+}
+
+static void conf_init(struct conf *c, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path);
+	if (c->path == NULL)
+		abort();
+	snprintf(c->user, sizeof(c->user), "mcrelay");
+	c->log_level = LOG_LEVEL_INFO;
+}
+
+static int conf_parse(struct parse_state *ps)
+{
+	int rc = ini_parse_stream(conf_reader, ps, conf_handler, ps);
+
+	free(ps->buf);
+	if (rc < 0) {
+		diag_error(ps->d, ps->file, 0, "cannot parse: out of memory");
+		return -1;
+	}
+	conf_validate(ps->conf, ps->d);
+	return ps->d->errors ? -1 : 0;
+}
+
+int conf_parse_string(const char *name, const char *text, struct conf *conf,
+		      struct diag *d)
+{
+	struct parse_state ps = { .file = name, .conf = conf, .d = d, .text = text };
+
+	conf_init(conf, name);
+	ps.file = conf->path;
+	return conf_parse(&ps);
+}
+
+int conf_load(const char *path, struct conf *conf, struct diag *d)
+{
+	struct parse_state ps = { .conf = conf, .d = d };
+
+	conf_init(conf, path);
+	ps.file = conf->path;
+	ps.fp = fopen(path, "re");
+	if (ps.fp == NULL) {
+		diag_error(d, path, 0, "cannot open: %s", strerror(errno));
+		return -2;
+	}
+	int rc = conf_parse(&ps);
+
+	if (ferror(ps.fp)) {
+		diag_error(d, path, 0, "read error: %s", strerror(errno));
+		rc = -1;
+	}
+	fclose(ps.fp);
+	return rc;
+}
+
+void conf_free(struct conf *conf)
+{
+	free(conf->path);
+	free(conf->rules);
+	memset(conf, 0, sizeof(*conf));
+}
+
+bool conf_is_multicast(in_addr_t a)
+{
+	return (ntohl(a) & 0xf0000000u) == 0xe0000000u;
+}
+
+in_addr_t conf_output_group(const struct conf_rule *r, const struct conf_output *o)
+{
+	return o->group ? o->group : r->group;
+}

@@ -1,0 +1,94 @@
+#include "config.h"
+
+#include "conf.h"
+
+#include <arpa/inet.h>
+#include <pwd.h>
+#include <string.h>
+
+static const char *fmt_addr(in_addr_t a, char *buf)
+{
+	struct in_addr in = { .s_addr = a };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+static void print_ttl(const struct conf_rule *r, FILE *fp)
+{
+	switch (r->ttl_mode) {
+	case TTL_DECREMENT:
+		fputs("decrement", fp);
+		break;
+	case TTL_KEEP:
+		fputs("keep", fp);
+		break;
+	case TTL_SET:
+		fprintf(fp, "set %u", r->ttl);
+		break;
+	}
+}
+
+void conf_print(const struct conf *c, FILE *fp)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	fprintf(fp, "global: user %s, log-level %s\n", c->user,
+		log_level_name(c->log_level));
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+
+		fprintf(fp, "rule %s (line %d): input %s, group %s, port ", r->name,
+			r->line, r->input, fmt_addr(r->group, a));
+		if (r->port)
+			fprintf(fp, "%u", r->port);
+		else
+			fputs("any", fp);
+		fprintf(fp, ", source %s, ttl ",
+			r->source ? fmt_addr(r->source, b) : "any");
+		print_ttl(r, fp);
+		fputc('\n', fp);
+		for (size_t j = 0; j < r->n_outputs; j++) {
+			const struct conf_output *o = &r->outputs[j];
+			uint16_t port = o->port ? o->port : r->port;
+
+			fprintf(fp, "  -> %s %s:", o->ifname,
+				fmt_addr(conf_output_group(r, o), a));
+			if (port)
+				fprintf(fp, "%u\n", port);
+			else
+				fputs("(same port)\n", fp);
+		}
+	}
+}
+
+static void check_ifname(const struct conf *c, const char *ifname, int line,
+			 struct diag *d, bool strict)
+{
+	if (if_nametoindex(ifname) != 0)
+		return;
+	if (strict)
+		diag_error(d, c->path, line, "interface '%s' does not exist", ifname);
+	else
+		diag_warn(d, c->path, line,
+			  "interface '%s' does not exist on this host", ifname);
+}
+
+void conf_check_host(const struct conf *c, struct diag *d, bool strict)
+{
+	if (getpwnam(c->user) == NULL) {
+		if (strict)
+			diag_error(d, c->path, c->user_line,
+				   "user '%s' does not exist", c->user);
+		else
+			diag_warn(d, c->path, c->user_line,
+				  "user '%s' does not exist on this host", c->user);
+	}
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+
+		check_ifname(c, r->input, r->key_line[KEY_INPUT], d, strict);
+		for (size_t j = 0; j < r->n_outputs; j++)
+			check_ifname(c, r->outputs[j].ifname, r->outputs[j].line, d,
+				     strict);
+	}
+}

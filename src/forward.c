@@ -1,0 +1,228 @@
+#include "config.h"
+
+#include "forward.h"
+
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Bounded work per wake-up so the channel is never starved. */
+#define FWD_MAX_ROUNDS 16
+
+int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
+{
+	memset(f, 0, sizeof(*f));
+	f->ingress_fd = ingress_fd;
+	snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
+	/* Ethernet, two VLAN tags and a little slack so oversize frames show as truncated. */
+	f->frame_size = (mtu < 1500 ? 1500 : mtu) + ETH_HDR_LEN + 8 + 64;
+	f->rx_buf = malloc(f->frame_size * FWD_BATCH);
+	if (f->rx_buf == NULL)
+		return -1;
+	for (unsigned i = 0; i < FWD_BATCH; i++) {
+		f->rx_iov[i].iov_base = f->rx_buf + i * f->frame_size;
+		f->rx_iov[i].iov_len = f->frame_size;
+	}
+	return 0;
+}
+
+void fwd_free(struct fwd *f)
+{
+	free(f->rx_buf);
+	f->rx_buf = NULL;
+}
+
+static void egress_flush(struct fwd *f, struct egress *e)
+{
+	unsigned done = 0;
+
+	while (done < e->count) {
+		int n = sendmmsg(e->fd, e->msgs + done, e->count - done, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The first unsent frame failed: count it and go on with the rest. */
+			struct rule_output *o = e->owner[done];
+
+			o->send_errors++;
+			f->stats.send_errors++;
+			log_debug("send on %s failed: %s", e->ifname, strerror(errno));
+			done++;
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			struct rule_output *o = e->owner[done + (unsigned)i];
+
+			o->packets++;
+			o->bytes += e->msgs[done + (unsigned)i].msg_len;
+		}
+		done += (unsigned)n;
+	}
+	e->count = 0;
+}
+
+static void flush_all(struct fwd *f)
+{
+	for (unsigned i = 0; i < f->n_egress; i++)
+		if (f->egress[i].count)
+			egress_flush(f, &f->egress[i]);
+}
+
+static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
+			 struct rule_output *o, uint8_t ttl)
+{
+	struct egress *e = &f->egress[o->egress];
+	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl };
+	size_t payload_len, hdr_len;
+	const uint8_t *payload = pkt_payload(p, &payload_len);
+
+	if (p->ip_len > e->mtu) {
+		o->too_big++;
+		f->stats.too_big++;
+		log_debug("rule %s: %zu-byte packet exceeds the MTU %u of %s", r->name,
+			  p->ip_len, e->mtu, e->ifname);
+		return;
+	}
+	if (e->count == FWD_BATCH)
+		egress_flush(f, e);
+	unsigned k = e->count++;
+
+	memcpy(rw.dst_mac, o->dst_mac, 6);
+	memcpy(rw.src_mac, e->mac, 6);
+	hdr_len = pkt_rewrite_headers(p, &rw, e->hdr[k]);
+	e->iov[k][0].iov_base = e->hdr[k];
+	e->iov[k][0].iov_len = hdr_len;
+	e->iov[k][1].iov_base = (void *)payload;
+	e->iov[k][1].iov_len = payload_len;
+	e->owner[k] = o;
+	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
+	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
+	e->msgs[k].msg_hdr.msg_iovlen = 2;
+	e->msgs[k].msg_hdr.msg_name = &e->addr;
+	e->msgs[k].msg_hdr.msg_namelen = sizeof(e->addr);
+}
+
+static void count_drop(struct fwd *f, enum pkt_result res)
+{
+	switch (res) {
+	case PKT_NOT_IPV4:
+	case PKT_NOT_UDP:
+		f->stats.not_udp++;
+		break;
+	case PKT_FRAGMENT:
+		f->stats.fragments++;
+		break;
+	default:
+		f->stats.malformed++;
+		break;
+	}
+	if (log_debug_enabled())
+		log_debug("dropped a frame on %s: %s", f->ifname, pkt_result_name(res));
+}
+
+static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t status)
+{
+	struct pkt p;
+	enum pkt_result res = pkt_parse(frame, len, &p);
+	struct rule *r;
+
+	if (res != PKT_OK) {
+		count_drop(f, res);
+		return;
+	}
+	r = rule_table_lookup(&f->table, p.dst, p.dport, p.src);
+	if (r == NULL) {
+		f->stats.no_match++;
+		if (log_debug_enabled()) {
+			char g[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &p.dst, g, sizeof(g));
+			log_debug("no rule for %s:%u on %s", g, ntohs(p.dport), f->ifname);
+		}
+		return;
+	}
+	r->packets_in++;
+	r->bytes_in += p.ip_len;
+
+	int ttl = pkt_ttl_apply(r->ttl_mode, r->ttl, p.ttl);
+
+	if (ttl < 0) {
+		r->ttl_expired++;
+		f->stats.ttl_expired++;
+		log_debug("rule %s: TTL expired", r->name);
+		return;
+	}
+	if (status & TP_STATUS_CSUMNOTREADY)
+		pkt_complete_udp_csum(&p);
+	for (unsigned i = 0; i < r->n_out; i++)
+		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl);
+}
+
+static uint32_t aux_status(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+			struct tpacket_auxdata aux;
+
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			return aux.tp_status;
+		}
+	}
+	return 0;
+}
+
+void fwd_input(struct fwd *f)
+{
+	for (int round = 0; round < FWD_MAX_ROUNDS; round++) {
+		for (unsigned i = 0; i < FWD_BATCH; i++) {
+			struct msghdr *mh = &f->rx_msgs[i].msg_hdr;
+
+			memset(mh, 0, sizeof(*mh));
+			mh->msg_iov = &f->rx_iov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_control = f->rx_cmsg[i].buf;
+			mh->msg_controllen = sizeof(f->rx_cmsg[i].buf);
+		}
+		int n = recvmmsg(f->ingress_fd, f->rx_msgs, FWD_BATCH, MSG_DONTWAIT, NULL);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				log_warn("receive on %s", f->ifname);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct msghdr *mh = &f->rx_msgs[i].msg_hdr;
+			size_t len = f->rx_msgs[i].msg_len;
+
+			f->stats.rx_packets++;
+			f->stats.rx_bytes += len;
+			if (mh->msg_flags & MSG_TRUNC) {
+				f->stats.malformed++;
+				log_debug("dropped a frame on %s: larger than %zu bytes",
+					  f->ifname, f->frame_size);
+				continue;
+			}
+			forward_frame(f, f->rx_iov[i].iov_base, len, aux_status(mh));
+		}
+		flush_all(f);
+		if (n < FWD_BATCH)
+			break;
+	}
+}
+
+void fwd_collect_kernel_stats(struct fwd *f)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	if (f->ingress_fd >= 0 &&
+	    getsockopt(f->ingress_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		f->stats.ring_drops += st.tp_drops;
+}

@@ -1,0 +1,129 @@
+#ifndef MCRELAY_HANDOFF_H
+#define MCRELAY_HANDOFF_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Messages between the supervisor and a worker over their SOCK_SEQPACKET
+ * channel.  Every message starts with a header carrying the protocol
+ * version, the type, the payload length and the worker's token; each type
+ * has a fixed payload size (or a fixed size per element) and a fixed
+ * number of file descriptors, all checked before the payload is read.
+ */
+#define HANDOFF_VERSION 1
+#define HANDOFF_MAX_MSG 65536
+#define HANDOFF_MAX_OUTPUTS 16
+#define HANDOFF_NAME_MAX 64
+
+enum handoff_type {
+	HO_SETUP = 1,	/* supervisor -> worker: who to become */
+	HO_SOCKET,	/* supervisor -> worker: one socket (1 fd) */
+	HO_RULE,	/* supervisor -> worker: one rule */
+	HO_COMMIT,	/* supervisor -> worker: the set of rules is complete */
+	HO_ACK,		/* worker -> supervisor: what was adopted */
+	HO_STATS_REQ,	/* supervisor -> worker */
+	HO_STATS,	/* worker -> supervisor: counters, then one entry per rule */
+	HO_TYPE_MAX
+};
+
+struct ho_header {
+	uint16_t version;
+	uint16_t type;
+	uint32_t length;	/* payload bytes after the header */
+	uint64_t token;
+};
+
+struct ho_setup {
+	uint32_t uid, gid;
+	uint32_t log_level;
+	char input[IF_NAMESIZE];
+};
+
+enum ho_role { HO_ROLE_INGRESS = 1, HO_ROLE_EGRESS = 2 };
+
+struct ho_socket {
+	uint32_t role;
+	uint32_t slot;		/* egress index rules refer to */
+	int32_t ifindex;
+	uint32_t mtu;
+	char ifname[IF_NAMESIZE];
+	uint8_t mac[6];
+	uint8_t pad[2];
+};
+
+struct ho_output {
+	uint32_t slot;
+	in_addr_t group;
+	uint16_t port;		/* network order, 0 keeps */
+	uint8_t pad[2];
+};
+
+struct ho_rule {
+	char name[HANDOFF_NAME_MAX];
+	in_addr_t group, source;
+	uint16_t port;		/* network order, 0: any */
+	uint8_t ttl_mode, ttl;
+	uint32_t n_outputs;
+	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
+};
+
+struct ho_commit {
+	uint32_t generation;
+	uint32_t n_rules;
+	uint32_t n_sockets;
+};
+
+struct ho_ack {
+	uint32_t generation;
+	uint32_t n_rules;
+	uint32_t n_sockets;
+	int32_t pid;
+};
+
+struct ho_worker_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t send_errors, too_big, ring_drops;
+	uint32_t n_rules;
+	uint32_t pad;
+};
+
+struct ho_output_stats {
+	uint64_t packets, bytes, send_errors, too_big;
+};
+
+struct ho_rule_stats {
+	char name[HANDOFF_NAME_MAX];
+	uint64_t packets_in, bytes_in, ttl_expired;
+	uint32_t n_outputs, pad;
+	struct ho_output_stats outputs[HANDOFF_MAX_OUTPUTS];
+};
+
+enum handoff_error {
+	HO_OK = 0,
+	HO_ETRUNC,	/* shorter than its header or its stated length */
+	HO_EVERSION,
+	HO_ETOKEN,
+	HO_ETYPE,
+	HO_ESIZE,	/* payload size wrong for the type */
+	HO_EFDS,	/* wrong number of file descriptors for the type */
+	HO_EVALUE,	/* a field out of range */
+};
+
+const char *handoff_strerror(enum handoff_error e);
+const char *handoff_type_name(unsigned type);
+unsigned handoff_fd_count(unsigned type);
+
+/* Returns the message length, or 0 if it does not fit in cap. */
+size_t handoff_encode(void *buf, size_t cap, enum handoff_type type,
+		      uint64_t token, const void *payload, size_t len);
+
+/* Checks a received message; on success *payload points inside buf. */
+enum handoff_error handoff_decode(const void *buf, size_t n, uint64_t token,
+				  unsigned nfds, struct ho_header *hdr,
+				  const void **payload);
+
+#endif

@@ -1,0 +1,191 @@
+#include "config.h"
+
+#include "conf.h"
+#include "diag.h"
+#include "supervisor.h"
+#include "worker.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF SYSCONFDIR "/mcrelay.conf"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: mcrelay [-c FILE] COMMAND [OPTIONS]\n"
+		"\n"
+		"Relays IPv4 multicast UDP between interfaces, rewriting group, port and TTL.\n"
+		"\n"
+		"global options:\n"
+		"  -c, --config FILE  configuration file (default %s)\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show the version\n"
+		"\n"
+		"commands:\n"
+		"  supervisor [-f] [-p PIDFILE]  run the daemon\n"
+		"  check                         validate the configuration, print the rules\n"
+		"  version                       show the version\n"
+		"  help                          show this help\n"
+		"  worker                        internal: started by the supervisor only\n",
+		DEFAULT_CONF);
+}
+
+static void usage_supervisor(FILE *fp)
+{
+	fprintf(fp,
+		"usage: mcrelay [-c FILE] supervisor [-f] [-p PIDFILE]\n"
+		"  -f, --foreground       stay in the foreground and log to stderr\n"
+		"  -p, --pidfile PIDFILE  write the process id to PIDFILE once running\n"
+		"  -h, --help             show this help\n");
+}
+
+static void usage_check(FILE *fp)
+{
+	fprintf(fp,
+		"usage: mcrelay [-c FILE] check\n"
+		"  Parses and validates the configuration and prints the resolved rules.\n"
+		"  Interfaces or a user absent on this host are warnings only.\n"
+		"  -h, --help  show this help\n");
+}
+
+static int cmd_version(void)
+{
+	printf("mcrelay %s\n", PACKAGE_VERSION);
+	return EX_OK;
+}
+
+static int cmd_check(const char *path, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct conf c;
+	struct diag d = { 0 };
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage_check(stdout);
+			return EX_OK;
+		}
+		usage_check(stderr);
+		return EX_USAGE;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mcrelay: check: unexpected argument '%s'\n", argv[optind]);
+		usage_check(stderr);
+		return EX_USAGE;
+	}
+	rc = conf_load(path, &c, &d);
+	if (rc == 0)
+		conf_check_host(&c, &d, false);
+	diag_print(&d, stderr);
+	if (d.errors) {
+		fprintf(stderr, "%s: %zu error(s)\n", path, d.errors);
+		rc = rc == -2 ? EX_NOINPUT : EX_CONFIG;
+	} else {
+		conf_print(&c, stdout);
+		printf("%s: configuration is valid (%zu rules)\n", path, c.n_rules);
+		rc = EX_OK;
+	}
+	diag_free(&d);
+	conf_free(&c);
+	return rc;
+}
+
+static int cmd_supervisor(const char *path, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool foreground = false;
+	const char *pidfile = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+fp:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'h':
+			usage_supervisor(stdout);
+			return EX_OK;
+		default:
+			usage_supervisor(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mcrelay: supervisor: unexpected argument '%s'\n",
+			argv[optind]);
+		usage_supervisor(stderr);
+		return EX_USAGE;
+	}
+	return supervisor_main(path, foreground, pidfile);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = DEFAULT_CONF;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			return cmd_version();
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	const char *cmd = argv[optind];
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+
+	optind = 1;
+	if (strcmp(cmd, "supervisor") == 0)
+		return cmd_supervisor(path, sub_argc, sub_argv);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(path, sub_argc, sub_argv);
+	if (strcmp(cmd, "worker") == 0)
+		return sub_argc == 1 ? worker_main() : EX_USAGE;
+	if (strcmp(cmd, "version") == 0)
+		return cmd_version();
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EX_OK;
+	}
+	fprintf(stderr, "mcrelay: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EX_USAGE;
+}

@@ -1,0 +1,181 @@
+#include "config.h"
+
+#include "psock.h"
+
+#include "bpf.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define INGRESS_RCVBUF (16 * 1024 * 1024)
+
+int iface_lookup(const char *name, struct iface_info *info)
+{
+	struct ifreq ifr;
+	int fd, rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", name);
+	info->ifindex = (int)if_nametoindex(name);
+	if (info->ifindex == 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		goto out;
+	memcpy(info->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+		goto out;
+	info->mtu = (unsigned)ifr.ifr_mtu;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		goto out;
+	info->up = (ifr.ifr_flags & IFF_UP) != 0;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int bind_packet(int fd, int ifindex, uint16_t protocol)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(protocol),
+		.sll_ifindex = ifindex,
+	};
+
+	return bind(fd, (struct sockaddr *)&sll, sizeof(sll));
+}
+
+int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups)
+{
+	struct sock_filter prog[BPF_MAX_INSNS];
+	struct sock_fprog fprog = { .filter = prog };
+
+	fprog.len = (unsigned short)bpf_build_filter(groups, n_groups, prog);
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
+}
+
+int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups)
+{
+	int one = 1, size = INGRESS_RCVBUF;
+	int fd;
+
+	/*
+	 * Protocol 0 until the filter is attached, so that nothing unfiltered
+	 * is queued; binding with ETH_P_ALL then starts the capture.
+	 */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (psock_set_filter(fd, groups, n_groups) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		goto fail;
+	if (bind_packet(fd, ifindex, ETH_P_ALL) < 0)
+		goto fail;
+	return fd;
+fail:
+	{
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+int psock_open_egress(int ifindex)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	int size = 4 * 1024 * 1024;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (bind_packet(fd, ifindex, 0) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int join_on(int fd, int ifindex, in_addr_t group, in_addr_t source)
+{
+	struct sockaddr_in g = { .sin_family = AF_INET, .sin_addr.s_addr = group };
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_addr.s_addr = source };
+
+	if (source) {
+		struct group_source_req req = { .gsr_interface = (uint32_t)ifindex };
+
+		memcpy(&req.gsr_group, &g, sizeof(g));
+		memcpy(&req.gsr_source, &s, sizeof(s));
+		return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &req,
+				  sizeof(req));
+	}
+	struct group_req req = { .gr_interface = (uint32_t)ifindex };
+
+	memcpy(&req.gr_group, &g, sizeof(g));
+	return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof(req));
+}
+
+int membership_join(struct membership_set *m, int ifindex, in_addr_t group,
+		    in_addr_t source)
+{
+	m->ifindex = ifindex;
+	/* Joining (S,G) then (*,G) on one socket conflicts; try every socket. */
+	for (size_t i = 0; i < m->n_fds; i++) {
+		if (join_on(m->fds[i], ifindex, group, source) == 0)
+			return 0;
+		if (errno == EADDRINUSE)
+			return 0;	/* already a member */
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (join_on(fd, ifindex, group, source) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	int *fds = realloc(m->fds, (m->n_fds + 1) * sizeof(*fds));
+
+	if (fds == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	m->fds = fds;
+	m->fds[m->n_fds++] = fd;
+	return 0;
+}
+
+void membership_close(struct membership_set *m)
+{
+	for (size_t i = 0; i < m->n_fds; i++)
+		close(m->fds[i]);
+	free(m->fds);
+	memset(m, 0, sizeof(*m));
+}

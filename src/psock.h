@@ -1,0 +1,42 @@
+#ifndef MCRELAY_PSOCK_H
+#define MCRELAY_PSOCK_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
+
+struct iface_info {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	uint8_t mac[6];
+	unsigned mtu;
+	bool up;
+};
+
+int iface_lookup(const char *name, struct iface_info *info);
+
+/* Bound to ifindex, filtered to the groups, outgoing frames ignored. */
+int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups);
+int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups);
+/* Protocol 0: it can send but receives nothing. */
+int psock_open_egress(int ifindex);
+
+/*
+ * Group memberships on one interface, spread over as many AF_INET sockets
+ * as the per-socket limits (igmp_max_memberships, igmp_max_msf) require.
+ */
+struct membership_set {
+	int *fds;
+	size_t n_fds;
+	int ifindex;
+};
+
+int membership_join(struct membership_set *m, int ifindex, in_addr_t group,
+		    in_addr_t source);
+void membership_close(struct membership_set *m);
+
+#endif

@@ -1,0 +1,50 @@
+#ifndef MCRELAY_RULES_H
+#define MCRELAY_RULES_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+#define RULE_NAME_MAX 64
+#define RULE_MAX_OUTPUTS 16
+
+struct rule_output {
+	unsigned egress;	/* index into the worker's egress sockets */
+	in_addr_t group;	/* destination to send to (rewritten or not) */
+	uint16_t port;		/* network order; 0 keeps the packet's port */
+	uint8_t dst_mac[6];
+	uint64_t packets, bytes, send_errors, too_big;
+};
+
+/* A rule as a worker forwards it; addresses and ports in network order. */
+struct rule {
+	char name[RULE_NAME_MAX];
+	in_addr_t group, source;	/* source 0: any */
+	uint16_t port;			/* 0: any */
+	enum pkt_ttl_mode ttl_mode;
+	uint8_t ttl;
+	struct rule_output out[RULE_MAX_OUTPUTS];
+	unsigned n_out;
+	uint64_t packets_in, bytes_in, ttl_expired;
+};
+
+/* Open addressing over (group, port, source); slots hold rule index + 1. */
+struct rule_table {
+	struct rule *rules;
+	size_t n;
+	uint32_t *slots;
+	size_t mask;
+	unsigned kinds;		/* which (port, source) combinations occur */
+};
+
+/* Takes ownership of rules (malloc'd). Returns -1 on a duplicate match. */
+int rule_table_init(struct rule_table *t, struct rule *rules, size_t n);
+void rule_table_free(struct rule_table *t);
+
+/* The most specific rule: (group,port,source) > (group,port) > (group,source) > group. */
+struct rule *rule_table_lookup(const struct rule_table *t, in_addr_t group,
+			       uint16_t port, in_addr_t source);
+
+#endif

@@ -1,0 +1,93 @@
+#include "config.h"
+
+#include "spawn.h"
+
+#include "log.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+
+static uint64_t new_token(void)
+{
+	uint64_t t = 0;
+
+	while (t == 0)
+		if (getrandom(&t, sizeof(t), 0) != sizeof(t))
+			t = 0;
+	return t;
+}
+
+static void child_exec(int chan, uint64_t token, const char *input, pid_t parent)
+{
+	char tok[32], ppid[32], proc[64];
+	sigset_t none;
+	char *const argv[] = { "mcrelay", "worker", NULL };
+
+	/* Signals: default dispositions and an empty mask, as a fresh process has. */
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Terminal signals (Ctrl-C) go to the supervisor, which stops its workers. */
+	setpgid(0, 0);
+	if (chan != WORKER_CHANNEL_FD) {
+		if (dup2(chan, WORKER_CHANNEL_FD) < 0)
+			_exit(127);
+	} else if (fcntl(chan, F_SETFD, 0) < 0) {
+		_exit(127);
+	}
+	if (close_range(WORKER_CHANNEL_FD + 1, ~0U, 0) < 0) {
+		for (int fd = WORKER_CHANNEL_FD + 1; fd < 65536; fd++)
+			close(fd);
+	}
+	snprintf(tok, sizeof(tok), "%016" PRIx64, token);
+	snprintf(ppid, sizeof(ppid), "%ld", (long)parent);
+	snprintf(proc, sizeof(proc), "worker[%s]", input);
+	setenv(WORKER_ENV_TOKEN, tok, 1);
+	setenv(WORKER_ENV_PARENT, ppid, 1);
+	setenv(WORKER_ENV_LOG, log_to_stderr() ? "stderr" : "syslog", 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "mcrelay: %s: cannot execute /proc/self/exe: %s\n", proc,
+		strerror(errno));
+	_exit(127);
+}
+
+int spawn_worker(const char *input, struct spawned *out)
+{
+	int sv[2];
+	sigset_t all, old;
+	pid_t parent = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	out->token = new_token();
+	/* No signal handler may run in the child between fork and exec. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	out->pid = fork();
+	if (out->pid == 0) {
+		close(sv[0]);
+		child_exec(sv[1], out->token, input, parent);
+	}
+	int saved = errno;
+
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sv[1]);
+	if (out->pid < 0) {
+		close(sv[0]);
+		errno = saved;
+		return -1;
+	}
+	out->chan = sv[0];
+	return 0;
+}

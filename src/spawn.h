@@ -1,0 +1,20 @@
+#ifndef MCRELAY_SPAWN_H
+#define MCRELAY_SPAWN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct spawned {
+	pid_t pid;
+	int chan;		/* supervisor's end of the channel */
+	uint64_t token;
+};
+
+/*
+ * Forks and re-executes this binary as "mcrelay worker" with the channel
+ * on descriptor 3, every other descriptor closed, signals reset, and the
+ * token in the environment.  Returns 0 or -1 with errno set.
+ */
+int spawn_worker(const char *input, struct spawned *out);
+
+#endif

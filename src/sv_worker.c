@@ -1,0 +1,367 @@
+#include "config.h"
+
+#include "supervisor.h"
+
+#include "channel.h"
+#include "handoff.h"
+#include "log.h"
+#include "spawn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 30000
+#define STABLE_AFTER_S 60
+
+struct sv_worker *svw_new(struct supervisor *sv, const char *input)
+{
+	struct sv_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		fatal(71, "calloc");
+	w->sv = sv;
+	snprintf(w->input, sizeof(w->input), "%s", input);
+	w->ingress_fd = -1;
+	w->chan = -1;
+	return w;
+}
+
+void svw_free(struct sv_worker *w)
+{
+	if (w->ev_chan)
+		event_free(w->ev_chan);
+	if (w->ev_respawn)
+		event_free(w->ev_respawn);
+	if (w->chan >= 0)
+		close(w->chan);
+	if (w->ingress_fd >= 0)
+		close(w->ingress_fd);
+	membership_close(&w->joins);
+	free(w);
+}
+
+static bool rule_on(const struct sv_worker *w, const struct conf_rule *r)
+{
+	return strcmp(r->input, w->input) == 0;
+}
+
+/* An any-source join already covers a source-specific one for the same group. */
+static bool covered_by_any_source(const struct conf *c, const struct conf_rule *r)
+{
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (strcmp(c->rules[i].input, r->input) == 0 &&
+		    c->rules[i].group == r->group && c->rules[i].source == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Opens a fresh ingress socket if there is none, and (re)builds the group
+ * memberships; on a running worker the filter of its socket is replaced.
+ * New memberships are joined before the old ones are left, so groups that
+ * stay are never left.
+ */
+int svw_open_sockets(struct sv_worker *w)
+{
+	const struct conf *c = &w->sv->conf;
+	in_addr_t *groups = calloc(c->n_rules + 1, sizeof(*groups));
+	struct membership_set joins = { 0 };
+	size_t n = 0;
+	char g[INET_ADDRSTRLEN];
+
+	if (groups == NULL)
+		return -1;
+	if (iface_lookup(w->input, &w->info) < 0) {
+		log_warn("interface %s", w->input);
+		goto fail;
+	}
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+
+		if (!rule_on(w, r))
+			continue;
+		groups[n++] = r->group;
+		if (r->source && covered_by_any_source(c, r))
+			continue;
+		if (membership_join(&joins, w->info.ifindex, r->group, r->source) < 0) {
+			inet_ntop(AF_INET, &r->group, g, sizeof(g));
+			log_warn("rule %s: cannot join %s on %s", r->name, g, w->input);
+			goto fail;
+		}
+	}
+	if (w->ingress_fd < 0) {
+		w->ingress_fd = psock_open_ingress(w->info.ifindex, groups, n);
+		if (w->ingress_fd < 0) {
+			log_warn("cannot open the ingress socket on %s", w->input);
+			goto fail;
+		}
+	} else if (psock_set_filter(w->ingress_fd, groups, n) < 0) {
+		log_warn("cannot update the filter on %s", w->input);
+		goto fail;
+	}
+	membership_close(&w->joins);
+	w->joins = joins;
+	free(groups);
+	return 0;
+fail:
+	membership_close(&joins);
+	free(groups);
+	return -1;
+}
+
+static int send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
+		    size_t len, int fd)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG];
+	size_t n = handoff_encode(buf, sizeof(buf), type, w->token, payload, len);
+
+	if (n == 0 || channel_send(w->chan, buf, n, fd) < 0) {
+		log_warn("cannot send %s to worker[%s]", handoff_type_name(type), w->input);
+		return -1;
+	}
+	return 0;
+}
+
+static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
+		       const struct iface_info *info, int fd)
+{
+	struct ho_socket s = {
+		.role = role, .slot = slot, .ifindex = info->ifindex, .mtu = info->mtu,
+	};
+
+	snprintf(s.ifname, sizeof(s.ifname), "%s", info->name);
+	memcpy(s.mac, info->mac, 6);
+	return send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
+}
+
+/* The egress slots of this worker: each output interface once, in order of use. */
+static int slot_of(struct sv_egress **slots, size_t *n, struct sv_egress *e)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (slots[i] == e)
+			return (int)i;
+	slots[*n] = e;
+	return (int)(*n)++;
+}
+
+int svw_send_config(struct sv_worker *w)
+{
+	struct supervisor *sv = w->sv;
+	const struct conf *c = &sv->conf;
+	size_t max = c->n_rules * CONF_MAX_OUTPUTS + 1, n_slots = 0, n_rules = 0;
+	struct sv_egress **slots = calloc(max, sizeof(*slots));
+	struct ho_rule *rules = calloc(c->n_rules + 1, sizeof(*rules));
+	struct ho_setup setup = { .uid = sv->uid, .gid = sv->gid,
+				  .log_level = (uint32_t)c->log_level };
+	int rc = -1;
+
+	if (slots == NULL || rules == NULL)
+		goto out;
+	snprintf(setup.input, sizeof(setup.input), "%s", w->input);
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+		struct ho_rule *m = &rules[n_rules];
+
+		if (!rule_on(w, r))
+			continue;
+		snprintf(m->name, sizeof(m->name), "%s", r->name);
+		m->group = r->group;
+		m->source = r->source;
+		m->port = htons(r->port);
+		m->ttl_mode = (uint8_t)r->ttl_mode;
+		m->ttl = r->ttl;
+		m->n_outputs = (uint32_t)r->n_outputs;
+		for (size_t k = 0; k < r->n_outputs; k++) {
+			struct sv_egress *e = sv_egress_get(sv, r->outputs[k].ifname);
+
+			if (e == NULL)
+				goto out;
+			m->outputs[k].slot = (uint32_t)slot_of(slots, &n_slots, e);
+			m->outputs[k].group = conf_output_group(r, &r->outputs[k]);
+			m->outputs[k].port = htons(r->outputs[k].port);
+		}
+		n_rules++;
+	}
+	if (send_msg(w, HO_SETUP, &setup, sizeof(setup), -1) < 0 ||
+	    send_socket(w, HO_ROLE_INGRESS, 0, &w->info, w->ingress_fd) < 0)
+		goto out;
+	for (size_t i = 0; i < n_slots; i++)
+		if (send_socket(w, HO_ROLE_EGRESS, (uint32_t)i, &slots[i]->info,
+				slots[i]->fd) < 0)
+			goto out;
+	for (size_t i = 0; i < n_rules; i++)
+		if (send_msg(w, HO_RULE, &rules[i], sizeof(rules[i]), -1) < 0)
+			goto out;
+
+	struct ho_commit commit = {
+		.generation = sv->generation,
+		.n_rules = (uint32_t)n_rules,
+		.n_sockets = (uint32_t)n_slots + 1,
+	};
+
+	rc = send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);
+out:
+	free(slots);
+	free(rules);
+	return rc;
+}
+
+static void handle_message(struct sv_worker *w)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG];
+	int fds[CHANNEL_MAX_FDS];
+	unsigned nfds;
+	struct ho_header h;
+	const void *payload;
+	ssize_t n = channel_recv(w->chan, buf, sizeof(buf), fds, &nfds);
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		/* The worker is gone or broken; SIGCHLD does the rest. */
+		if (n < 0)
+			log_warn("worker[%s]: bad message", w->input);
+		event_del(w->ev_chan);
+		if (w->pid > 0)
+			kill(w->pid, SIGKILL);
+		return;
+	}
+	enum handoff_error e = handoff_decode(buf, (size_t)n, w->token, nfds, &h, &payload);
+
+	channel_close_fds(fds, nfds);
+	if (e != HO_OK || (h.type != HO_ACK && h.type != HO_STATS)) {
+		log_warnx("worker[%s]: bad %s message: %s; stopping it", w->input,
+			  handoff_type_name(h.type),
+			  e != HO_OK ? handoff_strerror(e) : "unexpected type");
+		event_del(w->ev_chan);
+		kill(w->pid, SIGKILL);
+		return;
+	}
+	if (h.type == HO_ACK) {
+		const struct ho_ack *ack = payload;
+
+		w->acked_generation = ack->generation;
+		log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
+			  w->input, ack->pid, ack->generation, ack->n_rules, ack->n_sockets);
+		sv_worker_acked(w->sv, w);
+	}
+}
+
+static void on_channel(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	handle_message(arg);
+}
+
+int svw_start(struct sv_worker *w)
+{
+	struct spawned sp;
+
+	if (w->ingress_fd < 0 && svw_open_sockets(w) < 0)
+		return -1;
+	if (spawn_worker(w->input, &sp) < 0) {
+		log_warn("cannot start worker[%s]", w->input);
+		return -1;
+	}
+	w->pid = sp.pid;
+	w->chan = sp.chan;
+	w->token = sp.token;
+	w->acked_generation = 0;
+	clock_gettime(CLOCK_MONOTONIC, &w->started);
+	if (svw_send_config(w) < 0) {
+		kill(w->pid, SIGKILL);
+		return 0;	/* reaped and retried like any other failure */
+	}
+	evutil_make_socket_nonblocking(w->chan);
+	w->ev_chan = event_new(w->sv->base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
+	if (w->ev_chan == NULL || event_add(w->ev_chan, NULL) < 0)
+		fatalx(70, "cannot watch the channel of worker[%s]", w->input);
+	log_info("started worker[%s] (pid %d)", w->input, w->pid);
+	return 0;
+}
+
+void svw_stop(struct sv_worker *w)
+{
+	/* End of file on its channel makes a worker exit. */
+	if (w->ev_chan) {
+		event_free(w->ev_chan);
+		w->ev_chan = NULL;
+	}
+	if (w->chan >= 0) {
+		close(w->chan);
+		w->chan = -1;
+	}
+	if (w->ev_respawn)
+		event_del(w->ev_respawn);
+}
+
+static void on_respawn(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->sv->stopping || w->removed)
+		return;
+	if (svw_start(w) < 0)
+		svw_exited(w, -1);
+}
+
+static void describe_status(int status, char *buf, size_t len)
+{
+	if (status < 0)
+		snprintf(buf, len, "failed to start");
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "stopped (status 0x%x)", status);
+}
+
+/* Called when the worker process is gone (status < 0: could not be started). */
+void svw_exited(struct sv_worker *w, int status)
+{
+	char cause[96];
+	struct timespec now;
+
+	describe_status(status, cause, sizeof(cause));
+	w->pid = 0;
+	svw_stop(w);
+	/* A replacement gets fresh sockets. */
+	if (w->ingress_fd >= 0) {
+		close(w->ingress_fd);
+		w->ingress_fd = -1;
+	}
+	if (w->sv->stopping || w->removed) {
+		log_info("worker[%s] %s", w->input, cause);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (status >= 0 && now.tv_sec - w->started.tv_sec >= STABLE_AFTER_S)
+		w->backoff_ms = BACKOFF_FIRST_MS;
+	else if (w->backoff_ms == 0)
+		w->backoff_ms = BACKOFF_FIRST_MS;
+	else
+		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+								   : w->backoff_ms * 2;
+	w->restarts++;
+	log_warnx("worker[%s] %s; restart %u in %u ms", w->input, cause, w->restarts,
+		  w->backoff_ms);
+	if (w->ev_respawn == NULL)
+		w->ev_respawn = evtimer_new(w->sv->base, on_respawn, w);
+	struct timeval tv = { .tv_sec = w->backoff_ms / 1000,
+			      .tv_usec = (w->backoff_ms % 1000) * 1000 };
+
+	if (w->ev_respawn == NULL || evtimer_add(w->ev_respawn, &tv) < 0)
+		fatalx(70, "cannot schedule a restart of worker[%s]", w->input);
+}

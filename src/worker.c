@@ -1,0 +1,421 @@
+#include "config.h"
+
+#include "worker.h"
+
+#include "channel.h"
+#include "forward.h"
+#include "handoff.h"
+#include "log.h"
+#include "privdrop.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* What arrives between two COMMITs; adopted whole or not at all. */
+struct pending {
+	int ingress_fd;
+	unsigned ingress_mtu;
+	struct egress *egress;
+	unsigned n_egress;
+	struct rule *rules;
+	size_t n_rules, cap_rules;
+	unsigned n_sockets;
+};
+
+struct worker {
+	uint64_t token;
+	struct ho_setup setup;
+	bool have_setup, dropped;
+	struct pending pending;
+	struct fwd fwd;
+	bool fwd_ready;
+	uint32_t generation;
+	struct event_base *base;
+	struct event *ev_ingress, *ev_channel, *ev_term, *ev_int;
+};
+
+static void pending_clear(struct pending *p)
+{
+	if (p->ingress_fd >= 0)
+		close(p->ingress_fd);
+	for (unsigned i = 0; i < p->n_egress; i++)
+		if (p->egress[i].fd >= 0)
+			close(p->egress[i].fd);
+	free(p->egress);
+	free(p->rules);
+	memset(p, 0, sizeof(*p));
+	p->ingress_fd = -1;
+}
+
+static void send_msg(struct worker *w, enum handoff_type type, const void *payload,
+		     size_t len)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG];
+	size_t n = handoff_encode(buf, sizeof(buf), type, w->token, payload, len);
+
+	if (n == 0 || channel_send(WORKER_CHANNEL_FD, buf, n, -1) < 0)
+		fatal(EX_OSERR, "cannot send %s to the supervisor", handoff_type_name(type));
+}
+
+static void adopt_socket(struct worker *w, const struct ho_socket *s, int fd)
+{
+	struct pending *p = &w->pending;
+
+	if (s->role == HO_ROLE_INGRESS) {
+		if (p->ingress_fd >= 0)
+			fatalx(EX_PROTOCOL, "two ingress sockets in one configuration");
+		p->ingress_fd = fd;
+		p->ingress_mtu = s->mtu;
+	} else {
+		if (s->slot != p->n_egress || s->slot >= 4096)
+			fatalx(EX_PROTOCOL, "egress socket slot %u out of order", s->slot);
+		struct egress *e = realloc(p->egress, (p->n_egress + 1) * sizeof(*e));
+
+		if (e == NULL)
+			fatal(EX_OSERR, "realloc");
+		p->egress = e;
+		e = &p->egress[p->n_egress++];
+		memset(e, 0, sizeof(*e));
+		e->fd = fd;
+		e->ifindex = s->ifindex;
+		e->mtu = s->mtu;
+		memcpy(e->mac, s->mac, 6);
+		snprintf(e->ifname, sizeof(e->ifname), "%s", s->ifname);
+		e->addr.sll_family = AF_PACKET;
+		e->addr.sll_protocol = htons(0x0800);
+		e->addr.sll_ifindex = s->ifindex;
+		e->addr.sll_halen = 6;
+	}
+	p->n_sockets++;
+}
+
+static void add_rule(struct worker *w, const struct ho_rule *m)
+{
+	struct pending *p = &w->pending;
+
+	if (p->n_rules == p->cap_rules) {
+		size_t cap = p->cap_rules ? p->cap_rules * 2 : 16;
+		struct rule *r = realloc(p->rules, cap * sizeof(*r));
+
+		if (r == NULL)
+			fatal(EX_OSERR, "realloc");
+		p->rules = r;
+		p->cap_rules = cap;
+	}
+	struct rule *r = &p->rules[p->n_rules++];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", m->name);
+	r->group = m->group;
+	r->source = m->source;
+	r->port = m->port;
+	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
+	r->ttl = m->ttl;
+	r->n_out = m->n_outputs;
+	for (unsigned i = 0; i < m->n_outputs; i++) {
+		r->out[i].egress = m->outputs[i].slot;
+		r->out[i].group = m->outputs[i].group;
+		r->out[i].port = m->outputs[i].port;
+		pkt_multicast_mac(m->outputs[i].group, r->out[i].dst_mac);
+	}
+}
+
+/* Keeps the counters of rules that survive a new configuration. */
+static void carry_counters(struct rule *now, size_t n, const struct rule_table *old)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < old->n; j++) {
+			const struct rule *o = &old->rules[j];
+
+			if (strcmp(o->name, now[i].name) != 0)
+				continue;
+			now[i].packets_in = o->packets_in;
+			now[i].bytes_in = o->bytes_in;
+			now[i].ttl_expired = o->ttl_expired;
+			for (unsigned k = 0; k < now[i].n_out && k < o->n_out; k++) {
+				now[i].out[k].packets = o->out[k].packets;
+				now[i].out[k].bytes = o->out[k].bytes;
+				now[i].out[k].send_errors = o->out[k].send_errors;
+				now[i].out[k].too_big = o->out[k].too_big;
+			}
+		}
+	}
+}
+
+static void on_ingress(evutil_socket_t fd, short what, void *arg);
+
+static void drop_privileges(struct worker *w)
+{
+	char err[256];
+
+	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0)
+		fatalx(EX_NOPERM, "refusing to run: %s", err);
+	w->dropped = true;
+	log_debug("running as uid %u gid %u with no capabilities", w->setup.uid,
+		  w->setup.gid);
+}
+
+static void commit(struct worker *w, const struct ho_commit *c)
+{
+	struct pending *p = &w->pending;
+	struct rule_table table;
+	struct fwd old = w->fwd;
+
+	if (p->ingress_fd < 0 || c->n_rules != p->n_rules || c->n_sockets != p->n_sockets)
+		fatalx(EX_PROTOCOL, "incomplete configuration: %zu rules, %u sockets",
+		       p->n_rules, p->n_sockets);
+	for (size_t i = 0; i < p->n_rules; i++)
+		for (unsigned k = 0; k < p->rules[i].n_out; k++)
+			if (p->rules[i].out[k].egress >= p->n_egress)
+				fatalx(EX_PROTOCOL, "rule %s names a missing egress socket",
+				       p->rules[i].name);
+	if (w->fwd_ready)
+		carry_counters(p->rules, p->n_rules, &w->fwd.table);
+	if (rule_table_init(&table, p->rules, p->n_rules) < 0)
+		fatalx(EX_PROTOCOL, "two rules with the same match");
+	if (!w->dropped)
+		drop_privileges(w);
+	if (fwd_init(&w->fwd, p->ingress_fd, w->setup.input, p->ingress_mtu) < 0)
+		fatal(EX_OSERR, "cannot allocate receive buffers");
+	w->fwd.egress = p->egress;
+	w->fwd.n_egress = p->n_egress;
+	w->fwd.table = table;
+	if (w->fwd_ready) {
+		w->fwd.stats = old.stats;
+		event_free(w->ev_ingress);
+		close(old.ingress_fd);
+		for (unsigned i = 0; i < old.n_egress; i++)
+			close(old.egress[i].fd);
+		free(old.egress);
+		rule_table_free(&old.table);
+		fwd_free(&old);
+	}
+	w->ev_ingress = event_new(w->base, w->fwd.ingress_fd, EV_READ | EV_PERSIST,
+				  on_ingress, w);
+	if (w->ev_ingress == NULL || event_add(w->ev_ingress, NULL) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the ingress socket");
+	w->fwd_ready = true;
+	w->generation = c->generation;
+	/* Ownership moved to the forwarding state. */
+	p->ingress_fd = -1;
+	p->egress = NULL;
+	p->n_egress = 0;
+	p->rules = NULL;
+	pending_clear(p);
+
+	struct ho_ack ack = {
+		.generation = c->generation,
+		.n_rules = (uint32_t)w->fwd.table.n,
+		.n_sockets = c->n_sockets,
+		.pid = (int32_t)getpid(),
+	};
+
+	send_msg(w, HO_ACK, &ack, sizeof(ack));
+	log_info("forwarding %zu rules to %u outputs (configuration %u)",
+		 w->fwd.table.n, w->fwd.n_egress, c->generation);
+}
+
+static void send_stats(struct worker *w)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG - sizeof(struct ho_header)];
+	struct ho_worker_stats *ws = (struct ho_worker_stats *)buf;
+	size_t max = (sizeof(buf) - sizeof(*ws)) / sizeof(struct ho_rule_stats);
+	size_t n = w->fwd.table.n < max ? w->fwd.table.n : max;
+
+	fwd_collect_kernel_stats(&w->fwd);
+	memset(buf, 0, sizeof(*ws) + n * sizeof(struct ho_rule_stats));
+	ws->rx_packets = w->fwd.stats.rx_packets;
+	ws->rx_bytes = w->fwd.stats.rx_bytes;
+	ws->no_match = w->fwd.stats.no_match;
+	ws->malformed = w->fwd.stats.malformed;
+	ws->not_udp = w->fwd.stats.not_udp;
+	ws->fragments = w->fwd.stats.fragments;
+	ws->ttl_expired = w->fwd.stats.ttl_expired;
+	ws->send_errors = w->fwd.stats.send_errors;
+	ws->too_big = w->fwd.stats.too_big;
+	ws->ring_drops = w->fwd.stats.ring_drops;
+	ws->n_rules = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		struct ho_rule_stats *rs = (struct ho_rule_stats *)(buf + sizeof(*ws)) + i;
+		const struct rule *r = &w->fwd.table.rules[i];
+
+		snprintf(rs->name, sizeof(rs->name), "%s", r->name);
+		rs->packets_in = r->packets_in;
+		rs->bytes_in = r->bytes_in;
+		rs->ttl_expired = r->ttl_expired;
+		rs->n_outputs = r->n_out;
+		for (unsigned k = 0; k < r->n_out; k++) {
+			rs->outputs[k].packets = r->out[k].packets;
+			rs->outputs[k].bytes = r->out[k].bytes;
+			rs->outputs[k].send_errors = r->out[k].send_errors;
+			rs->outputs[k].too_big = r->out[k].too_big;
+		}
+	}
+	send_msg(w, HO_STATS, buf, sizeof(*ws) + n * sizeof(struct ho_rule_stats));
+}
+
+static void log_totals(struct worker *w)
+{
+	const struct fwd_stats *s = &w->fwd.stats;
+
+	if (!w->fwd_ready)
+		return;
+	fwd_collect_kernel_stats(&w->fwd);
+	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
+		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
+		 " TTL expired, %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
+		 " ring drops",
+		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
+		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops);
+}
+
+/* Returns false at end of file. */
+static bool handle_message(struct worker *w)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG];
+	int fds[CHANNEL_MAX_FDS];
+	unsigned nfds;
+	struct ho_header h;
+	const void *payload;
+	ssize_t n = channel_recv(WORKER_CHANNEL_FD, buf, sizeof(buf), fds, &nfds);
+
+	if (n == 0)
+		return false;
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return true;
+		fatal(EX_PROTOCOL, "bad message from the supervisor");
+	}
+	enum handoff_error e = handoff_decode(buf, (size_t)n, w->token, nfds, &h, &payload);
+
+	if (e != HO_OK) {
+		channel_close_fds(fds, nfds);
+		fatalx(EX_PROTOCOL, "bad %s message from the supervisor: %s",
+		       handoff_type_name(h.type), handoff_strerror(e));
+	}
+	switch (h.type) {
+	case HO_SETUP:
+		memcpy(&w->setup, payload, sizeof(w->setup));
+		w->have_setup = true;
+		break;
+	case HO_SOCKET:
+		adopt_socket(w, payload, fds[0]);
+		break;
+	case HO_RULE:
+		add_rule(w, payload);
+		break;
+	case HO_COMMIT:
+		if (!w->have_setup)
+			fatalx(EX_PROTOCOL, "COMMIT before SETUP");
+		commit(w, payload);
+		break;
+	case HO_STATS_REQ:
+		send_stats(w);
+		break;
+	default:
+		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(h.type));
+	}
+	return true;
+}
+
+static void on_ingress(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	fwd_input(&w->fwd);
+}
+
+static void on_channel(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (!handle_message(w)) {
+		log_info("supervisor closed the channel, exiting");
+		event_base_loopbreak(w->base);
+	}
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)what;
+	log_info("%s received, exiting", strsignal((int)sig));
+	event_base_loopbreak(w->base);
+}
+
+/* The supervisor sets these up; a worker started any other way refuses to run. */
+static int started_by_supervisor(uint64_t *token)
+{
+	const char *tok = getenv(WORKER_ENV_TOKEN);
+	const char *ppid = getenv(WORKER_ENV_PARENT);
+	int type;
+	socklen_t len = sizeof(type);
+	char *end;
+
+	if (tok == NULL || ppid == NULL)
+		return -1;
+	if (getsockopt(WORKER_CHANNEL_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_SEQPACKET)
+		return -1;
+	if (strtol(ppid, &end, 10) != (long)getppid() || *end != '\0')
+		return -1;
+	errno = 0;
+	*token = strtoull(tok, &end, 16);
+	if (errno || *end != '\0' || *token == 0)
+		return -1;
+	return 0;
+}
+
+int worker_main(void)
+{
+	struct worker w;
+	const char *logmode = getenv(WORKER_ENV_LOG);
+	char name[48];
+
+	memset(&w, 0, sizeof(w));
+	w.pending.ingress_fd = -1;
+	w.fwd.ingress_fd = -1;
+	if (started_by_supervisor(&w.token) < 0) {
+		fprintf(stderr, "mcrelay: 'worker' is started by the supervisor only\n");
+		return EX_USAGE;
+	}
+	unsetenv(WORKER_ENV_TOKEN);
+	log_init("worker", logmode == NULL || strcmp(logmode, "syslog") != 0,
+		 LOG_LEVEL_INFO);
+	/* Block until the first configuration is complete: nothing to serve before. */
+	while (!w.fwd_ready) {
+		if (w.have_setup) {
+			snprintf(name, sizeof(name), "worker[%s]", w.setup.input);
+			log_init(name, log_to_stderr(), (enum log_level)w.setup.log_level);
+		}
+		if (w.base == NULL && (w.base = event_base_new()) == NULL)
+			fatalx(EX_OSERR, "cannot create the event loop");
+		if (!handle_message(&w))
+			fatalx(EX_PROTOCOL, "supervisor closed the channel during set-up");
+	}
+	evutil_make_socket_nonblocking(WORKER_CHANNEL_FD);
+	w.ev_channel = event_new(w.base, WORKER_CHANNEL_FD, EV_READ | EV_PERSIST,
+				 on_channel, &w);
+	w.ev_term = evsignal_new(w.base, SIGTERM, on_signal, &w);
+	w.ev_int = evsignal_new(w.base, SIGINT, on_signal, &w);
+	if (w.ev_channel == NULL || w.ev_term == NULL || w.ev_int == NULL ||
+	    event_add(w.ev_channel, NULL) < 0 || event_add(w.ev_term, NULL) < 0 ||
+	    event_add(w.ev_int, NULL) < 0)
+		fatalx(EX_OSERR, "cannot set up the event loop");
+	event_base_dispatch(w.base);
+	log_totals(&w);
+	return EX_OK;
+}

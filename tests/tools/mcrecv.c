@@ -1,0 +1,523 @@
+/*
+ * mcrecv: capture the datagrams mcsend sent, as they appear on the wire
+ * of one interface, and check everything a relay could get wrong:
+ * header checksums, the Ethernet multicast MAC, the payload, the TTL,
+ * losses and duplicates.  A test tool for mcrelay.
+ *
+ * mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]
+ *        [-R READYFILE] [-x TTL] [-q QUIET_MS]
+ *
+ * It reads an AF_PACKET socket rather than a UDP socket so that it sees
+ * the frame exactly as the relay built it, and needs no group membership.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mcpayload.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+#define MAX_SEQ		10000000u	/* sequence numbers tracked: 0..MAX_SEQ-1 */
+#define MAX_SRCS	4		/* distinct source addresses reported */
+#define RCVBUF_BYTES	(64 * 1024 * 1024)
+#define FRAME_MAX	65600
+#define NSEC_PER_SEC	1000000000ll
+
+struct options {
+	const char	*ifname;
+	struct in_addr	group;
+	uint16_t	port;
+	unsigned long	expected;	/* 0: not given */
+	double		timeout_s;	/* 0: none */
+	const char	*readyfile;
+	int		want_ttl;	/* -1: not given */
+	long		quiet_ms;	/* 0: not given */
+};
+
+struct stats {
+	unsigned long	received, unique, dup;
+	unsigned long	bad_ip_csum, bad_udp_csum, csum_partial;
+	unsigned long	bad_mac, bad_payload, bad_ttl;
+	unsigned long	kdrops;
+	int		ttl_min, ttl_max;
+	int		have_seq;
+	uint32_t	max_seq;
+	struct in_addr	srcs[MAX_SRCS];
+	int		nsrcs;
+	int		more_srcs;
+};
+
+static uint8_t seen[MAX_SEQ / 8];
+static volatile sig_atomic_t stop_requested;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mcrecv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void usage(void) __attribute__((noreturn));
+
+static void
+usage(void)
+{
+	fputs("usage: mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]\n"
+	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS]\n"
+	    "  -n EXPECTED  stop after this many unique sequence numbers (max 10000000)\n"
+	    "  -T SECONDS   stop after this long, 0 = never (default 10)\n"
+	    "  -R FILE      create FILE once the capture socket is bound\n"
+	    "  -x TTL       every packet must carry exactly this TTL\n"
+	    "  -q MS        stop after MS milliseconds without a packet, once one came\n",
+	    stderr);
+	exit(1);
+}
+
+static unsigned long
+parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v < min || v > max)
+		die("-%c: '%s' is not a number in %lu..%lu", opt, s, min, max);
+	return v;
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	int c, have_group = 0, have_port = 0;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_s = 10;
+	o->want_ttl = -1;
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:h")) != -1) {
+		switch (c) {
+		case 'I':
+			o->ifname = optarg;
+			break;
+		case 'g':
+			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
+			    !IN_MULTICAST(ntohl(o->group.s_addr)))
+				die("-g: '%s' is not an IPv4 multicast group", optarg);
+			have_group = 1;
+			break;
+		case 'p':
+			o->port = (uint16_t)parse_ulong(optarg, 1, 65535, 'p');
+			have_port = 1;
+			break;
+		case 'n':
+			o->expected = parse_ulong(optarg, 1, MAX_SEQ, 'n');
+			break;
+		case 'T':
+			errno = 0;
+			o->timeout_s = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(o->timeout_s >= 0 && o->timeout_s < 1e6))
+				die("-T: '%s' is not a number of seconds", optarg);
+			break;
+		case 'R':
+			o->readyfile = optarg;
+			break;
+		case 'x':
+			o->want_ttl = (int)parse_ulong(optarg, 0, 255, 'x');
+			break;
+		case 'q':
+			o->quiet_ms = (long)parse_ulong(optarg, 1, 86400000, 'q');
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || o->ifname == NULL || !have_group || !have_port)
+		usage();
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/*
+ * Opens the capture socket.  It is created with protocol 0, which
+ * delivers nothing, and only then bound to the interface with ETH_P_ALL,
+ * so no frame from another interface can slip in before the bind.
+ */
+static int
+open_capture(const struct options *o)
+{
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+	int fd, one = 1, rcvbuf = RCVBUF_BYTES, ifindex;
+
+	ifindex = (int)if_nametoindex(o->ifname);
+	if (ifindex == 0)
+		die("-I %s: %s", o->ifname, strerror(errno));
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket(AF_PACKET): %s", strerror(errno));
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		die("PACKET_IGNORE_OUTGOING: %s", strerror(errno));
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
+		die("PACKET_AUXDATA: %s", strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		die("SO_RCVBUF: %s", strerror(errno));
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		die("bind %s: %s", o->ifname, strerror(errno));
+
+	/*
+	 * Promiscuous mode, so that a frame with a wrong destination MAC
+	 * reaches us to be counted as bad_mac even on hardware that filters.
+	 * The kernel drops the membership when the socket closes.
+	 */
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		die("PACKET_ADD_MEMBERSHIP: %s", strerror(errno));
+	return fd;
+}
+
+/* Writes the readyfile under a temporary name first so it appears whole. */
+static void
+write_readyfile(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		die("-R: path too long");
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		die("%s: %s", tmp, strerror(errno));
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
+static uint32_t
+sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len == 1)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+/* True when the ones' complement sum over the data, checksum included, is all ones. */
+static int
+sum_ok(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static void
+note_source(struct stats *st, struct in_addr src)
+{
+	for (int i = 0; i < st->nsrcs; i++)
+		if (st->srcs[i].s_addr == src.s_addr)
+			return;
+	if (st->nsrcs < MAX_SRCS)
+		st->srcs[st->nsrcs++] = src;
+	else
+		st->more_srcs = 1;
+}
+
+static void
+note_seq(struct stats *st, uint32_t seq)
+{
+	uint8_t bit = (uint8_t)(1u << (seq & 7));
+
+	if (seen[seq >> 3] & bit) {
+		st->dup++;
+		return;
+	}
+	seen[seq >> 3] |= bit;
+	st->unique++;
+	if (!st->have_seq || seq > st->max_seq)
+		st->max_seq = seq;
+	st->have_seq = 1;
+}
+
+/*
+ * Examines one captured frame.  Returns 1 when it was one of ours
+ * (IPv4, UDP, to GROUP:PORT), 0 when it was unrelated traffic.
+ */
+static int
+handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
+    size_t len, int csum_not_ready)
+{
+	const uint8_t *ip, *udp;
+	uint32_t group = ntohl(o->group.s_addr), seq;
+	size_t off = 12, ihl, tot, ulen;
+	uint16_t type, frag;
+	struct in_addr src;
+	int ttl;
+
+	if (len < 14)
+		return 0;
+	type = (uint16_t)(f[off] << 8 | f[off + 1]);
+	while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && len >= off + 8) {
+		off += 4;
+		type = (uint16_t)(f[off] << 8 | f[off + 1]);
+	}
+	if (type != ETH_P_IP)
+		return 0;
+	ip = f + off + 2;
+	len -= off + 2;
+	if (len < 20 || ip[0] >> 4 != 4 || ip[9] != IPPROTO_UDP)
+		return 0;
+	if (((uint32_t)ip[16] << 24 | (uint32_t)ip[17] << 16 |
+	    (uint32_t)ip[18] << 8 | ip[19]) != group)
+		return 0;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || len < ihl + 8)
+		return 0;
+	udp = ip + ihl;
+	if ((uint16_t)(udp[2] << 8 | udp[3]) != o->port)
+		return 0;
+	frag = (uint16_t)(ip[6] << 8 | ip[7]);
+	if (frag & 0x1fff)
+		return 0;	/* a later fragment that happens to look like ours */
+
+	st->received++;
+	memcpy(&src, ip + 12, 4);
+	note_source(st, src);
+	ttl = ip[8];
+	if (st->received == 1 || ttl < st->ttl_min)
+		st->ttl_min = ttl;
+	if (st->received == 1 || ttl > st->ttl_max)
+		st->ttl_max = ttl;
+	if (o->want_ttl >= 0 && ttl != o->want_ttl)
+		st->bad_ttl++;
+	if (!sum_ok(sum16(ip, ihl, 0)))
+		st->bad_ip_csum++;
+	if (f[0] != 0x01 || f[1] != 0x00 || f[2] != 0x5e ||
+	    f[3] != ((group >> 16) & 0x7f) || f[4] != ((group >> 8) & 0xff) ||
+	    f[5] != (group & 0xff))
+		st->bad_mac++;
+
+	/* A fragmented datagram cannot be verified; the tools never fragment. */
+	tot = (size_t)(ip[2] << 8 | ip[3]);
+	ulen = (size_t)(udp[4] << 8 | udp[5]);
+	if ((frag & 0x2000) || tot > len || tot < ihl + 8 || ulen < 8 ||
+	    ulen > tot - ihl) {
+		st->bad_payload++;
+		return 1;
+	}
+	if (csum_not_ready) {
+		st->csum_partial++;
+	} else if (udp[6] != 0 || udp[7] != 0) {
+		uint32_t sum = sum16(ip + 12, 8, 0);
+
+		sum += IPPROTO_UDP + (uint32_t)ulen;
+		if (!sum_ok(sum16(udp, ulen, sum)))
+			st->bad_udp_csum++;
+	}
+	if (mcp_check(udp + 8, ulen - 8, &seq) != 0 || seq >= MAX_SEQ) {
+		st->bad_payload++;
+		return 1;
+	}
+	note_seq(st, seq);
+	return 1;
+}
+
+/* Reads every frame queued on the socket.  Returns 1 if one was ours. */
+static int
+drain(int fd, const struct options *o, struct stats *st)
+{
+	static uint8_t frame[FRAME_MAX];
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	int ours = 0;
+
+	for (;;) {
+		struct iovec iov = { .iov_base = frame, .iov_len = sizeof(frame) };
+		struct msghdr msg = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		struct cmsghdr *cm;
+		int csum_not_ready = 0;
+		ssize_t n;
+
+		if (o->expected != 0 && st->unique >= o->expected)
+			return ours;
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return ours;
+			die("recvmsg: %s", strerror(errno));
+		}
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+			struct tpacket_auxdata aux;
+
+			if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(aux)))
+				continue;
+			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+			csum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+		}
+		if (msg.msg_flags & MSG_TRUNC)
+			continue;	/* bigger than any frame the tools make */
+		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready);
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+capture(int fd, const struct options *o, struct stats *st)
+{
+	int64_t start = now_ns(), last = 0, deadline, wait;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	sigset_t empty;
+
+	sigemptyset(&empty);
+	while (!stop_requested) {
+		if (o->expected != 0 && st->unique >= o->expected)
+			break;
+		deadline = INT64_MAX;
+		if (o->timeout_s > 0)
+			deadline = start + (int64_t)(o->timeout_s * NSEC_PER_SEC);
+		if (o->quiet_ms > 0 && st->received > 0 &&
+		    last + o->quiet_ms * 1000000 < deadline)
+			deadline = last + o->quiet_ms * 1000000;
+		wait = deadline == INT64_MAX ? -1 : deadline - now_ns();
+		if (deadline != INT64_MAX && wait <= 0)
+			break;
+
+		struct timespec ts = { wait / NSEC_PER_SEC, wait % NSEC_PER_SEC };
+		/* Signals are blocked except inside ppoll, so none is missed. */
+		if (ppoll(&pfd, 1, wait < 0 ? NULL : &ts, &empty) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("ppoll: %s", strerror(errno));
+		}
+		if (drain(fd, o, st))
+			last = now_ns();
+	}
+}
+
+static void
+print_summary(int fd, const struct options *o, struct stats *st)
+{
+	struct tpacket_stats ps;
+	socklen_t pslen = sizeof(ps);
+	unsigned long lost;
+	char a[INET_ADDRSTRLEN];
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ps, &pslen) == 0)
+		st->kdrops += ps.tp_drops;
+	if (o->expected != 0)
+		lost = o->expected - st->unique;
+	else
+		lost = st->have_seq ? st->max_seq + 1 - st->unique : 0;
+
+	printf("received=%lu unique=%lu dup=%lu lost=%lu bad_ip_csum=%lu "
+	    "bad_udp_csum=%lu csum_partial=%lu bad_mac=%lu bad_payload=%lu "
+	    "bad_ttl=%lu kdrops=%lu ttl_min=%d ttl_max=%d src=",
+	    st->received, st->unique, st->dup, lost, st->bad_ip_csum,
+	    st->bad_udp_csum, st->csum_partial, st->bad_mac, st->bad_payload,
+	    st->bad_ttl, st->kdrops, st->ttl_min, st->ttl_max);
+	if (st->nsrcs == 0)
+		fputs("-", stdout);
+	for (int i = 0; i < st->nsrcs; i++)
+		printf("%s%s", i ? "," : "",
+		    inet_ntop(AF_INET, &st->srcs[i], a, sizeof(a)));
+	if (st->more_srcs)
+		fputs(",...", stdout);
+	putchar('\n');
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct stats st;
+	struct sigaction sa;
+	sigset_t block;
+	int fd, ok;
+
+	parse_args(argc, argv, &o);
+	memset(&st, 0, sizeof(st));
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	fd = open_capture(&o);
+	if (o.readyfile != NULL)
+		write_readyfile(o.readyfile);
+	capture(fd, &o, &st);
+	print_summary(fd, &o, &st);
+	close(fd);
+
+	ok = st.bad_ip_csum == 0 && st.bad_udp_csum == 0 && st.bad_mac == 0 &&
+	    st.bad_payload == 0 && st.bad_ttl == 0;
+	if (o.expected != 0 && st.unique < o.expected)
+		ok = 0;
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,294 @@
+/*
+ * mcsend: send numbered, verifiable UDP datagrams to an IPv4 multicast
+ * group at a steady rate.  A test tool for mcrelay; see mcrecv for the
+ * other end.
+ *
+ * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-n COUNT] [-r PPS]
+ *        [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mcpayload.h"
+
+#define NSEC_PER_SEC	1000000000ull
+#define MAX_BURST	64
+/* How long a full socket buffer may keep refusing a datagram. */
+#define ENOBUFS_PATIENCE_NS	(2 * NSEC_PER_SEC)
+
+struct options {
+	struct in_addr	group;
+	uint16_t	port;
+	const char	*ifname;
+	int		have_bind;
+	struct in_addr	bind_addr;
+	unsigned long	count;
+	unsigned long	pps;
+	int		ttl;
+	size_t		size;
+	uint32_t	seq_start;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mcsend: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void usage(void) __attribute__((noreturn));
+
+static void
+usage(void)
+{
+	fputs("usage: mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-n COUNT]\n"
+	    "              [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]\n"
+	    "  -n COUNT   datagrams to send (default 1000)\n"
+	    "  -r PPS     packets per second, 0 = as fast as possible (default 1000)\n"
+	    "  -t TTL     IP_MULTICAST_TTL (default 16)\n"
+	    "  -s BYTES   UDP payload size, 8..8972 (default 64)\n"
+	    "  -S SEQ     first sequence number (default 0)\n"
+	    "  -B ADDR    bind the socket to this source address\n", stderr);
+	exit(1);
+}
+
+static unsigned long
+parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v < min || v > max)
+		die("-%c: '%s' is not a number in %lu..%lu", opt, s, min, max);
+	return v;
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	int c, have_group = 0, have_port = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->count = 1000;
+	o->pps = 1000;
+	o->ttl = 16;
+	o->size = 64;
+	while ((c = getopt(argc, argv, "g:p:I:B:n:r:t:s:S:h")) != -1) {
+		switch (c) {
+		case 'g':
+			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
+			    !IN_MULTICAST(ntohl(o->group.s_addr)))
+				die("-g: '%s' is not an IPv4 multicast group", optarg);
+			have_group = 1;
+			break;
+		case 'p':
+			o->port = (uint16_t)parse_ulong(optarg, 1, 65535, 'p');
+			have_port = 1;
+			break;
+		case 'I':
+			o->ifname = optarg;
+			break;
+		case 'B':
+			if (inet_pton(AF_INET, optarg, &o->bind_addr) != 1)
+				die("-B: '%s' is not an IPv4 address", optarg);
+			o->have_bind = 1;
+			break;
+		case 'n':
+			o->count = parse_ulong(optarg, 0, UINT32_MAX, 'n');
+			break;
+		case 'r':
+			o->pps = parse_ulong(optarg, 0, 10000000, 'r');
+			break;
+		case 't':
+			o->ttl = (int)parse_ulong(optarg, 0, 255, 't');
+			break;
+		case 's':
+			o->size = parse_ulong(optarg, MCP_MIN_LEN, MCP_MAX_LEN, 's');
+			break;
+		case 'S':
+			o->seq_start = (uint32_t)parse_ulong(optarg, 0, UINT32_MAX, 'S');
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || !have_group || !have_port)
+		usage();
+}
+
+static int
+open_socket(const struct options *o)
+{
+	unsigned char loop = 0;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	if (o->ifname != NULL) {
+		struct ip_mreqn mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.imr_ifindex = (int)if_nametoindex(o->ifname);
+		if (mr.imr_ifindex == 0)
+			die("-I %s: %s", o->ifname, strerror(errno));
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) < 0)
+			die("IP_MULTICAST_IF %s: %s", o->ifname, strerror(errno));
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &o->ttl, sizeof(o->ttl)) < 0)
+		die("IP_MULTICAST_TTL: %s", strerror(errno));
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0)
+		die("IP_MULTICAST_LOOP: %s", strerror(errno));
+	if (o->have_bind) {
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr = o->bind_addr;
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+			char a[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &o->bind_addr, a, sizeof(a));
+			die("bind %s: %s", a, strerror(errno));
+		}
+	}
+	return fd;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_until(uint64_t t)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(t / NSEC_PER_SEC),
+		.tv_nsec = (long)(t % NSEC_PER_SEC),
+	};
+
+	while (!stop_requested &&
+	    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/*
+ * Sends one datagram.  A momentarily full queue (ENOBUFS, EAGAIN) is
+ * retried for a while, since at high rates the sender can outrun the
+ * device; any other error is fatal.
+ */
+static void
+send_one(int fd, const uint8_t *buf, size_t len, const struct sockaddr_in *dst)
+{
+	uint64_t give_up = 0;
+
+	while (sendto(fd, buf, len, 0, (const struct sockaddr *)dst,
+	    sizeof(*dst)) < 0) {
+		if (errno == EINTR && !stop_requested)
+			continue;
+		if (errno != ENOBUFS && errno != EAGAIN)
+			die("sendto: %s", strerror(errno));
+		if (give_up == 0)
+			give_up = now_ns() + ENOBUFS_PATIENCE_NS;
+		else if (now_ns() > give_up)
+			die("sendto: %s for too long", strerror(errno));
+		sleep_until(now_ns() + 50000);
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static uint8_t buf[MCP_MAX_LEN];
+	struct options o;
+	struct sockaddr_in dst;
+	struct sigaction sa;
+	unsigned long sent = 0, burst;
+	uint64_t t0;
+	int fd;
+
+	parse_args(argc, argv, &o);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	fd = open_socket(&o);
+	memset(&dst, 0, sizeof(dst));
+	dst.sin_family = AF_INET;
+	dst.sin_addr = o.group;
+	dst.sin_port = htons(o.port);
+
+	/*
+	 * Pace in bursts of about a millisecond's worth of packets, each
+	 * burst released at its absolute deadline, so the average rate is
+	 * exact and a late wake-up is caught up instead of accumulating.
+	 */
+	burst = o.pps / 1000;
+	if (burst < 1)
+		burst = 1;
+	if (burst > MAX_BURST)
+		burst = MAX_BURST;
+	t0 = now_ns();
+	while (sent < o.count && !stop_requested) {
+		if (o.pps > 0)
+			sleep_until(t0 + (uint64_t)sent * NSEC_PER_SEC / o.pps);
+		for (unsigned long i = 0; i < burst && sent < o.count &&
+		    !stop_requested; i++) {
+			mcp_build(buf, o.size, o.seq_start + (uint32_t)sent);
+			send_one(fd, buf, o.size, &dst);
+			sent++;
+		}
+	}
+	close(fd);
+	printf("sent=%lu\n", sent);
+	if (fflush(stdout) != 0)
+		die("stdout: %s", strerror(errno));
+	if (sent < o.count) {
+		fprintf(stderr, "mcsend: interrupted after %lu of %lu\n", sent, o.count);
+		return 1;
+	}
+	return 0;
+}
