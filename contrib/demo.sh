@@ -50,12 +50,16 @@ result() {
 	    bad_payload ttl_min ttl_max src; do
 		r[$f]=$(recv_field "$n" "$f") || r[$f]=0
 	done
-	local bad=$((r[bad_ip_csum] + r[bad_udp_csum] + r[bad_mac] + r[bad_payload]))
-	local ttl=${r[ttl_min]}
+	local ttl=${r[ttl_min]} bad='' k
 	[ "${r[ttl_min]}" = "${r[ttl_max]}" ] || ttl="${r[ttl_min]}..${r[ttl_max]}"
-	printf '  %-16s %-15s %5s/%s received, TTL %s, from %s, %s lost, %s duplicate, %s\n' \
+	for k in bad_ip_csum bad_udp_csum bad_mac bad_payload; do
+		[ "${r[$k]}" = 0 ] || bad="$bad, ${r[$k]} ${k#bad_}"
+	done
+	printf '  %-16s %-15s %5s/%s received, TTL %s, from %s, %s lost, %s duplicate%s\n' \
 	    "$2" "$3" "${r[unique]}" "$COUNT" "$ttl" "${r[src]}" "${r[lost]}" \
-	    "${r[dup]}" "$([ "$bad" -eq 0 ] && echo "checksums and MACs ok" || echo "$bad BAD")"
+	    "${r[dup]}" "${bad:-, checksums and MAC ok}"
+	# mcrecv -v described each damaged packet.
+	[ -z "$bad" ] || head -n 3 "$TMP/$n.err" | sed 's/^/      /'
 }
 
 echo "mcrelay demo"

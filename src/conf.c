@@ -199,7 +199,7 @@ static char *conf_reader(char *str, int num, void *stream)
 
 	if ((int)strlen(text) + 2 > num) {
 		diag_error(ps->d, ps->file, ps->line,
-			   "line too long (at most %d characters)", num - 3);
+			   "line too long (at most %d characters)", num - 2);
 		text = ";";
 	}
 	snprintf(str, (size_t)num, "%s\n", text);

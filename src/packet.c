@@ -125,6 +125,8 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 
 	memcpy(&ip_check, ip + 10, 2);
 	memcpy(&udp_check, udp + 6, 2);
+	/* Zero means "no checksum" (RFC 768); an intermediate zero does not. */
+	bool has_udp_check = udp_check != 0;
 	/* TTL shares a 16-bit word with the protocol field. */
 	memcpy(&w_old, ip + 8, 2);
 	ip[8] = rw->ttl;
@@ -133,16 +135,16 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 	if (rw->group != p->dst) {
 		memcpy(ip + 16, &rw->group, 4);
 		ip_check = csum_replace32(ip_check, p->dst, rw->group);
-		if (udp_check)
+		if (has_udp_check)
 			udp_check = csum_replace32(udp_check, p->dst, rw->group);
 	}
 	if (rw->port && rw->port != p->dport) {
 		memcpy(udp + 2, &rw->port, 2);
-		if (udp_check)
+		if (has_udp_check)
 			udp_check = csum_replace16(udp_check, p->dport, rw->port);
 	}
 	/* A UDP checksum that computes to zero is sent as all ones (RFC 768). */
-	if (udp_check == 0 && memcmp(p->frame + p->l3 + p->ihl + 6, "\0\0", 2) != 0)
+	if (has_udp_check && udp_check == 0)
 		udp_check = 0xffff;
 	memcpy(ip + 10, &ip_check, 2);
 	memcpy(udp + 6, &udp_check, 2);

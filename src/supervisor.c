@@ -91,7 +91,7 @@ void sv_worker_acked(struct supervisor *sv, struct sv_worker *w)
 		else
 			sv->pidfile_written = true;
 	}
-	log_info("ready, %zu workers forwarding", sv->n_workers);
+	log_notice("ready, %zu workers forwarding", sv->n_workers);
 	daemon_ready();
 }
 
@@ -311,6 +311,7 @@ static void add_signal(struct supervisor *sv, int sig, event_callback_fn cb)
 
 	if (ev == NULL || event_add(ev, NULL) < 0)
 		fatalx(EX_OSERR, "cannot watch signal %d", sig);
+	sv->ev_signals[sv->n_signals++] = ev;
 }
 
 static void shutdown_all(struct supervisor *sv)
@@ -323,6 +324,8 @@ static void shutdown_all(struct supervisor *sv)
 	free(sv->egress);
 	if (sv->ev_kill)
 		event_free(sv->ev_kill);
+	for (size_t i = 0; i < sv->n_signals; i++)
+		event_free(sv->ev_signals[i]);
 	if (sv->pidfile_written)
 		pidfile_remove(sv->pidfile);
 	conf_free(&sv->conf);

@@ -52,6 +52,8 @@ struct supervisor {
 	const char *pidfile;
 	bool pidfile_written;
 	struct event *ev_kill;
+	struct event *ev_signals[4];
+	size_t n_signals;
 };
 
 int supervisor_main(const char *conf_path, bool foreground, const char *pidfile);

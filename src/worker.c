@@ -356,6 +356,25 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(w->base);
 }
 
+static void worker_free(struct worker *w)
+{
+	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_term, w->ev_int };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	if (w->fwd_ready) {
+		close(w->fwd.ingress_fd);
+		for (unsigned i = 0; i < w->fwd.n_egress; i++)
+			close(w->fwd.egress[i].fd);
+		free(w->fwd.egress);
+		rule_table_free(&w->fwd.table);
+		fwd_free(&w->fwd);
+	}
+	pending_clear(&w->pending);
+	event_base_free(w->base);
+}
+
 /* The supervisor sets these up; a worker started any other way refuses to run. */
 static int started_by_supervisor(uint64_t *token)
 {
@@ -417,5 +436,6 @@ int worker_main(void)
 		fatalx(EX_OSERR, "cannot set up the event loop");
 	event_base_dispatch(w.base);
 	log_totals(&w);
+	worker_free(&w);
 	return EX_OK;
 }

@@ -15,6 +15,7 @@
 
 EX_CONFIG=78
 NCASES=0
+NGOOD=0
 
 # write_marked FILE: writes stdin to FILE without the markers and sets
 # LINES to the numbers of the lines that carried "@@", and LINES1/LINES2
@@ -78,6 +79,7 @@ bad() {
 
 # good DESCRIPTION FILE: check must accept FILE.
 good() {
+	NGOOD=$((NGOOD + 1))
 	run_check "$2"
 	if [ "$RC" -ne 0 ]; then
 		show_case "$2"
@@ -424,6 +426,7 @@ if [ "$RC" -eq 0 ] || ! grep -qF -- "$missing" "$TMP/check.out"; then
 	cat "$TMP/check.out" >&2
 	fail "check of a missing file must fail and name the file"
 fi
+NCASES=$((NCASES + 1))
 note "ok: a missing file (status $RC)"
 
 # --- what we ship
@@ -431,4 +434,4 @@ note "ok: a missing file (status $RC)"
 good "the shipped example etc/mcrelay.conf" "$top_srcdir/etc/mcrelay.conf"
 good "the demo's config contrib/demo.conf" "$top_srcdir/contrib/demo.conf"
 
-pass "$((NCASES + 4)) configurations checked"
+pass "$NCASES bad and $NGOOD good configurations checked"

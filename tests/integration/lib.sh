@@ -397,7 +397,7 @@ start_recv() {
 	local name=$1 ns=$2 ifname=$3 group=$4 port=$5
 	shift 5
 	rm -f "$TMP/$name.ready" "$TMP/$name.out"
-	ip netns exec "$ns" "$MCRECV" -I "$ifname" -g "$group" -p "$port" \
+	ip netns exec "$ns" "$MCRECV" -v -I "$ifname" -g "$group" -p "$port" \
 	    -R "$TMP/$name.ready" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	RECV_PIDS[$name]=$!
 	PIDS+=("$!")

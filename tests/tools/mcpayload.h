@@ -6,6 +6,10 @@
  * derived from the sequence number and the byte offset, so the receiver
  * can tell a corrupted or truncated payload from an intact one without
  * knowing how long the sender made it.
+ *
+ * tests/integration/forward.sh depends on the exact pattern (it picks a
+ * source port that makes one datagram's checksum hit an edge case): if
+ * mcp_fill changes, find that port again.
  */
 #ifndef MCPAYLOAD_H
 #define MCPAYLOAD_H

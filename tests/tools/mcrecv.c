@@ -5,7 +5,7 @@
  * losses and duplicates.  A test tool for mcrelay.
  *
  * mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]
- *        [-R READYFILE] [-x TTL] [-q QUIET_MS]
+ *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v]
  *
  * It reads an AF_PACKET socket rather than a UDP socket so that it sees
  * the frame exactly as the relay built it, and needs no group membership.
@@ -52,6 +52,7 @@ struct options {
 	const char	*readyfile;
 	int		want_ttl;	/* -1: not given */
 	long		quiet_ms;	/* 0: not given */
+	int		verbose;
 };
 
 struct stats {
@@ -91,12 +92,13 @@ static void
 usage(void)
 {
 	fputs("usage: mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]\n"
-	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS]\n"
+	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v]\n"
 	    "  -n EXPECTED  stop after this many unique sequence numbers (max 10000000)\n"
 	    "  -T SECONDS   stop after this long, 0 = never (default 10)\n"
 	    "  -R FILE      create FILE once the capture socket is bound\n"
 	    "  -x TTL       every packet must carry exactly this TTL\n"
-	    "  -q MS        stop after MS milliseconds without a packet, once one came\n",
+	    "  -q MS        stop after MS milliseconds without a packet, once one came\n"
+	    "  -v           describe each bad packet on stderr (the first 100)\n",
 	    stderr);
 	exit(1);
 }
@@ -124,7 +126,7 @@ parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
 	o->want_ttl = -1;
-	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:h")) != -1) {
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vh")) != -1) {
 		switch (c) {
 		case 'I':
 			o->ifname = optarg;
@@ -157,6 +159,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'q':
 			o->quiet_ms = (long)parse_ulong(optarg, 1, 86400000, 'q');
+			break;
+		case 'v':
+			o->verbose = 1;
 			break;
 		default:
 			usage();
@@ -248,13 +253,19 @@ sum16(const uint8_t *p, size_t len, uint32_t sum)
 	return sum;
 }
 
+static unsigned
+fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
 /* True when the ones' complement sum over the data, checksum included, is all ones. */
 static int
 sum_ok(uint32_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+	return fold(sum) == 0xffff;
 }
 
 static void
@@ -283,6 +294,32 @@ note_seq(struct stats *st, uint32_t seq)
 	if (!st->have_seq || seq > st->max_seq)
 		st->max_seq = seq;
 	st->have_seq = 1;
+}
+
+static void complain(const struct options *o, const uint8_t *udp, size_t ulen,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * With -v, describes a bad packet on stderr: what is wrong, and the
+ * sequence number it claims if its payload goes that far.
+ */
+static void
+complain(const struct options *o, const uint8_t *udp, size_t ulen,
+    const char *fmt, ...)
+{
+	static unsigned long n;
+	va_list ap;
+
+	if (!o->verbose || ++n > 100)
+		return;
+	fputs("mcrecv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (ulen >= 16)
+		fprintf(stderr, " (seq %lu)", (unsigned long)((uint32_t)udp[12] << 24 |
+		    (uint32_t)udp[13] << 16 | (uint32_t)udp[14] << 8 | udp[15]));
+	fputc('\n', stderr);
 }
 
 /*
@@ -334,21 +371,33 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		st->ttl_min = ttl;
 	if (st->received == 1 || ttl > st->ttl_max)
 		st->ttl_max = ttl;
-	if (o->want_ttl >= 0 && ttl != o->want_ttl)
+	tot = (size_t)(ip[2] << 8 | ip[3]);
+	ulen = (size_t)(udp[4] << 8 | udp[5]);
+	if (ulen > len - ihl)
+		ulen = len - ihl;	/* what complain may read */
+	if (o->want_ttl >= 0 && ttl != o->want_ttl) {
 		st->bad_ttl++;
-	if (!sum_ok(sum16(ip, ihl, 0)))
+		complain(o, udp, ulen, "bad_ttl: %d, expected %d", ttl, o->want_ttl);
+	}
+	if (!sum_ok(sum16(ip, ihl, 0))) {
 		st->bad_ip_csum++;
+		complain(o, udp, ulen, "bad_ip_csum: 0x%02x%02x", ip[10], ip[11]);
+	}
 	if (f[0] != 0x01 || f[1] != 0x00 || f[2] != 0x5e ||
 	    f[3] != ((group >> 16) & 0x7f) || f[4] != ((group >> 8) & 0xff) ||
-	    f[5] != (group & 0xff))
+	    f[5] != (group & 0xff)) {
 		st->bad_mac++;
+		complain(o, udp, ulen, "bad_mac: %02x:%02x:%02x:%02x:%02x:%02x",
+		    f[0], f[1], f[2], f[3], f[4], f[5]);
+	}
 
 	/* A fragmented datagram cannot be verified; the tools never fragment. */
-	tot = (size_t)(ip[2] << 8 | ip[3]);
 	ulen = (size_t)(udp[4] << 8 | udp[5]);
 	if ((frag & 0x2000) || tot > len || tot < ihl + 8 || ulen < 8 ||
 	    ulen > tot - ihl) {
 		st->bad_payload++;
+		complain(o, udp, 0, "bad_payload: fragment or bad lengths "
+		    "(ip %zu, udp %zu, captured %zu)", tot, ulen, len);
 		return 1;
 	}
 	if (csum_not_ready) {
@@ -357,11 +406,15 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		uint32_t sum = sum16(ip + 12, 8, 0);
 
 		sum += IPPROTO_UDP + (uint32_t)ulen;
-		if (!sum_ok(sum16(udp, ulen, sum)))
+		if (!sum_ok(sum16(udp, ulen, sum))) {
 			st->bad_udp_csum++;
+			complain(o, udp, ulen, "bad_udp_csum: 0x%02x%02x, sum 0x%04x",
+			    udp[6], udp[7], fold(sum16(udp, ulen, sum)));
+		}
 	}
 	if (mcp_check(udp + 8, ulen - 8, &seq) != 0 || seq >= MAX_SEQ) {
 		st->bad_payload++;
+		complain(o, udp, ulen, "bad_payload: %zu bytes", ulen - 8);
 		return 1;
 	}
 	note_seq(st, seq);

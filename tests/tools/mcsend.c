@@ -3,8 +3,8 @@
  * group at a steady rate.  A test tool for mcrelay; see mcrecv for the
  * other end.
  *
- * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-n COUNT] [-r PPS]
- *        [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
+ * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
+ *        [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
@@ -36,8 +36,9 @@ struct options {
 	struct in_addr	group;
 	uint16_t	port;
 	const char	*ifname;
-	int		have_bind;
+	int		have_bind;	/* -B or -P */
 	struct in_addr	bind_addr;
+	uint16_t	bind_port;
 	unsigned long	count;
 	unsigned long	pps;
 	int		ttl;
@@ -67,14 +68,15 @@ static void usage(void) __attribute__((noreturn));
 static void
 usage(void)
 {
-	fputs("usage: mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-n COUNT]\n"
-	    "              [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]\n"
+	fputs("usage: mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT]\n"
+	    "              [-n COUNT] [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]\n"
 	    "  -n COUNT   datagrams to send (default 1000)\n"
 	    "  -r PPS     packets per second, 0 = as fast as possible (default 1000)\n"
 	    "  -t TTL     IP_MULTICAST_TTL (default 16)\n"
 	    "  -s BYTES   UDP payload size, 8..8972 (default 64)\n"
 	    "  -S SEQ     first sequence number (default 0)\n"
-	    "  -B ADDR    bind the socket to this source address\n", stderr);
+	    "  -B ADDR    bind the socket to this source address\n"
+	    "  -P PORT    bind the socket to this source port\n", stderr);
 	exit(1);
 }
 
@@ -102,7 +104,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pps = 1000;
 	o->ttl = 16;
 	o->size = 64;
-	while ((c = getopt(argc, argv, "g:p:I:B:n:r:t:s:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:h")) != -1) {
 		switch (c) {
 		case 'g':
 			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
@@ -120,6 +122,10 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'B':
 			if (inet_pton(AF_INET, optarg, &o->bind_addr) != 1)
 				die("-B: '%s' is not an IPv4 address", optarg);
+			o->have_bind = 1;
+			break;
+		case 'P':
+			o->bind_port = (uint16_t)parse_ulong(optarg, 1, 65535, 'P');
 			o->have_bind = 1;
 			break;
 		case 'n':
@@ -173,12 +179,13 @@ open_socket(const struct options *o)
 
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
-		sin.sin_addr = o->bind_addr;
+		sin.sin_addr = o->bind_addr;	/* INADDR_ANY unless -B */
+		sin.sin_port = htons(o->bind_port);
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 			char a[INET_ADDRSTRLEN];
 
 			inet_ntop(AF_INET, &o->bind_addr, a, sizeof(a));
-			die("bind %s: %s", a, strerror(errno));
+			die("bind %s:%u: %s", a, (unsigned)o->bind_port, strerror(errno));
 		}
 	}
 	return fd;

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Installs what building, testing and the demo need on Debian 12 (as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake pkgconf \
+	libevent-dev libcap-ng-dev libinih-dev \
+	iproute2 ethtool procps python3 mandoc >/dev/null

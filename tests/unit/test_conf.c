@@ -1,0 +1,909 @@
+/*
+ * Unit tests for the configuration parser and its validation: the values a
+ * good file yields, and for each kind of bad file the exact diagnostics,
+ * "FILE:LINE: message", including the line they point at.
+ */
+#include "config.h"
+
+#include "conf.h"
+#include "diag.h"
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NAME "t.conf"
+
+/* A complete rule of four lines, for files whose subject is elsewhere. */
+#define RULE_A "[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth1\n"
+
+/* 239.1.1.1 and friends, in network order, without going through inet_pton. */
+#define ADDR(a, b, c, d) htonl((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static int parse(const char *text, struct conf *c, struct diag *d)
+{
+	memset(d, 0, sizeof(*d));
+	return conf_parse_string(NAME, text, c, d);
+}
+
+static void show_diag(const struct diag *d)
+{
+	if (d->n == 0)
+		printf("    (no diagnostics)\n");
+	for (size_t i = 0; i < d->n; i++)
+		printf("    diagnostic: %s\n", d->lines[i]);
+}
+
+static bool has_line(const struct diag *d, const char *want)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->lines[i], want) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Expects text to be rejected with exactly the errors in want, each
+ * written "LINE: message" (the file name is added here), in any order.
+ */
+static void expect_errors_at(int where, const char *text, const char *const *want)
+{
+	struct conf c;
+	struct diag d;
+	char full[700];
+	size_t n;
+	bool ok = true;
+	int rc = parse(text, &c, &d);
+
+	for (n = 0; want[n] != NULL; n++) {
+		snprintf(full, sizeof(full), NAME ":%s", want[n]);
+		ok &= CHECK(has_line(&d, full), "case at line %d: no diagnostic '%s'",
+			    where, full);
+	}
+	ok &= CHECK(rc == -1, "case at line %d: returned %d, expected -1", where, rc);
+	ok &= CHECK(d.errors == n, "case at line %d: %zu errors, expected %zu",
+		    where, d.errors, n);
+	if (!ok)
+		show_diag(&d);
+	conf_free(&c);
+	diag_free(&d);
+}
+
+#define EXPECT_ERRORS(text, ...) \
+	expect_errors_at(__LINE__, text, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Expects text to be accepted without errors (warnings allowed). */
+static void expect_valid_at(int where, const char *text)
+{
+	struct conf c;
+	struct diag d;
+	int rc = parse(text, &c, &d);
+
+	if (!CHECK(rc == 0 && d.errors == 0,
+		   "case at line %d: returned %d with %zu errors, expected a valid file",
+		   where, rc, d.errors))
+		show_diag(&d);
+	conf_free(&c);
+	diag_free(&d);
+}
+
+#define EXPECT_VALID(text) expect_valid_at(__LINE__, text)
+
+static void test_full(void)
+{
+	static const char text[] =
+		"; a file that sets every key\n"		/* 1 */
+		"[global]\n"					/* 2 */
+		"user = relay\n"				/* 3 */
+		"log-level = debug\n"				/* 4 */
+		"\n"						/* 5 */
+		"[rule video1]\n"				/* 6 */
+		"input = eth0\n"				/* 7 */
+		"group = 239.1.1.1\n"				/* 8 */
+		"port = 5000\n"					/* 9 */
+		"source = 10.10.1.100\n"			/* 10 */
+		"ttl = 16\n"					/* 11 */
+		"output = eth1\n"				/* 12 */
+		"output = eth2 239.2.2.2:6000\n"		/* 13 */
+		"output = eth3 :7000\n"				/* 14 */
+		"output = eth4 239.3.3.3\n"			/* 15 */
+		"\n"						/* 16 */
+		"[rule keep-it]\n"				/* 17 */
+		"input = eth5\n"				/* 18 */
+		"group = 224.0.1.1\n"				/* 19 */
+		"ttl = keep\n"					/* 20 */
+		"output = eth6\n"				/* 21 */
+		"[rule dec_2.x]\n"				/* 22 */
+		"input = eth7\n"				/* 23 */
+		"group = 239.255.255.255\n"			/* 24 */
+		"port = 65535\n"				/* 25 */
+		"ttl = decrement\n"				/* 26 */
+		"output = eth8 :1\n";				/* 27 */
+	struct conf c;
+	struct diag d;
+	int rc = parse(text, &c, &d);
+
+	if (!CHECK(rc == 0 && d.n == 0, "full file: returned %d, %zu diagnostics", rc, d.n))
+		show_diag(&d);
+	if (!CHECK(c.n_rules == 3, "full file: %zu rules, expected 3", c.n_rules))
+		goto out;
+	CHECK(strcmp(c.path, NAME) == 0, "path '%s'", c.path);
+	CHECK(strcmp(c.user, "relay") == 0, "user '%s', expected relay", c.user);
+	CHECK(c.user_line == 3, "user_line %d, expected 3", c.user_line);
+	CHECK(c.log_level == LOG_LEVEL_DEBUG, "log_level %d, expected debug", c.log_level);
+	CHECK(c.log_level_line == 4, "log_level_line %d, expected 4", c.log_level_line);
+
+	const struct conf_rule *r = &c.rules[0];
+
+	CHECK(strcmp(r->name, "video1") == 0, "rule 0 name '%s'", r->name);
+	CHECK(r->line == 6, "rule 0 line %d, expected 6", r->line);
+	CHECK(strcmp(r->input, "eth0") == 0, "rule 0 input '%s'", r->input);
+	CHECK(r->group == ADDR(239, 1, 1, 1), "rule 0 group %#x", ntohl(r->group));
+	CHECK(r->port == 5000, "rule 0 port %u, expected 5000 (host order)", r->port);
+	CHECK(r->source == ADDR(10, 10, 1, 100), "rule 0 source %#x", ntohl(r->source));
+	CHECK(r->ttl_mode == TTL_SET && r->ttl == 16, "rule 0 ttl mode %d value %u",
+	      r->ttl_mode, r->ttl);
+	for (int k = 0; k < KEY_COUNT; k++)
+		CHECK(r->key_line[k] == 7 + k, "rule 0 key %d set at line %d, expected %d",
+		      k, r->key_line[k], 7 + k);
+	if (CHECK(r->n_outputs == 4, "rule 0 has %zu outputs, expected 4", r->n_outputs)) {
+		const struct {
+			const char *ifname;
+			in_addr_t group;	/* as configured: 0 = keep */
+			uint16_t port;
+			in_addr_t effective;	/* conf_output_group() */
+		} want[4] = {
+			{ "eth1", 0, 0, ADDR(239, 1, 1, 1) },
+			{ "eth2", ADDR(239, 2, 2, 2), 6000, ADDR(239, 2, 2, 2) },
+			{ "eth3", 0, 7000, ADDR(239, 1, 1, 1) },
+			{ "eth4", ADDR(239, 3, 3, 3), 0, ADDR(239, 3, 3, 3) },
+		};
+
+		for (int i = 0; i < 4; i++) {
+			const struct conf_output *o = &r->outputs[i];
+
+			CHECK(strcmp(o->ifname, want[i].ifname) == 0,
+			      "output %d ifname '%s', expected '%s'", i, o->ifname,
+			      want[i].ifname);
+			CHECK(o->group == want[i].group, "output %d group %#x, expected %#x",
+			      i, ntohl(o->group), ntohl(want[i].group));
+			CHECK(o->port == want[i].port, "output %d port %u, expected %u", i,
+			      o->port, want[i].port);
+			CHECK(o->line == 12 + i, "output %d line %d, expected %d", i, o->line,
+			      12 + i);
+			CHECK(conf_output_group(r, o) == want[i].effective,
+			      "output %d effective group %#x", i,
+			      ntohl(conf_output_group(r, o)));
+		}
+	}
+
+	r = &c.rules[1];
+	CHECK(strcmp(r->name, "keep-it") == 0 && r->line == 17, "rule 1 '%s' line %d",
+	      r->name, r->line);
+	CHECK(r->group == ADDR(224, 0, 1, 1), "rule 1 group %#x", ntohl(r->group));
+	CHECK(r->port == 0 && r->source == 0, "rule 1 port %u source %#x, expected any",
+	      r->port, r->source);
+	CHECK(r->key_line[KEY_PORT] == 0 && r->key_line[KEY_SOURCE] == 0,
+	      "rule 1 unset keys have lines %d, %d", r->key_line[KEY_PORT],
+	      r->key_line[KEY_SOURCE]);
+	CHECK(r->ttl_mode == TTL_KEEP, "rule 1 ttl mode %d, expected keep", r->ttl_mode);
+	CHECK(r->n_outputs == 1 && strcmp(r->outputs[0].ifname, "eth6") == 0,
+	      "rule 1 outputs");
+
+	r = &c.rules[2];
+	CHECK(strcmp(r->name, "dec_2.x") == 0 && r->line == 22, "rule 2 '%s' line %d",
+	      r->name, r->line);
+	CHECK(r->group == ADDR(239, 255, 255, 255), "rule 2 group %#x", ntohl(r->group));
+	CHECK(r->port == 65535, "rule 2 port %u", r->port);
+	CHECK(r->ttl_mode == TTL_DECREMENT, "rule 2 ttl mode %d, expected decrement",
+	      r->ttl_mode);
+	CHECK(r->n_outputs == 1 && r->outputs[0].port == 1 && r->outputs[0].group == 0,
+	      "rule 2 output ':1'");
+out:
+	conf_free(&c);
+	diag_free(&d);
+}
+
+static void test_defaults(void)
+{
+	struct conf c;
+	struct diag d;
+	int rc = parse(RULE_A, &c, &d);
+
+	if (!CHECK(rc == 0 && d.n == 0, "minimal file: returned %d, %zu diagnostics", rc,
+		   d.n))
+		show_diag(&d);
+	CHECK(strcmp(c.user, "mcrelay") == 0, "default user '%s'", c.user);
+	CHECK(c.user_line == 0, "default user_line %d", c.user_line);
+	CHECK(c.log_level == LOG_LEVEL_INFO, "default log level %d", c.log_level);
+	if (CHECK(c.n_rules == 1, "%zu rules", c.n_rules)) {
+		const struct conf_rule *r = &c.rules[0];
+
+		CHECK(r->ttl_mode == TTL_DECREMENT, "default ttl mode %d", r->ttl_mode);
+		CHECK(r->port == 0 && r->source == 0, "default port %u source %#x",
+		      r->port, r->source);
+		CHECK(r->line == 1 && r->key_line[KEY_INPUT] == 2 &&
+		      r->key_line[KEY_GROUP] == 3 && r->outputs[0].line == 4,
+		      "lines of the minimal rule");
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* An empty file is valid but warned about, without a line number. */
+	rc = parse("", &c, &d);
+	CHECK(rc == 0 && d.errors == 0 && d.warnings == 1, "empty file: %d, %zu errors, %zu warnings",
+	      rc, d.errors, d.warnings);
+	CHECK(has_line(&d, NAME ": warning: no rules: nothing will be forwarded"),
+	      "empty file: no-rules warning");
+	CHECK(c.n_rules == 0, "empty file: %zu rules", c.n_rules);
+	conf_free(&c);
+	diag_free(&d);
+}
+
+static void test_sections_and_keys(void)
+{
+	EXPECT_ERRORS("[foo]\n"
+		      "bar = 1\n"		/* ignored: its section was reported */
+		      RULE_A,
+		      "1: unknown section [foo] (expected [global] or [rule NAME])");
+	EXPECT_ERRORS(RULE_A
+		      "[rules b]\n",
+		      "5: unknown section [rules b] (expected [global] or [rule NAME])");
+	EXPECT_ERRORS(RULE_A
+		      "[rule]\n",
+		      "5: invalid rule name '' (1-63 letters, digits, '-', '_' or '.')");
+	EXPECT_ERRORS(RULE_A
+		      "[rule a/b]\n",
+		      "5: invalid rule name 'a/b' (1-63 letters, digits, '-', '_' or '.')");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "colour = red\n"
+		      "output = eth1\n",
+		      "4: unknown key 'colour' in [rule a]");
+	EXPECT_ERRORS("[global]\n"
+		      "user = mcrelay\n"
+		      "group = 239.1.1.1\n"
+		      RULE_A,
+		      "3: unknown key 'group' in [global]");
+	EXPECT_ERRORS(RULE_A
+		      "[rule b]\n"		/* 5 */
+		      "input = eth2\n"
+		      "group = 239.1.1.2\n"
+		      "output = eth3\n"
+		      "[rule a]\n"		/* 9 */
+		      "bogus = ignored\n",
+		      "9: duplicate rule name 'a' (first defined at line 1)");
+	EXPECT_ERRORS("[global]\n"
+		      "user = nobody\n"
+		      "[global]\n",
+		      "3: duplicate section [global] (first at line 1)");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth1\n"
+		      "group = 239.1.1.2\n",
+		      "5: duplicate key 'group' (first set at line 3)");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "port = 5000\n"
+		      "group = 239.1.1.1\n"
+		      "ttl = 3\n"
+		      "ttl = keep\n"
+		      "output = eth1\n"
+		      "port = 5000\n",
+		      "6: duplicate key 'ttl' (first set at line 5)",
+		      "8: duplicate key 'port' (first set at line 3)");
+	EXPECT_ERRORS("[global]\n"
+		      "user = a\n"
+		      "log-level = info\n"
+		      "user = b\n"
+		      "log-level = debug\n",
+		      "4: duplicate key 'user' (first set at line 2)",
+		      "5: duplicate key 'log-level' (first set at line 3)");
+	EXPECT_ERRORS("user = mcrelay\n"
+		      RULE_A,
+		      "1: key 'user' outside a section");
+	EXPECT_ERRORS("; comment\n"
+		      "[global]\n"
+		      "log-level = loud\n",
+		      "3: invalid log-level 'loud' (expected error, warning, notice, info or debug)");
+	EXPECT_ERRORS("[global]\n"
+		      "user = -root\n",
+		      "2: invalid user name '-root'");
+}
+
+static void test_required(void)
+{
+	EXPECT_ERRORS("[global]\n"
+		      "\n"
+		      "[rule a]\n"		/* 3 */
+		      "group = 239.1.1.1\n"
+		      "output = eth1\n",
+		      "3: rule 'a': missing required key 'input'");
+	EXPECT_ERRORS(RULE_A
+		      "; b follows\n"
+		      "[rule b]\n"		/* 6 */
+		      "input = eth0\n"
+		      "output = eth1\n",
+		      "6: rule 'b': missing required key 'group'");
+	EXPECT_ERRORS("\n\n"
+		      "[rule a]\n"		/* 3 */
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "port = 9\n",
+		      "3: rule 'a': missing required key 'output'");
+	EXPECT_ERRORS(RULE_A
+		      "[rule empty]\n",		/* 5 */
+		      "5: rule 'empty': missing required key 'input'",
+		      "5: rule 'empty': missing required key 'group'",
+		      "5: rule 'empty': missing required key 'output'");
+}
+
+static void test_values(void)
+{
+	/* Groups, in group= and in an output. */
+	static const char *const bad_groups[] = {
+		"10.1.1.1", "240.0.0.1", "223.255.255.255", "255.255.255.255",
+		"239.1.1", "239.1.1.1.1", "foo", "239.1.1.256",
+	};
+	char text[512], msg[256];
+
+	for (size_t i = 0; i < sizeof(bad_groups) / sizeof(bad_groups[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[rule a]\ninput = eth0\ngroup = %s\noutput = eth1\n",
+			 bad_groups[i]);
+		snprintf(msg, sizeof(msg),
+			 "3: '%s' is not an IPv4 multicast group (224.0.0.0/4)",
+			 bad_groups[i]);
+		EXPECT_ERRORS(text, msg);
+		snprintf(text, sizeof(text),
+			 RULE_A "output = eth2 %s:6000\noutput = eth3 %s\n",
+			 bad_groups[i], bad_groups[i]);
+		snprintf(msg, sizeof(msg),
+			 "5: '%s' is not an IPv4 multicast group (224.0.0.0/4)",
+			 bad_groups[i]);
+		char msg6[256];
+
+		snprintf(msg6, sizeof(msg6),
+			 "6: '%s' is not an IPv4 multicast group (224.0.0.0/4)",
+			 bad_groups[i]);
+		EXPECT_ERRORS(text, msg, msg6);
+	}
+
+	static const char *const bad_ports[] = { "0", "70000", "65536", "abc", "-1",
+						 "+5", "50x", "5 000", "0x10" };
+
+	for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
+		snprintf(text, sizeof(text), RULE_A "port = %s\n", bad_ports[i]);
+		snprintf(msg, sizeof(msg), "5: invalid port '%s' (expected 1-65535)",
+			 bad_ports[i]);
+		EXPECT_ERRORS(text, msg);
+		if (strchr(bad_ports[i], ' '))
+			continue;	/* an output target cannot contain a space */
+		snprintf(text, sizeof(text),
+			 RULE_A "output = eth2 :%s\noutput = eth3 239.2.2.2:%s\n",
+			 bad_ports[i], bad_ports[i]);
+		char msg6[256];
+
+		snprintf(msg, sizeof(msg), "5: invalid port '%s' (expected 1-65535)",
+			 bad_ports[i]);
+		snprintf(msg6, sizeof(msg6), "6: invalid port '%s' (expected 1-65535)",
+			 bad_ports[i]);
+		EXPECT_ERRORS(text, msg, msg6);
+	}
+	EXPECT_ERRORS(RULE_A "output = eth2 239.2.2.2:\n",
+		      "5: invalid port '' (expected 1-65535)");
+
+	static const char *const bad_ttls[] = { "0", "256", "foo", "-1", "16x",
+						"Keep", "1000000000000000000000" };
+
+	for (size_t i = 0; i < sizeof(bad_ttls) / sizeof(bad_ttls[0]); i++) {
+		snprintf(text, sizeof(text), RULE_A "ttl = %s\n", bad_ttls[i]);
+		snprintf(msg, sizeof(msg),
+			 "5: invalid ttl '%s' (expected decrement, keep or 1-255)",
+			 bad_ttls[i]);
+		EXPECT_ERRORS(text, msg);
+	}
+	EXPECT_VALID(RULE_A "ttl = 1\n");
+	EXPECT_VALID(RULE_A "ttl = 255\n");
+
+	static const char *const bad_sources[] = { "239.1.1.1", "224.0.0.1", "0.0.0.0",
+						   "255.255.255.255", "garbage",
+						   "10.0.0", "10.0.0.0/8" };
+
+	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
+		snprintf(text, sizeof(text), RULE_A "source = %s\n", bad_sources[i]);
+		snprintf(msg, sizeof(msg),
+			 "5: invalid source '%s' (expected a unicast IPv4 address)",
+			 bad_sources[i]);
+		EXPECT_ERRORS(text, msg);
+	}
+
+	/* Interface names: at most IF_NAMESIZE - 1 = 15 characters. */
+	EXPECT_VALID("[rule a]\ninput = abcdefghijklmno\ngroup = 239.1.1.1\n"
+		     "output = eth1\noutput = abcdefghijklmno 239.2.2.2:9\n");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = abcdefghijklmnop\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth1\n",
+		      "2: invalid interface name 'abcdefghijklmnop'");
+	EXPECT_ERRORS(RULE_A
+		      "output = abcdefghijklmnop\n"
+		      "output = eth/2 :9\n"
+		      "output = eth2 239.2.2.2 extra\n",
+		      "5: invalid interface name 'abcdefghijklmnop'",
+		      "6: invalid interface name 'eth/2'",
+		      "7: invalid output (expected 'IFNAME [GROUP][:PORT]')");
+
+	/* A key without a value; the line is reported, nothing else. */
+	EXPECT_ERRORS(RULE_A
+		      "port =\n"
+		      "source =   \n",
+		      "5: key 'port' has no value",
+		      "6: key 'source' has no value");
+}
+
+static void test_syntax(void)
+{
+	EXPECT_ERRORS(RULE_A
+		      "just some words\n",
+		      "5: syntax error: expected 'key = value'");
+	EXPECT_ERRORS(RULE_A
+		      "= 5000\n",
+		      "5: syntax error: expected 'key = value'");
+	EXPECT_ERRORS(RULE_A
+		      "port ; = 5000\n",
+		      "5: syntax error: expected 'key = value'");
+	EXPECT_ERRORS("[rule a\n"
+		      "input = eth0\n",		/* ignored: the header was reported */
+		      "1: syntax error: malformed section header");
+	EXPECT_ERRORS(RULE_A
+		      "[global] user = x\n",
+		      "5: syntax error: malformed section header");
+	/* A comment after a section header is fine. */
+	EXPECT_VALID("[global] ; the global section\n"
+		     "[rule a] # the first rule\n"
+		     "input = eth0\ngroup = 239.1.1.1\noutput = eth1\n");
+
+	/* Long lines: the limit is in the message; one more is too many. */
+	char line[512], text[700];
+
+	memset(line, 'x', 250);
+	line[250] = '\0';
+	memcpy(line, "user = ", 7);
+	snprintf(text, sizeof(text), "[global]\n%s\n" RULE_A, line);
+
+	struct conf c;
+	struct diag d;
+	int rc = parse(text, &c, &d);
+	int limit = 0;
+
+	CHECK(rc == -1 && d.errors == 1, "250-character line: returned %d, %zu errors",
+	      rc, d.errors);
+	if (CHECK(d.n >= 1 && sscanf(d.lines[0], NAME ":2: line too long (at most %d characters)",
+				     &limit) == 1,
+		  "250-character line: first diagnostic '%s'", d.n ? d.lines[0] : "(none)"))
+		CHECK(limit >= 100 && limit < 250, "line limit %d", limit);
+	conf_free(&c);
+	diag_free(&d);
+	if (limit > 0) {
+		char msg[600];
+
+		/* "user = x...x" of exactly limit characters must be accepted... */
+		memset(line, 'x', sizeof(line));
+		memcpy(line, "user = ", 7);
+		line[limit] = '\0';
+		snprintf(text, sizeof(text), "[global]\n%s\n" RULE_A, line);
+		rc = parse(text, &c, &d);
+		/* ...as far as the length goes: the name itself is too long. */
+		snprintf(msg, sizeof(msg), NAME ":2: invalid user name '%s'", line + 7);
+		if (!CHECK(d.errors == 1 && has_line(&d, msg),
+			   "a line of %d characters, the stated limit, is refused as too long",
+			   limit))
+			show_diag(&d);
+		conf_free(&c);
+		diag_free(&d);
+
+		line[limit] = 'x';
+		line[limit + 1] = '\0';
+		snprintf(text, sizeof(text), "[global]\n%s\n" RULE_A, line);
+		rc = parse(text, &c, &d);
+		snprintf(msg, sizeof(msg), NAME ":2: line too long (at most %d characters)",
+			 limit);
+		if (!CHECK(rc == -1 && d.errors == 1 && has_line(&d, msg),
+			   "a line of %d characters, one over the limit, is accepted",
+			   limit + 1))
+			show_diag(&d);
+		conf_free(&c);
+		diag_free(&d);
+	}
+}
+
+static void test_loops(void)
+{
+	/* An output back onto the input: same group, same (or any) port. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "port = 5000\n"
+		      "output = eth1\n"
+		      "output = eth0\n",
+		      "6: rule 'a': output 'eth0 239.1.1.1' sends the rule's own traffic back to its input (same interface, group and port)");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "port = 5000\n"
+		      "output = eth0 239.1.1.1:5000\n",
+		      "5: rule 'a': output 'eth0 239.1.1.1' sends the rule's own traffic back to its input (same interface, group and port)");
+	/* Any port: whatever port the output uses, the rule matches it again. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth0 :6000\n",
+		      "4: rule 'a': output 'eth0 239.1.1.1' sends the rule's own traffic back to its input (same interface, group and port)");
+	/* Back onto the input with another group, or another port than the rule's. */
+	EXPECT_VALID("[rule a]\n"
+		     "input = eth0\n"
+		     "group = 239.1.1.1\n"
+		     "output = eth0 239.1.1.2\n");
+	EXPECT_VALID("[rule a]\n"
+		     "input = eth0\n"
+		     "group = 239.1.1.1\n"
+		     "port = 5000\n"
+		     "output = eth0 :5001\n");
+
+	/* Two rules feeding each other, reported once at the second. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth1\n"
+		      "[rule b]\n"			/* 5 */
+		      "input = eth1\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth0\n",
+		      "5: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	/* The same through group and port rewriting. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "port = 5000\n"
+		      "output = eth1 239.5.5.5:6000\n"
+		      "[rule b]\n"			/* 6 */
+		      "input = eth1\n"
+		      "group = 239.5.5.5\n"
+		      "port = 6000\n"
+		      "output = eth0 239.1.1.1:5000\n",
+		      "6: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	/* b only takes port 6001, which a never sends: no loop. */
+	EXPECT_VALID("[rule a]\n"
+		     "input = eth0\n"
+		     "group = 239.1.1.1\n"
+		     "output = eth1 239.5.5.5:6000\n"
+		     "[rule b]\n"
+		     "input = eth1\n"
+		     "group = 239.5.5.5\n"
+		     "port = 6001\n"
+		     "output = eth0 239.1.1.1\n");
+	/* Three rules in a cycle, and a chain that is not one. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth1\n"
+		      "[rule b]\n"
+		      "input = eth1\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth2 239.2.2.2\n"
+		      "[rule c]\n"			/* 9 */
+		      "input = eth2\n"
+		      "group = 239.2.2.2\n"
+		      "output = eth0 239.1.1.1\n",
+		      "9: rules feed each other in a loop (a -> b -> c -> a)");
+	EXPECT_VALID("[rule a]\n"
+		     "input = eth0\n"
+		     "group = 239.1.1.1\n"
+		     "output = eth1\n"
+		     "[rule b]\n"
+		     "input = eth1\n"
+		     "group = 239.1.1.1\n"
+		     "output = eth2 239.2.2.2\n"
+		     "[rule c]\n"
+		     "input = eth2\n"
+		     "group = 239.2.2.2\n"
+		     "output = eth0 239.3.3.3\n");
+	/* Source-specific rules for different sources cannot feed each other... */
+	EXPECT_VALID("[rule a]\n"
+		     "input = eth0\n"
+		     "group = 239.1.1.1\n"
+		     "source = 10.0.0.1\n"
+		     "output = eth1\n"
+		     "[rule b]\n"
+		     "input = eth1\n"
+		     "group = 239.1.1.1\n"
+		     "source = 10.0.0.2\n"
+		     "output = eth0\n");
+	/* ...but for the same source they can, and so can an any-source rule. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "source = 10.0.0.1\n"
+		      "output = eth1\n"
+		      "[rule b]\n"			/* 6 */
+		      "input = eth1\n"
+		      "group = 239.1.1.1\n"
+		      "source = 10.0.0.1\n"
+		      "output = eth0\n",
+		      "6: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "source = 10.0.0.1\n"
+		      "output = eth1\n"
+		      "[rule b]\n"			/* 6 */
+		      "input = eth1\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth0\n",
+		      "6: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+}
+
+static void test_rule_conflicts(void)
+{
+	EXPECT_ERRORS(RULE_A
+		      "[rule b]\n"			/* 5 */
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth2\n",
+		      "5: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "port = 5000\n"
+		      "source = 10.0.0.1\n"
+		      "output = eth1\n"
+		      "[rule b]\n"			/* 7 */
+		      "source = 10.0.0.1\n"
+		      "port = 5000\n"
+		      "group = 239.1.1.1\n"
+		      "input = eth0\n"
+		      "output = eth2\n",
+		      "7: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	/* More and less specific rules for the same group are fine. */
+	EXPECT_VALID(RULE_A
+		     "[rule b]\ninput = eth0\ngroup = 239.1.1.1\nport = 5000\noutput = eth2\n"
+		     "[rule c]\ninput = eth0\ngroup = 239.1.1.1\nsource = 10.0.0.1\noutput = eth2\n"
+		     "[rule d]\ninput = eth0\ngroup = 239.1.1.1\nport = 5000\n"
+		     "source = 10.0.0.1\noutput = eth2\n"
+		     "[rule e]\ninput = eth9\ngroup = 239.1.1.1\noutput = eth2\n");
+
+	EXPECT_ERRORS(RULE_A
+		      "output = eth1\n",
+		      "5: rule 'a': duplicate output (same as line 4)");
+	/* The same destination written differently is still the same. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "group = 239.1.1.1\n"
+		      "port = 5000\n"
+		      "output = eth1\n"
+		      "output = eth2\n"
+		      "output = eth1 239.1.1.1:5000\n",
+		      "7: rule 'a': duplicate output (same as line 5)");
+	EXPECT_VALID("[rule a]\n"
+		     "input = eth0\n"
+		     "group = 239.1.1.1\n"
+		     "output = eth1\n"
+		     "output = eth1 :5000\n"
+		     "output = eth1 239.2.2.2\n"
+		     "output = eth2\n");
+
+	/* CONF_MAX_OUTPUTS outputs are fine, one more is not. */
+	char text[1024];
+	size_t len = (size_t)snprintf(text, sizeof(text),
+				      "[rule a]\ninput = eth0\ngroup = 239.1.1.1\n");
+
+	for (int i = 1; i <= CONF_MAX_OUTPUTS; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"output = eth%d\n", i);
+	EXPECT_VALID(text);
+	snprintf(text + len, sizeof(text) - len, "output = eth%d\n", CONF_MAX_OUTPUTS + 1);
+	EXPECT_ERRORS(text, "20: rule 'a': too many outputs (at most 16)");
+}
+
+static void test_layout(void)
+{
+	/* Two unrelated errors in one file are both reported. */
+	EXPECT_ERRORS("[rule a]\n"
+		      "input = eth0\n"
+		      "shape = round\n"
+		      "group = 239.1.1.1\n"
+		      "output = eth1\n"
+		      "port = 99999\n",
+		      "3: unknown key 'shape' in [rule a]",
+		      "6: invalid port '99999' (expected 1-65535)");
+
+	/* Comments at the start of a line and after a value. */
+	static const char comments[] =
+		"; leading semicolon\n"
+		"# leading hash\n"
+		"   ; indented comment\n"
+		"[rule a] ; header comment\n"
+		"input = eth0 ; the input\n"
+		"group = 239.1.1.1    ; the group\n"
+		"port = 5000 ;\n"
+		"output = eth2 239.2.2.2:6000 ; rewritten\n"
+		"ttl = 9 ; set\n"
+		"bad = key ; so that the line number is checked too\n";
+	struct conf c;
+	struct diag d;
+	int rc = parse(comments, &c, &d);
+
+	CHECK(rc == -1 && d.errors == 1 &&
+	      has_line(&d, NAME ":10: unknown key 'bad' in [rule a]"),
+	      "comments: wrong diagnostics");
+	if (CHECK(c.n_rules == 1 && c.rules[0].n_outputs == 1, "comments: rule not parsed")) {
+		const struct conf_rule *r = &c.rules[0];
+
+		CHECK(strcmp(r->input, "eth0") == 0, "comments: input '%s'", r->input);
+		CHECK(r->group == ADDR(239, 1, 1, 1) && r->port == 5000,
+		      "comments: group or port");
+		CHECK(r->ttl_mode == TTL_SET && r->ttl == 9, "comments: ttl");
+		CHECK(strcmp(r->outputs[0].ifname, "eth2") == 0 &&
+		      r->outputs[0].group == ADDR(239, 2, 2, 2) &&
+		      r->outputs[0].port == 6000, "comments: output");
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* CRLF line endings: values without '\r', and line numbers as usual. */
+	static const char crlf[] =
+		"[global]\r\n"
+		"log-level = notice\r\n"
+		"\r\n"
+		"[rule a]\r\n"
+		"input = eth0\r\n"
+		"group = 239.1.1.1\r\n"
+		"ttl = 200\r\n"
+		"output = eth3 :7000\r\n"
+		"user = misplaced\r\n";
+	rc = parse(crlf, &c, &d);
+	if (!CHECK(rc == -1 && d.errors == 1 &&
+		   has_line(&d, NAME ":9: unknown key 'user' in [rule a]"),
+		   "CRLF: wrong diagnostics"))
+		show_diag(&d);
+	CHECK(c.log_level == LOG_LEVEL_NOTICE, "CRLF: log level %d", c.log_level);
+	if (CHECK(c.n_rules == 1 && c.rules[0].n_outputs == 1, "CRLF: rule not parsed")) {
+		const struct conf_rule *r = &c.rules[0];
+
+		CHECK(strcmp(r->input, "eth0") == 0, "CRLF: input '%s'", r->input);
+		CHECK(r->ttl_mode == TTL_SET && r->ttl == 200, "CRLF: ttl");
+		CHECK(strcmp(r->outputs[0].ifname, "eth3") == 0 &&
+		      r->outputs[0].port == 7000, "CRLF: output");
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/*
+	 * Indented lines are ordinary lines, not continuations of the previous
+	 * value (as inih would otherwise take them).
+	 */
+	static const char indented[] =
+		"  [global]\n"
+		"\tuser = relay\n"
+		"  [rule a]\n"
+		"    input = eth0\n"
+		"\t  group = 239.1.1.1\n"
+		"    output = eth1\n"
+		"    output = eth2\n"
+		"    port = 0\n";
+	rc = parse(indented, &c, &d);
+	if (!CHECK(rc == -1 && d.errors == 1 &&
+		   has_line(&d, NAME ":8: invalid port '0' (expected 1-65535)"),
+		   "indented: wrong diagnostics"))
+		show_diag(&d);
+	CHECK(strcmp(c.user, "relay") == 0, "indented: user '%s'", c.user);
+	if (CHECK(c.n_rules == 1, "indented: %zu rules", c.n_rules)) {
+		const struct conf_rule *r = &c.rules[0];
+
+		CHECK(strcmp(r->input, "eth0") == 0 && r->group == ADDR(239, 1, 1, 1),
+		      "indented: input '%s'", r->input);
+		CHECK(r->n_outputs == 2 && strcmp(r->outputs[1].ifname, "eth2") == 0,
+		      "indented: %zu outputs", r->n_outputs);
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* A UTF-8 byte order mark at the start is skipped. */
+	EXPECT_VALID("\xef\xbb\xbf" RULE_A);
+	/* No newline at the end of the last line. */
+	EXPECT_ERRORS(RULE_A "port = 0", "5: invalid port '0' (expected 1-65535)");
+}
+
+static void test_print(void)
+{
+	static const char text[] =
+		"[rule a]\n"
+		"input = eth0\n"
+		"group = 239.1.1.1\n"
+		"port = 5000\n"
+		"output = eth1\n"
+		"output = eth2 239.2.2.2:6000\n"
+		"[rule b]\n"
+		"input = eth1\n"
+		"group = 239.9.9.9\n"
+		"source = 10.0.0.7\n"
+		"ttl = keep\n"
+		"output = eth3\n";
+	static const char *const want[] = {
+		"global: user mcrelay, log-level info\n",
+		"rule a (line 1): input eth0, group 239.1.1.1, port 5000, source any, ttl decrement\n",
+		"  -> eth1 239.1.1.1:5000\n",
+		"  -> eth2 239.2.2.2:6000\n",
+		"rule b (line 7): input eth1, group 239.9.9.9, port any, source 10.0.0.7, ttl keep\n",
+		"  -> eth3 239.9.9.9:(same port)\n",
+	};
+	struct conf c;
+	struct diag d;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *fp;
+
+	CHECK(parse(text, &c, &d) == 0, "print: file refused");
+	fp = open_memstream(&out, &size);
+	if (CHECK(fp != NULL, "open_memstream failed")) {
+		conf_print(&c, fp);
+		fclose(fp);
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			CHECK(strstr(out, want[i]) != NULL, "print: no line '%.*s' in:\n%s",
+			      (int)strlen(want[i]) - 1, want[i], out);
+		free(out);
+	}
+	conf_free(&c);
+	diag_free(&d);
+}
+
+/* conf_load reads a file the same way. */
+static void test_load(void)
+{
+	char path[] = "/tmp/test_conf.XXXXXX";
+	int fd = mkstemp(path);
+	struct conf c;
+	struct diag d = { 0 };
+	char want[128];
+	int rc;
+
+	if (!CHECK(fd >= 0, "mkstemp failed"))
+		return;
+	static const char text[] = RULE_A "ttl = 0\n";
+	CHECK(write(fd, text, sizeof(text) - 1) == (ssize_t)sizeof(text) - 1, "write");
+	close(fd);
+	rc = conf_load(path, &c, &d);
+	snprintf(want, sizeof(want), "%s:5: invalid ttl '0' (expected decrement, keep or 1-255)",
+		 path);
+	CHECK(rc == -1 && d.errors == 1 && has_line(&d, want), "conf_load: rc %d", rc);
+	conf_free(&c);
+	diag_free(&d);
+	unlink(path);
+
+	rc = conf_load(path, &c, &d);
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+	CHECK(rc == -2 && has_line(&d, want), "conf_load of a missing file: rc %d", rc);
+	conf_free(&c);
+	diag_free(&d);
+}
+
+int main(void)
+{
+	test_full();
+	test_defaults();
+	test_sections_and_keys();
+	test_required();
+	test_values();
+	test_syntax();
+	test_loops();
+	test_rule_conflicts();
+	test_layout();
+	test_print();
+	test_load();
+	return unit_summary("test_conf");
+}
