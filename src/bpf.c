@@ -14,6 +14,11 @@ size_t bpf_build_filter(const in_addr_t *groups, size_t n,
 	size_t i = 0, drop, accept;
 	size_t listed = n <= MAX_LISTED_GROUPS ? n : 0;
 
+	if (n == 0) {
+		prog[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+		return 1;
+	}
+
 	/* The two returns are the last instructions: drop, then accept. */
 	drop = 9 + (listed ? listed : 2);
 	accept = drop + 1;
@@ -23,7 +28,7 @@ size_t bpf_build_filter(const in_addr_t *groups, size_t n,
 	prog[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x8100, 0, 2);
 	i++;
 	prog[i++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 4);
-	prog[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16);
+	prog[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 12);
 	prog[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0,
 					       JUMP(drop, i));
 	i++;

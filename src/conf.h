@@ -66,8 +66,9 @@ int conf_parse_string(const char *name, const char *text, struct conf *conf,
 		      struct diag *d);
 void conf_free(struct conf *conf);
 
-/* Host-dependent checks: interfaces and the worker user; warnings unless strict. */
-void conf_check_host(const struct conf *conf, struct diag *d, bool strict);
+/* Host-dependent checks: warnings (for "check" elsewhere) unless strict. */
+void conf_check_interfaces(const struct conf *conf, struct diag *d, bool strict);
+void conf_check_user(const struct conf *conf, struct diag *d);
 
 void conf_print(const struct conf *conf, FILE *fp);
 

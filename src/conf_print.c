@@ -73,16 +73,15 @@ static void check_ifname(const struct conf *c, const char *ifname, int line,
 			  "interface '%s' does not exist on this host", ifname);
 }
 
-void conf_check_host(const struct conf *c, struct diag *d, bool strict)
+void conf_check_user(const struct conf *c, struct diag *d)
 {
-	if (getpwnam(c->user) == NULL) {
-		if (strict)
-			diag_error(d, c->path, c->user_line,
-				   "user '%s' does not exist", c->user);
-		else
-			diag_warn(d, c->path, c->user_line,
-				  "user '%s' does not exist on this host", c->user);
-	}
+	if (getpwnam(c->user) == NULL)
+		diag_warn(d, c->path, c->user_line,
+			  "user '%s' does not exist on this host", c->user);
+}
+
+void conf_check_interfaces(const struct conf *c, struct diag *d, bool strict)
+{
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 

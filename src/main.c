@@ -85,8 +85,10 @@ static int cmd_check(const char *path, int argc, char **argv)
 		return EX_USAGE;
 	}
 	rc = conf_load(path, &c, &d);
-	if (rc == 0)
-		conf_check_host(&c, &d, false);
+	if (rc == 0) {
+		conf_check_user(&c, &d);
+		conf_check_interfaces(&c, &d, false);
+	}
 	diag_print(&d, stderr);
 	if (d.errors) {
 		fprintf(stderr, "%s: %zu error(s)\n", path, d.errors);

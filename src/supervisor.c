@@ -205,17 +205,22 @@ static int resolve_user(const struct conf *c, uid_t *uid, gid_t *gid, struct dia
 	return 0;
 }
 
-/* Parses and checks a configuration completely; nothing running is touched. */
+/*
+ * Parses and checks a configuration completely; nothing running is touched.
+ * Returns 0 or the sysexits(3) code that says what is wrong.
+ */
 static int load_config(const char *path, struct conf *c, uid_t *uid, gid_t *gid,
 		       struct diag *d)
 {
 	int rc = conf_load(path, c, d);
 
 	if (rc < 0)
-		return rc;
-	conf_check_host(c, d, true);
-	if (resolve_user(c, uid, gid, d) < 0 || d->errors)
-		return -1;
+		return rc == -2 ? EX_NOINPUT : EX_CONFIG;
+	if (resolve_user(c, uid, gid, d) < 0)
+		return EX_NOUSER;
+	conf_check_interfaces(c, d, true);
+	if (d->errors)
+		return EX_UNAVAILABLE;
 	return 0;
 }
 
@@ -282,7 +287,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 	if (sv->stopping)
 		return;
 	log_info("reloading %s", sv->conf.path);
-	if (load_config(sv->conf.path, &next, &uid, &gid, &d) < 0) {
+	if (load_config(sv->conf.path, &next, &uid, &gid, &d) != 0) {
 		for (size_t i = 0; i < d.n; i++)
 			log_warnx("%s", d.lines[i]);
 		log_warnx("reload failed: keeping the running configuration");
@@ -340,13 +345,13 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 	log_init("supervisor", true, LOG_LEVEL_INFO);
 	int rc = load_config(conf_path, &sv.conf, &sv.uid, &sv.gid, &d);
 
-	if (rc < 0) {
+	if (rc != 0) {
 		diag_print(&d, stderr);
 		fprintf(stderr, "mcrelay: %s: %zu error(s), not starting\n", conf_path,
 			d.errors);
 		diag_free(&d);
 		conf_free(&sv.conf);
-		return rc == -2 ? EX_NOINPUT : EX_CONFIG;
+		return rc;
 	}
 	diag_print(&d, stderr);
 	diag_free(&d);

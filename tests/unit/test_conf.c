@@ -894,6 +894,7 @@ static void test_load(void)
 
 int main(void)
 {
+	unit_deadline(120);
 	test_full();
 	test_defaults();
 	test_sections_and_keys();

@@ -12,7 +12,9 @@
  *
  * main() ends with "return unit_summary("test_foo");", which prints
  * "test_foo: N checks, M failed" and returns the exit status Automake's
- * test driver expects: 0 if nothing failed, 1 otherwise.
+ * test driver expects: 0 if nothing failed (and something was checked),
+ * 1 otherwise.  unit_seed() seeds the random cases (UNIT_SEED replays one),
+ * unit_deadline() turns a hang into a failure.
  */
 #ifndef MCRELAY_UNIT_H
 #define MCRELAY_UNIT_H
@@ -22,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* A loop over thousands of random cases should not print thousands of lines. */
 #define UNIT_MAX_REPORTED 50
@@ -82,6 +85,12 @@ static inline uint64_t unit_seed(uint64_t fixed)
 		seed = fixed;	/* xorshift never leaves 0 */
 	printf("seed %#llx (set UNIT_SEED to change it)\n", (unsigned long long)seed);
 	return seed;
+}
+
+/* A test that hangs is killed by SIGALRM, and so fails, instead of blocking CI. */
+static inline void unit_deadline(unsigned seconds)
+{
+	alarm(seconds);
 }
 
 /* xorshift64*: a seeded generator, so a failing case can be replayed. */

@@ -1,0 +1,354 @@
+/*
+ * Unit tests for the socket filter: each program bpf_build_filter() makes is
+ * checked for shape, run by a small classic BPF interpreter over crafted
+ * frames, and handed to the kernel's own checker by attaching it to an
+ * ordinary UDP socket (which needs no privilege).
+ */
+#include "config.h"
+
+#include "bpf.h"
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_GROUPS 500
+/* The length a filter accepts with must not cut any frame short, GRO'd ones included. */
+#define MIN_ACCEPT 65535u
+
+/* ---- a classic BPF interpreter, only what the builder uses ---- */
+
+/*
+ * Runs prog over pkt and returns what it returns; a load beyond the end of
+ * the packet returns 0, as in the kernel.  *err is set for a program the
+ * kernel would not run.
+ */
+static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const uint8_t *pkt,
+			size_t len, const char **err)
+{
+	uint32_t a = 0, x = 0;
+
+	*err = NULL;
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *f = &prog[pc];
+		uint64_t off = f->k;
+		size_t size = 0;
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+		case BPF_LD | BPF_H | BPF_ABS:
+		case BPF_LD | BPF_B | BPF_ABS:
+		case BPF_LD | BPF_W | BPF_IND:
+		case BPF_LD | BPF_H | BPF_IND:
+		case BPF_LD | BPF_B | BPF_IND:
+			if (BPF_MODE(f->code) == BPF_IND)
+				off += x;
+			size = BPF_SIZE(f->code) == BPF_W ? 4 : BPF_SIZE(f->code) == BPF_H ? 2 : 1;
+			if (off + size > len)
+				return 0;
+			a = 0;
+			for (size_t i = 0; i < size; i++)
+				a = a << 8 | pkt[off + i];
+			break;
+		case BPF_LDX | BPF_W | BPF_IMM:
+			x = f->k;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			if (pc >= n) {
+				*err = "jump beyond the end";
+				return 0;
+			}
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			*err = "unexpected opcode";
+			return 0;
+		}
+	}
+	*err = "ran off the end";
+	return 0;
+}
+
+/* ---- frames ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* An IPv4 frame to dst (network order), optionally tagged; returns its length. */
+static size_t make_frame(uint8_t *f, bool vlan, uint8_t proto, in_addr_t dst, size_t ihl)
+{
+	size_t l3 = vlan ? 18 : 14, ip_len = ihl + 8 + 32;
+	uint8_t *ip = f + l3;
+
+	memset(f, 0, l3 + ip_len);
+	memcpy(f, "\x01\x00\x5e\x01\x02\x03\x02\x00\x00\x00\x00\x01", 12);
+	if (vlan) {
+		put16(f + 12, 0x8100);
+		put16(f + 14, 0x0007);
+	}
+	put16(f + l3 - 2, 0x0800);
+	ip[0] = (uint8_t)(0x40 | ihl / 4);
+	put16(ip + 2, (uint16_t)ip_len);
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, "\x0a\x00\x00\x01", 4);
+	memcpy(ip + 16, &dst, 4);
+	put16(ip + ihl, 4000);
+	put16(ip + ihl + 2, 5000);
+	put16(ip + ihl + 4, 8 + 32);
+	return l3 + ip_len;
+}
+
+/* ---- the tests ---- */
+
+/* The shape the kernel insists on: jumps inside the program, a return at the end. */
+static bool check_shape(const struct sock_filter *prog, size_t len, size_t n_groups)
+{
+	bool ok = CHECK(len >= 1 && len <= BPF_MAX_INSNS,
+			"%zu groups: %zu instructions", n_groups, len);
+
+	for (size_t pc = 0; ok && pc < len; pc++)
+		if (prog[pc].code == (BPF_JMP | BPF_JEQ | BPF_K))
+			ok = CHECK(pc + 1 + prog[pc].jt < len && pc + 1 + prog[pc].jf < len,
+				   "%zu groups: jump at %zu leaves the program", n_groups, pc);
+	return ok && CHECK(BPF_CLASS(prog[len - 1].code) == BPF_RET,
+			   "%zu groups: the last instruction is not a return", n_groups);
+}
+
+/* Attaching the program to any socket runs the kernel's checker on it. */
+static void check_kernel_accepts(const struct sock_filter *prog, size_t len, size_t n_groups)
+{
+	struct sock_fprog fprog = { .len = (unsigned short)len,
+				    .filter = (struct sock_filter *)prog };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		printf("no UDP socket (%s): the kernel's check is skipped\n", strerror(errno));
+		return;
+	}
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) == 0,
+	      "%zu groups: the kernel refuses the program: %s", n_groups, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The outcomes of one program over many frames, tallied per kind of frame so
+ * that a wrong answer for a whole kind reads as one failure, with an example.
+ */
+struct tally {
+	const char *what;
+	bool accept;		/* expected */
+	unsigned runs, wrong;
+	in_addr_t example;	/* the first wrong one */
+	uint32_t example_ret;
+};
+
+#define MAX_TALLIES 32
+
+struct tallies {
+	struct tally t[MAX_TALLIES];
+	size_t n;
+	size_t n_groups;
+	const struct sock_filter *prog;
+	size_t len;
+};
+
+static void expect(struct tallies *ts, const char *what, bool accept, const uint8_t *f,
+		   size_t flen, in_addr_t dst)
+{
+	struct tally *t = NULL;
+	const char *err;
+	uint32_t r = bpf_run(ts->prog, ts->len, f, flen, &err);
+
+	CHECK(err == NULL, "%zu groups, %s: %s", ts->n_groups, what, err ? err : "");
+	for (size_t i = 0; i < ts->n && t == NULL; i++)
+		if (strcmp(ts->t[i].what, what) == 0 && ts->t[i].accept == accept)
+			t = &ts->t[i];
+	if (t == NULL) {
+		if (!CHECK(ts->n < MAX_TALLIES, "too many kinds of frame"))
+			return;
+		t = &ts->t[ts->n++];
+		*t = (struct tally){ .what = what, .accept = accept };
+	}
+	t->runs++;
+	if (accept ? r >= MIN_ACCEPT : r == 0)
+		return;
+	if (t->wrong++ == 0) {
+		t->example = dst;
+		t->example_ret = r;
+	}
+}
+
+static void report(const struct tallies *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct tally *t = &ts->t[i];
+
+		CHECK(t->wrong == 0,
+		      "%zu groups, %s: %u of %u frames %s, e.g. to %s (returned %u)",
+		      ts->n_groups, t->what, t->wrong, t->runs,
+		      t->accept ? "dropped" : "accepted",
+		      inet_ntoa((struct in_addr){ t->example }), t->example_ret);
+	}
+}
+
+#define EXPECT_ACCEPT(f, flen, what) expect(&ts, what, true, f, flen, dst)
+#define EXPECT_DROP(f, flen, what) expect(&ts, what, false, f, flen, dst)
+
+static bool listed(const in_addr_t *groups, size_t n, in_addr_t g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
+static void test_groups(uint64_t *rng, size_t n)
+{
+	static in_addr_t groups[MAX_GROUPS];
+	struct sock_filter prog[BPF_MAX_INSNS + 1];
+	uint8_t f[128];
+	size_t len, flen;
+	bool all = n > 200;	/* too many to list: every multicast group passes */
+	uint32_t base = (uint32_t)(unit_rand(rng) >> 40);
+	in_addr_t dst;
+
+	/* Distinct groups all over 224.0.0.0/4, in a random order. */
+	for (size_t i = 0; i < n; i++)
+		groups[i] = htonl(0xe0000000u | (base + (uint32_t)i * 524287u) % 0x10000000u);
+	for (size_t i = n; i > 1; i--) {
+		size_t j = unit_rand_below(rng, (uint32_t)i);
+		in_addr_t t = groups[i - 1];
+
+		groups[i - 1] = groups[j];
+		groups[j] = t;
+	}
+	memset(prog, 0xee, sizeof(prog));
+	len = bpf_build_filter(groups, n, prog);
+	struct tallies ts = { .n_groups = n, .prog = prog, .len = len };
+
+	if (!check_shape(prog, len, n))
+		return;
+	CHECK(prog[BPF_MAX_INSNS].code == 0xeeee, "%zu groups: wrote beyond BPF_MAX_INSNS", n);
+	check_kernel_accepts(prog, len, n);
+
+	for (size_t i = 0; i < n; i++) {
+		dst = groups[i];
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		EXPECT_ACCEPT(f, flen, "UDP to a listed group");
+		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
+		EXPECT_ACCEPT(f, flen, "tagged UDP to a listed group");
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 24);
+		EXPECT_ACCEPT(f, flen, "UDP with IP options to a listed group");
+		flen = make_frame(f, false, IPPROTO_TCP, dst, 20);
+		EXPECT_DROP(f, flen, "TCP to a listed group");
+		flen = make_frame(f, true, IPPROTO_TCP, dst, 20);
+		EXPECT_DROP(f, flen, "tagged TCP to a listed group");
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		EXPECT_DROP(f, 33, "UDP to a listed group cut short before the address");
+		/* ARP and IPv6 carrying the right bytes where the checks look. */
+		put16(f + 12, 0x0806);
+		EXPECT_DROP(f, flen, "ARP with the group at offset 30");
+		put16(f + 12, 0x86dd);
+		EXPECT_DROP(f, flen, "IPv6 with the group at offset 30");
+		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
+		put16(f + 16, 0x0806);
+		EXPECT_DROP(f, flen, "tagged ARP with the group at offset 34");
+	}
+
+	/* Groups that are not listed, and destinations that are not groups. */
+	for (int i = 0; i < 200; i++) {
+		do
+			dst = htonl(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
+		while (listed(groups, n, dst));
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		if (all)
+			EXPECT_ACCEPT(f, flen, "UDP to an unlisted group");
+		else
+			EXPECT_DROP(f, flen, "UDP to an unlisted group");
+		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
+		if (all)
+			EXPECT_ACCEPT(f, flen, "tagged UDP to an unlisted group");
+		else
+			EXPECT_DROP(f, flen, "tagged UDP to an unlisted group");
+
+		uint32_t u = (uint32_t)(unit_rand(rng) >> 32);
+
+		if ((u & 0xf0000000u) == 0xe0000000u)
+			u ^= 0x80000000u;	/* not multicast */
+		dst = htonl(u);
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		EXPECT_DROP(f, flen, "UDP to a unicast address");
+		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
+		EXPECT_DROP(f, flen, "tagged UDP to a unicast address");
+	}
+	static const uint32_t edges[] = { 0xdfffffff, 0xf0000000, 0xffffffff, 0x00000000 };
+
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		dst = htonl(edges[i]);
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		EXPECT_DROP(f, flen, "UDP just outside 224.0.0.0/4");
+	}
+	if (all) {
+		dst = htonl(0xe0000000);
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		EXPECT_ACCEPT(f, flen, "UDP to 224.0.0.0");
+		dst = htonl(0xefffffff);
+		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+		EXPECT_ACCEPT(f, flen, "UDP to 239.255.255.255");
+	}
+	report(&ts);
+}
+
+/* The interpreter itself must be able to say no, or the tests above prove nothing. */
+static void test_interpreter(void)
+{
+	const struct sock_filter ret5[] = { BPF_STMT(BPF_RET | BPF_K, 5) };
+	const struct sock_filter jump_out[] = {
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 0),
+		BPF_STMT(BPF_RET | BPF_K, 1),
+	};
+	const struct sock_filter no_ret[] = { BPF_STMT(BPF_LDX | BPF_IMM, 1) };
+	const struct sock_filter ind[] = {
+		BPF_STMT(BPF_LDX | BPF_IMM, 2),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0304, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 7),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	const uint8_t pkt[] = { 0, 1, 2, 3, 4, 5 };
+	const char *err;
+
+	CHECK(bpf_run(ret5, 1, pkt, sizeof(pkt), &err) == 5 && err == NULL, "interpreter: ret");
+	bpf_run(jump_out, 2, pkt, sizeof(pkt), &err);
+	CHECK(err != NULL, "interpreter: a jump out of the program passed");
+	bpf_run(no_ret, 1, pkt, sizeof(pkt), &err);
+	CHECK(err != NULL, "interpreter: a program without a return passed");
+	CHECK(bpf_run(ind, 5, pkt, sizeof(pkt), &err) == 7, "interpreter: indexed load");
+	CHECK(bpf_run(ind, 5, pkt, 4, &err) == 0 && err == NULL,
+	      "interpreter: a load beyond the packet");
+}
+
+int main(void)
+{
+	static const size_t counts[] = { 0, 1, 3, 200, 201, 500 };
+	uint64_t rng = unit_seed(0x627066ULL);
+
+	unit_deadline(120);
+
+	test_interpreter();
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		test_groups(&rng, counts[i]);
+	return unit_summary("test_bpf");
+}
