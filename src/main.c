@@ -179,8 +179,19 @@ int main(int argc, char **argv)
 		return cmd_supervisor(path, sub_argc, sub_argv);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(path, sub_argc, sub_argv);
-	if (strcmp(cmd, "worker") == 0)
-		return sub_argc == 1 ? worker_main() : EX_USAGE;
+	if (strcmp(cmd, "worker") == 0) {
+		if (sub_argc == 2 && (strcmp(sub_argv[1], "-h") == 0 ||
+				      strcmp(sub_argv[1], "--help") == 0)) {
+			printf("usage: mcrelay worker\n"
+			       "  Internal: started by the supervisor only, refuses to run otherwise.\n");
+			return EX_OK;
+		}
+		if (sub_argc != 1) {
+			fprintf(stderr, "mcrelay: worker takes no arguments\n");
+			return EX_USAGE;
+		}
+		return worker_main();
+	}
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version();
 	if (strcmp(cmd, "help") == 0) {
