@@ -24,6 +24,7 @@ topo_basic
 cat >"$TMP/bench.conf" <<CONF
 [global]
 user = nobody
+control-socket = $TMP/ctl.sock
 log-level = notice
 [rule bench]
 input  = rin

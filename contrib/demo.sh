@@ -69,7 +69,9 @@ echo "  config: $CONF"
 topo_basic
 echo "[1/4] topology up: namespaces ${PREFIX}{src,relay,dst1,dst2}"
 
-start_daemon "$CONF" >/dev/null
+# The demo's own control socket, so that it never meets a real daemon's.
+sed "s|^\[global\]|[global]\ncontrol-socket = $TMP/ctl.sock|" "$CONF" >"$TMP/demo.conf"
+start_daemon "$TMP/demo.conf" >/dev/null
 echo "[2/4] mcrelay running in ${PREFIX}relay: supervisor $DAEMON_PID, ${DAEMON_WORKERS:-?} worker(s)"
 
 start_recv dst1 "$DST1" d0 239.2.2.2 6000 -n "$COUNT" -T $((COUNT / RATE + 30)) -q 3000
@@ -81,6 +83,7 @@ out=$(ip netns exec "$SRC" "$MCSEND" -g 239.1.1.1 -p 5000 -I s0 -n "$COUNT" \
 ok=0
 wait_recv dst1 || ok=1
 wait_recv dst2 || ok=1
+echo "      status: $("$MCRELAY" -s "$TMP/ctl.sock" status --json | python3 -c 'import json,sys; r=json.load(sys.stdin)["rules"][0]; print(r["name"], r["packets_in"], "packets in,", ", ".join("%s %d out" % (o["interface"], o["packets_out"]) for o in r["outputs"]))' 2>/dev/null)"
 echo "[4/4] what the receivers captured (TTL $TTL at the sender):"
 result dst1 "DST1 (via rout1)" 239.2.2.2:6000
 result dst2 "DST2 (via rout2)" 239.1.1.1:5000

@@ -5,5 +5,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkgconf \
-	libevent-dev libcap-ng-dev libinih-dev \
+	libevent-dev libcap-ng-dev libinih-dev libsystemd-dev \
 	iproute2 ethtool procps python3 mandoc >/dev/null

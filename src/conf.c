@@ -430,6 +430,20 @@ static void global_key(struct parse_state *ps, const char *name, const char *val
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid log-level '%s' (expected error, warning, notice, info or debug)",
 				   value);
+	} else if (strcmp(name, "control-socket") == 0) {
+		if (c->control_socket_line) {
+			diag_error(ps->d, ps->file, ps->line,
+				   "duplicate key 'control-socket' (first set at line %d)",
+				   c->control_socket_line);
+			return;
+		}
+		c->control_socket_line = ps->line;
+		if (value[0] != '/' || strlen(value) >= sizeof(c->control_socket))
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid control-socket '%s' (an absolute path of at most %zu characters)",
+				   value, sizeof(c->control_socket) - 1);
+		else
+			snprintf(c->control_socket, sizeof(c->control_socket), "%s", value);
 	} else {
 		diag_error(ps->d, ps->file, ps->line,
 			   "unknown key '%s' in [global]", name);
@@ -474,6 +488,8 @@ static void conf_init(struct conf *c, const char *path)
 	if (c->path == NULL)
 		abort();
 	snprintf(c->user, sizeof(c->user), "mcrelay");
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+		 CONF_DEFAULT_CONTROL_SOCKET);
 	c->log_level = LOG_LEVEL_INFO;
 }
 

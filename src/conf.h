@@ -14,6 +14,8 @@
 #define CONF_NAME_MAX 64
 #define CONF_USER_MAX 33
 #define CONF_MAX_OUTPUTS 16
+#define CONF_PATH_MAX 108	/* sun_path */
+#define CONF_DEFAULT_CONTROL_SOCKET "/run/mcrelay/mcrelay.sock"
 
 enum ttl_mode {
 	TTL_DECREMENT = 0,
@@ -53,6 +55,8 @@ struct conf {
 	int user_line;
 	enum log_level log_level;
 	int log_level_line;
+	char control_socket[CONF_PATH_MAX];
+	int control_socket_line;
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
 };

@@ -32,8 +32,8 @@ void conf_print(const struct conf *c, FILE *fp)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
-	fprintf(fp, "global: user %s, log-level %s\n", c->user,
-		log_level_name(c->log_level));
+	fprintf(fp, "global: user %s, log-level %s, control-socket %s\n", c->user,
+		log_level_name(c->log_level), c->control_socket);
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Bounded work per wake-up so the channel is never starved. */
@@ -60,7 +61,7 @@ static void egress_flush(struct fwd *f, struct egress *e)
 			struct rule_output *o = e->owner[done + (unsigned)i];
 
 			o->packets++;
-			o->bytes += e->msgs[done + (unsigned)i].msg_len;
+			o->bytes += e->msgs[done + (unsigned)i].msg_len - ETH_HDR_LEN;
 		}
 		done += (unsigned)n;
 	}
@@ -149,6 +150,7 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 	}
 	r->packets_in++;
 	r->bytes_in += p.ip_len;
+	r->last_packet_ns = f->now_ns;
 
 	int ttl = pkt_ttl_apply(r->ttl_mode, r->ttl, p.ttl);
 
@@ -180,6 +182,10 @@ static uint32_t aux_status(struct msghdr *mh)
 
 void fwd_input(struct fwd *f)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	f->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	for (int round = 0; round < FWD_MAX_ROUNDS; round++) {
 		for (unsigned i = 0; i < FWD_BATCH; i++) {
 			struct msghdr *mh = &f->rx_msgs[i].msg_hdr;
@@ -214,6 +220,33 @@ void fwd_input(struct fwd *f)
 		flush_all(f);
 		if (n < FWD_BATCH)
 			break;
+	}
+}
+
+static double per_second(uint64_t now, uint64_t then, uint64_t dt_ns)
+{
+	return (double)(now - then) * 1e9 / (double)dt_ns;
+}
+
+void fwd_update_rates(struct fwd *f, uint64_t dt_ns)
+{
+	if (dt_ns == 0)
+		return;
+	for (size_t i = 0; i < f->table.n; i++) {
+		struct rule *r = &f->table.rules[i];
+
+		r->pps = per_second(r->packets_in, r->rate_packets, dt_ns);
+		r->bps = 8 * per_second(r->bytes_in, r->rate_bytes, dt_ns);
+		r->rate_packets = r->packets_in;
+		r->rate_bytes = r->bytes_in;
+		for (unsigned k = 0; k < r->n_out; k++) {
+			struct rule_output *o = &r->out[k];
+
+			o->pps = per_second(o->packets, o->rate_packets, dt_ns);
+			o->bps = 8 * per_second(o->bytes, o->rate_bytes, dt_ns);
+			o->rate_packets = o->packets;
+			o->rate_bytes = o->bytes;
+		}
 	}
 }
 

@@ -40,6 +40,7 @@ struct fwd {
 	unsigned n_egress;
 	struct rule_table table;
 	struct fwd_stats stats;
+	uint64_t now_ns;	/* CLOCK_MONOTONIC, taken once per wake-up */
 	uint8_t *rx_buf;
 	struct mmsghdr rx_msgs[FWD_BATCH];
 	struct iovec rx_iov[FWD_BATCH];
@@ -55,6 +56,9 @@ void fwd_free(struct fwd *f);
 
 /* Reads what is queued on the ingress socket (bounded) and forwards it. */
 void fwd_input(struct fwd *f);
+
+/* Recomputes every rule's and output's rate over the dt_ns since the last call. */
+void fwd_update_rates(struct fwd *f, uint64_t dt_ns);
 
 /* Adds the kernel's ring drop count (PACKET_STATISTICS) to the stats. */
 void fwd_collect_kernel_stats(struct fwd *f);

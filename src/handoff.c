@@ -71,7 +71,7 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 	if (type == HO_RULE) {
 		const struct ho_rule *r = p;
 
-		if (r->n_outputs == 0 || r->n_outputs > HANDOFF_MAX_OUTPUTS ||
+		if (r->n_outputs > HANDOFF_MAX_OUTPUTS ||
 		    r->ttl_mode > 2 || memchr(r->name, '\0', sizeof(r->name)) == NULL)
 			return HO_EVALUE;
 	} else if (type == HO_SOCKET) {
@@ -88,7 +88,9 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 	} else if (type == HO_STATS) {
 		const struct ho_worker_stats *w = p;
 
-		if ((size_t)w->n_rules != (len - sizeof(*w)) / sizeof(struct ho_rule_stats))
+		if ((size_t)w->n_rules != (len - sizeof(*w)) / sizeof(struct ho_rule_stats) ||
+		    w->first_rule > w->total_rules ||
+		    w->n_rules > w->total_rules - w->first_rule)
 			return HO_EVALUE;
 	}
 	return HO_OK;

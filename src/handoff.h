@@ -58,7 +58,8 @@ struct ho_output {
 	uint32_t slot;
 	in_addr_t group;
 	uint16_t port;		/* network order, 0 keeps */
-	uint8_t pad[2];
+	uint8_t conf_index;	/* which output of the configured rule */
+	uint8_t pad;
 };
 
 struct ho_rule {
@@ -66,7 +67,7 @@ struct ho_rule {
 	in_addr_t group, source;
 	uint16_t port;		/* network order, 0: any */
 	uint8_t ttl_mode, ttl;
-	uint32_t n_outputs;
+	uint32_t n_outputs;	/* may be 0 while every output is pending */
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
 };
 
@@ -87,17 +88,24 @@ struct ho_worker_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops;
-	uint32_t n_rules;
+	uint32_t n_rules;	/* entries in this message */
+	uint32_t first_rule;	/* index of the first of them */
+	uint32_t total_rules;	/* in the worker, across messages */
 	uint32_t pad;
 };
 
+/* Rates are over the worker's last one-second interval. */
 struct ho_output_stats {
 	uint64_t packets, bytes, send_errors, too_big;
+	double pps, bps;
+	uint32_t conf_index, pad;
 };
 
 struct ho_rule_stats {
 	char name[HANDOFF_NAME_MAX];
 	uint64_t packets_in, bytes_in, ttl_expired;
+	uint64_t last_packet_ns;	/* CLOCK_MONOTONIC, 0: none yet */
+	double pps, bps;
 	uint32_t n_outputs, pad;
 	struct ho_output_stats outputs[HANDOFF_MAX_OUTPUTS];
 };

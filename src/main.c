@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "ctl_client.h"
 #include "diag.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -19,22 +20,26 @@
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: mcrelay [-c FILE] COMMAND [OPTIONS]\n"
+		"usage: mcrelay [-c FILE] [-s SOCKET] COMMAND [OPTIONS]\n"
 		"\n"
 		"Relays IPv4 multicast UDP between interfaces, rewriting group, port and TTL.\n"
 		"\n"
 		"global options:\n"
 		"  -c, --config FILE  configuration file (default %s)\n"
+		"  -s, --socket PATH  control socket (default: control-socket from the\n"
+		"                     configuration file, else %s)\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n"
 		"\n"
 		"commands:\n"
 		"  supervisor [-f] [-p PIDFILE]  run the daemon\n"
 		"  check                         validate the configuration, print the rules\n"
+		"  status [--json]               show rules, counters, rates and workers\n"
+		"  reload                        reload the configuration, print the result\n"
 		"  version                       show the version\n"
 		"  help                          show this help\n"
 		"  worker                        internal: started by the supervisor only\n",
-		DEFAULT_CONF);
+		DEFAULT_CONF, CONF_DEFAULT_CONTROL_SOCKET);
 }
 
 static void usage_supervisor(FILE *fp)
@@ -53,6 +58,73 @@ static void usage_check(FILE *fp)
 		"  Parses and validates the configuration and prints the resolved rules.\n"
 		"  Interfaces or a user absent on this host are warnings only.\n"
 		"  -h, --help  show this help\n");
+}
+
+static void usage_status(FILE *fp)
+{
+	fprintf(fp,
+		"usage: mcrelay [-c FILE] [-s SOCKET] status [--json]\n"
+		"  -j, --json  one JSON document instead of a table\n"
+		"  -h, --help  show this help\n");
+}
+
+static void usage_reload(FILE *fp)
+{
+	fprintf(fp,
+		"usage: mcrelay [-c FILE] [-s SOCKET] reload\n"
+		"  Asks the daemon to reload its configuration and prints the result.\n"
+		"  -h, --help  show this help\n");
+}
+
+/* -s, else the configuration file's control-socket (even if the file has errors). */
+static void socket_path(const char *conf_path, const char *opt, char *out, size_t len)
+{
+	struct conf c;
+	struct diag d = { 0 };
+
+	if (opt != NULL) {
+		snprintf(out, len, "%s", opt);
+		return;
+	}
+	conf_load(conf_path, &c, &d);
+	snprintf(out, len, "%s", c.control_socket[0] ? c.control_socket
+						     : CONF_DEFAULT_CONTROL_SOCKET);
+	conf_free(&c);
+	diag_free(&d);
+}
+
+static int cmd_client(const char *conf_path, const char *sock, bool status,
+		      int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	void (*usage_fn)(FILE *) = status ? usage_status : usage_reload;
+	bool json = false;
+	char path[256];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, status ? "+jh" : "+h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage_fn(stdout);
+			return EX_OK;
+		}
+		if (ch == 'j' && status) {
+			json = true;
+			continue;
+		}
+		usage_fn(stderr);
+		return EX_USAGE;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mcrelay: unexpected argument '%s'\n", argv[optind]);
+		usage_fn(stderr);
+		return EX_USAGE;
+	}
+	socket_path(conf_path, sock, path, sizeof(path));
+	return ctl_request(path, status ? (json ? "status json" : "status") : "reload");
 }
 
 static int cmd_version(void)
@@ -144,17 +216,21 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = DEFAULT_CONF;
+	const char *path = DEFAULT_CONF, *sock = NULL;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:s:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
+			break;
+		case 's':
+			sock = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -179,6 +255,10 @@ int main(int argc, char **argv)
 		return cmd_supervisor(path, sub_argc, sub_argv);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(path, sub_argc, sub_argv);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_client(path, sock, true, sub_argc, sub_argv);
+	if (strcmp(cmd, "reload") == 0)
+		return cmd_client(path, sock, false, sub_argc, sub_argv);
 	if (strcmp(cmd, "worker") == 0) {
 		if (sub_argc == 2 && (strcmp(sub_argv[1], "-h") == 0 ||
 				      strcmp(sub_argv[1], "--help") == 0)) {

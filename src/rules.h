@@ -15,7 +15,10 @@ struct rule_output {
 	in_addr_t group;	/* destination to send to (rewritten or not) */
 	uint16_t port;		/* network order; 0 keeps the packet's port */
 	uint8_t dst_mac[6];
+	uint8_t conf_index;	/* which output of the configured rule */
 	uint64_t packets, bytes, send_errors, too_big;
+	uint64_t rate_packets, rate_bytes;	/* at the last rate sample */
+	double pps, bps;
 };
 
 /* A rule as a worker forwards it; addresses and ports in network order. */
@@ -28,6 +31,9 @@ struct rule {
 	struct rule_output out[RULE_MAX_OUTPUTS];
 	unsigned n_out;
 	uint64_t packets_in, bytes_in, ttl_expired;
+	uint64_t last_packet_ns;		/* CLOCK_MONOTONIC */
+	uint64_t rate_packets, rate_bytes;	/* at the last rate sample */
+	double pps, bps;
 };
 
 /* Open addressing over (group, port, source); slots hold rule index + 1. */

@@ -2,8 +2,11 @@
 
 #include "supervisor.h"
 
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "netwatch.h"
+#include "notify.h"
 #include "privdrop.h"
 
 #include <errno.h>
@@ -18,84 +21,7 @@
 
 #define STOP_GRACE_S 2
 
-struct sv_egress *sv_egress_get(struct supervisor *sv, const char *ifname)
-{
-	for (size_t i = 0; i < sv->n_egress; i++) {
-		if (strcmp(sv->egress[i].info.name, ifname) == 0) {
-			sv->egress[i].used = true;
-			return &sv->egress[i];
-		}
-	}
-	struct sv_egress e = { .fd = -1, .used = true };
-
-	if (iface_lookup(ifname, &e.info) < 0) {
-		log_warn("output interface %s", ifname);
-		return NULL;
-	}
-	e.fd = psock_open_egress(e.info.ifindex);
-	if (e.fd < 0) {
-		log_warn("cannot open the egress socket on %s", ifname);
-		return NULL;
-	}
-	struct sv_egress *grown = realloc(sv->egress, (sv->n_egress + 1) * sizeof(*grown));
-
-	if (grown == NULL)
-		fatal(EX_OSERR, "realloc");
-	sv->egress = grown;
-	sv->egress[sv->n_egress] = e;
-	return &sv->egress[sv->n_egress++];
-}
-
-/* Closes the egress sockets no worker is given any more; workers hold their own copies. */
-static void egress_sweep(struct supervisor *sv)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < sv->n_egress; i++) {
-		if (sv->egress[i].used)
-			sv->egress[k++] = sv->egress[i];
-		else
-			close(sv->egress[i].fd);
-	}
-	sv->n_egress = k;
-}
-
-static void egress_mark_unused(struct supervisor *sv)
-{
-	for (size_t i = 0; i < sv->n_egress; i++)
-		sv->egress[i].used = false;
-}
-
-static size_t running_workers(const struct supervisor *sv)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->pid > 0)
-			n++;
-	return n;
-}
-
-void sv_worker_acked(struct supervisor *sv, struct sv_worker *w)
-{
-	(void)w;
-	if (sv->ready)
-		return;
-	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->acked_generation != sv->generation)
-			return;
-	sv->ready = true;
-	if (sv->pidfile) {
-		if (pidfile_write(sv->pidfile) < 0)
-			log_warn("cannot write the pidfile %s", sv->pidfile);
-		else
-			sv->pidfile_written = true;
-	}
-	log_notice("ready, %zu workers forwarding", sv->n_workers);
-	daemon_ready();
-}
-
-static struct sv_worker *find_worker(struct supervisor *sv, const char *input)
+struct sv_worker *sv_find_worker(const struct supervisor *sv, const char *input)
 {
 	for (size_t i = 0; i < sv->n_workers; i++)
 		if (strcmp(sv->workers[i]->input, input) == 0)
@@ -103,35 +29,80 @@ static struct sv_worker *find_worker(struct supervisor *sv, const char *input)
 	return NULL;
 }
 
-static void add_worker(struct supervisor *sv, struct sv_worker *w)
+static size_t count_workers(const struct supervisor *sv, bool running)
 {
-	struct sv_worker **grown = realloc(sv->workers, (sv->n_workers + 1) * sizeof(*grown));
+	size_t n = 0;
 
-	if (grown == NULL)
-		fatal(EX_OSERR, "realloc");
-	sv->workers = grown;
-	sv->workers[sv->n_workers++] = w;
+	for (size_t i = 0; i < sv->n_workers; i++)
+		if (running ? sv->workers[i]->pid > 0 : sv->workers[i]->wanted)
+			n++;
+	return n;
 }
 
-/* Frees workers that were removed by a reload and have exited. */
-static void reap_removed(struct supervisor *sv)
+/* Every worker that should run has adopted the current configuration. */
+bool sv_config_acked(const struct supervisor *sv)
 {
-	size_t k = 0;
-
 	for (size_t i = 0; i < sv->n_workers; i++) {
-		struct sv_worker *w = sv->workers[i];
+		const struct sv_worker *w = sv->workers[i];
 
-		if (w->removed && w->pid == 0)
-			svw_free(w);
-		else
-			sv->workers[k++] = w;
+		if (w->wanted && w->acked_generation != sv->generation)
+			return false;
 	}
-	sv->n_workers = k;
+	return true;
+}
+
+static void update_notify_status(struct supervisor *sv)
+{
+	notify_status("%zu rules, %zu workers running, configuration %u",
+		      sv->conf.n_rules, count_workers(sv, true), sv->generation);
+}
+
+void sv_worker_acked(struct supervisor *sv, struct sv_worker *w)
+{
+	(void)w;
+	if (sv->hold_spawn || !sv_config_acked(sv))
+		return;
+	if (sv->control)
+		control_config_acked(sv->control);
+	update_notify_status(sv);
+	if (sv->ready)
+		return;
+	sv->ready = true;
+	if (sv->pidfile) {
+		if (pidfile_write(sv->pidfile) < 0)
+			log_warn("cannot write the pidfile %s", sv->pidfile);
+		else
+			sv->pidfile_written = true;
+	}
+	log_notice("ready, %zu workers forwarding", count_workers(sv, false));
+	notify_ready();
+	daemon_ready();
+}
+
+void sv_request_stats(struct supervisor *sv)
+{
+	for (size_t i = 0; i < sv->n_workers; i++)
+		if (sv->workers[i]->pid > 0)
+			svw_request_stats(sv->workers[i]);
+}
+
+bool sv_stats_complete(const struct supervisor *sv)
+{
+	for (size_t i = 0; i < sv->n_workers; i++)
+		if (sv->workers[i]->stats_pending)
+			return false;
+	return true;
+}
+
+void sv_worker_stats_done(struct supervisor *sv)
+{
+	if (sv->control && sv_stats_complete(sv))
+		control_stats_ready(sv->control);
 }
 
 static void maybe_finish(struct supervisor *sv)
 {
-	if (sv->stopping && running_workers(sv) == 0)
+	if (sv->stopping && count_workers(sv, true) == 0)
 		event_base_loopexit(sv->base, NULL);
 }
 
@@ -151,7 +122,9 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 			}
 		}
 	}
-	reap_removed(sv);
+	if (!sv->stopping)
+		sv_sync(sv);	/* frees workers of removed inputs */
+	update_notify_status(sv);
 	maybe_finish(sv);
 }
 
@@ -178,6 +151,7 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	if (sv->stopping)
 		return;
 	log_info("%s received, stopping", strsignal((int)sig));
+	notify_stopping();
 	sv->stopping = true;
 	for (size_t i = 0; i < sv->n_workers; i++)
 		svw_stop(sv->workers[i]);
@@ -207,7 +181,8 @@ static int resolve_user(const struct conf *c, uid_t *uid, gid_t *gid, struct dia
 
 /*
  * Parses and checks a configuration completely; nothing running is touched.
- * Returns 0 or the sysexits(3) code that says what is wrong.
+ * Interfaces that do not exist yet are pending, not errors.  Returns 0 or
+ * the sysexits(3) code that says what is wrong.
  */
 static int load_config(const char *path, struct conf *c, uid_t *uid, gid_t *gid,
 		       struct diag *d)
@@ -218,96 +193,57 @@ static int load_config(const char *path, struct conf *c, uid_t *uid, gid_t *gid,
 		return rc == -2 ? EX_NOINPUT : EX_CONFIG;
 	if (resolve_user(c, uid, gid, d) < 0)
 		return EX_NOUSER;
-	conf_check_interfaces(c, d, true);
-	if (d->errors)
-		return EX_UNAVAILABLE;
+	conf_check_interfaces(c, d, false);
 	return 0;
 }
 
-/*
- * Brings the workers in line with sv->conf: workers for inputs that stay get
- * the new rules over their channel (their ingress socket, and so the packets
- * queued on it, stay), new inputs get new workers, workers for inputs that
- * are gone are stopped.
- */
-static int apply_config(struct supervisor *sv)
+/* All or nothing: the running configuration changes only if the new one is valid. */
+int sv_reload(struct supervisor *sv, struct diag *d)
 {
-	int rc = 0;
-
-	sv->generation++;
-	egress_mark_unused(sv);
-	for (size_t i = 0; i < sv->n_workers; i++) {
-		struct sv_worker *w = sv->workers[i];
-		bool wanted = false;
-
-		for (size_t k = 0; k < sv->conf.n_rules; k++)
-			if (strcmp(sv->conf.rules[k].input, w->input) == 0)
-				wanted = true;
-		if (!wanted && !w->removed) {
-			w->removed = true;
-			log_info("input %s is no longer used, stopping worker[%s]", w->input,
-				 w->input);
-			svw_stop(w);
-		}
-	}
-	for (size_t k = 0; k < sv->conf.n_rules; k++) {
-		const char *input = sv->conf.rules[k].input;
-		struct sv_worker *w = find_worker(sv, input);
-
-		if (w != NULL && w->removed) {
-			/* Still exiting: it is restarted with the new rules once gone. */
-			w->removed = false;
-			continue;
-		}
-		if (w == NULL) {
-			w = svw_new(sv, input);
-			add_worker(sv, w);
-			if (svw_open_sockets(w) < 0 || svw_start(w) < 0)
-				rc = -1;
-		} else if (w->pid > 0 && w->chan >= 0 &&
-			   w->acked_generation != sv->generation) {
-			if (svw_open_sockets(w) < 0 || svw_send_config(w) < 0)
-				rc = -1;
-		}
-	}
-	egress_sweep(sv);
-	return rc;
-}
-
-static void on_sighup(evutil_socket_t sig, short what, void *arg)
-{
-	struct supervisor *sv = arg;
 	struct conf next;
-	struct diag d = { 0 };
 	uid_t uid;
 	gid_t gid;
+	int rc;
 
-	(void)sig;
-	(void)what;
-	if (sv->stopping)
-		return;
+	if (sv->stopping) {
+		diag_error(d, sv->conf.path, 0, "not reloading: the daemon is stopping");
+		return EX_TEMPFAIL;
+	}
 	log_info("reloading %s", sv->conf.path);
-	if (load_config(sv->conf.path, &next, &uid, &gid, &d) != 0) {
-		for (size_t i = 0; i < d.n; i++)
-			log_warnx("%s", d.lines[i]);
+	notify_reloading();
+	rc = load_config(sv->conf.path, &next, &uid, &gid, d);
+	for (size_t i = 0; i < d->n; i++)
+		log_notice("%s", d->lines[i]);
+	if (rc != 0) {
 		log_warnx("reload failed: keeping the running configuration");
 		conf_free(&next);
-		diag_free(&d);
-		return;
+		notify_ready();
+		return rc;
 	}
-	for (size_t i = 0; i < d.n; i++)
-		log_warnx("%s", d.lines[i]);
-	diag_free(&d);
+	if (strcmp(next.control_socket, sv->conf.control_socket) != 0)
+		log_warnx("control-socket changes take effect at the next start");
 	conf_free(&sv->conf);
 	sv->conf = next;
 	sv->uid = uid;
 	sv->gid = gid;
 	log_set_level(sv->conf.log_level);
-	if (apply_config(sv) < 0)
-		log_warnx("reload applied with errors (see above)");
-	else
-		log_info("reload applied: configuration %u, %zu rules", sv->generation,
-			 sv->conf.n_rules);
+	sv->generation++;
+	sv_sync(sv);
+	log_info("reload applied: configuration %u, %zu rules", sv->generation,
+		 sv->conf.n_rules);
+	notify_ready();
+	return 0;
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	struct diag d = { 0 };
+
+	(void)sig;
+	(void)what;
+	sv_reload(sv, &d);
+	diag_free(&d);
 }
 
 static void add_signal(struct supervisor *sv, int sig, event_callback_fn cb)
@@ -324,16 +260,25 @@ static void shutdown_all(struct supervisor *sv)
 	for (size_t i = 0; i < sv->n_workers; i++)
 		svw_free(sv->workers[i]);
 	free(sv->workers);
-	for (size_t i = 0; i < sv->n_egress; i++)
-		close(sv->egress[i].fd);
-	free(sv->egress);
+	sv_egress_close_all(sv);
+	if (sv->control)
+		control_close(sv->control);
+	if (sv->netwatch)
+		netwatch_close(sv->netwatch);
 	if (sv->ev_kill)
 		event_free(sv->ev_kill);
+	if (sv->ev_sync)
+		event_free(sv->ev_sync);
 	for (size_t i = 0; i < sv->n_signals; i++)
 		event_free(sv->ev_signals[i]);
 	if (sv->pidfile_written)
 		pidfile_remove(sv->pidfile);
 	conf_free(&sv->conf);
+}
+
+static void on_link_change(void *arg)
+{
+	sv_schedule_sync(arg);
 }
 
 int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
@@ -345,15 +290,14 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 	log_init("supervisor", true, LOG_LEVEL_INFO);
 	int rc = load_config(conf_path, &sv.conf, &sv.uid, &sv.gid, &d);
 
+	diag_print(&d, stderr);
 	if (rc != 0) {
-		diag_print(&d, stderr);
 		fprintf(stderr, "mcrelay: %s: %zu error(s), not starting\n", conf_path,
 			d.errors);
 		diag_free(&d);
 		conf_free(&sv.conf);
 		return rc;
 	}
-	diag_print(&d, stderr);
 	diag_free(&d);
 	if (!privdrop_can_open_packet_socket()) {
 		fprintf(stderr, "mcrelay: cannot open AF_PACKET sockets: %s "
@@ -366,6 +310,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 		return EX_OSERR;
 	}
 	log_init("supervisor", foreground, sv.conf.log_level);
+	clock_gettime(CLOCK_MONOTONIC, &sv.started);
 	signal(SIGPIPE, SIG_IGN);
 	sv.base = event_base_new();
 	if (sv.base == NULL)
@@ -375,31 +320,20 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 	add_signal(&sv, SIGHUP, on_sighup);
 	add_signal(&sv, SIGCHLD, on_sigchld);
 
-	/* Every socket of the first configuration is opened before privileges go. */
-	egress_mark_unused(&sv);
-	for (size_t k = 0; k < sv.conf.n_rules; k++) {
-		struct conf_rule *r = &sv.conf.rules[k];
-
-		if (find_worker(&sv, r->input) == NULL) {
-			struct sv_worker *w = svw_new(&sv, r->input);
-
-			add_worker(&sv, w);
-			if (svw_open_sockets(w) < 0)
-				fatalx(EX_UNAVAILABLE, "cannot set up input %s", r->input);
-		}
-		for (size_t j = 0; j < r->n_outputs; j++)
-			if (sv_egress_get(&sv, r->outputs[j].ifname) == NULL)
-				fatalx(EX_UNAVAILABLE, "cannot set up output %s",
-				       r->outputs[j].ifname);
-	}
+	/* Interface events first, so that nothing between them and the first sync is missed. */
+	sv.netwatch = netwatch_open(sv.base, on_link_change, &sv);
+	if (sv.netwatch == NULL)
+		fatal(EX_OSERR, "cannot watch interface events (rtnetlink)");
+	sv.control = control_open(&sv, sv.conf.control_socket, sv.gid, err, sizeof(err));
+	if (sv.control == NULL)
+		fatalx(EX_UNAVAILABLE, "control socket %s: %s", sv.conf.control_socket, err);
+	sv.generation = 1;
+	sv.hold_spawn = true;
+	sv_sync(&sv);
+	sv.hold_spawn = false;
 	if (privdrop_supervisor(err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "%s", err);
-	sv.generation = 1;
-	for (size_t i = 0; i < sv.n_workers; i++)
-		if (svw_start(sv.workers[i]) < 0)
-			fatalx(EX_OSERR, "cannot start worker[%s]", sv.workers[i]->input);
-	if (sv.n_workers == 0)
-		sv_worker_acked(&sv, NULL);
+	sv_sync(&sv);
 	event_base_dispatch(sv.base);
 	shutdown_all(&sv);
 	event_base_free(sv.base);

@@ -33,6 +33,15 @@ struct sv_worker *svw_new(struct supervisor *sv, const char *input)
 	return w;
 }
 
+void svw_close_sockets(struct sv_worker *w)
+{
+	if (w->ingress_fd >= 0)
+		close(w->ingress_fd);
+	w->ingress_fd = -1;
+	membership_close(&w->joins);
+	w->sockets_generation = 0;
+}
+
 void svw_free(struct sv_worker *w)
 {
 	if (w->ev_chan)
@@ -41,9 +50,9 @@ void svw_free(struct sv_worker *w)
 		event_free(w->ev_respawn);
 	if (w->chan >= 0)
 		close(w->chan);
-	if (w->ingress_fd >= 0)
-		close(w->ingress_fd);
-	membership_close(&w->joins);
+	svw_close_sockets(w);
+	free(w->stats.rules);
+	free(w->stats.partial);
 	free(w);
 }
 
@@ -108,6 +117,7 @@ int svw_open_sockets(struct sv_worker *w)
 	}
 	membership_close(&w->joins);
 	w->joins = joins;
+	w->sockets_generation = w->sv->generation;
 	free(groups);
 	return 0;
 fail:
@@ -151,11 +161,78 @@ static int slot_of(struct sv_egress **slots, size_t *n, struct sv_egress *e)
 	return (int)(*n)++;
 }
 
-int svw_send_config(struct sv_worker *w)
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The rules of this worker, with the outputs whose interfaces are up. */
+static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
+			  struct sv_egress **slots, size_t *n_slots)
+{
+	const struct conf *c = &w->sv->conf;
+	size_t n_rules = 0;
+
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+		struct ho_rule *m = &rules[n_rules++];
+
+		if (!rule_on(w, r)) {
+			n_rules--;
+			continue;
+		}
+		memset(m, 0, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%s", r->name);
+		m->group = r->group;
+		m->source = r->source;
+		m->port = htons(r->port);
+		m->ttl_mode = (uint8_t)r->ttl_mode;
+		m->ttl = r->ttl;
+		for (size_t k = 0; k < r->n_outputs; k++) {
+			struct sv_egress *e = sv_egress_find(w->sv, r->outputs[k].ifname);
+			struct ho_output *o = &m->outputs[m->n_outputs];
+
+			if (e == NULL)
+				continue;	/* pending: interface absent or down */
+			o->slot = (uint32_t)slot_of(slots, n_slots, e);
+			o->group = conf_output_group(r, &r->outputs[k]);
+			o->port = htons(r->outputs[k].port);
+			o->conf_index = (uint8_t)k;
+			m->n_outputs++;
+		}
+	}
+	return n_rules;
+}
+
+static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *setup,
+			      const struct ho_rule *rules, size_t n_rules,
+			      struct sv_egress *const *slots, size_t n_slots)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, setup, sizeof(*setup));
+
+	h = fnv1a(h, &w->info.ifindex, sizeof(w->info.ifindex));
+	for (size_t i = 0; i < n_slots; i++)
+		h = fnv1a(h, &slots[i]->info, sizeof(slots[i]->info));
+	return fnv1a(h, rules, n_rules * sizeof(*rules));
+}
+
+/*
+ * Sends the worker its whole configuration, unless it already has exactly
+ * this one (force: always, for a new process).  The worker swaps to it
+ * between two batches of packets; its ingress socket, and the packets
+ * queued on it, stay the same.
+ */
+int svw_send_config(struct sv_worker *w, bool force)
 {
 	struct supervisor *sv = w->sv;
 	const struct conf *c = &sv->conf;
-	size_t max = c->n_rules * CONF_MAX_OUTPUTS + 1, n_slots = 0, n_rules = 0;
+	size_t max = c->n_rules * CONF_MAX_OUTPUTS + 1, n_slots = 0, n_rules;
 	struct sv_egress **slots = calloc(max, sizeof(*slots));
 	struct ho_rule *rules = calloc(c->n_rules + 1, sizeof(*rules));
 	struct ho_setup setup = { .uid = sv->uid, .gid = sv->gid,
@@ -165,29 +242,15 @@ int svw_send_config(struct sv_worker *w)
 	if (slots == NULL || rules == NULL)
 		goto out;
 	snprintf(setup.input, sizeof(setup.input), "%s", w->input);
-	for (size_t i = 0; i < c->n_rules; i++) {
-		const struct conf_rule *r = &c->rules[i];
-		struct ho_rule *m = &rules[n_rules];
+	n_rules = build_rules(w, rules, slots, &n_slots);
 
-		if (!rule_on(w, r))
-			continue;
-		snprintf(m->name, sizeof(m->name), "%s", r->name);
-		m->group = r->group;
-		m->source = r->source;
-		m->port = htons(r->port);
-		m->ttl_mode = (uint8_t)r->ttl_mode;
-		m->ttl = r->ttl;
-		m->n_outputs = (uint32_t)r->n_outputs;
-		for (size_t k = 0; k < r->n_outputs; k++) {
-			struct sv_egress *e = sv_egress_get(sv, r->outputs[k].ifname);
+	uint64_t digest = config_digest(w, &setup, rules, n_rules, slots, n_slots);
 
-			if (e == NULL)
-				goto out;
-			m->outputs[k].slot = (uint32_t)slot_of(slots, &n_slots, e);
-			m->outputs[k].group = conf_output_group(r, &r->outputs[k]);
-			m->outputs[k].port = htons(r->outputs[k].port);
-		}
-		n_rules++;
+	if (!force && digest == w->config_digest) {
+		if (w->acked_generation)
+			w->acked_generation = sv->generation;
+		rc = 0;
+		goto out;
 	}
 	if (send_msg(w, HO_SETUP, &setup, sizeof(setup), -1) < 0 ||
 	    send_socket(w, HO_ROLE_INGRESS, 0, &w->info, w->ingress_fd) < 0)
@@ -207,10 +270,53 @@ int svw_send_config(struct sv_worker *w)
 	};
 
 	rc = send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);
+	if (rc == 0)
+		w->config_digest = digest;
 out:
 	free(slots);
 	free(rules);
 	return rc;
+}
+
+int svw_request_stats(struct sv_worker *w)
+{
+	if (w->chan < 0 || w->acked_generation == 0)
+		return -1;
+	if (send_msg(w, HO_STATS_REQ, NULL, 0, -1) < 0)
+		return -1;
+	w->stats_pending++;
+	return 0;
+}
+
+/* Assembles a worker's counters, which may come in several messages. */
+static void take_stats(struct sv_worker *w, const void *payload)
+{
+	const struct ho_worker_stats *ws = payload;
+	const struct ho_rule_stats *rs = (const struct ho_rule_stats *)(ws + 1);
+	struct sv_stats *st = &w->stats;
+
+	if (ws->first_rule == 0) {
+		free(st->partial);
+		st->partial = calloc(ws->total_rules + 1, sizeof(*rs));
+		st->n_partial = 0;
+		if (st->partial == NULL)
+			fatal(71, "calloc");
+	}
+	if (st->partial == NULL || ws->first_rule != st->n_partial)
+		return;	/* out of step: wait for the next complete set */
+	memcpy(st->partial + st->n_partial, rs, ws->n_rules * sizeof(*rs));
+	st->n_partial += ws->n_rules;
+	if (st->n_partial < ws->total_rules)
+		return;
+	free(st->rules);
+	st->rules = st->partial;
+	st->n_rules = st->n_partial;
+	st->partial = NULL;
+	st->n_partial = 0;
+	st->worker = *ws;
+	st->valid = true;
+	if (w->stats_pending > 0 && --w->stats_pending == 0)
+		sv_worker_stats_done(w->sv);
 }
 
 static void handle_message(struct sv_worker *w)
@@ -251,6 +357,8 @@ static void handle_message(struct sv_worker *w)
 		log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
 			  w->input, ack->pid, ack->generation, ack->n_rules, ack->n_sockets);
 		sv_worker_acked(w->sv, w);
+	} else {
+		take_stats(w, payload);
 	}
 }
 
@@ -265,7 +373,8 @@ int svw_start(struct sv_worker *w)
 {
 	struct spawned sp;
 
-	if (w->ingress_fd < 0 && svw_open_sockets(w) < 0)
+	if ((w->ingress_fd < 0 || w->sockets_generation != w->sv->generation) &&
+	    svw_open_sockets(w) < 0)
 		return -1;
 	if (spawn_worker(w->input, &sp) < 0) {
 		log_warn("cannot start worker[%s]", w->input);
@@ -275,8 +384,9 @@ int svw_start(struct sv_worker *w)
 	w->chan = sp.chan;
 	w->token = sp.token;
 	w->acked_generation = 0;
+	w->stats.valid = false;
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
-	if (svw_send_config(w) < 0) {
+	if (svw_send_config(w, true) < 0) {
 		kill(w->pid, SIGKILL);
 		return 0;	/* reaped and retried like any other failure */
 	}
@@ -301,6 +411,10 @@ void svw_stop(struct sv_worker *w)
 	}
 	if (w->ev_respawn)
 		event_del(w->ev_respawn);
+	if (w->stats_pending) {
+		w->stats_pending = 0;
+		sv_worker_stats_done(w->sv);
+	}
 }
 
 static void on_respawn(evutil_socket_t fd, short what, void *arg)
@@ -309,7 +423,7 @@ static void on_respawn(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (w->sv->stopping || w->removed)
+	if (w->sv->stopping || !w->wanted)
 		return;
 	if (svw_start(w) < 0)
 		svw_exited(w, -1);
@@ -328,28 +442,12 @@ static void describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "stopped (status 0x%x)", status);
 }
 
-/* Called when the worker process is gone (status < 0: could not be started). */
-void svw_exited(struct sv_worker *w, int status)
+static void schedule_respawn(struct sv_worker *w, const char *cause)
 {
-	char cause[96];
 	struct timespec now;
 
-	describe_status(status, cause, sizeof(cause));
-	w->pid = 0;
-	svw_stop(w);
-	/* A replacement gets fresh sockets. */
-	if (w->ingress_fd >= 0) {
-		close(w->ingress_fd);
-		w->ingress_fd = -1;
-	}
-	if (w->sv->stopping || w->removed) {
-		log_info("worker[%s] %s", w->input, cause);
-		return;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (status >= 0 && now.tv_sec - w->started.tv_sec >= STABLE_AFTER_S)
-		w->backoff_ms = BACKOFF_FIRST_MS;
-	else if (w->backoff_ms == 0)
+	if (w->backoff_ms == 0 || now.tv_sec - w->started.tv_sec >= STABLE_AFTER_S)
 		w->backoff_ms = BACKOFF_FIRST_MS;
 	else
 		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
@@ -364,4 +462,30 @@ void svw_exited(struct sv_worker *w, int status)
 
 	if (w->ev_respawn == NULL || evtimer_add(w->ev_respawn, &tv) < 0)
 		fatalx(70, "cannot schedule a restart of worker[%s]", w->input);
+}
+
+/* Called when the worker process is gone (status < 0: could not be started). */
+void svw_exited(struct sv_worker *w, int status)
+{
+	char cause[96];
+
+	describe_status(status, cause, sizeof(cause));
+	w->pid = 0;
+	w->acked_generation = 0;
+	w->config_digest = 0;
+	svw_stop(w);
+	/* A replacement gets fresh sockets. */
+	svw_close_sockets(w);
+	if (w->sv->stopping || !w->wanted) {
+		log_info("worker[%s] %s", w->input, cause);
+		return;
+	}
+	if (w->replace) {
+		w->replace = false;
+		log_info("worker[%s] %s; replacing it for the new interface", w->input,
+			 cause);
+		if (svw_start(w) == 0)
+			return;
+	}
+	schedule_respawn(w, cause);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 /* What arrives between two COMMITs; adopted whole or not at all. */
@@ -39,7 +40,8 @@ struct worker {
 	bool fwd_ready;
 	uint32_t generation;
 	struct event_base *base;
-	struct event *ev_ingress, *ev_channel, *ev_term, *ev_int;
+	struct event *ev_ingress, *ev_channel, *ev_term, *ev_int, *ev_rates;
+	uint64_t rates_at_ns;
 };
 
 static void pending_clear(struct pending *p)
@@ -124,11 +126,30 @@ static void add_rule(struct worker *w, const struct ho_rule *m)
 		r->out[i].egress = m->outputs[i].slot;
 		r->out[i].group = m->outputs[i].group;
 		r->out[i].port = m->outputs[i].port;
+		r->out[i].conf_index = m->outputs[i].conf_index;
 		pkt_multicast_mac(m->outputs[i].group, r->out[i].dst_mac);
 	}
 }
 
-/* Keeps the counters of rules that survive a new configuration. */
+static void carry_output(struct rule_output *now, const struct rule *old)
+{
+	for (unsigned k = 0; k < old->n_out; k++) {
+		const struct rule_output *o = &old->out[k];
+
+		if (o->conf_index != now->conf_index)
+			continue;
+		now->packets = o->packets;
+		now->bytes = o->bytes;
+		now->send_errors = o->send_errors;
+		now->too_big = o->too_big;
+		now->rate_packets = o->rate_packets;
+		now->rate_bytes = o->rate_bytes;
+		now->pps = o->pps;
+		now->bps = o->bps;
+	}
+}
+
+/* Keeps the counters of rules (by name) and outputs that survive a new configuration. */
 static void carry_counters(struct rule *now, size_t n, const struct rule_table *old)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -140,12 +161,13 @@ static void carry_counters(struct rule *now, size_t n, const struct rule_table *
 			now[i].packets_in = o->packets_in;
 			now[i].bytes_in = o->bytes_in;
 			now[i].ttl_expired = o->ttl_expired;
-			for (unsigned k = 0; k < now[i].n_out && k < o->n_out; k++) {
-				now[i].out[k].packets = o->out[k].packets;
-				now[i].out[k].bytes = o->out[k].bytes;
-				now[i].out[k].send_errors = o->out[k].send_errors;
-				now[i].out[k].too_big = o->out[k].too_big;
-			}
+			now[i].last_packet_ns = o->last_packet_ns;
+			now[i].rate_packets = o->rate_packets;
+			now[i].rate_bytes = o->rate_bytes;
+			now[i].pps = o->pps;
+			now[i].bps = o->bps;
+			for (unsigned k = 0; k < now[i].n_out; k++)
+				carry_output(&now[i].out[k], o);
 		}
 	}
 }
@@ -223,43 +245,56 @@ static void commit(struct worker *w, const struct ho_commit *c)
 		 w->fwd.table.n, w->fwd.n_egress, c->generation);
 }
 
+static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
+{
+	snprintf(rs->name, sizeof(rs->name), "%s", r->name);
+	rs->packets_in = r->packets_in;
+	rs->bytes_in = r->bytes_in;
+	rs->ttl_expired = r->ttl_expired;
+	rs->last_packet_ns = r->last_packet_ns;
+	rs->pps = r->pps;
+	rs->bps = r->bps;
+	rs->n_outputs = r->n_out;
+	for (unsigned k = 0; k < r->n_out; k++) {
+		rs->outputs[k].packets = r->out[k].packets;
+		rs->outputs[k].bytes = r->out[k].bytes;
+		rs->outputs[k].send_errors = r->out[k].send_errors;
+		rs->outputs[k].too_big = r->out[k].too_big;
+		rs->outputs[k].pps = r->out[k].pps;
+		rs->outputs[k].bps = r->out[k].bps;
+		rs->outputs[k].conf_index = r->out[k].conf_index;
+	}
+}
+
+/* As many messages as the rules need; each says which rules it carries. */
 static void send_stats(struct worker *w)
 {
 	_Alignas(8) char buf[HANDOFF_MAX_MSG - sizeof(struct ho_header)];
 	struct ho_worker_stats *ws = (struct ho_worker_stats *)buf;
-	size_t max = (sizeof(buf) - sizeof(*ws)) / sizeof(struct ho_rule_stats);
-	size_t n = w->fwd.table.n < max ? w->fwd.table.n : max;
+	struct ho_rule_stats *rs = (struct ho_rule_stats *)(ws + 1);
+	const struct fwd_stats *s = &w->fwd.stats;
+	size_t per_msg = (sizeof(buf) - sizeof(*ws)) / sizeof(*rs);
+	size_t total = w->fwd.table.n, first = 0;
 
 	fwd_collect_kernel_stats(&w->fwd);
-	memset(buf, 0, sizeof(*ws) + n * sizeof(struct ho_rule_stats));
-	ws->rx_packets = w->fwd.stats.rx_packets;
-	ws->rx_bytes = w->fwd.stats.rx_bytes;
-	ws->no_match = w->fwd.stats.no_match;
-	ws->malformed = w->fwd.stats.malformed;
-	ws->not_udp = w->fwd.stats.not_udp;
-	ws->fragments = w->fwd.stats.fragments;
-	ws->ttl_expired = w->fwd.stats.ttl_expired;
-	ws->send_errors = w->fwd.stats.send_errors;
-	ws->too_big = w->fwd.stats.too_big;
-	ws->ring_drops = w->fwd.stats.ring_drops;
-	ws->n_rules = (uint32_t)n;
-	for (size_t i = 0; i < n; i++) {
-		struct ho_rule_stats *rs = (struct ho_rule_stats *)(buf + sizeof(*ws)) + i;
-		const struct rule *r = &w->fwd.table.rules[i];
+	do {
+		size_t n = total - first < per_msg ? total - first : per_msg;
 
-		snprintf(rs->name, sizeof(rs->name), "%s", r->name);
-		rs->packets_in = r->packets_in;
-		rs->bytes_in = r->bytes_in;
-		rs->ttl_expired = r->ttl_expired;
-		rs->n_outputs = r->n_out;
-		for (unsigned k = 0; k < r->n_out; k++) {
-			rs->outputs[k].packets = r->out[k].packets;
-			rs->outputs[k].bytes = r->out[k].bytes;
-			rs->outputs[k].send_errors = r->out[k].send_errors;
-			rs->outputs[k].too_big = r->out[k].too_big;
-		}
-	}
-	send_msg(w, HO_STATS, buf, sizeof(*ws) + n * sizeof(struct ho_rule_stats));
+		memset(buf, 0, sizeof(*ws) + n * sizeof(*rs));
+		*ws = (struct ho_worker_stats){
+			.rx_packets = s->rx_packets, .rx_bytes = s->rx_bytes,
+			.no_match = s->no_match, .malformed = s->malformed,
+			.not_udp = s->not_udp, .fragments = s->fragments,
+			.ttl_expired = s->ttl_expired, .send_errors = s->send_errors,
+			.too_big = s->too_big, .ring_drops = s->ring_drops,
+			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
+			.total_rules = (uint32_t)total,
+		};
+		for (size_t i = 0; i < n; i++)
+			fill_rule_stats(&rs[i], &w->fwd.table.rules[first + i]);
+		send_msg(w, HO_STATS, buf, sizeof(*ws) + n * sizeof(*rs));
+		first += n;
+	} while (first < total);
 }
 
 static void log_totals(struct worker *w)
@@ -303,7 +338,15 @@ static bool handle_message(struct worker *w)
 	}
 	switch (h.type) {
 	case HO_SETUP:
-		memcpy(&w->setup, payload, sizeof(w->setup));
+		if (w->dropped) {
+			/* Identity is fixed once dropped; a new user is for new workers. */
+			const struct ho_setup *setup = payload;
+
+			w->setup.log_level = setup->log_level;
+			log_set_level((enum log_level)setup->log_level);
+		} else {
+			memcpy(&w->setup, payload, sizeof(w->setup));
+		}
 		w->have_setup = true;
 		break;
 	case HO_SOCKET:
@@ -347,6 +390,25 @@ static void on_channel(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void on_rates(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t now = monotonic_ns();
+
+	(void)fd;
+	(void)what;
+	fwd_update_rates(&w->fwd, now - w->rates_at_ns);
+	w->rates_at_ns = now;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -358,7 +420,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void worker_free(struct worker *w)
 {
-	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_term, w->ev_int };
+	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_term, w->ev_int,
+				w->ev_rates };
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
@@ -430,9 +493,14 @@ int worker_main(void)
 				 on_channel, &w);
 	w.ev_term = evsignal_new(w.base, SIGTERM, on_signal, &w);
 	w.ev_int = evsignal_new(w.base, SIGINT, on_signal, &w);
+	w.ev_rates = event_new(w.base, -1, EV_PERSIST, on_rates, &w);
+	w.rates_at_ns = monotonic_ns();
+	struct timeval second = { .tv_sec = 1 };
+
 	if (w.ev_channel == NULL || w.ev_term == NULL || w.ev_int == NULL ||
-	    event_add(w.ev_channel, NULL) < 0 || event_add(w.ev_term, NULL) < 0 ||
-	    event_add(w.ev_int, NULL) < 0)
+	    w.ev_rates == NULL || event_add(w.ev_channel, NULL) < 0 ||
+	    event_add(w.ev_term, NULL) < 0 || event_add(w.ev_int, NULL) < 0 ||
+	    event_add(w.ev_rates, &second) < 0)
 		fatalx(EX_OSERR, "cannot set up the event loop");
 	event_base_dispatch(w.base);
 	log_totals(&w);

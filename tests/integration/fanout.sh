@@ -15,6 +15,7 @@ COUNT=2000
 cat >"$TMP/fanout.conf" <<EOF
 [global]
 user = nobody
+control-socket = $TMP/ctl.sock
 log-level = debug
 
 [rule fan]

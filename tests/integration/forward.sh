@@ -40,6 +40,7 @@ run_case() {
 	cat >"$TMP/forward.conf" <<-EOF
 	[global]
 	user = nobody
+	control-socket = $TMP/ctl.sock
 	log-level = debug
 
 	[rule video1]

@@ -17,6 +17,7 @@ ZERO_CAPS=0000000000000000
 cat >"$TMP/priv.conf" <<EOF
 [global]
 user = nobody
+control-socket = $TMP/ctl.sock
 log-level = debug
 
 [rule a]

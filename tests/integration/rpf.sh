@@ -20,6 +20,7 @@ COUNT=1000
 cat >"$TMP/rpf.conf" <<EOF
 [global]
 user = nobody
+control-socket = $TMP/ctl.sock
 log-level = debug
 
 [rule ssm]

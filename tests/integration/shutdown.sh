@@ -16,6 +16,7 @@ topo_basic
 cat >"$TMP/shutdown.conf" <<EOF
 [global]
 user = nobody
+control-socket = $TMP/ctl.sock
 log-level = debug
 
 [rule a]

@@ -835,7 +835,7 @@ static void test_print(void)
 		"ttl = keep\n"
 		"output = eth3\n";
 	static const char *const want[] = {
-		"global: user mcrelay, log-level info\n",
+		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock\n",
 		"rule a (line 1): input eth0, group 239.1.1.1, port 5000, source any, ttl decrement\n",
 		"  -> eth1 239.1.1.1:5000\n",
 		"  -> eth2 239.2.2.2:6000\n",

@@ -83,6 +83,8 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 
 		random_bytes(rng, w, sizeof(*w));
 		w->n_rules = n_rule_stats;
+		w->first_rule = 0;
+		w->total_rules = n_rule_stats;
 		for (unsigned i = 0; i < n_rule_stats; i++) {
 			random_bytes(rng, &rs[i], sizeof(rs[i]));
 			random_name(rng, rs[i].name, sizeof(rs[i].name));
@@ -275,7 +277,7 @@ static void expect_evalue(uint64_t *rng, unsigned type, const char *what,
 	EXPECT_DECODE(n, handoff_fd_count(type), HO_EVALUE, "%s", what);
 }
 
-static void rule_no_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = 0; }
+static void stats_past_total(void *p) { ((struct ho_worker_stats *)p)->first_rule = 1; }
 static void rule_17_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = HANDOFF_MAX_OUTPUTS + 1; }
 static void rule_huge_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = UINT32_MAX; }
 static void rule_ttl_mode(void *p) { ((struct ho_rule *)p)->ttl_mode = 3; }
@@ -289,7 +291,7 @@ static void stats_fewer(void *p) { ((struct ho_worker_stats *)p)->n_rules = 1; }
 
 static void test_values(uint64_t *rng)
 {
-	expect_evalue(rng, HO_RULE, "RULE with 0 outputs", rule_no_outputs);
+	expect_evalue(rng, HO_STATS, "STATS with entries past its total", stats_past_total);
 	expect_evalue(rng, HO_RULE, "RULE with 17 outputs", rule_17_outputs);
 	expect_evalue(rng, HO_RULE, "RULE with UINT32_MAX outputs", rule_huge_outputs);
 	expect_evalue(rng, HO_RULE, "RULE with ttl mode 3", rule_ttl_mode);
@@ -301,9 +303,13 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_STATS, "STATS claiming 3 entries for 2", stats_more);
 	expect_evalue(rng, HO_STATS, "STATS claiming 1 entry for 2", stats_fewer);
 
-	/* The boundaries that are fine: 1 and 16 outputs, a name of 63 characters. */
+	/* The boundaries that are fine: 0 (all pending), 1 and 16 outputs, a name of 63 characters. */
 	struct ho_rule r;
 	size_t len = make_payload(rng, HO_RULE, &r, 0), n;
+
+	r.n_outputs = 0;
+	n = handoff_encode(buf.b, sizeof(buf.b), HO_RULE, TOKEN, &r, len);
+	EXPECT_DECODE(n, 0, HO_OK, "RULE with 0 outputs (all pending)");
 
 	r.n_outputs = 1;
 	n = handoff_encode(buf.b, sizeof(buf.b), HO_RULE, TOKEN, &r, len);

@@ -1,0 +1,61 @@
+#ifndef MCRELAY_STATUS_FORMAT_H
+#define MCRELAY_STATUS_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+/* A snapshot of the daemon's state, rendered as a table or as JSON (no I/O). */
+
+struct st_output {
+	char interface[16];
+	char group[16];
+	int port;		/* -1: the packet's own port (rule matches any) */
+	bool active;
+	uint64_t packets, bytes, send_errors, too_big;
+	double pps, bps;
+};
+
+struct st_rule {
+	char name[64];
+	char input[16];
+	char group[16];
+	int port;		/* -1: any */
+	char source[16];	/* "": any */
+	bool active;
+	uint64_t packets_in, bytes_in, ttl_expired;
+	double pps, bps;
+	double last_packet_age;	/* seconds; < 0: none yet */
+	size_t n_outputs;
+	struct st_output outputs[16];
+};
+
+struct st_worker {
+	char input[16];
+	int pid;		/* 0: not running */
+	const char *state;	/* running, starting, restarting, pending */
+	double uptime;
+	unsigned restarts;
+	uint64_t rx_packets, rx_bytes;
+	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t send_errors, too_big, ring_drops;
+};
+
+struct st_status {
+	const char *version;
+	const char *config;
+	unsigned generation;
+	int pid;
+	double uptime;
+	struct st_worker *workers;
+	size_t n_workers;
+	struct st_rule *rules;
+	size_t n_rules;
+};
+
+void status_format_json(const struct st_status *st, struct strbuf *out);
+void status_format_text(const struct st_status *st, struct strbuf *out);
+
+#endif

@@ -1,0 +1,17 @@
+#ifndef MCRELAY_STRBUF_H
+#define MCRELAY_STRBUF_H
+
+#include <stddef.h>
+
+/* A growable string; aborts when memory runs out. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal, quotes included. */
+void sb_json_string(struct strbuf *sb, const char *s);
+void sb_free(struct strbuf *sb);
+
+#endif
