@@ -34,6 +34,7 @@ struct client {
 	struct bufferevent *bev;
 	enum client_state state;
 	int json;
+	bool refused;		/* answered with a refusal once it has asked */
 	char *note;		/* warnings to send with the answer */
 	struct event *ev_wait;
 	struct client *next;
@@ -187,7 +188,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 			client_reply(c, "error 64", "request too long\n");
 		return;
 	}
-	if (c->state == CL_READING)
+	if (c->state == CL_READING && c->refused)
+		client_reply(c, "error 77",
+			     "permission denied: not root and not in the workers' group\n");
+	else if (c->state == CL_READING)
 		handle_request(c, line);
 	free(line);
 }
@@ -253,10 +257,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	ctl->clients = c;
 	bufferevent_set_timeouts(c->bev, &timeout, &timeout);
 	if (!peer_allowed(ctl, fd, who, sizeof(who))) {
+		/* Answered after its request, so that the client reads the refusal. */
 		log_warnx("control: refused a client (%s): not root, not the workers' user or group",
 			  who);
-		client_reply(c, "error 77", "permission denied: not root and not in the workers' group\n");
-		return;
+		c->refused = true;
 	}
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
 	bufferevent_enable(c->bev, EV_READ);
@@ -306,15 +310,16 @@ struct control *control_open(struct supervisor *sv, const char *path, gid_t gid,
 	struct control *ctl = calloc(1, sizeof(*ctl));
 	int fd = -1;
 
-	snprintf(err, errlen, "%s", "unknown error");
+	snprintf(err, errlen, "%s", "out of memory");
 	if (ctl == NULL)
 		return NULL;
 	ctl->sv = sv;
 	ctl->gid = gid;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	err[0] = '\0';
 	if (make_parent(path) < 0 || claim_path(path, err, errlen) < 0) {
-		if (errno)
+		if (err[0] == '\0')
 			snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}

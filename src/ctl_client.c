@@ -90,11 +90,12 @@ int ctl_request(const char *path, const char *request)
 			strerror(e));
 		return e == EACCES || e == EPERM ? EX_NOPERM : EX_UNAVAILABLE;
 	}
-	if (dprintf(fd, "%s\n", request) < 0) {
+	char line[64];
+	int n = snprintf(line, sizeof(line), "%s\n", request);
+
+	/* A refusal may close the connection early: its answer is still worth reading. */
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
 		fprintf(stderr, "mcrelay: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return EX_UNAVAILABLE;
-	}
 	answer = read_answer(fd, &len);
 	close(fd);
 	if (answer == NULL) {

@@ -28,9 +28,7 @@ static const char *worker_state(const struct sv_worker *w)
 {
 	if (w->pid > 0)
 		return w->acked_generation ? "running" : "starting";
-	if (w->wanted)
-		return "restarting";
-	return "pending";
+	return w->wanted ? "restarting" : "stopping";
 }
 
 static void fill_worker(struct st_worker *o, const struct sv_worker *w,
@@ -135,8 +133,10 @@ void status_render(const struct supervisor *sv, bool json, struct strbuf *out)
 	st.rules = calloc(sv->conf.n_rules + 1, sizeof(*st.rules));
 	if (st.workers == NULL || st.rules == NULL)
 		abort();
+	/* A pending input has no worker; its rules say so. */
 	for (size_t i = 0; i < sv->n_workers; i++)
-		fill_worker(&st.workers[st.n_workers++], sv->workers[i], &now);
+		if (sv->workers[i]->pid > 0 || sv->workers[i]->wanted)
+			fill_worker(&st.workers[st.n_workers++], sv->workers[i], &now);
 	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 
 	for (size_t i = 0; i < sv->conf.n_rules; i++)

@@ -462,3 +462,217 @@ send_from() {
 	    fail "mcsend $* failed: $out"
 	note "mcsend $*: $out"
 }
+
+# ---------------------------------------------------------------------
+# Long-running streams
+#
+# A stream is an mcsend that runs until stop_stream stops it, so that it
+# covers whatever the test does meanwhile however long that takes; its
+# receiver is started first without -n (e.g. `start_recv NAME ... -T 100
+# -q 2000`) and then must have every datagram the sender says it sent.
+
+declare -A STREAM_PIDS=() STREAM_LOGS=()
+STREAM_SENT=
+
+# start_stream NAME NS [MCSEND ARGS...]: starts mcsend in NS in the
+# background, sending (far) more datagrams than any test needs.
+start_stream() {
+	local name=$1 ns=$2
+	shift 2
+	bg_ns "$ns" "$MCSEND" -n 5000000 "$@"
+	STREAM_PIDS[$name]=$BG_PID
+	STREAM_LOGS[$name]=$BG_LOG
+}
+
+# stop_stream NAME: stops the stream's sender and sets STREAM_SENT to the
+# number of datagrams it sent.  Fails if the sender had already died.
+stop_stream() {
+	local name=$1 pid=${STREAM_PIDS[$1]}
+	pid_alive "$pid" ||
+	    fail "the sender of stream $name died early: $(cat "${STREAM_LOGS[$name]}")"
+	kill -TERM "$pid" 2>/dev/null
+	wait_until 10 pid_gone "$pid" ||
+	    fail "the sender of stream $name did not stop within 10s of SIGTERM"
+	wait "$pid" 2>/dev/null
+	forget_pid "$pid"
+	STREAM_SENT=$(sed -n 's/^sent=\([0-9][0-9]*\)$/\1/p' "${STREAM_LOGS[$name]}")
+	[ -n "$STREAM_SENT" ] ||
+	    fail "the sender of stream $name printed no count: $(cat "${STREAM_LOGS[$name]}")"
+	note "stream $name: sent $STREAM_SENT"
+}
+
+# expect_all NAME SENT: receiver NAME (started without -n) must end with
+# status 0 having seen each of the SENT datagrams exactly once.
+expect_all() {
+	expect_recv_ok "$1" 60
+	expect_field "$1" unique "$2"
+	expect_field "$1" dup 0
+}
+
+# ---------------------------------------------------------------------
+# The control socket and `mcrelay status --json`
+
+# The tests set the daemon's control-socket to this path.
+CTL_SOCK=$TMP/ctl.sock
+PYTHON=${PYTHON:-python3}
+
+# require_python: the status helpers need python3 (or $PYTHON).
+require_python() {
+	command -v "$PYTHON" >/dev/null ||
+	    fail "$PYTHON is missing (contrib/install-deps.sh installs python3)"
+}
+
+# ctl [ARGS...]: runs the control client, `mcrelay -s $CTL_SOCK ARGS`, with
+# a 10 s limit; stdout goes to $TMP/ctl.out, stderr to $TMP/ctl.err.
+# Returns the client's exit status (124 if it hung).
+ctl() {
+	timeout 10 "$MCRELAY" -s "$CTL_SOCK" "$@" >"$TMP/ctl.out" 2>"$TMP/ctl.err"
+}
+
+# ctl_output: what the last ctl printed, stdout then stderr.
+ctl_output() {
+	cat "$TMP/ctl.out" "$TMP/ctl.err" 2>/dev/null
+}
+
+# ctl_said ERE: what the last ctl printed (stdout or stderr) matches ERE.
+# (Not `ctl_output | grep -q`: with pipefail, grep's early exit can fail
+# the pipeline.)
+ctl_said() {
+	grep -qE -- "$1" "$TMP/ctl.out" "$TMP/ctl.err" 2>/dev/null
+}
+
+# ctl_said_fixed STRING: the same with a fixed string.
+ctl_said_fixed() {
+	grep -qF -- "$1" "$TMP/ctl.out" "$TMP/ctl.err" 2>/dev/null
+}
+
+# Evaluates expressions on a status document; see status_get.
+_STATUS_PY='
+import json, sys
+try:
+    with open(sys.argv[1]) as f:
+        d = json.load(f)
+    if not isinstance(d, dict):
+        raise ValueError("not a JSON object")
+except Exception as e:
+    sys.stderr.write("status --json printed no valid JSON document: %s\n" % e)
+    sys.exit(3)
+def _find(lst, key, val, what):
+    for x in d.get(lst) or []:
+        if x.get(key) == val:
+            return x
+    raise LookupError("no %s %r in the status" % (what, val))
+def rule(name): return _find("rules", "name", name, "rule")
+def worker(inp): return _find("workers", "input", inp, "worker for input")
+def has_rule(name): return any(r.get("name") == name for r in d.get("rules") or [])
+def has_worker(inp): return any(w.get("input") == inp for w in d.get("workers") or [])
+def output(name, ifname):
+    for o in rule(name).get("outputs") or []:
+        if o.get("interface") == ifname:
+            return o
+    raise LookupError("rule %r has no output %r in the status" % (name, ifname))
+rc = 0
+for e in sys.argv[2:]:
+    try:
+        v = eval(e)
+    except Exception as ex:
+        sys.stderr.write("%s: %s: %s\n" % (e, type(ex).__name__, ex))
+        rc = 2
+        v = "<error>"
+    print(v if isinstance(v, str) else json.dumps(v))
+sys.exit(rc)
+'
+
+# status_get [EXPR...]: runs `status --json`; if it succeeds and prints
+# one JSON object, keeps it in $TMP/status.json and prints the value of
+# each Python expression EXPR on it, one a line (strings as they are,
+# anything else as JSON: null, true, 12.5).  The expressions see the
+# document as d and can use rule(NAME), worker(INPUT), output(RULE, IFNAME),
+# has_rule(NAME) and has_worker(INPUT).  Returns non-zero if the client
+# fails (its status), the output is not JSON (3) or an expression fails (2).
+# Never exits the test, so it can be used in $(...) and wait_until.
+status_get() {
+	local rc=0
+	ctl status --json || return $?
+	"$PYTHON" -c "$_STATUS_PY" "$TMP/ctl.out" "$@" || rc=$?
+	[ "$rc" -eq 3 ] || cp "$TMP/ctl.out" "$TMP/status.json"
+	return "$rc"
+}
+
+# status_json: status_get without expressions; fails the test unless
+# `status --json` answers with a JSON object.
+status_json() {
+	local rc=0
+	status_get || rc=$?
+	[ "$rc" -eq 0 ] || fail "status --json failed (status $rc): $(ctl_output)"
+}
+
+# status_eval EXPR...: like status_get, on the document it last kept.
+status_eval() {
+	"$PYTHON" -c "$_STATUS_PY" "$TMP/status.json" "$@"
+}
+
+# status_is EXPR VALUE: a fresh status makes EXPR print VALUE.
+status_is() {
+	local v
+	v=$(status_get "$1" 2>/dev/null) && [ "$v" = "$2" ]
+}
+
+# wait_status SECONDS EXPR VALUE: waits until status_is EXPR VALUE; on a
+# timeout fails the test, showing the last value and document.
+wait_status() {
+	local v
+	wait_until "$1" status_is "$2" "$3" && return 0
+	v=$(status_eval "$2" 2>&1)
+	fail "after ${1}s, $2 is '$v', expected '$3'; last status: $(cat "$TMP/status.json" 2>/dev/null)"
+}
+
+# ---------------------------------------------------------------------
+# The daemon's log and file descriptors
+
+# log_count ERE: prints how many lines of the daemon's log match ERE.
+log_count() {
+	local n
+	n=$(grep -cE -- "$1" "$TMP/daemon.log" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# log_has ERE [N]: the daemon's log has at least N (default 1) lines
+# matching ERE.
+log_has() {
+	[ "$(log_count "$1")" -ge "${2:-1}" ]
+}
+
+# is_child PARENT PID: PID runs and is a child of PARENT.
+is_child() {
+	local p
+	for p in $(children_of "$1"); do
+		[ "$p" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# fd_count PID: prints the number of PID's open file descriptors.
+fd_count() {
+	local f n=0
+	[ -d "/proc/$1/fd" ] || return 1
+	for f in "/proc/$1/fd/"*; do
+		[ -L "$f" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# fd_list PID: PID's descriptors, one a line, "N -> what it is" with
+# socket and pipe inode numbers left out (for comparisons in messages).
+fd_list() {
+	local f t
+	for f in "/proc/$1/fd/"*; do
+		t=$(readlink "$f" 2>/dev/null) || continue
+		echo "${f##*/} -> ${t%%:\[*}"
+	done | sort -n
+}
+
+# fd_count_is PID N: PID has exactly N descriptors open.
+fd_count_is() {
+	[ "$(fd_count "$1")" = "$2" ]
+}

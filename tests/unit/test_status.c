@@ -1,0 +1,153 @@
+/* Rendering of the status snapshot: JSON field names and values, the table, escaping. */
+#include "config.h"
+
+#include "status_format.h"
+#include "strbuf.h"
+#include "unit.h"
+
+#include <string.h>
+
+static bool has(const struct strbuf *sb, const char *needle)
+{
+	return sb->s != NULL && strstr(sb->s, needle) != NULL;
+}
+
+#define EXPECT_HAS(sb, needle) CHECK(has(sb, needle), "missing %s in:\n%s", needle, (sb)->s)
+
+static void make_status(struct st_status *st, struct st_worker *w, struct st_rule *r)
+{
+	memset(w, 0, sizeof(*w));
+	memset(r, 0, 2 * sizeof(*r));
+	*st = (struct st_status){
+		.version = "9.9", .config = "/etc/mc\"relay.conf", .generation = 7,
+		.pid = 42, .uptime = 3725.5, .workers = w, .n_workers = 1,
+		.rules = r, .n_rules = 2,
+	};
+	snprintf(w->input, sizeof(w->input), "eth0");
+	w->pid = 4242;
+	w->state = "running";
+	w->uptime = 61;
+	w->restarts = 3;
+	w->rx_packets = 1234567;
+	w->no_match = 5;
+	w->ring_drops = 9;
+	snprintf(r[0].name, sizeof(r[0].name), "video1");
+	snprintf(r[0].input, sizeof(r[0].input), "eth0");
+	snprintf(r[0].group, sizeof(r[0].group), "239.1.1.1");
+	r[0].port = 5000;
+	snprintf(r[0].source, sizeof(r[0].source), "10.0.0.1");
+	r[0].active = true;
+	r[0].packets_in = 1000;
+	r[0].bytes_in = 1316000;
+	r[0].pps = 50.5;
+	r[0].last_packet_age = 0.25;
+	r[0].n_outputs = 2;
+	snprintf(r[0].outputs[0].interface, 16, "eth1");
+	snprintf(r[0].outputs[0].group, 16, "239.2.2.2");
+	r[0].outputs[0].port = 6000;
+	r[0].outputs[0].active = true;
+	r[0].outputs[0].packets = 999;
+	r[0].outputs[0].send_errors = 1;
+	snprintf(r[0].outputs[1].interface, 16, "eth9");
+	snprintf(r[0].outputs[1].group, 16, "239.1.1.1");
+	r[0].outputs[1].port = 5000;
+	snprintf(r[1].name, sizeof(r[1].name), "feed");
+	snprintf(r[1].input, sizeof(r[1].input), "eth7");
+	snprintf(r[1].group, sizeof(r[1].group), "239.3.3.3");
+	r[1].port = -1;
+	r[1].last_packet_age = -1;
+	r[1].n_outputs = 1;
+	snprintf(r[1].outputs[0].interface, 16, "eth1");
+	snprintf(r[1].outputs[0].group, 16, "239.3.3.3");
+	r[1].outputs[0].port = -1;
+}
+
+static void test_json(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"version\": \"9.9\"");
+	EXPECT_HAS(&sb, "\"config\": \"/etc/mc\\\"relay.conf\"");
+	EXPECT_HAS(&sb, "\"generation\": 7");
+	EXPECT_HAS(&sb, "\"pid\": 4242, \"state\": \"running\"");
+	EXPECT_HAS(&sb, "\"restarts\": 3");
+	EXPECT_HAS(&sb, "\"rx_packets\": 1234567");
+	EXPECT_HAS(&sb, "\"no_match\": 5");
+	EXPECT_HAS(&sb, "\"ring\": 9");
+	EXPECT_HAS(&sb, "\"name\": \"video1\"");
+	EXPECT_HAS(&sb, "\"port\": 5000, \"source\": \"10.0.0.1\", \"state\": \"active\"");
+	EXPECT_HAS(&sb, "\"packets_in\": 1000, \"bytes_in\": 1316000, \"pps\": 50.5");
+	EXPECT_HAS(&sb, "\"last_packet_age_s\": 0.250");
+	EXPECT_HAS(&sb, "{\"interface\": \"eth1\", \"group\": \"239.2.2.2\", \"port\": 6000, \"state\": \"active\", \"packets_out\": 999");
+	EXPECT_HAS(&sb, "\"send_errors\": 1");
+	EXPECT_HAS(&sb, "{\"interface\": \"eth9\", \"group\": \"239.1.1.1\", \"port\": 5000, \"state\": \"pending\"");
+	EXPECT_HAS(&sb, "\"name\": \"feed\", \"input\": \"eth7\", \"group\": \"239.3.3.3\", \"port\": null, \"source\": null, \"state\": \"pending\"");
+	EXPECT_HAS(&sb, "\"last_packet_age_s\": null");
+	/* Balanced brackets and braces: the cheapest structural check without a parser. */
+	int braces = 0, brackets = 0;
+	bool in_string = false;
+
+	for (const char *p = sb.s; *p; p++) {
+		if (*p == '\\' && in_string) {
+			p++;
+			continue;
+		}
+		if (*p == '"')
+			in_string = !in_string;
+		else if (!in_string)
+			braces += (*p == '{') - (*p == '}'), brackets += (*p == '[') - (*p == ']');
+		CHECK(braces >= 0 && brackets >= 0, "closing before opening at %zu", (size_t)(p - sb.s));
+	}
+	CHECK(braces == 0 && brackets == 0 && !in_string, "unbalanced JSON: %d %d", braces, brackets);
+	sb_free(&sb);
+}
+
+static void test_text(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "mcrelay 9.9, pid 42, up 1h02m, configuration 7");
+	EXPECT_HAS(&sb, "video1");
+	EXPECT_HAS(&sb, "239.1.1.1:5000 from 10.0.0.1");
+	EXPECT_HAS(&sb, "-> 239.2.2.2:6000");
+	EXPECT_HAS(&sb, "1 send errors");
+	EXPECT_HAS(&sb, "239.3.3.3:*");
+	EXPECT_HAS(&sb, "never");
+	EXPECT_HAS(&sb, "0s ago");
+	EXPECT_HAS(&sb, "1.32M");	/* bytes in, human-readable */
+	EXPECT_HAS(&sb, "4242");
+	EXPECT_HAS(&sb, "1m01s");
+	CHECK(strstr(sb.s, "pending") != NULL, "a pending rule or output is shown as such");
+	sb_free(&sb);
+}
+
+static void test_strbuf(void)
+{
+	struct strbuf sb = { 0 };
+
+	sb_json_string(&sb, "a\"b\\c\n\x01");
+	CHECK(strcmp(sb.s, "\"a\\\"b\\\\c\\u000a\\u0001\"") == 0, "escaped: %s", sb.s);
+	sb_free(&sb);
+	for (int i = 0; i < 1000; i++)
+		sb_printf(&sb, "%04d", i);
+	CHECK(sb.len == 4000 && strncmp(sb.s + 3996, "0999", 4) == 0, "growth: %zu", sb.len);
+	sb_free(&sb);
+}
+
+int main(void)
+{
+	test_json();
+	test_text();
+	test_strbuf();
+	return unit_summary("test_status");
+}
