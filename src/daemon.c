@@ -58,7 +58,8 @@ int daemon_detach(void)
 void daemon_ready(void)
 {
 	if (ready_fd >= 0) {
-		(void)write(ready_fd, "r", 1);
+		if (write(ready_fd, "r", 1) != 1)
+			log_debug("the starting process is gone");
 		close(ready_fd);
 		ready_fd = -1;
 	}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the build dependencies, builds mcrelay twice (plain, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in
-# both builds.  Needs root (apt-get, network namespaces).  Ends with a
+# AddressSanitizer + UndefinedBehaviorSanitizer), runs every test in both
+# builds, then "make distcheck".  Needs root (apt-get, network namespaces).  Ends with a
 # line "N passed, N failed" counted over both builds.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +32,18 @@ run_build() {
 run_build "$top/build"
 run_build "$top/build-asan" --enable-sanitizers
 
+# The release tarball: builds, passes every test again out of tree, installs
+# and uninstalls cleanly.  Counted as one more test.
+echo "=== make distcheck"
+distcheck_ok=0
+if (cd "$top/build" && make distcheck >"$top/build/distcheck.out" 2>&1); then
+	distcheck_ok=1
+	grep -A3 'archives ready for distribution' "$top/build/distcheck.out"
+else
+	status=1
+	tail -n 60 "$top/build/distcheck.out"
+fi
+
 passed=0 failed=0 skipped=0
 for dir in "${builds[@]}"; do
 	for trs in "$dir"/tests/*/*.trs; do
@@ -43,6 +55,7 @@ for dir in "${builds[@]}"; do
 		esac
 	done
 done
+if [ "$distcheck_ok" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 [ "$passed" -gt 0 ] || status=1
 [ "$failed" -eq 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# install.sh: "make install" into a DESTDIR puts every file where the
+# documentation says, with the expected modes; it never overwrites an
+# existing configuration; "make uninstall" removes what it installed.
+set -u
+top_builddir=${top_builddir:-$(pwd)}
+MAKE=${MAKE:-make}
+DEST=$(mktemp -d "${TMPDIR:-/tmp}/mcrelay-install.XXXXXX") || exit 1
+trap 'rm -rf "$DEST"' EXIT INT TERM HUP
+failures=0
+
+fail() {
+	echo "FAIL: install: $*" >&2
+	failures=$((failures + 1))
+}
+
+# Where configure put things, as the Makefile knows them.
+var() {
+	$MAKE -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
+print-var:
+	@echo $($(VAR))
+MK
+}
+
+install_into() {
+	$MAKE -s -C "$top_builddir" install DESTDIR="$DEST" >"$DEST.log" 2>&1 ||
+		{ cat "$DEST.log"; rm -f "$DEST.log"; echo "FAIL: install: make install failed"; exit 1; }
+	rm -f "$DEST.log"
+}
+
+expect_file() {	# PATH MODE
+	local f=$DEST$1 mode
+	if [ ! -f "$f" ]; then
+		fail "missing $1"
+		return
+	fi
+	mode=$(stat -c %a "$f")
+	[ "$mode" = "$2" ] || fail "$1 has mode $mode, expected $2"
+}
+
+sbindir=$(var sbindir)
+sysconfdir=$(var sysconfdir)
+mandir=$(var mandir)
+docdir=$(var docdir)
+unitdir=$(var systemdsystemunitdir)
+sysusersdir=$(var sysusersdir)
+compdir=$(var bashcompletiondir)
+
+install_into
+expect_file "$sbindir/mcrelay" 755
+expect_file "$mandir/man8/mcrelay.8" 644
+expect_file "$mandir/man5/mcrelay.conf.5" 644
+expect_file "$docdir/mcrelay.conf" 644
+expect_file "$docdir/README.md" 644
+expect_file "$docdir/LICENSE" 644
+expect_file "$sysconfdir/mcrelay.conf" 644
+expect_file "$unitdir/mcrelay.service" 644
+expect_file "$sysusersdir/mcrelay.conf" 644
+expect_file "$compdir/mcrelay" 644
+
+# The unit names the installed binary, and nothing is left to substitute.
+unit=$DEST$unitdir/mcrelay.service
+grep -q "^ExecStart=$sbindir/mcrelay supervisor" "$unit" ||
+	fail "the unit's ExecStart does not name $sbindir/mcrelay"
+! grep -q '@[a-z]*@' "$unit" || fail "the unit has unsubstituted @...@ variables"
+"$DEST$sbindir/mcrelay" version | grep -q '^mcrelay ' || fail "the installed binary does not run"
+"$DEST$sbindir/mcrelay" -c "$DEST$sysconfdir/mcrelay.conf" check >/dev/null 2>&1 ||
+	fail "the installed configuration does not pass check"
+
+# An edited configuration survives a second install and the uninstall.
+echo "; edited by the administrator" >>"$DEST$sysconfdir/mcrelay.conf"
+install_into
+grep -q 'edited by the administrator' "$DEST$sysconfdir/mcrelay.conf" ||
+	fail "make install overwrote an existing $sysconfdir/mcrelay.conf"
+$MAKE -s -C "$top_builddir" uninstall DESTDIR="$DEST" >/dev/null 2>&1 || fail "make uninstall failed"
+left=$(cd "$DEST" && find . -type f | sort)
+[ "$left" = ".$sysconfdir/mcrelay.conf" ] ||
+	fail "after uninstall, expected only the edited configuration, found: $left"
+
+# Without edits, uninstall leaves no file at all.
+rm -rf "${DEST:?}"/*
+install_into
+$MAKE -s -C "$top_builddir" uninstall DESTDIR="$DEST" >/dev/null 2>&1 || fail "make uninstall failed"
+left=$(cd "$DEST" && find . -type f)
+[ -z "$left" ] || fail "make uninstall left: $left"
+
+if [ "$failures" -eq 0 ]; then
+	echo "PASS: install: layout, modes, kept configuration, clean uninstall"
+	exit 0
+fi
+exit 1
