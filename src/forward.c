@@ -23,8 +23,11 @@ int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
 	/* Ethernet, two VLAN tags and a little slack so oversize frames show as truncated. */
 	f->frame_size = (mtu < 1500 ? 1500 : mtu) + ETH_HDR_LEN + 8 + 64;
 	f->rx_buf = malloc(f->frame_size * FWD_BATCH);
-	if (f->rx_buf == NULL)
+	f->frags = calloc(1, sizeof(*f->frags));
+	if (f->rx_buf == NULL || f->frags == NULL) {
+		fwd_free(f);
 		return -1;
+	}
 	for (unsigned i = 0; i < FWD_BATCH; i++) {
 		f->rx_iov[i].iov_base = f->rx_buf + i * f->frame_size;
 		f->rx_iov[i].iov_len = f->frame_size;
@@ -35,7 +38,9 @@ int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
 void fwd_free(struct fwd *f)
 {
 	free(f->rx_buf);
+	free(f->frags);
 	f->rx_buf = NULL;
+	f->frags = NULL;
 }
 
 static void egress_flush(struct fwd *f, struct egress *e)
@@ -117,7 +122,7 @@ static void count_drop(struct fwd *f, enum pkt_result res)
 		f->stats.not_udp++;
 		break;
 	case PKT_FRAGMENT:
-		f->stats.fragments++;
+		f->stats.fragments++;	/* its first fragment was not seen */
 		break;
 	default:
 		f->stats.malformed++;
@@ -127,17 +132,35 @@ static void count_drop(struct fwd *f, enum pkt_result res)
 		log_debug("dropped a frame on %s: %s", f->ifname, pkt_result_name(res));
 }
 
+/* A later fragment goes where its datagram's first fragment went. */
+static struct rule *fragment_rule(struct fwd *f, const struct pkt *p)
+{
+	long i = frag_lookup(f->frags, p->src, p->dst, p->ip_id, f->now_ns);
+
+	return i >= 0 && (size_t)i < f->table.n ? &f->table.rules[i] : NULL;
+}
+
 static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t status)
 {
 	struct pkt p;
 	enum pkt_result res = pkt_parse(frame, len, &p);
 	struct rule *r;
 
-	if (res != PKT_OK) {
+	if (res == PKT_FRAGMENT) {
+		r = fragment_rule(f, &p);
+		if (r == NULL) {
+			count_drop(f, res);
+			return;
+		}
+	} else if (res != PKT_OK) {
 		count_drop(f, res);
 		return;
+	} else {
+		r = rule_table_lookup(&f->table, p.dst, p.dport, p.src);
+		if (r != NULL && p.fragment)
+			frag_remember(f->frags, p.src, p.dst, p.ip_id,
+				      (uint32_t)(r - f->table.rules), f->now_ns);
 	}
-	r = rule_table_lookup(&f->table, p.dst, p.dport, p.src);
 	if (r == NULL) {
 		f->stats.no_match++;
 		if (log_debug_enabled()) {
@@ -160,7 +183,7 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		log_debug("rule %s: TTL expired", r->name);
 		return;
 	}
-	if (status & TP_STATUS_CSUMNOTREADY)
+	if ((status & TP_STATUS_CSUMNOTREADY) && p.has_udp)
 		pkt_complete_udp_csum(&p);
 	for (unsigned i = 0; i < r->n_out; i++)
 		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl);

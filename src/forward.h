@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "frag.h"
 #include "packet.h"
 #include "rules.h"
 
@@ -39,6 +40,7 @@ struct fwd {
 	struct egress *egress;
 	unsigned n_egress;
 	struct rule_table table;
+	struct frag_cache *frags;	/* later fragments follow their first */
 	struct fwd_stats stats;
 	uint64_t now_ns;	/* CLOCK_MONOTONIC, taken once per wake-up */
 	uint8_t *rx_buf;

@@ -55,6 +55,7 @@ enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
 	if (ip[9] != IPPROTO_UDP)
 		return PKT_NOT_UDP;
 	p->ttl = ip[8];
+	memcpy(&p->ip_id, ip + 4, 2);
 	memcpy(&p->src, ip + 12, 4);
 	memcpy(&p->dst, ip + 16, 4);
 
@@ -63,6 +64,7 @@ enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
 	if (frag & IP_OFFMASK)
 		return PKT_FRAGMENT;
 	p->fragment = (frag & IP_MF) != 0;
+	p->has_udp = true;
 	if (p->ip_len < p->ihl + UDP_HDR_LEN)
 		return PKT_MALFORMED;
 
@@ -121,9 +123,19 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 	memcpy(out + 6, rw->src_mac, 6);
 	out[12] = ETH_P_IPV4 >> 8;
 	out[13] = ETH_P_IPV4 & 0xff;
-	memcpy(ip, p->frame + p->l3, p->ihl + UDP_HDR_LEN);
+	memcpy(ip, p->frame + p->l3, p->ihl + (p->has_udp ? UDP_HDR_LEN : 0));
 
 	memcpy(&ip_check, ip + 10, 2);
+	if (!p->has_udp) {
+		memcpy(&w_old, ip + 8, 2);
+		ip[8] = rw->ttl;
+		memcpy(&w_new, ip + 8, 2);
+		ip_check = csum_replace16(ip_check, w_old, w_new);
+		memcpy(ip + 16, &rw->group, 4);
+		ip_check = csum_replace32(ip_check, p->dst, rw->group);
+		memcpy(ip + 10, &ip_check, 2);
+		return ETH_HDR_LEN + p->ihl;
+	}
 	memcpy(&udp_check, udp + 6, 2);
 	/* Zero means "no checksum" (RFC 768); an intermediate zero does not. */
 	bool has_udp_check = udp_check != 0;
@@ -153,7 +165,7 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 
 const uint8_t *pkt_payload(const struct pkt *p, size_t *len)
 {
-	size_t hdr = p->ihl + UDP_HDR_LEN;
+	size_t hdr = p->ihl + (p->has_udp ? UDP_HDR_LEN : 0);
 
 	*len = p->ip_len - hdr;
 	return p->frame + p->l3 + hdr;

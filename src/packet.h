@@ -16,7 +16,7 @@ enum pkt_result {
 	PKT_NOT_UDP,		/* IPv4 but another protocol */
 	PKT_MALFORMED,		/* truncated or inconsistent headers */
 	PKT_BAD_IP_CSUM,
-	PKT_FRAGMENT,		/* a non-first fragment: no UDP header */
+	PKT_FRAGMENT,		/* a non-first fragment: no UDP header, no port */
 };
 
 /* A parsed frame; offsets index frame[], addresses and ports in network order. */
@@ -27,7 +27,9 @@ struct pkt {
 	size_t ihl;		/* IPv4 header length in bytes */
 	size_t ip_len;		/* IPv4 total length (the frame may be padded) */
 	bool fragment;		/* more fragments follow (first fragment) */
+	bool has_udp;		/* false for a non-first fragment */
 	in_addr_t src, dst;
+	uint16_t ip_id;		/* network order */
 	uint16_t dport;
 	uint8_t ttl;
 };
@@ -40,6 +42,10 @@ struct pkt_rewrite {
 	uint8_t ttl;
 };
 
+/*
+ * PKT_OK and PKT_FRAGMENT leave p complete enough to forward the frame
+ * (a non-first fragment has no port: has_udp is false).
+ */
 enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p);
 const char *pkt_result_name(enum pkt_result r);
 
@@ -47,9 +53,11 @@ const char *pkt_result_name(enum pkt_result r);
 void pkt_complete_udp_csum(struct pkt *p);
 
 /*
- * Writes the rewritten Ethernet, IPv4 and UDP headers into out (at least
- * PKT_MAX_HDR bytes) and returns their length.  The payload is unchanged
- * and follows at pkt_payload(); checksums are updated incrementally.
+ * Writes the rewritten Ethernet, IPv4 and (unless it is a non-first
+ * fragment) UDP headers into out (at least PKT_MAX_HDR bytes) and returns
+ * their length.  The payload is unchanged and follows at pkt_payload();
+ * checksums are updated incrementally.  A first fragment's UDP checksum
+ * covers the whole datagram, which the incremental update keeps right.
  */
 size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 			   uint8_t *out);
