@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the build dependencies, builds mcrelay twice (plain, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer), runs every test in both
-# builds, then "make distcheck".  Needs root (apt-get, network namespaces).  Ends with a
+# builds, runs the fuzz targets for a while, then "make distcheck".  Needs root (apt-get, network namespaces).  Ends with a
 # line "N passed, N failed" counted over both builds.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +32,30 @@ run_build() {
 run_build "$top/build"
 run_build "$top/build-asan" --enable-sanitizers
 
+# The fuzz targets, built with clang, libFuzzer, ASan and UBSan, each run for
+# a while from seeds; a crash or a failed assertion is a failure.
+echo "=== fuzzing"
+fuzz_passed=0 fuzz_failed=0
+fuzz_dir=$top/build-fuzz
+rm -rf "$fuzz_dir" && mkdir -p "$fuzz_dir"
+if (cd "$fuzz_dir" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers &&
+    make -j"$(nproc)" tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf tests/fuzz/fuzz_handoff \
+	>/dev/null) && python3 "$top/tests/fuzz/make-seeds.py" "$fuzz_dir/corpus"; then
+	for target in packet conf handoff; do
+		if "$fuzz_dir/tests/fuzz/fuzz_$target" -max_total_time="${FUZZ_SECONDS:-20}" \
+		    -print_final_stats=1 "$fuzz_dir/corpus/$target" >"$fuzz_dir/$target.log" 2>&1; then
+			echo "PASS: fuzz_$target ($(grep -o 'stat::number_of_executed_units: *[0-9]*' \
+			    "$fuzz_dir/$target.log" | grep -o '[0-9]*$') inputs)"
+			fuzz_passed=$((fuzz_passed + 1))
+		else
+			echo "FAIL: fuzz_$target"; tail -n 40 "$fuzz_dir/$target.log"
+			fuzz_failed=$((fuzz_failed + 1)); status=1
+		fi
+	done
+else
+	echo "FAIL: the fuzz targets did not build"; fuzz_failed=3; status=1
+fi
+
 # The release tarball: builds, passes every test again out of tree, installs
 # and uninstalls cleanly.  Counted as one more test.
 echo "=== make distcheck"
@@ -56,6 +80,8 @@ for dir in "${builds[@]}"; do
 	done
 done
 if [ "$distcheck_ok" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+passed=$((passed + fuzz_passed))
+failed=$((failed + fuzz_failed))
 [ "$passed" -gt 0 ] || status=1
 [ "$failed" -eq 0 ] || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
