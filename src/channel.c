@@ -96,3 +96,33 @@ ssize_t channel_recv(int sock, void *buf, size_t cap, int fds[CHANNEL_MAX_FDS],
 	}
 	return n;
 }
+
+int channel_send_msg(int sock, enum handoff_type type, uint64_t token,
+		     const void *payload, size_t len, int fd)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG];
+	size_t n = handoff_encode(buf, sizeof(buf), type, token, payload, len);
+
+	if (n == 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return channel_send(sock, buf, n, fd);
+}
+
+int channel_recv_msg(int sock, uint64_t token, struct channel_msg *m)
+{
+	ssize_t n = channel_recv(sock, m->buf, sizeof(m->buf), m->fds, &m->nfds);
+
+	memset(&m->hdr, 0, sizeof(m->hdr));
+	m->payload = NULL;
+	if (n <= 0)
+		return (int)n;
+	m->error = handoff_decode(m->buf, (size_t)n, token, m->nfds, &m->hdr, &m->payload);
+	if (m->error != HO_OK) {
+		channel_close_fds(m->fds, m->nfds);
+		m->nfds = 0;
+		return -2;
+	}
+	return 1;
+}

@@ -2,9 +2,34 @@
 #define MCRELAY_CHANNEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+#include "handoff.h"
+
 #define CHANNEL_MAX_FDS 4
+
+/* One received and checked message; payload points into buf. */
+struct channel_msg {
+	_Alignas(8) char buf[HANDOFF_MAX_MSG];
+	int fds[CHANNEL_MAX_FDS];
+	unsigned nfds;
+	struct ho_header hdr;
+	const void *payload;
+	enum handoff_error error;
+};
+
+/* Encodes and sends one message, with fd attached when fd >= 0. */
+int channel_send_msg(int sock, enum handoff_type type, uint64_t token,
+		     const void *payload, size_t len, int fd);
+
+/*
+ * Receives one message and checks it (handoff_decode).  Returns 1 with m
+ * filled, 0 at end of file, -1 with errno set (EAGAIN: nothing yet), or -2
+ * for a message that fails the checks: m->error says why, and every
+ * descriptor that came with it is already closed.
+ */
+int channel_recv_msg(int sock, uint64_t token, struct channel_msg *m);
 
 /* Sends one message, with fd attached as SCM_RIGHTS when fd >= 0. */
 int channel_send(int sock, const void *buf, size_t len, int fd);

@@ -129,10 +129,7 @@ fail:
 static int send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
 		    size_t len, int fd)
 {
-	_Alignas(8) char buf[HANDOFF_MAX_MSG];
-	size_t n = handoff_encode(buf, sizeof(buf), type, w->token, payload, len);
-
-	if (n == 0 || channel_send(w->chan, buf, n, fd) < 0) {
+	if (channel_send_msg(w->chan, type, w->token, payload, len, fd) < 0) {
 		log_warn("cannot send %s to worker[%s]", handoff_type_name(type), w->input);
 		return -1;
 	}
@@ -321,44 +318,38 @@ static void take_stats(struct sv_worker *w, const void *payload)
 
 static void handle_message(struct sv_worker *w)
 {
-	_Alignas(8) char buf[HANDOFF_MAX_MSG];
-	int fds[CHANNEL_MAX_FDS];
-	unsigned nfds;
-	struct ho_header h;
-	const void *payload;
-	ssize_t n = channel_recv(w->chan, buf, sizeof(buf), fds, &nfds);
+	static struct channel_msg m;	/* 64 KiB: off the stack */
+	int rc = channel_recv_msg(w->chan, w->token, &m);
 
-	if (n < 0 && errno == EAGAIN)
+	if (rc == -1 && errno == EAGAIN)
 		return;
-	if (n <= 0) {
+	if (rc == 1)
+		channel_close_fds(m.fds, m.nfds);	/* a worker sends none */
+	if (rc == 1 && m.hdr.type != HO_ACK && m.hdr.type != HO_STATS) {
+		rc = -2;
+		m.error = HO_ETYPE;
+	}
+	if (rc <= 0) {
 		/* The worker is gone or broken; SIGCHLD does the rest. */
-		if (n < 0)
+		if (rc == -1)
 			log_warn("worker[%s]: bad message", w->input);
+		else if (rc == -2)
+			log_warnx("worker[%s]: bad %s message: %s; stopping it", w->input,
+				  handoff_type_name(m.hdr.type), handoff_strerror(m.error));
 		event_del(w->ev_chan);
 		if (w->pid > 0)
 			kill(w->pid, SIGKILL);
 		return;
 	}
-	enum handoff_error e = handoff_decode(buf, (size_t)n, w->token, nfds, &h, &payload);
-
-	channel_close_fds(fds, nfds);
-	if (e != HO_OK || (h.type != HO_ACK && h.type != HO_STATS)) {
-		log_warnx("worker[%s]: bad %s message: %s; stopping it", w->input,
-			  handoff_type_name(h.type),
-			  e != HO_OK ? handoff_strerror(e) : "unexpected type");
-		event_del(w->ev_chan);
-		kill(w->pid, SIGKILL);
-		return;
-	}
-	if (h.type == HO_ACK) {
-		const struct ho_ack *ack = payload;
+	if (m.hdr.type == HO_ACK) {
+		const struct ho_ack *ack = m.payload;
 
 		w->acked_generation = ack->generation;
 		log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
 			  w->input, ack->pid, ack->generation, ack->n_rules, ack->n_sockets);
 		sv_worker_acked(w->sv, w);
 	} else {
-		take_stats(w, payload);
+		take_stats(w, m.payload);
 	}
 }
 

@@ -60,10 +60,7 @@ static void pending_clear(struct pending *p)
 static void send_msg(struct worker *w, enum handoff_type type, const void *payload,
 		     size_t len)
 {
-	_Alignas(8) char buf[HANDOFF_MAX_MSG];
-	size_t n = handoff_encode(buf, sizeof(buf), type, w->token, payload, len);
-
-	if (n == 0 || channel_send(WORKER_CHANNEL_FD, buf, n, -1) < 0)
+	if (channel_send_msg(WORKER_CHANNEL_FD, type, w->token, payload, len, -1) < 0)
 		fatal(EX_OSERR, "cannot send %s to the supervisor", handoff_type_name(type));
 }
 
@@ -315,28 +312,21 @@ static void log_totals(struct worker *w)
 /* Returns false at end of file. */
 static bool handle_message(struct worker *w)
 {
-	_Alignas(8) char buf[HANDOFF_MAX_MSG];
-	int fds[CHANNEL_MAX_FDS];
-	unsigned nfds;
-	struct ho_header h;
+	static struct channel_msg m;	/* 64 KiB: off the stack */
 	const void *payload;
-	ssize_t n = channel_recv(WORKER_CHANNEL_FD, buf, sizeof(buf), fds, &nfds);
+	int rc = channel_recv_msg(WORKER_CHANNEL_FD, w->token, &m);
 
-	if (n == 0)
+	if (rc == 0)
 		return false;
-	if (n < 0) {
-		if (errno == EAGAIN)
-			return true;
+	if (rc == -1 && errno == EAGAIN)
+		return true;
+	if (rc == -1)
 		fatal(EX_PROTOCOL, "bad message from the supervisor");
-	}
-	enum handoff_error e = handoff_decode(buf, (size_t)n, w->token, nfds, &h, &payload);
-
-	if (e != HO_OK) {
-		channel_close_fds(fds, nfds);
+	if (rc == -2)
 		fatalx(EX_PROTOCOL, "bad %s message from the supervisor: %s",
-		       handoff_type_name(h.type), handoff_strerror(e));
-	}
-	switch (h.type) {
+		       handoff_type_name(m.hdr.type), handoff_strerror(m.error));
+	payload = m.payload;
+	switch (m.hdr.type) {
 	case HO_SETUP:
 		if (w->dropped) {
 			/* Identity is fixed once dropped; a new user is for new workers. */
@@ -350,7 +340,7 @@ static bool handle_message(struct worker *w)
 		w->have_setup = true;
 		break;
 	case HO_SOCKET:
-		adopt_socket(w, payload, fds[0]);
+		adopt_socket(w, payload, m.fds[0]);
 		break;
 	case HO_RULE:
 		add_rule(w, payload);
@@ -364,7 +354,7 @@ static bool handle_message(struct worker *w)
 		send_stats(w);
 		break;
 	default:
-		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(h.type));
+		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(m.hdr.type));
 	}
 	return true;
 }
