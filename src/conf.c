@@ -329,6 +329,18 @@ static int parse_ttl(struct parse_state *ps, struct conf_rule *r, const char *v)
 	return 0;
 }
 
+/* A single-valued key: records where it is set, or reports that it already was. */
+static bool claim_key(struct parse_state *ps, const char *name, int *line)
+{
+	if (*line) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "duplicate key '%s' (first set at line %d)", name, *line);
+		return false;
+	}
+	*line = ps->line;
+	return true;
+}
+
 static const char *const rule_keys[KEY_COUNT] = {
 	[KEY_INPUT] = "input", [KEY_GROUP] = "group", [KEY_PORT] = "port",
 	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl",
@@ -351,13 +363,8 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 			   "unknown key '%s' in [rule %s]", name, r->name);
 		return;
 	}
-	if (r->key_line[key]) {
-		diag_error(ps->d, ps->file, ps->line,
-			   "duplicate key '%s' (first set at line %d)", name,
-			   r->key_line[key]);
+	if (!claim_key(ps, name, &r->key_line[key]))
 		return;
-	}
-	r->key_line[key] = ps->line;
 	switch (key) {
 	case KEY_INPUT:
 		if (!valid_ifname(value))
@@ -406,38 +413,23 @@ static void global_key(struct parse_state *ps, const char *name, const char *val
 	struct conf *c = ps->conf;
 
 	if (strcmp(name, "user") == 0) {
-		if (c->user_line) {
-			diag_error(ps->d, ps->file, ps->line,
-				   "duplicate key 'user' (first set at line %d)",
-				   c->user_line);
+		if (!claim_key(ps, name, &c->user_line))
 			return;
-		}
-		c->user_line = ps->line;
 		if (!valid_user_name(value))
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid user name '%s'", value);
 		else
 			snprintf(c->user, sizeof(c->user), "%s", value);
 	} else if (strcmp(name, "log-level") == 0) {
-		if (c->log_level_line) {
-			diag_error(ps->d, ps->file, ps->line,
-				   "duplicate key 'log-level' (first set at line %d)",
-				   c->log_level_line);
+		if (!claim_key(ps, name, &c->log_level_line))
 			return;
-		}
-		c->log_level_line = ps->line;
 		if (log_level_parse(value, &c->log_level) < 0)
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid log-level '%s' (expected error, warning, notice, info or debug)",
 				   value);
 	} else if (strcmp(name, "control-socket") == 0) {
-		if (c->control_socket_line) {
-			diag_error(ps->d, ps->file, ps->line,
-				   "duplicate key 'control-socket' (first set at line %d)",
-				   c->control_socket_line);
+		if (!claim_key(ps, name, &c->control_socket_line))
 			return;
-		}
-		c->control_socket_line = ps->line;
 		if (value[0] != '/' || strlen(value) >= sizeof(c->control_socket))
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid control-socket '%s' (an absolute path of at most %zu characters)",
