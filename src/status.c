@@ -24,11 +24,12 @@ static void fmt_addr(in_addr_t a, char *buf)
 	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
 
+/* Listed workers are running or wanted (see status_render). */
 static const char *worker_state(const struct sv_worker *w)
 {
 	if (w->pid > 0)
 		return w->acked_generation ? "running" : "starting";
-	return w->wanted ? "restarting" : "stopping";
+	return "restarting";
 }
 
 static void fill_worker(struct st_worker *o, const struct sv_worker *w,

@@ -57,9 +57,9 @@ static void update_notify_status(struct supervisor *sv)
 		      sv->conf.n_rules, count_workers(sv, true), sv->generation);
 }
 
-void sv_worker_acked(struct supervisor *sv, struct sv_worker *w)
+/* Called whenever a worker may have adopted the configuration: readiness, waiting reloads. */
+void sv_check_acked(struct supervisor *sv)
 {
-	(void)w;
 	if (sv->hold_spawn || !sv_config_acked(sv))
 		return;
 	if (sv->control)

@@ -85,7 +85,7 @@ int sv_reload(struct supervisor *sv, struct diag *d);
 bool sv_config_acked(const struct supervisor *sv);
 void sv_request_stats(struct supervisor *sv);
 bool sv_stats_complete(const struct supervisor *sv);
-void sv_worker_acked(struct supervisor *sv, struct sv_worker *w);
+void sv_check_acked(struct supervisor *sv);
 void sv_worker_stats_done(struct supervisor *sv);
 struct sv_worker *sv_find_worker(const struct supervisor *sv, const char *input);
 

@@ -202,7 +202,7 @@ void sv_sync(struct supervisor *sv)
 		if (!seen)
 			sync_input(sv, input);
 	}
-	sv_worker_acked(sv, NULL);
+	sv_check_acked(sv);
 }
 
 static void on_sync(evutil_socket_t fd, short what, void *arg)

@@ -347,7 +347,7 @@ static void handle_message(struct sv_worker *w)
 		w->acked_generation = ack->generation;
 		log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
 			  w->input, ack->pid, ack->generation, ack->n_rules, ack->n_sockets);
-		sv_worker_acked(w->sv, w);
+		sv_check_acked(w->sv);
 	} else {
 		take_stats(w, m.payload);
 	}
