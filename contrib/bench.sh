@@ -21,17 +21,10 @@ command -v socat >/dev/null || apt-get install -y -qq socat >/dev/null ||
 	fail "socat is needed for the baseline"
 
 topo_basic
-cat >"$TMP/bench.conf" <<CONF
-[global]
-user = nobody
-control-socket = $TMP/ctl.sock
-log-level = notice
-[rule bench]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1 239.2.2.2:6000
-CONF
+{
+	conf_global notice
+	conf_rule bench rin 239.1.1.1 5000 "rout1 239.2.2.2:6000"
+} >"$TMP/bench.conf"
 
 # on-CPU nanoseconds of PID and its threads
 cpu_ns() {

@@ -30,24 +30,11 @@ COUNT=1000
 IDLE=50
 CFG=$TMP/control.conf
 
-cat >"$CFG" <<EOF
-[global]
-user = nobody
-log-level = debug
-control-socket = $CTL_SOCK
-
-[rule video1]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1 239.9.9.9:6000
-
-[rule audio2]
-input  = rout2
-group  = 239.3.3.3
-port   = 5001
-output = rout1 239.4.4.4:6001
-EOF
+{
+	conf_global
+	conf_rule video1 rin 239.1.1.1 5000 "rout1 239.9.9.9:6000"
+	conf_rule audio2 rout2 239.3.3.3 5001 "rout1 239.4.4.4:6001"
+} >"$CFG"
 start_daemon "$CFG"
 
 # --- the socket

@@ -12,19 +12,10 @@ topo_basic
 
 COUNT=2000
 
-cat >"$TMP/fanout.conf" <<EOF
-[global]
-user = nobody
-control-socket = $TMP/ctl.sock
-log-level = debug
-
-[rule fan]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1
-output = rout2 239.2.2.2:6000
-EOF
+{
+	conf_global
+	conf_rule fan rin 239.1.1.1 5000 rout1 "rout2 239.2.2.2:6000"
+} >"$TMP/fanout.conf"
 start_daemon "$TMP/fanout.conf"
 
 start_recv dst1 "$DST1" d0 239.1.1.1 5000 -n "$COUNT" -x 15 -T 60 -q 3000

@@ -37,19 +37,10 @@ SEND_SPORT=20002
 run_case() {
 	local desc=$1 ttl_setting=$2 want_ttl=$3 count=$4 rate=$5 partial
 	note "--- $desc"
-	cat >"$TMP/forward.conf" <<-EOF
-	[global]
-	user = nobody
-	control-socket = $TMP/ctl.sock
-	log-level = debug
-
-	[rule video1]
-	input  = rin
-	group  = 239.1.1.1
-	port   = 5000
-	output = rout1 239.9.9.9:6000
-	ttl    = $ttl_setting
-	EOF
+	{
+		conf_global
+		conf_rule video1 rin 239.1.1.1 5000 "rout1 239.9.9.9:6000" "ttl = $ttl_setting"
+	} >"$TMP/forward.conf"
 	start_daemon "$TMP/forward.conf"
 
 	# What reaches DST1, and for reference what the relay itself sees.

@@ -11,18 +11,10 @@ require_python
 topo_basic
 CTL_SOCK=$TMP/ctl.sock
 must ip -n "$DST1" route add default via 10.2.0.1
-cat >"$TMP/frag.conf" <<EOF
-[global]
-user = nobody
-control-socket = $CTL_SOCK
-log-level = debug
-
-[rule big]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1 239.9.9.9:6000
-EOF
+{
+	conf_global
+	conf_rule big rin 239.1.1.1 5000 "rout1 239.9.9.9:6000"
+} >"$TMP/frag.conf"
 
 # udp_recv NAME COUNT SIZE: a UDP socket in DST1 joined to 239.9.9.9:6000;
 # writes "unique=N bad=N" to $TMP/NAME.udp when COUNT arrived or 20 s passed.

@@ -27,31 +27,12 @@ ns_add "$DST3"
 
 COUNT=1000
 
-cat >"$TMP/hotplug.conf" <<EOF
-[global]
-user = nobody
-log-level = debug
-control-socket = $CTL_SOCK
-
-[rule late]
-input  = rlate
-group  = 239.1.1.5
-port   = 5005
-output = rout1
-
-[rule steady]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1
-
-[rule fan]
-input  = rin
-group  = 239.1.1.7
-port   = 5007
-output = rout2
-output = rlate2 239.8.8.8:6008
-EOF
+{
+	conf_global
+	conf_rule late rlate 239.1.1.5 5005 rout1
+	conf_rule steady rin 239.1.1.1 5000 rout1
+	conf_rule fan rin 239.1.1.7 5007 rout2 "rlate2 239.8.8.8:6008"
+} >"$TMP/hotplug.conf"
 
 # make_rlate: SRC2:s9 <-> RELAY:rlate, up, SRC2 routing multicast via s9.
 make_rlate() {
@@ -111,18 +92,10 @@ late_active() {
 }
 
 # --- every input absent: the daemon is still ready, with no worker
-cat >"$TMP/none.conf" <<EOF
-[global]
-user = nobody
-log-level = debug
-control-socket = $CTL_SOCK
-
-[rule late]
-input  = rlate
-group  = 239.1.1.5
-port   = 5005
-output = rout1
-EOF
+{
+	conf_global
+	conf_rule late rlate 239.1.1.5 5005 rout1
+} >"$TMP/none.conf"
 start_daemon "$TMP/none.conf"
 [ "${DAEMON_WORKERS:-}" = 0 ] ||
     fail "the ready line counts ${DAEMON_WORKERS:-no} workers, expected 0 (rlate is absent)"

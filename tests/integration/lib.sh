@@ -309,6 +309,34 @@ veth_pair() {
 #   RELAY rout1 10.2.0.1/24   DST1  d0    10.2.0.2/24
 #   RELAY rout2 10.3.0.1/24   DST2  d0    10.3.0.2/24
 # SRC routes 224.0.0.0/4 out of s0.
+# ---------------------------------------------------------------------
+# Test configurations
+
+# conf_global [LOG_LEVEL]: the [global] section tests use: workers as
+# nobody, the control socket at $CTL_SOCK (default $TMP/ctl.sock), the
+# given log level (default debug).
+conf_global() {
+	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\n\n' \
+	    "${1:-debug}" "${CTL_SOCK:-$TMP/ctl.sock}"
+}
+
+# conf_rule NAME INPUT GROUP PORT OUTPUT...: a [rule NAME] section; PORT
+# "-" for any port; each OUTPUT is an output value ("rout1 239.2.2.2:6000"),
+# or a whole "key = value" line (e.g. "ttl = keep").
+conf_rule() {
+	local name=$1 input=$2 group=$3 port=$4 o
+	shift 4
+	printf '[rule %s]\ninput  = %s\ngroup  = %s\n' "$name" "$input" "$group"
+	[ "$port" = - ] || printf 'port   = %s\n' "$port"
+	for o in "$@"; do
+		case $o in
+		*" = "*) printf '%s\n' "$o" ;;
+		*) printf 'output = %s\n' "$o" ;;
+		esac
+	done
+	printf '\n'
+}
+
 topo_basic() {
 	SRC=${PREFIX}src
 	RELAY=${PREFIX}relay

@@ -14,24 +14,11 @@ NOBODY=65534
 NOGROUP=65534
 ZERO_CAPS=0000000000000000
 
-cat >"$TMP/priv.conf" <<EOF
-[global]
-user = nobody
-control-socket = $TMP/ctl.sock
-log-level = debug
-
-[rule a]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1
-
-[rule b]
-input  = rout2
-group  = 239.3.3.3
-port   = 5001
-output = rout1 239.4.4.4:6001
-EOF
+{
+	conf_global
+	conf_rule a rin 239.1.1.1 5000 rout1
+	conf_rule b rout2 239.3.3.3 5001 "rout1 239.4.4.4:6001"
+} >"$TMP/priv.conf"
 start_daemon "$TMP/priv.conf"
 
 # status_field PID FIELD: the rest of the FIELD: line of /proc/PID/status,

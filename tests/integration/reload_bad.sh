@@ -24,18 +24,8 @@ CFG=$TMP/bad.conf
 # at the end of rule a.
 write_conf() {
 	{
-		cat <<-EOF
-		[global]
-		user = nobody
-		log-level = debug
-		control-socket = $CTL_SOCK
-
-		[rule a]
-		input  = rin
-		group  = 239.1.1.1
-		port   = 5000
-		output = rout1
-		EOF
+		conf_global
+		conf_rule a rin 239.1.1.1 5000 rout1
 		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$CFG.new"
 	mv -f "$CFG.new" "$CFG"

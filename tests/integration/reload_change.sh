@@ -27,12 +27,7 @@ COUNT=1000
 write_conf() {
 	local r
 	{
-		cat <<-EOF
-		[global]
-		user = nobody
-		log-level = debug
-		control-socket = $CTL_SOCK
-		EOF
+		conf_global
 		for r in "$@"; do
 			case $r in
 			keep) printf '\n[rule keep]\ninput  = rin\ngroup  = 239.1.1.1\nport   = 5000\noutput = rout1\n' ;;

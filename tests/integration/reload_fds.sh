@@ -19,44 +19,17 @@ veth_pair "$SRC2" s1 10.4.0.1/24 "$RELAY" rin2 10.4.0.2/24
 RELOADS=100
 CFG=$TMP/fds.conf
 
-cat >"$TMP/one.conf" <<EOF
-[global]
-user = nobody
-log-level = info
-control-socket = $CTL_SOCK
+{
+	conf_global info
+	conf_rule a rin 239.1.1.1 5000 rout1
+	conf_rule b rin 239.1.1.2 5001 rout2
+} >"$TMP/one.conf"
 
-[rule a]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1
-
-[rule b]
-input  = rin
-group  = 239.1.1.2
-port   = 5001
-output = rout2
-EOF
-
-cat >"$TMP/two.conf" <<EOF
-[global]
-user = nobody
-log-level = info
-control-socket = $CTL_SOCK
-
-[rule a]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1
-output = rout2 239.7.7.7:7000
-
-[rule c]
-input  = rin2
-group  = 239.5.5.5
-port   = 5005
-output = rout1 239.6.6.6:6005
-EOF
+{
+	conf_global info
+	conf_rule a rin 239.1.1.1 5000 rout1 "rout2 239.7.7.7:7000"
+	conf_rule c rin2 239.5.5.5 5005 "rout1 239.6.6.6:6005"
+} >"$TMP/two.conf"
 
 # use NAME: makes $TMP/NAME.conf the configuration.
 use() {

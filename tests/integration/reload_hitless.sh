@@ -20,30 +20,12 @@ CFG=$TMP/hitless.conf
 
 # write_conf C_PORT: the configuration, rule c's output port changed.
 write_conf() {
-	cat >"$CFG.new" <<-EOF
-	[global]
-	user = nobody
-	log-level = debug
-	control-socket = $CTL_SOCK
-
-	[rule a]
-	input  = rin
-	group  = 239.1.1.1
-	port   = 5000
-	output = rout1
-
-	[rule b]
-	input  = rin
-	group  = 239.1.1.2
-	port   = 5001
-	output = rout2
-
-	[rule c]
-	input  = rin
-	group  = 239.1.1.3
-	port   = 5002
-	output = rout1 239.3.3.3:$1
-	EOF
+	{
+		conf_global
+		conf_rule a rin 239.1.1.1 5000 rout1
+		conf_rule b rin 239.1.1.2 5001 rout2
+		conf_rule c rin 239.1.1.3 5002 "rout1 239.3.3.3:$1"
+	} >"$CFG.new"
 	mv -f "$CFG.new" "$CFG"
 }
 

@@ -18,23 +18,11 @@ topo_basic
 # Rule a takes any port of 239.1.1.1, so that a stream flowing through
 # the kill (port 5000) and one checked after it (port 5002) both use it.
 # Rule b is on its own input, rout2 (DST2 sends), so it has its own worker.
-cat >"$TMP/respawn.conf" <<EOF
-[global]
-user = nobody
-log-level = debug
-control-socket = $CTL_SOCK
-
-[rule a]
-input  = rin
-group  = 239.1.1.1
-output = rout1
-
-[rule b]
-input  = rout2
-group  = 239.3.3.3
-port   = 5001
-output = rout1 239.4.4.4:6001
-EOF
+{
+	conf_global
+	conf_rule a rin 239.1.1.1 - rout1
+	conf_rule b rout2 239.3.3.3 5001 "rout1 239.4.4.4:6001"
+} >"$TMP/respawn.conf"
 start_daemon "$TMP/respawn.conf"
 
 status_json

@@ -17,19 +17,10 @@ must ip netns exec "$RELAY" sysctl -qw net.ipv4.conf.rin.rp_filter=1
 
 COUNT=1000
 
-cat >"$TMP/rpf.conf" <<EOF
-[global]
-user = nobody
-control-socket = $TMP/ctl.sock
-log-level = debug
-
-[rule ssm]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-source = 192.0.2.77
-output = rout1
-EOF
+{
+	conf_global
+	conf_rule ssm rin 239.1.1.1 5000 "source = 192.0.2.77" rout1
+} >"$TMP/rpf.conf"
 start_daemon "$TMP/rpf.conf"
 
 start_recv dst1 "$DST1" d0 239.1.1.1 5000 -n "$COUNT" -x 15 -T 60 -q 3000

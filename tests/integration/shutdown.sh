@@ -13,24 +13,11 @@ topo_basic
 
 # Two inputs, so two workers.  Rule b's traffic goes out of rout1, which
 # is nobody's input, so the rules cannot feed each other.
-cat >"$TMP/shutdown.conf" <<EOF
-[global]
-user = nobody
-control-socket = $TMP/ctl.sock
-log-level = debug
-
-[rule a]
-input  = rin
-group  = 239.1.1.1
-port   = 5000
-output = rout1
-
-[rule b]
-input  = rout2
-group  = 239.3.3.3
-port   = 5001
-output = rout1 239.4.4.4:6001
-EOF
+{
+	conf_global
+	conf_rule a rin 239.1.1.1 5000 rout1
+	conf_rule b rout2 239.3.3.3 5001 "rout1 239.4.4.4:6001"
+} >"$TMP/shutdown.conf"
 
 # workers_up N: the supervisor has N workers.
 # shellcheck disable=SC2317  # called through wait_until
