@@ -25,8 +25,6 @@ struct parse_state {
 	int line;
 	enum section_kind section;
 	int global_line;
-	/* source: either a FILE or a string */
-	FILE *fp;
 	const char *text;
 	char *buf;
 	size_t bufsize;
@@ -47,15 +45,6 @@ static char *trim(char *s)
 /* Returns the length of the next raw line (without newline), or -1 at end. */
 static ssize_t next_raw_line(struct parse_state *ps)
 {
-	if (ps->fp != NULL) {
-		ssize_t n = getline(&ps->buf, &ps->bufsize, ps->fp);
-
-		if (n < 0)
-			return -1;
-		while (n > 0 && (ps->buf[n - 1] == '\n' || ps->buf[n - 1] == '\r'))
-			ps->buf[--n] = '\0';
-		return n;
-	}
 	if (*ps->text == '\0')
 		return -1;
 	const char *nl = strchr(ps->text, '\n');
@@ -473,7 +462,7 @@ static int conf_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-static void conf_init(struct conf *c, const char *path)
+void conf_init(struct conf *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
 	c->path = strdup(path);
@@ -508,40 +497,9 @@ int conf_parse_string(const char *name, const char *text, struct conf *conf,
 	return conf_parse(&ps);
 }
 
-int conf_load(const char *path, struct conf *conf, struct diag *d)
-{
-	struct parse_state ps = { .conf = conf, .d = d };
-
-	conf_init(conf, path);
-	ps.file = conf->path;
-	ps.fp = fopen(path, "re");
-	if (ps.fp == NULL) {
-		diag_error(d, path, 0, "cannot open: %s", strerror(errno));
-		return -2;
-	}
-	int rc = conf_parse(&ps);
-
-	if (ferror(ps.fp)) {
-		diag_error(d, path, 0, "read error: %s", strerror(errno));
-		rc = -1;
-	}
-	fclose(ps.fp);
-	return rc;
-}
-
 void conf_free(struct conf *conf)
 {
 	free(conf->path);
 	free(conf->rules);
 	memset(conf, 0, sizeof(*conf));
-}
-
-bool conf_is_multicast(in_addr_t a)
-{
-	return (ntohl(a) & 0xf0000000u) == 0xe0000000u;
-}
-
-in_addr_t conf_output_group(const struct conf_rule *r, const struct conf_output *o)
-{
-	return o->group ? o->group : r->group;
 }

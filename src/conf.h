@@ -1,83 +1,27 @@
 #ifndef MCRELAY_CONF_H
 #define MCRELAY_CONF_H
 
-#include <net/if.h>
-#include <netinet/in.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
+#include "conf_types.h"
 #include "diag.h"
-#include "log.h"
-
-#define CONF_NAME_MAX 64
-#define CONF_USER_MAX 33
-#define CONF_MAX_OUTPUTS 16
-#define CONF_PATH_MAX 108	/* sun_path */
-#define CONF_DEFAULT_CONTROL_SOCKET "/run/mcrelay/mcrelay.sock"
-
-enum ttl_mode {
-	TTL_DECREMENT = 0,
-	TTL_KEEP,
-	TTL_SET,
-};
-
-/* Addresses are in network byte order, ports in host byte order; 0 = unset. */
-struct conf_output {
-	char ifname[IF_NAMESIZE];
-	in_addr_t group;	/* 0: keep the rule's group */
-	uint16_t port;		/* 0: keep the packet's port */
-	int line;
-};
-
-enum conf_rule_key {
-	KEY_INPUT, KEY_GROUP, KEY_PORT, KEY_SOURCE, KEY_TTL, KEY_COUNT
-};
-
-struct conf_rule {
-	char name[CONF_NAME_MAX];
-	int line;			/* the [rule NAME] header */
-	int key_line[KEY_COUNT];	/* where each single key was set, 0 if not */
-	char input[IF_NAMESIZE];
-	in_addr_t group;
-	uint16_t port;			/* 0: any port */
-	in_addr_t source;		/* 0: any source */
-	enum ttl_mode ttl_mode;
-	uint8_t ttl;			/* with TTL_SET */
-	struct conf_output outputs[CONF_MAX_OUTPUTS];
-	size_t n_outputs;
-};
-
-struct conf {
-	char *path;
-	char user[CONF_USER_MAX];
-	int user_line;
-	enum log_level log_level;
-	int log_level_line;
-	char control_socket[CONF_PATH_MAX];
-	int control_socket_line;
-	struct conf_rule *rules;
-	size_t n_rules, cap_rules;
-};
 
 /*
- * Parses and validates everything that does not depend on this host.
- * Returns 0, -1 for an invalid file, -2 for one that cannot be opened.
+ * Parses and validates everything that does not depend on this host; name
+ * is what diagnostics call the text.  Returns 0, or -1 for an invalid file.
  */
-int conf_load(const char *path, struct conf *conf, struct diag *d);
 int conf_parse_string(const char *name, const char *text, struct conf *conf,
 		      struct diag *d);
+/* An empty configuration with the defaults. */
+void conf_init(struct conf *conf, const char *path);
 void conf_free(struct conf *conf);
 
-/* Host-dependent checks: warnings (for "check" elsewhere) unless strict. */
-void conf_check_interfaces(const struct conf *conf, struct diag *d, bool strict);
-void conf_check_user(const struct conf *conf, struct diag *d);
+/*
+ * Reads and parses a file (conf_host.c: it touches the file system).
+ * Returns 0, -1 for an invalid file, -2 for one that cannot be read.
+ */
+int conf_load(const char *path, struct conf *conf, struct diag *d);
 
 void conf_print(const struct conf *conf, FILE *fp);
-
-/* Helpers shared with validation and the supervisor. */
-in_addr_t conf_output_group(const struct conf_rule *r, const struct conf_output *o);
-bool conf_is_multicast(in_addr_t a);
 
 #endif

@@ -3,7 +3,6 @@
 #include "conf.h"
 
 #include <arpa/inet.h>
-#include <pwd.h>
 #include <string.h>
 
 static const char *fmt_addr(in_addr_t a, char *buf)
@@ -58,36 +57,5 @@ void conf_print(const struct conf *c, FILE *fp)
 			else
 				fputs("(same port)\n", fp);
 		}
-	}
-}
-
-static void check_ifname(const struct conf *c, const char *ifname, int line,
-			 struct diag *d, bool strict)
-{
-	if (if_nametoindex(ifname) != 0)
-		return;
-	if (strict)
-		diag_error(d, c->path, line, "interface '%s' does not exist", ifname);
-	else
-		diag_warn(d, c->path, line,
-			  "interface '%s' does not exist on this host", ifname);
-}
-
-void conf_check_user(const struct conf *c, struct diag *d)
-{
-	if (getpwnam(c->user) == NULL)
-		diag_warn(d, c->path, c->user_line,
-			  "user '%s' does not exist on this host", c->user);
-}
-
-void conf_check_interfaces(const struct conf *c, struct diag *d, bool strict)
-{
-	for (size_t i = 0; i < c->n_rules; i++) {
-		const struct conf_rule *r = &c->rules[i];
-
-		check_ifname(c, r->input, r->key_line[KEY_INPUT], d, strict);
-		for (size_t j = 0; j < r->n_outputs; j++)
-			check_ifname(c, r->outputs[j].ifname, r->outputs[j].line, d,
-				     strict);
 	}
 }

@@ -1,7 +1,7 @@
 #ifndef MCRELAY_CONF_VALIDATE_H
 #define MCRELAY_CONF_VALIDATE_H
 
-#include "conf.h"
+#include "conf_types.h"
 #include "diag.h"
 
 /* Checks that need the whole file: required keys, duplicates, loops. */

@@ -3,9 +3,7 @@
 #include "control.h"
 
 #include "log.h"
-#include "status.h"
 #include "strbuf.h"
-#include "supervisor.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -41,7 +39,10 @@ struct client {
 };
 
 struct control {
-	struct supervisor *sv;
+	struct event_base *base;
+	const struct control_ops *ops;
+	void *arg;
+	uid_t uid;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct evconnlistener *listener;
 	gid_t gid;
@@ -89,22 +90,18 @@ static void reply_status(struct client *c)
 {
 	struct strbuf sb = { 0 };
 
-	status_render(c->ctl->sv, c->json, &sb);
+	c->ctl->ops->render_status(c->ctl->arg, c->json, &sb);
 	client_reply(c, "ok", sb.s);
 	sb_free(&sb);
 }
 
 static void reply_reload(struct client *c, bool confirmed)
 {
-	struct supervisor *sv = c->ctl->sv;
-	char msg[256];
-
 	struct strbuf sb = { 0 };
 
-	snprintf(msg, sizeof(msg), "reload applied: configuration %u, %zu rules%s\n",
-		 sv->generation, sv->conf.n_rules,
-		 confirmed ? "" : " (some workers have not confirmed it yet)");
-	sb_printf(&sb, "%s%s", c->note ? c->note : "", msg);
+	sb_printf(&sb, "%sreload applied: ", c->note ? c->note : "");
+	c->ctl->ops->describe_config(c->ctl->arg, &sb);
+	sb_printf(&sb, "%s\n", confirmed ? "" : " (some workers have not confirmed it yet)");
 	client_reply(c, "ok", sb.s);
 	sb_free(&sb);
 }
@@ -127,7 +124,7 @@ static void client_wait(struct client *c, enum client_state state, long ms)
 
 	c->state = state;
 	if (c->ev_wait == NULL)
-		c->ev_wait = evtimer_new(c->ctl->sv->base, on_wait_timeout, c);
+		c->ev_wait = evtimer_new(c->ctl->base, on_wait_timeout, c);
 	if (c->ev_wait == NULL || evtimer_add(c->ev_wait, &tv) < 0)
 		on_wait_timeout(-1, 0, c);
 }
@@ -137,7 +134,7 @@ static void do_reload(struct client *c)
 	struct diag d = { 0 };
 	struct strbuf sb = { 0 };
 	char status[32];
-	int rc = sv_reload(c->ctl->sv, &d);
+	int rc = c->ctl->ops->reload(c->ctl->arg, &d);
 
 	for (size_t i = 0; i < d.n; i++)
 		sb_printf(&sb, "%s\n", d.lines[i]);
@@ -149,7 +146,7 @@ static void do_reload(struct client *c)
 	} else {
 		c->note = sb.s;	/* warnings, e.g. interfaces that are absent */
 		sb.s = NULL;
-		if (sv_config_acked(c->ctl->sv))
+		if (c->ctl->ops->config_acked(c->ctl->arg))
 			reply_reload(c, true);
 		else
 			client_wait(c, CL_WAIT_ACK, ACK_WAIT_S * 1000);
@@ -161,8 +158,7 @@ static void handle_request(struct client *c, const char *line)
 {
 	if (strcmp(line, "status") == 0 || strcmp(line, "status json") == 0) {
 		c->json = strcmp(line, "status json") == 0;
-		sv_request_stats(c->ctl->sv);
-		if (sv_stats_complete(c->ctl->sv))
+		if (c->ctl->ops->request_stats(c->ctl->arg))
 			reply_status(c);
 		else
 			client_wait(c, CL_WAIT_STATS, STATS_WAIT_MS);
@@ -215,7 +211,7 @@ static bool peer_allowed(const struct control *ctl, int fd, char *who, size_t le
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
 		return false;
 	snprintf(who, len, "pid %d uid %u gid %u", cred.pid, cred.uid, cred.gid);
-	if (cred.uid == 0 || cred.uid == ctl->sv->uid || cred.gid == ctl->gid)
+	if (cred.uid == 0 || cred.uid == ctl->uid || cred.gid == ctl->gid)
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/status", cred.pid);
 	fp = fopen(path, "re");
@@ -247,7 +243,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->ctl = ctl;
-	c->bev = bufferevent_socket_new(ctl->sv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		close(fd);
 		free(c);
@@ -303,8 +299,9 @@ static int claim_path(const char *path, char *err, size_t errlen)
 	return unlink(path);
 }
 
-struct control *control_open(struct supervisor *sv, const char *path, gid_t gid,
-			     char *err, size_t errlen)
+struct control *control_open(struct event_base *base, const char *path, uid_t uid,
+			     gid_t gid, const struct control_ops *ops, void *arg, char *err,
+			     size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct control *ctl = calloc(1, sizeof(*ctl));
@@ -313,7 +310,10 @@ struct control *control_open(struct supervisor *sv, const char *path, gid_t gid,
 	snprintf(err, errlen, "%s", "out of memory");
 	if (ctl == NULL)
 		return NULL;
-	ctl->sv = sv;
+	ctl->base = base;
+	ctl->ops = ops;
+	ctl->arg = arg;
+	ctl->uid = uid;
 	ctl->gid = gid;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -329,7 +329,7 @@ struct control *control_open(struct supervisor *sv, const char *path, gid_t gid,
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
-	ctl->listener = evconnlistener_new(sv->base, on_accept, ctl,
+	ctl->listener = evconnlistener_new(base, on_accept, ctl,
 					   LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (ctl->listener == NULL)
 		goto fail;

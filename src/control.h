@@ -1,11 +1,33 @@
 #ifndef MCRELAY_CONTROL_H
 #define MCRELAY_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "diag.h"
+#include "strbuf.h"
+
 struct control;
-struct supervisor;
+struct event_base;
+
+/*
+ * What the control socket asks of its owner.  Control never reads the
+ * owner's state: it calls these, and the owner tells it when something
+ * it waits for has happened (control_stats_ready, control_config_acked).
+ */
+struct control_ops {
+	/* Reloads the configuration: a sysexits(3) code, diagnostics in d. */
+	int (*reload)(void *arg, struct diag *d);
+	/* Whether every worker has adopted the running configuration. */
+	bool (*config_acked)(void *arg);
+	/* Asks for fresh counters; true if every answer is in already. */
+	bool (*request_stats)(void *arg);
+	/* The status table, or one JSON document, from the counters at hand. */
+	void (*render_status)(void *arg, bool json, struct strbuf *out);
+	/* Which configuration runs, e.g. "configuration 3, 12 rules". */
+	void (*describe_config)(void *arg, struct strbuf *out);
+};
 
 /*
  * The control socket: a Unix stream socket, mode 0660, group gid.  A client
@@ -13,11 +35,12 @@ struct supervisor;
  * until the server closes: a first line "ok" or "error CODE" (CODE is the
  * sysexits(3) status the client should exit with), then the text.
  */
-struct control *control_open(struct supervisor *sv, const char *path, gid_t gid,
+struct control *control_open(struct event_base *base, const char *path, uid_t uid,
+			     gid_t gid, const struct control_ops *ops, void *arg,
 			     char *err, size_t errlen);
 void control_close(struct control *ctl);
 
-/* The supervisor tells: every worker has answered STATS_REQ / acknowledged. */
+/* The owner tells: every worker has answered / adopted the configuration. */
 void control_stats_ready(struct control *ctl);
 void control_config_acked(struct control *ctl);
 

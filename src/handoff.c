@@ -27,43 +27,49 @@ const char *handoff_strerror(enum handoff_error e)
 	return "unknown error";
 }
 
+/* Every message type, once: the size checks and the sender follow from this. */
+static const struct handoff_msg_desc descs[HO_TYPE_MAX] = {
+	[HO_SETUP] = { "SETUP", sizeof(struct ho_setup), 0, 0, HO_FROM_SUPERVISOR },
+	[HO_SOCKET] = { "SOCKET", sizeof(struct ho_socket), 0, 1, HO_FROM_SUPERVISOR },
+	[HO_RULE] = { "RULE", sizeof(struct ho_rule), 0, 0, HO_FROM_SUPERVISOR },
+	[HO_COMMIT] = { "COMMIT", sizeof(struct ho_commit), 0, 0, HO_FROM_SUPERVISOR },
+	[HO_ACK] = { "ACK", sizeof(struct ho_ack), 0, 0, HO_FROM_WORKER },
+	[HO_STATS_REQ] = { "STATS_REQ", 0, 0, 0, HO_FROM_SUPERVISOR },
+	[HO_STATS] = { "STATS", sizeof(struct ho_worker_stats),
+		       sizeof(struct ho_rule_stats), 0, HO_FROM_WORKER },
+};
+
+const struct handoff_msg_desc *handoff_describe(unsigned type)
+{
+	return type < HO_TYPE_MAX && descs[type].name ? &descs[type] : NULL;
+}
+
 const char *handoff_type_name(unsigned type)
 {
-	static const char *const names[HO_TYPE_MAX] = {
-		[HO_SETUP] = "SETUP", [HO_SOCKET] = "SOCKET", [HO_RULE] = "RULE",
-		[HO_COMMIT] = "COMMIT", [HO_ACK] = "ACK",
-		[HO_STATS_REQ] = "STATS_REQ", [HO_STATS] = "STATS",
-	};
+	const struct handoff_msg_desc *d = handoff_describe(type);
 
-	return type < HO_TYPE_MAX && names[type] ? names[type] : "UNKNOWN";
+	return d ? d->name : "UNKNOWN";
 }
 
 unsigned handoff_fd_count(unsigned type)
 {
-	return type == HO_SOCKET ? 1 : 0;
+	const struct handoff_msg_desc *d = handoff_describe(type);
+
+	return d ? d->nfds : 0;
 }
 
-static int size_ok(unsigned type, size_t len)
+bool handoff_sent_by(unsigned type, enum handoff_sender sender)
 {
-	switch (type) {
-	case HO_SETUP:
-		return len == sizeof(struct ho_setup);
-	case HO_SOCKET:
-		return len == sizeof(struct ho_socket);
-	case HO_RULE:
-		return len == sizeof(struct ho_rule);
-	case HO_COMMIT:
-		return len == sizeof(struct ho_commit);
-	case HO_ACK:
-		return len == sizeof(struct ho_ack);
-	case HO_STATS_REQ:
-		return len == 0;
-	case HO_STATS:
-		return len >= sizeof(struct ho_worker_stats) &&
-		       (len - sizeof(struct ho_worker_stats)) %
-			       sizeof(struct ho_rule_stats) == 0;
-	}
-	return 0;
+	const struct handoff_msg_desc *d = handoff_describe(type);
+
+	return d != NULL && d->sender == sender;
+}
+
+static bool size_ok(const struct handoff_msg_desc *d, size_t len)
+{
+	if (d->elem_size == 0)
+		return len == d->size;
+	return len >= d->size && (len - d->size) % d->elem_size == 0;
 }
 
 static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
@@ -127,9 +133,11 @@ enum handoff_error handoff_decode(const void *buf, size_t n, uint64_t token,
 		return HO_ETOKEN;
 	if (hdr->length != n - sizeof(*hdr))
 		return HO_ETRUNC;
-	if (hdr->type == 0 || hdr->type >= HO_TYPE_MAX)
+	const struct handoff_msg_desc *d = handoff_describe(hdr->type);
+
+	if (d == NULL)
 		return HO_ETYPE;
-	if (!size_ok(hdr->type, hdr->length))
+	if (!size_ok(d, hdr->length))
 		return HO_ESIZE;
 	if (nfds != handoff_fd_count(hdr->type))
 		return HO_EFDS;

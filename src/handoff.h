@@ -3,6 +3,7 @@
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -121,9 +122,23 @@ enum handoff_error {
 	HO_EVALUE,	/* a field out of range */
 };
 
+enum handoff_sender { HO_FROM_SUPERVISOR = 1, HO_FROM_WORKER };
+
+/* What a message type is: its payload is size bytes, then elements of elem_size. */
+struct handoff_msg_desc {
+	const char *name;
+	size_t size;
+	size_t elem_size;	/* 0: a fixed size */
+	unsigned nfds;
+	enum handoff_sender sender;
+};
+
+/* NULL for an unknown type. */
+const struct handoff_msg_desc *handoff_describe(unsigned type);
 const char *handoff_strerror(enum handoff_error e);
 const char *handoff_type_name(unsigned type);
 unsigned handoff_fd_count(unsigned type);
+bool handoff_sent_by(unsigned type, enum handoff_sender sender);
 
 /* Returns the message length, or 0 if it does not fit in cap. */
 size_t handoff_encode(void *buf, size_t cap, enum handoff_type type,

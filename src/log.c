@@ -13,10 +13,6 @@ static char log_procname[48] = "mcrelay";
 static bool log_stderr = true;
 static enum log_level log_level = LOG_LEVEL_INFO;
 
-static const char *const level_names[] = {
-	"error", "warning", "notice", "info", "debug",
-};
-
 static const int level_syslog[] = {
 	LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG,
 };
@@ -45,22 +41,6 @@ bool log_to_stderr(void)
 	return log_stderr;
 }
 
-int log_level_parse(const char *s, enum log_level *out)
-{
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
-		if (strcmp(s, level_names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-const char *log_level_name(enum log_level level)
-{
-	return level_names[level];
-}
-
 static void log_vwrite(enum log_level level, const char *errstr,
 		       const char *fmt, va_list ap)
 {
@@ -79,7 +59,7 @@ static void log_vwrite(enum log_level level, const char *errstr,
 		strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ld %s: %s%s%s%s\n", stamp,
 			ts.tv_nsec / 1000000, log_procname,
-			level <= LOG_LEVEL_WARNING ? level_names[level] : "",
+			level <= LOG_LEVEL_WARNING ? log_level_name(level) : "",
 			level <= LOG_LEVEL_WARNING ? ": " : "", msg,
 			errstr ? errstr : "");
 		fflush(stderr);

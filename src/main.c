@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_host.h"
 #include "ctl_client.h"
 #include "diag.h"
 #include "supervisor.h"

@@ -18,7 +18,7 @@
 
 #define INGRESS_RCVBUF (16 * 1024 * 1024)
 
-int iface_lookup(const char *name, struct iface_info *info)
+int psock_iface_lookup(const char *name, struct iface_info *info)
 {
 	struct ifreq ifr;
 	int fd, rc = -1;
@@ -138,7 +138,7 @@ static int join_on(int fd, int ifindex, in_addr_t group, in_addr_t source)
 	return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof(req));
 }
 
-int membership_join(struct membership_set *m, int ifindex, in_addr_t group,
+int psock_membership_join(struct membership_set *m, int ifindex, in_addr_t group,
 		    in_addr_t source)
 {
 	m->ifindex = ifindex;
@@ -172,7 +172,7 @@ int membership_join(struct membership_set *m, int ifindex, in_addr_t group,
 	return 0;
 }
 
-void membership_close(struct membership_set *m)
+void psock_membership_close(struct membership_set *m)
 {
 	for (size_t i = 0; i < m->n_fds; i++)
 		close(m->fds[i]);

@@ -17,7 +17,7 @@ struct iface_info {
 	bool up;
 };
 
-int iface_lookup(const char *name, struct iface_info *info);
+int psock_iface_lookup(const char *name, struct iface_info *info);
 
 /* Bound to ifindex, filtered to the groups, outgoing frames ignored. */
 int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups);
@@ -35,8 +35,8 @@ struct membership_set {
 	int ifindex;
 };
 
-int membership_join(struct membership_set *m, int ifindex, in_addr_t group,
+int psock_membership_join(struct membership_set *m, int ifindex, in_addr_t group,
 		    in_addr_t source);
-void membership_close(struct membership_set *m);
+void psock_membership_close(struct membership_set *m);
 
 #endif

@@ -1,7 +1,8 @@
 #include "config.h"
 
-#include "supervisor.h"
+#include "sv.h"
 
+#include "conf_host.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -11,7 +12,6 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,14 +79,7 @@ void sv_check_acked(struct supervisor *sv)
 	daemon_ready();
 }
 
-void sv_request_stats(struct supervisor *sv)
-{
-	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->pid > 0)
-			svw_request_stats(sv->workers[i]);
-}
-
-bool sv_stats_complete(const struct supervisor *sv)
+static bool stats_complete(const struct supervisor *sv)
 {
 	for (size_t i = 0; i < sv->n_workers; i++)
 		if (sv->workers[i]->stats_pending)
@@ -94,9 +87,18 @@ bool sv_stats_complete(const struct supervisor *sv)
 	return true;
 }
 
+/* Asks every running worker for its counters; true if none is outstanding. */
+bool sv_request_stats(struct supervisor *sv)
+{
+	for (size_t i = 0; i < sv->n_workers; i++)
+		if (sv->workers[i]->pid > 0)
+			svw_request_stats(sv->workers[i]);
+	return stats_complete(sv);
+}
+
 void sv_worker_stats_done(struct supervisor *sv)
 {
-	if (sv->control && sv_stats_complete(sv))
+	if (sv->control && stats_complete(sv))
 		control_stats_ready(sv->control);
 }
 
@@ -161,24 +163,6 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	maybe_finish(sv);
 }
 
-static int resolve_user(const struct conf *c, uid_t *uid, gid_t *gid, struct diag *d)
-{
-	struct passwd *pw = getpwnam(c->user);
-
-	if (pw == NULL) {
-		diag_error(d, c->path, c->user_line, "user '%s' does not exist", c->user);
-		return -1;
-	}
-	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-		diag_error(d, c->path, c->user_line,
-			   "user '%s' has uid or gid 0: workers never run as root", c->user);
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
-
 /*
  * Parses and checks a configuration completely; nothing running is touched.
  * Interfaces that do not exist yet are pending, not errors.  Returns 0 or
@@ -191,7 +175,7 @@ static int load_config(const char *path, struct conf *c, uid_t *uid, gid_t *gid,
 
 	if (rc < 0)
 		return rc == -2 ? EX_NOINPUT : EX_CONFIG;
-	if (resolve_user(c, uid, gid, d) < 0)
+	if (conf_resolve_user(c, uid, gid, d) < 0)
 		return EX_NOUSER;
 	conf_check_interfaces(c, d, false);
 	return 0;
@@ -324,7 +308,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 	sv.netwatch = netwatch_open(sv.base, on_link_change, &sv);
 	if (sv.netwatch == NULL)
 		fatal(EX_OSERR, "cannot watch interface events (rtnetlink)");
-	sv.control = control_open(&sv, sv.conf.control_socket, sv.gid, err, sizeof(err));
+	sv.control = sv_control_open(&sv, err, sizeof(err));
 	if (sv.control == NULL)
 		fatalx(EX_UNAVAILABLE, "control socket %s: %s", sv.conf.control_socket, err);
 	sv.generation = 1;

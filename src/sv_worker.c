@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "supervisor.h"
+#include "sv.h"
 
 #include "channel.h"
 #include "handoff.h"
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #define BACKOFF_FIRST_MS 100
@@ -25,7 +26,7 @@ struct sv_worker *svw_new(struct supervisor *sv, const char *input)
 	struct sv_worker *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
-		fatal(71, "calloc");
+		fatal(EX_OSERR, "calloc");
 	w->sv = sv;
 	snprintf(w->input, sizeof(w->input), "%s", input);
 	w->ingress_fd = -1;
@@ -38,7 +39,7 @@ void svw_close_sockets(struct sv_worker *w)
 	if (w->ingress_fd >= 0)
 		close(w->ingress_fd);
 	w->ingress_fd = -1;
-	membership_close(&w->joins);
+	psock_membership_close(&w->joins);
 	w->sockets_generation = 0;
 }
 
@@ -54,11 +55,6 @@ void svw_free(struct sv_worker *w)
 	free(w->stats.rules);
 	free(w->stats.partial);
 	free(w);
-}
-
-static bool rule_on(const struct sv_worker *w, const struct conf_rule *r)
-{
-	return strcmp(r->input, w->input) == 0;
 }
 
 /* An any-source join already covers a source-specific one for the same group. */
@@ -87,19 +83,19 @@ int svw_open_sockets(struct sv_worker *w)
 
 	if (groups == NULL)
 		return -1;
-	if (iface_lookup(w->input, &w->info) < 0) {
+	if (psock_iface_lookup(w->input, &w->info) < 0) {
 		log_warn("interface %s", w->input);
 		goto fail;
 	}
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 
-		if (!rule_on(w, r))
+		if (!sv_rule_on(w, r))
 			continue;
 		groups[n++] = r->group;
 		if (r->source && covered_by_any_source(c, r))
 			continue;
-		if (membership_join(&joins, w->info.ifindex, r->group, r->source) < 0) {
+		if (psock_membership_join(&joins, w->info.ifindex, r->group, r->source) < 0) {
 			inet_ntop(AF_INET, &r->group, g, sizeof(g));
 			log_warn("rule %s: cannot join %s on %s", r->name, g, w->input);
 			goto fail;
@@ -115,19 +111,19 @@ int svw_open_sockets(struct sv_worker *w)
 		log_warn("cannot update the filter on %s", w->input);
 		goto fail;
 	}
-	membership_close(&w->joins);
+	psock_membership_close(&w->joins);
 	w->joins = joins;
 	w->sockets_generation = w->sv->generation;
 	free(groups);
 	return 0;
 fail:
-	membership_close(&joins);
+	psock_membership_close(&joins);
 	free(groups);
 	return -1;
 }
 
-static int send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
-		    size_t len, int fd)
+int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
+		 size_t len, int fd)
 {
 	if (channel_send_msg(w->chan, type, w->token, payload, len, fd) < 0) {
 		log_warn("cannot send %s to worker[%s]", handoff_type_name(type), w->input);
@@ -136,150 +132,11 @@ static int send_msg(struct sv_worker *w, enum handoff_type type, const void *pay
 	return 0;
 }
 
-static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
-		       const struct iface_info *info, int fd)
-{
-	struct ho_socket s = {
-		.role = role, .slot = slot, .ifindex = info->ifindex, .mtu = info->mtu,
-	};
-
-	snprintf(s.ifname, sizeof(s.ifname), "%s", info->name);
-	memcpy(s.mac, info->mac, 6);
-	return send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
-}
-
-/* The egress slots of this worker: each output interface once, in order of use. */
-static int slot_of(struct sv_egress **slots, size_t *n, struct sv_egress *e)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (slots[i] == e)
-			return (int)i;
-	slots[*n] = e;
-	return (int)(*n)++;
-}
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* The rules of this worker, with the outputs whose interfaces are up. */
-static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
-			  struct sv_egress **slots, size_t *n_slots)
-{
-	const struct conf *c = &w->sv->conf;
-	size_t n_rules = 0;
-
-	for (size_t i = 0; i < c->n_rules; i++) {
-		const struct conf_rule *r = &c->rules[i];
-		struct ho_rule *m = &rules[n_rules++];
-
-		if (!rule_on(w, r)) {
-			n_rules--;
-			continue;
-		}
-		memset(m, 0, sizeof(*m));
-		snprintf(m->name, sizeof(m->name), "%s", r->name);
-		m->group = r->group;
-		m->source = r->source;
-		m->port = htons(r->port);
-		m->ttl_mode = (uint8_t)r->ttl_mode;
-		m->ttl = r->ttl;
-		for (size_t k = 0; k < r->n_outputs; k++) {
-			struct sv_egress *e = sv_egress_find(w->sv, r->outputs[k].ifname);
-			struct ho_output *o = &m->outputs[m->n_outputs];
-
-			if (e == NULL)
-				continue;	/* pending: interface absent or down */
-			o->slot = (uint32_t)slot_of(slots, n_slots, e);
-			o->group = conf_output_group(r, &r->outputs[k]);
-			o->port = htons(r->outputs[k].port);
-			o->conf_index = (uint8_t)k;
-			m->n_outputs++;
-		}
-	}
-	return n_rules;
-}
-
-static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *setup,
-			      const struct ho_rule *rules, size_t n_rules,
-			      struct sv_egress *const *slots, size_t n_slots)
-{
-	uint64_t h = fnv1a(0xcbf29ce484222325ULL, setup, sizeof(*setup));
-
-	h = fnv1a(h, &w->info.ifindex, sizeof(w->info.ifindex));
-	for (size_t i = 0; i < n_slots; i++)
-		h = fnv1a(h, &slots[i]->info, sizeof(slots[i]->info));
-	return fnv1a(h, rules, n_rules * sizeof(*rules));
-}
-
-/*
- * Sends the worker its whole configuration, unless it already has exactly
- * this one (force: always, for a new process).  The worker swaps to it
- * between two batches of packets; its ingress socket, and the packets
- * queued on it, stay the same.
- */
-int svw_send_config(struct sv_worker *w, bool force)
-{
-	struct supervisor *sv = w->sv;
-	const struct conf *c = &sv->conf;
-	size_t max = c->n_rules * CONF_MAX_OUTPUTS + 1, n_slots = 0, n_rules;
-	struct sv_egress **slots = calloc(max, sizeof(*slots));
-	struct ho_rule *rules = calloc(c->n_rules + 1, sizeof(*rules));
-	struct ho_setup setup = { .uid = sv->uid, .gid = sv->gid,
-				  .log_level = (uint32_t)c->log_level };
-	int rc = -1;
-
-	if (slots == NULL || rules == NULL)
-		goto out;
-	snprintf(setup.input, sizeof(setup.input), "%s", w->input);
-	n_rules = build_rules(w, rules, slots, &n_slots);
-
-	uint64_t digest = config_digest(w, &setup, rules, n_rules, slots, n_slots);
-
-	if (!force && digest == w->config_digest) {
-		if (w->acked_generation)
-			w->acked_generation = sv->generation;
-		rc = 0;
-		goto out;
-	}
-	if (send_msg(w, HO_SETUP, &setup, sizeof(setup), -1) < 0 ||
-	    send_socket(w, HO_ROLE_INGRESS, 0, &w->info, w->ingress_fd) < 0)
-		goto out;
-	for (size_t i = 0; i < n_slots; i++)
-		if (send_socket(w, HO_ROLE_EGRESS, (uint32_t)i, &slots[i]->info,
-				slots[i]->fd) < 0)
-			goto out;
-	for (size_t i = 0; i < n_rules; i++)
-		if (send_msg(w, HO_RULE, &rules[i], sizeof(rules[i]), -1) < 0)
-			goto out;
-
-	struct ho_commit commit = {
-		.generation = sv->generation,
-		.n_rules = (uint32_t)n_rules,
-		.n_sockets = (uint32_t)n_slots + 1,
-	};
-
-	rc = send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);
-	if (rc == 0)
-		w->config_digest = digest;
-out:
-	free(slots);
-	free(rules);
-	return rc;
-}
-
 int svw_request_stats(struct sv_worker *w)
 {
 	if (w->chan < 0 || w->acked_generation == 0)
 		return -1;
-	if (send_msg(w, HO_STATS_REQ, NULL, 0, -1) < 0)
+	if (svw_send_msg(w, HO_STATS_REQ, NULL, 0, -1) < 0)
 		return -1;
 	w->stats_pending++;
 	return 0;
@@ -297,7 +154,7 @@ static void take_stats(struct sv_worker *w, const void *payload)
 		st->partial = calloc(ws->total_rules + 1, sizeof(*rs));
 		st->n_partial = 0;
 		if (st->partial == NULL)
-			fatal(71, "calloc");
+			fatal(EX_OSERR, "calloc");
 	}
 	if (st->partial == NULL || ws->first_rule != st->n_partial)
 		return;	/* out of step: wait for the next complete set */
@@ -325,7 +182,7 @@ static void handle_message(struct sv_worker *w)
 		return;
 	if (rc == 1)
 		channel_close_fds(m.fds, m.nfds);	/* a worker sends none */
-	if (rc == 1 && m.hdr.type != HO_ACK && m.hdr.type != HO_STATS) {
+	if (rc == 1 && !handoff_sent_by(m.hdr.type, HO_FROM_WORKER)) {
 		rc = -2;
 		m.error = HO_ETYPE;
 	}
@@ -377,14 +234,14 @@ int svw_start(struct sv_worker *w)
 	w->acked_generation = 0;
 	w->stats.valid = false;
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
-	if (svw_send_config(w, true) < 0) {
+	if (sv_config_send(w, true) < 0) {
 		kill(w->pid, SIGKILL);
 		return 0;	/* reaped and retried like any other failure */
 	}
 	evutil_make_socket_nonblocking(w->chan);
 	w->ev_chan = event_new(w->sv->base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
 	if (w->ev_chan == NULL || event_add(w->ev_chan, NULL) < 0)
-		fatalx(70, "cannot watch the channel of worker[%s]", w->input);
+		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->input);
 	log_info("started worker[%s] (pid %d)", w->input, w->pid);
 	return 0;
 }
@@ -452,7 +309,7 @@ static void schedule_respawn(struct sv_worker *w, const char *cause)
 			      .tv_usec = (w->backoff_ms % 1000) * 1000 };
 
 	if (w->ev_respawn == NULL || evtimer_add(w->ev_respawn, &tv) < 0)
-		fatalx(70, "cannot schedule a restart of worker[%s]", w->input);
+		fatalx(EX_SOFTWARE, "cannot schedule a restart of worker[%s]", w->input);
 }
 
 /* Called when the worker process is gone (status < 0: could not be started). */

@@ -7,6 +7,7 @@
 #include "handoff.h"
 #include "log.h"
 #include "privdrop.h"
+#include "worker_conf.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -20,22 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What arrives between two COMMITs; adopted whole or not at all. */
-struct pending {
-	int ingress_fd;
-	unsigned ingress_mtu;
-	struct egress *egress;
-	unsigned n_egress;
-	struct rule *rules;
-	size_t n_rules, cap_rules;
-	unsigned n_sockets;
-};
-
 struct worker {
 	uint64_t token;
 	struct ho_setup setup;
 	bool have_setup, dropped;
-	struct pending pending;
+	struct worker_conf pending;
 	struct fwd fwd;
 	bool fwd_ready;
 	uint32_t generation;
@@ -44,17 +34,15 @@ struct worker {
 	uint64_t rates_at_ns;
 };
 
-static void pending_clear(struct pending *p)
+/* Drops a configuration that was not committed, with its descriptors. */
+static void pending_clear(struct worker_conf *p)
 {
 	if (p->ingress_fd >= 0)
 		close(p->ingress_fd);
 	for (unsigned i = 0; i < p->n_egress; i++)
 		if (p->egress[i].fd >= 0)
 			close(p->egress[i].fd);
-	free(p->egress);
-	free(p->rules);
-	memset(p, 0, sizeof(*p));
-	p->ingress_fd = -1;
+	worker_conf_free(p);
 }
 
 static void send_msg(struct worker *w, enum handoff_type type, const void *payload,
@@ -62,111 +50,6 @@ static void send_msg(struct worker *w, enum handoff_type type, const void *paylo
 {
 	if (channel_send_msg(WORKER_CHANNEL_FD, type, w->token, payload, len, -1) < 0)
 		fatal(EX_OSERR, "cannot send %s to the supervisor", handoff_type_name(type));
-}
-
-static void adopt_socket(struct worker *w, const struct ho_socket *s, int fd)
-{
-	struct pending *p = &w->pending;
-
-	if (s->role == HO_ROLE_INGRESS) {
-		if (p->ingress_fd >= 0)
-			fatalx(EX_PROTOCOL, "two ingress sockets in one configuration");
-		p->ingress_fd = fd;
-		p->ingress_mtu = s->mtu;
-	} else {
-		if (s->slot != p->n_egress || s->slot >= 4096)
-			fatalx(EX_PROTOCOL, "egress socket slot %u out of order", s->slot);
-		struct egress *e = realloc(p->egress, (p->n_egress + 1) * sizeof(*e));
-
-		if (e == NULL)
-			fatal(EX_OSERR, "realloc");
-		p->egress = e;
-		e = &p->egress[p->n_egress++];
-		memset(e, 0, sizeof(*e));
-		e->fd = fd;
-		e->ifindex = s->ifindex;
-		e->mtu = s->mtu;
-		memcpy(e->mac, s->mac, 6);
-		snprintf(e->ifname, sizeof(e->ifname), "%s", s->ifname);
-		e->addr.sll_family = AF_PACKET;
-		e->addr.sll_protocol = htons(0x0800);
-		e->addr.sll_ifindex = s->ifindex;
-		e->addr.sll_halen = 6;
-	}
-	p->n_sockets++;
-}
-
-static void add_rule(struct worker *w, const struct ho_rule *m)
-{
-	struct pending *p = &w->pending;
-
-	if (p->n_rules == p->cap_rules) {
-		size_t cap = p->cap_rules ? p->cap_rules * 2 : 16;
-		struct rule *r = realloc(p->rules, cap * sizeof(*r));
-
-		if (r == NULL)
-			fatal(EX_OSERR, "realloc");
-		p->rules = r;
-		p->cap_rules = cap;
-	}
-	struct rule *r = &p->rules[p->n_rules++];
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", m->name);
-	r->group = m->group;
-	r->source = m->source;
-	r->port = m->port;
-	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
-	r->ttl = m->ttl;
-	r->n_out = m->n_outputs;
-	for (unsigned i = 0; i < m->n_outputs; i++) {
-		r->out[i].egress = m->outputs[i].slot;
-		r->out[i].group = m->outputs[i].group;
-		r->out[i].port = m->outputs[i].port;
-		r->out[i].conf_index = m->outputs[i].conf_index;
-		pkt_multicast_mac(m->outputs[i].group, r->out[i].dst_mac);
-	}
-}
-
-static void carry_output(struct rule_output *now, const struct rule *old)
-{
-	for (unsigned k = 0; k < old->n_out; k++) {
-		const struct rule_output *o = &old->out[k];
-
-		if (o->conf_index != now->conf_index)
-			continue;
-		now->packets = o->packets;
-		now->bytes = o->bytes;
-		now->send_errors = o->send_errors;
-		now->too_big = o->too_big;
-		now->rate_packets = o->rate_packets;
-		now->rate_bytes = o->rate_bytes;
-		now->pps = o->pps;
-		now->bps = o->bps;
-	}
-}
-
-/* Keeps the counters of rules (by name) and outputs that survive a new configuration. */
-static void carry_counters(struct rule *now, size_t n, const struct rule_table *old)
-{
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < old->n; j++) {
-			const struct rule *o = &old->rules[j];
-
-			if (strcmp(o->name, now[i].name) != 0)
-				continue;
-			now[i].packets_in = o->packets_in;
-			now[i].bytes_in = o->bytes_in;
-			now[i].ttl_expired = o->ttl_expired;
-			now[i].last_packet_ns = o->last_packet_ns;
-			now[i].rate_packets = o->rate_packets;
-			now[i].rate_bytes = o->rate_bytes;
-			now[i].pps = o->pps;
-			now[i].bps = o->bps;
-			for (unsigned k = 0; k < now[i].n_out; k++)
-				carry_output(&now[i].out[k], o);
-		}
-	}
 }
 
 static void on_ingress(evutil_socket_t fd, short what, void *arg);
@@ -184,20 +67,16 @@ static void drop_privileges(struct worker *w)
 
 static void commit(struct worker *w, const struct ho_commit *c)
 {
-	struct pending *p = &w->pending;
+	struct worker_conf *p = &w->pending;
 	struct rule_table table;
 	struct fwd old = w->fwd;
+	char err[160];
 
-	if (p->ingress_fd < 0 || c->n_rules != p->n_rules || c->n_sockets != p->n_sockets)
-		fatalx(EX_PROTOCOL, "incomplete configuration: %zu rules, %u sockets",
-		       p->n_rules, p->n_sockets);
-	for (size_t i = 0; i < p->n_rules; i++)
-		for (unsigned k = 0; k < p->rules[i].n_out; k++)
-			if (p->rules[i].out[k].egress >= p->n_egress)
-				fatalx(EX_PROTOCOL, "rule %s names a missing egress socket",
-				       p->rules[i].name);
-	if (w->fwd_ready)
-		carry_counters(p->rules, p->n_rules, &w->fwd.table);
+	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
+		fatalx(EX_PROTOCOL, "%s", err);
+	if (w->fwd_ready && worker_conf_carry_counters(p->rules, p->n_rules,
+							&w->fwd.table) < 0)
+		fatal(EX_OSERR, "cannot carry the counters over");
 	if (rule_table_init(&table, p->rules, p->n_rules) < 0)
 		fatalx(EX_PROTOCOL, "two rules with the same match");
 	if (!w->dropped)
@@ -314,6 +193,7 @@ static bool handle_message(struct worker *w)
 {
 	static struct channel_msg m;	/* 64 KiB: off the stack */
 	const void *payload;
+	char err[160];
 	int rc = channel_recv_msg(WORKER_CHANNEL_FD, w->token, &m);
 
 	if (rc == 0)
@@ -325,6 +205,8 @@ static bool handle_message(struct worker *w)
 	if (rc == -2)
 		fatalx(EX_PROTOCOL, "bad %s message from the supervisor: %s",
 		       handoff_type_name(m.hdr.type), handoff_strerror(m.error));
+	if (!handoff_sent_by(m.hdr.type, HO_FROM_SUPERVISOR))
+		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(m.hdr.type));
 	payload = m.payload;
 	switch (m.hdr.type) {
 	case HO_SETUP:
@@ -340,10 +222,15 @@ static bool handle_message(struct worker *w)
 		w->have_setup = true;
 		break;
 	case HO_SOCKET:
-		adopt_socket(w, payload, m.fds[0]);
+		if (worker_conf_add_socket(&w->pending, payload, m.fds[0], err,
+					   sizeof(err)) < 0) {
+			close(m.fds[0]);
+			fatalx(EX_PROTOCOL, "%s", err);
+		}
 		break;
 	case HO_RULE:
-		add_rule(w, payload);
+		if (worker_conf_add_rule(&w->pending, payload, err, sizeof(err)) < 0)
+			fatalx(EX_PROTOCOL, "%s", err);
 		break;
 	case HO_COMMIT:
 		if (!w->have_setup)
@@ -458,7 +345,7 @@ int worker_main(void)
 	char name[48];
 
 	memset(&w, 0, sizeof(w));
-	w.pending.ingress_fd = -1;
+	worker_conf_init(&w.pending);
 	w.fwd.ingress_fd = -1;
 	if (started_by_supervisor(&w.token) < 0) {
 		fprintf(stderr, "mcrelay: 'worker' is started by the supervisor only\n");

@@ -1,9 +1,8 @@
 #include "config.h"
 
-#include "status.h"
+#include "sv.h"
 
 #include "status_format.h"
-#include "supervisor.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -24,7 +23,7 @@ static void fmt_addr(in_addr_t a, char *buf)
 	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
 
-/* Listed workers are running or wanted (see status_render). */
+/* Listed workers are running or wanted (see sv_status_render). */
 static const char *worker_state(const struct sv_worker *w)
 {
 	if (w->pid > 0)
@@ -118,7 +117,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		fill_output(&o->outputs[k], sv, r, k, rs);
 }
 
-void status_render(const struct supervisor *sv, bool json, struct strbuf *out)
+void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out)
 {
 	struct timespec now;
 	struct st_status st = {

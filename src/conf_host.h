@@ -1,0 +1,24 @@
+#ifndef MCRELAY_CONF_HOST_H
+#define MCRELAY_CONF_HOST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "diag.h"
+
+/* The parts of configuration handling that look at this host. */
+
+/* Largest configuration file read (10,000 rules take about 2 MiB). */
+#define CONF_FILE_MAX (16 * 1024 * 1024)
+
+/* conf_load (declared in conf.h) reads only a regular file of at most this size. */
+
+/* Warnings (for "check" elsewhere) unless strict. */
+void conf_check_interfaces(const struct conf *conf, struct diag *d, bool strict);
+void conf_check_user(const struct conf *conf, struct diag *d);
+
+/* The workers' user: it must exist and be neither uid 0 nor gid 0. */
+int conf_resolve_user(const struct conf *conf, uid_t *uid, gid_t *gid, struct diag *d);
+
+#endif

@@ -1,0 +1,153 @@
+#include "config.h"
+
+#include "sv.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The sending half of the configuration hand-off: a worker's SETUP, its
+ * sockets, its rules and the COMMIT that closes the set.  worker_conf.c is
+ * the receiving half.
+ */
+
+static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
+		       const struct iface_info *info, int fd)
+{
+	struct ho_socket s = {
+		.role = role, .slot = slot, .ifindex = info->ifindex, .mtu = info->mtu,
+	};
+
+	snprintf(s.ifname, sizeof(s.ifname), "%s", info->name);
+	memcpy(s.mac, info->mac, 6);
+	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
+}
+
+/* The egress slots of this worker: each output interface once, in order of use. */
+static int slot_of(struct sv_egress **slots, size_t *n, struct sv_egress *e)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (slots[i] == e)
+			return (int)i;
+	slots[*n] = e;
+	return (int)(*n)++;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The rules of this worker, with the outputs whose interfaces are up. */
+static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
+			  struct sv_egress **slots, size_t *n_slots)
+{
+	const struct conf *c = &w->sv->conf;
+	size_t n_rules = 0;
+
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+		struct ho_rule *m = &rules[n_rules++];
+
+		if (!sv_rule_on(w, r)) {
+			n_rules--;
+			continue;
+		}
+		memset(m, 0, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%s", r->name);
+		m->group = r->group;
+		m->source = r->source;
+		m->port = htons(r->port);
+		m->ttl_mode = (uint8_t)r->ttl_mode;
+		m->ttl = r->ttl;
+		for (size_t k = 0; k < r->n_outputs; k++) {
+			struct sv_egress *e = sv_egress_find(w->sv, r->outputs[k].ifname);
+			struct ho_output *o = &m->outputs[m->n_outputs];
+
+			if (e == NULL)
+				continue;	/* pending: interface absent or down */
+			o->slot = (uint32_t)slot_of(slots, n_slots, e);
+			o->group = conf_output_group(r, &r->outputs[k]);
+			o->port = htons(r->outputs[k].port);
+			o->conf_index = (uint8_t)k;
+			m->n_outputs++;
+		}
+	}
+	return n_rules;
+}
+
+static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *setup,
+			      const struct ho_rule *rules, size_t n_rules,
+			      struct sv_egress *const *slots, size_t n_slots)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, setup, sizeof(*setup));
+
+	h = fnv1a(h, &w->info.ifindex, sizeof(w->info.ifindex));
+	for (size_t i = 0; i < n_slots; i++)
+		h = fnv1a(h, &slots[i]->info, sizeof(slots[i]->info));
+	return fnv1a(h, rules, n_rules * sizeof(*rules));
+}
+
+/*
+ * Sends the worker its whole configuration, unless it already has exactly
+ * this one (force: always, for a new process).  The worker swaps to it
+ * between two batches of packets; its ingress socket, and the packets
+ * queued on it, stay the same.
+ */
+int sv_config_send(struct sv_worker *w, bool force)
+{
+	struct supervisor *sv = w->sv;
+	const struct conf *c = &sv->conf;
+	size_t max = c->n_rules * CONF_MAX_OUTPUTS + 1, n_slots = 0, n_rules;
+	struct sv_egress **slots = calloc(max, sizeof(*slots));
+	struct ho_rule *rules = calloc(c->n_rules + 1, sizeof(*rules));
+	struct ho_setup setup = { .uid = sv->uid, .gid = sv->gid,
+				  .log_level = (uint32_t)c->log_level };
+	int rc = -1;
+
+	if (slots == NULL || rules == NULL)
+		goto out;
+	snprintf(setup.input, sizeof(setup.input), "%s", w->input);
+	n_rules = build_rules(w, rules, slots, &n_slots);
+
+	uint64_t digest = config_digest(w, &setup, rules, n_rules, slots, n_slots);
+
+	if (!force && digest == w->config_digest) {
+		if (w->acked_generation)
+			w->acked_generation = sv->generation;
+		rc = 0;
+		goto out;
+	}
+	if (svw_send_msg(w, HO_SETUP, &setup, sizeof(setup), -1) < 0 ||
+	    send_socket(w, HO_ROLE_INGRESS, 0, &w->info, w->ingress_fd) < 0)
+		goto out;
+	for (size_t i = 0; i < n_slots; i++)
+		if (send_socket(w, HO_ROLE_EGRESS, (uint32_t)i, &slots[i]->info,
+				slots[i]->fd) < 0)
+			goto out;
+	for (size_t i = 0; i < n_rules; i++)
+		if (svw_send_msg(w, HO_RULE, &rules[i], sizeof(rules[i]), -1) < 0)
+			goto out;
+
+	struct ho_commit commit = {
+		.generation = sv->generation,
+		.n_rules = (uint32_t)n_rules,
+		.n_sockets = (uint32_t)n_slots + 1,
+	};
+
+	rc = svw_send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);
+	if (rc == 0)
+		w->config_digest = digest;
+out:
+	free(slots);
+	free(rules);
+	return rc;
+}
+
