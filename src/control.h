@@ -29,16 +29,30 @@ struct control_ops {
 	void (*describe_config)(void *arg, struct strbuf *out);
 };
 
+struct control_limits {
+	unsigned max_clients;	/* beyond it the oldest client yet to ask is dropped */
+	unsigned deadline_ms;	/* to send a request, and again to read the answer */
+	unsigned ack_wait_ms;	/* for the workers to adopt a reloaded configuration */
+};
+
+#define CONTROL_LIMITS_DEFAULT { .max_clients = 128, .deadline_ms = 5000, \
+				 .ack_wait_ms = 10000 }
+
 /*
- * The control socket: a Unix stream socket, mode 0660, group gid.  A client
- * sends one line ("status", "status json" or "reload") and reads the answer
- * until the server closes: a first line "ok" or "error CODE" (CODE is the
- * sysexits(3) status the client should exit with), then the text.
+ * The control socket: a Unix stream socket, mode 0660, owner root, group
+ * gid (see control_socket.h for where it may be).  Root and members of gid
+ * may use it.  A client sends one line ("status", "status json" or
+ * "reload") and reads the answer until the server closes: a first line "ok"
+ * or "error CODE" (CODE is the sysexits(3) status the client should exit
+ * with), then the text.  A reload is "ok" only once every worker has
+ * adopted the new configuration.
  */
-struct control *control_open(struct event_base *base, const char *path, uid_t uid,
-			     gid_t gid, const struct control_ops *ops, void *arg,
-			     char *err, size_t errlen);
+struct control *control_open(struct event_base *base, const char *path, gid_t gid,
+			     const struct control_limits *limits,
+			     const struct control_ops *ops, void *arg, char *err,
+			     size_t errlen);
 void control_close(struct control *ctl);
+size_t control_clients(const struct control *ctl);
 
 /* The owner tells: every worker has answered / adopted the configuration. */
 void control_stats_ready(struct control *ctl);

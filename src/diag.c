@@ -2,6 +2,8 @@
 
 #include "diag.h"
 
+#include "strbuf.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +12,16 @@ static void diag_add(struct diag *d, const char *file, int line,
 		     const char *kind, const char *fmt, va_list ap)
 {
 	char msg[512], *out;
-	int n;
+	struct strbuf sb = { 0 };
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Messages quote the file's bytes: escape them before they reach a terminal. */
+	sb_escaped(&sb, file, strlen(file));
 	if (line > 0)
-		n = asprintf(&out, "%s:%d: %s%s", file, line, kind, msg);
-	else
-		n = asprintf(&out, "%s: %s%s", file, kind, msg);
-	if (n < 0)
-		abort();
+		sb_printf(&sb, ":%d", line);
+	sb_printf(&sb, ": %s", kind);
+	sb_escaped(&sb, msg, strlen(msg));
+	out = sb.s;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
 		char **lines = realloc(d->lines, cap * sizeof(*lines));

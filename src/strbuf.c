@@ -56,6 +56,20 @@ void sb_json_string(struct strbuf *sb, const char *s)
 	sb_printf(sb, "\"");
 }
 
+void sb_escaped(struct strbuf *sb, const char *s, size_t len)
+{
+	sb_reserve(sb, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			sb_printf(sb, "\\x%02x", c);
+		else
+			sb->s[sb->len++] = (char)c;
+	}
+	sb->s[sb->len] = '\0';
+}
+
 void sb_free(struct strbuf *sb)
 {
 	free(sb->s);

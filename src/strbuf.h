@@ -12,6 +12,11 @@ struct strbuf {
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 void sb_json_string(struct strbuf *sb, const char *s);
+/*
+ * Appends len bytes of s with control characters and backslashes written
+ * as \xNN, so that text from outside cannot drive a terminal.
+ */
+void sb_escaped(struct strbuf *sb, const char *s, size_t len);
 void sb_free(struct strbuf *sb);
 
 #endif

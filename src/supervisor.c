@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -260,6 +261,18 @@ static void shutdown_all(struct supervisor *sv)
 	conf_free(&sv->conf);
 }
 
+/* Memberships, egress sockets and control clients all take descriptors. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise the descriptor limit");
+	}
+}
+
 static void on_link_change(void *arg)
 {
 	sv_schedule_sync(arg);
@@ -294,6 +307,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 		return EX_OSERR;
 	}
 	log_init("supervisor", foreground, sv.conf.log_level);
+	raise_fd_limit();
 	clock_gettime(CLOCK_MONOTONIC, &sv.started);
 	signal(SIGPIPE, SIG_IGN);
 	sv.base = event_base_new();

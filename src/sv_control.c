@@ -29,6 +29,15 @@ static void op_describe_config(void *arg, struct strbuf *out)
 	const struct supervisor *sv = arg;
 
 	sb_printf(out, "configuration %u, %zu rules", sv->generation, sv->conf.n_rules);
+	for (size_t i = 0; i < sv->n_workers; i++) {
+		const struct sv_worker *w = sv->workers[i];
+
+		if (!w->wanted || w->acked_generation == sv->generation)
+			continue;
+		sb_printf(out, "; worker[%s] has not adopted it yet (%s)", w->input,
+			  w->acked_generation ? "it still runs an older configuration"
+					      : "it is starting or restarting");
+	}
 }
 
 static const struct control_ops sv_control_ops = {
@@ -41,6 +50,8 @@ static const struct control_ops sv_control_ops = {
 
 struct control *sv_control_open(struct supervisor *sv, char *err, size_t errlen)
 {
-	return control_open(sv->base, sv->conf.control_socket, sv->uid, sv->gid,
+	static const struct control_limits limits = CONTROL_LIMITS_DEFAULT;
+
+	return control_open(sv->base, sv->conf.control_socket, sv->gid, &limits,
 			    &sv_control_ops, sv, err, errlen);
 }
