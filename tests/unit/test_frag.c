@@ -4,10 +4,33 @@
 #include "csum.h"
 #include "frag.h"
 #include "packet.h"
+#include "siphash.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
 #include <string.h>
+
+static const uint64_t secret_a[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+
+/* The reference vectors (key 00..0f, message 00..len-1), lengths around ours (10). */
+static void test_siphash(void)
+{
+	static const struct {
+		size_t len;
+		uint64_t hash;
+	} v[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL }, { 8, 0x93f5f5799a932462ULL },
+		{ 10, 0x7a5dbbc594ddb9f3ULL }, { 15, 0xa129ca6149be45e5ULL },
+	};
+	uint8_t msg[16];
+
+	for (unsigned i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK(siphash24(secret_a, msg, v[i].len) == v[i].hash,
+		      "SipHash-2-4 of %zu bytes: %#llx", v[i].len,
+		      (unsigned long long)siphash24(secret_a, msg, v[i].len));
+}
 
 static void test_cache(void)
 {
@@ -95,6 +118,7 @@ static void test_rewrite(void)
 
 int main(void)
 {
+	test_siphash();
 	test_cache();
 	test_rewrite();
 	return unit_summary("test_frag");
