@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 
 int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
 {
+	uint64_t secret[2];
+
 	memset(f, 0, sizeof(*f));
 	f->ingress_fd = ingress_fd;
 	snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
@@ -28,6 +31,13 @@ int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
 		fwd_free(f);
 		return -1;
 	}
+	/* Fragment senders must not be able to predict where their entries go. */
+	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret)) {
+		log_warn("getrandom");
+		fwd_free(f);
+		return -1;
+	}
+	frag_init(f->frags, secret);
 	for (unsigned i = 0; i < FWD_BATCH; i++) {
 		f->rx_iov[i].iov_base = f->rx_buf + i * f->frame_size;
 		f->rx_iov[i].iov_len = f->frame_size;
@@ -122,7 +132,7 @@ static void count_drop(struct fwd *f, enum pkt_result res)
 		f->stats.not_udp++;
 		break;
 	case PKT_FRAGMENT:
-		f->stats.fragments++;	/* its first fragment was not seen */
+		f->stats.fragments++;	/* no first fragment to follow (frag.h) */
 		break;
 	default:
 		f->stats.malformed++;
@@ -132,7 +142,10 @@ static void count_drop(struct fwd *f, enum pkt_result res)
 		log_debug("dropped a frame on %s: %s", f->ifname, pkt_result_name(res));
 }
 
-/* A later fragment goes where its datagram's first fragment went. */
+/*
+ * A later fragment goes where its datagram's first fragment went; nowhere if
+ * that was not seen, is forgotten or was claimed by two rules (frag.h).
+ */
 static struct rule *fragment_rule(struct fwd *f, const struct pkt *p)
 {
 	long i = frag_lookup(f->frags, p->src, p->dst, p->ip_id, f->now_ns);

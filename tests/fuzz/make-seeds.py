@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff}."""
+"""Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff,frag}."""
 import os
 import struct
 import sys
@@ -39,6 +39,10 @@ def main():
                  b"port = 5000\noutput = eth1 239.2.2.2:6000\nttl = keep\n"],
         "handoff": [b"\0" + struct.pack("=HHIQ", 1, 6, 0, 0x0123456789abcdef),
                     b"\0" + struct.pack("=HHIQ", 1, 4, 12, 0x0123456789abcdef) + bytes(12)],
+        # A secret, then (op|key, clock step, rule): a datagram, a spoofed first
+        # fragment for it, its later fragments; then one past FRAG_TTL_NS.
+        "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,
+                                           0x05, 160, 0, 0x85, 0, 2, 0x05, 0, 0))],
     }
     for name, items in seeds.items():
         d = os.path.join(top, name)

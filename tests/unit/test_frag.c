@@ -4,10 +4,34 @@
 #include "csum.h"
 #include "frag.h"
 #include "packet.h"
+#include "siphash.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
 #include <string.h>
+
+static const uint64_t secret_a[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+static const uint64_t secret_b[2] = { 0x5d1fa3c2e4b68790ULL, 0x1122334455667788ULL };
+
+/* The reference vectors (key 00..0f, message 00..len-1), lengths around ours (10). */
+static void test_siphash(void)
+{
+	static const struct {
+		size_t len;
+		uint64_t hash;
+	} v[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL }, { 8, 0x93f5f5799a932462ULL },
+		{ 10, 0x7a5dbbc594ddb9f3ULL }, { 15, 0xa129ca6149be45e5ULL },
+	};
+	uint8_t msg[16];
+
+	for (unsigned i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		CHECK(siphash24(secret_a, msg, v[i].len) == v[i].hash,
+		      "SipHash-2-4 of %zu bytes: %#llx", v[i].len,
+		      (unsigned long long)siphash24(secret_a, msg, v[i].len));
+}
 
 static void test_cache(void)
 {
@@ -15,28 +39,207 @@ static void test_cache(void)
 	in_addr_t s = inet_addr("10.0.0.1"), d = inet_addr("239.1.1.1");
 	uint64_t now = 1000000000ULL;
 
-	frag_clear(&fc);
-	CHECK(frag_lookup(&fc, s, d, 7, now) == -1, "empty cache found something");
+	frag_init(&fc, secret_a);
+	CHECK(frag_lookup(&fc, s, d, 7, now) == FRAG_UNKNOWN, "empty cache found something");
 	frag_remember(&fc, s, d, 7, 42, now);
 	CHECK(frag_lookup(&fc, s, d, 7, now) == 42, "remembered datagram not found");
-	CHECK(frag_lookup(&fc, s, d, 8, now) == -1, "another IP id matched");
-	CHECK(frag_lookup(&fc, inet_addr("10.0.0.2"), d, 7, now) == -1, "another source matched");
-	CHECK(frag_lookup(&fc, s, inet_addr("239.1.1.2"), 7, now) == -1, "another group matched");
-	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS) == 42, "expired too early");
-	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == -1, "did not expire");
-	frag_remember(&fc, s, d, 7, 0, now);
-	CHECK(frag_lookup(&fc, s, d, 7, now) == 0, "rule index 0 is a valid answer");
-	/* Many datagrams at once: the most recent ones are all found while they fit. */
+	CHECK(frag_lookup(&fc, s, d, 8, now) == FRAG_UNKNOWN, "another IP id matched");
+	CHECK(frag_lookup(&fc, inet_addr("10.0.0.2"), d, 7, now) == FRAG_UNKNOWN,
+	      "another source matched");
+	CHECK(frag_lookup(&fc, s, inet_addr("239.1.1.2"), 7, now) == FRAG_UNKNOWN,
+	      "another group matched");
+	frag_remember(&fc, s, d, 9, 0, now);
+	CHECK(frag_lookup(&fc, s, d, 9, now) == 0, "rule index 0 is a valid answer");
+	/* The key space is (0, 0, 0) too, which an empty way must not match. */
+	CHECK(frag_lookup(&fc, 0, 0, 0, now) == FRAG_UNKNOWN, "an empty way matched");
+	frag_remember(&fc, 0, 0, 0, 5, now);
+	CHECK(frag_lookup(&fc, 0, 0, 0, now) == 5, "the all-zero key not remembered");
+	/* Fewer datagrams than ways in the cache, at once: nearly all are found. */
 	unsigned found = 0;
 
-	frag_clear(&fc);
+	frag_init(&fc, secret_a);
 	for (uint16_t id = 0; id < 256; id++)
 		frag_remember(&fc, s, d, id, id, now);
 	for (uint16_t id = 0; id < 256; id++)
 		found += frag_lookup(&fc, s, d, id, now) == id;
-	CHECK(found >= 200, "only %u of 256 concurrent datagrams remembered", found);
-	frag_clear(&fc);
-	CHECK(frag_lookup(&fc, s, d, 3, now) == -1, "clear left an entry");
+	CHECK(found >= 250, "only %u of 256 concurrent datagrams remembered", found);
+	frag_init(&fc, secret_a);
+	CHECK(frag_lookup(&fc, s, d, 3, now) == FRAG_UNKNOWN, "init left an entry");
+}
+
+static void test_expiry(void)
+{
+	static struct frag_cache fc;
+	in_addr_t s = inet_addr("10.0.0.1"), d = inet_addr("239.1.1.1");
+	uint64_t now = 1000000000ULL;
+
+	frag_init(&fc, secret_a);
+	frag_remember(&fc, s, d, 7, 1, now);
+	/* A repeated first fragment for the same rule does not extend the entry. */
+	frag_remember(&fc, s, d, 7, 1, now + FRAG_TTL_NS / 2);
+	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS) == 1, "expired too early");
+	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == FRAG_UNKNOWN, "did not expire");
+	/* Once expired, a first fragment for another rule is a new datagram, not a conflict. */
+	frag_remember(&fc, s, d, 7, 2, now + FRAG_TTL_NS + 1);
+	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == 2,
+	      "an expired entry blocked a new datagram with the same IP id");
+	/* A full cache empties by itself: nothing answers FRAG_TTL_NS later. */
+	unsigned found = 0;
+
+	frag_init(&fc, secret_a);
+	for (uint16_t id = 0; id < 2 * FRAG_SETS * FRAG_WAYS; id++)
+		frag_remember(&fc, s, d, id, 1, now);
+	for (uint16_t id = 0; id < 2 * FRAG_SETS * FRAG_WAYS; id++)
+		found += frag_lookup(&fc, s, d, id, now + FRAG_TTL_NS + 1) != FRAG_UNKNOWN;
+	CHECK(found == 0, "%u entries outlived FRAG_TTL_NS", found);
+}
+
+/*
+ * A spoofed first fragment with a victim's key (source, group, IP id) and the
+ * port of another rule, after the victim's first fragment or before it: the
+ * victim's later fragments go to neither rule until the conflict expires.
+ */
+static void test_spoofing(void)
+{
+	static struct frag_cache fc;
+	in_addr_t s = inet_addr("10.0.0.1"), d = inet_addr("239.1.1.1");
+	uint64_t t = 1000000000ULL;
+
+	frag_init(&fc, secret_a);
+	frag_remember(&fc, s, d, 7, 1, t);
+	frag_remember(&fc, s, d, 8, 1, t);
+	frag_remember(&fc, s, d, 7, 2, t + 1000);	/* the spoofed one */
+	CHECK(frag_lookup(&fc, s, d, 7, t + 2000) == FRAG_POISONED,
+	      "a spoofed first fragment steered the datagram: %ld",
+	      frag_lookup(&fc, s, d, 7, t + 2000));
+	CHECK(frag_lookup(&fc, s, d, 8, t + 2000) == 1, "another datagram was disturbed");
+	/* The genuine rule again does not undo it: either could be the spoofed one. */
+	frag_remember(&fc, s, d, 7, 1, t + 3000);
+	CHECK(frag_lookup(&fc, s, d, 7, t + 3000) == FRAG_POISONED, "the poison was lifted");
+	/* It lasts FRAG_TTL_NS from the last conflicting first fragment. */
+	CHECK(frag_lookup(&fc, s, d, 7, t + 3000 + FRAG_TTL_NS) == FRAG_POISONED,
+	      "the poison expired too early");
+	CHECK(frag_lookup(&fc, s, d, 7, t + 3001 + FRAG_TTL_NS) == FRAG_UNKNOWN,
+	      "the poison did not expire");
+	frag_remember(&fc, s, d, 7, 2, t + 3001 + FRAG_TTL_NS);
+	CHECK(frag_lookup(&fc, s, d, 7, t + 3001 + FRAG_TTL_NS) == 2,
+	      "a new datagram after the poison expired was not remembered");
+
+	/* The spoofed first fragment arrives first (the attacker guessed the IP id). */
+	frag_init(&fc, secret_a);
+	frag_remember(&fc, s, d, 9, 2, t);
+	frag_remember(&fc, s, d, 9, 1, t + 1000);
+	CHECK(frag_lookup(&fc, s, d, 9, t + 2000) == FRAG_POISONED,
+	      "a spoofed first fragment sent ahead steered the datagram: %ld",
+	      frag_lookup(&fc, s, d, 9, t + 2000));
+}
+
+/*
+ * An attacker floods first fragments with distinct keys.  Memory is fixed
+ * and each operation reads one set; what the flood can do to a victim's
+ * entry is evict it, never redirect it, and because placement is keyed it
+ * needs about FRAG_SETS * FRAG_WAYS flooded keys to do so, not FRAG_WAYS.
+ */
+static void flood_key(uint32_t i, in_addr_t *src, uint16_t *id)
+{
+	*src = htonl(0x0a420000 | (i >> 16));	/* 10.66.x.y */
+	*id = (uint16_t)i;
+}
+
+static void test_flood(uint64_t *seed)
+{
+	static struct frag_cache fc;
+	in_addr_t vs = inet_addr("10.0.0.1"), d = inet_addr("239.1.1.1"), src;
+	uint64_t secret[2], t = 1000000000ULL;
+	uint32_t flood = 100000, survived = 0, lost = 0, n_early = 0;
+	uint64_t sum_evicted_at = 0;
+	unsigned trials = 50, steered = 0, found = 0;
+	uint16_t id;
+
+	for (unsigned trial = 0; trial < trials; trial++) {
+		secret[0] = unit_rand(seed);
+		secret[1] = unit_rand(seed);
+		frag_init(&fc, secret);
+		frag_remember(&fc, vs, d, 4242, 1, t);	/* the victim, just before the flood */
+		uint32_t i;
+
+		for (i = 0; i < flood; i++) {
+			flood_key(i, &src, &id);
+			frag_remember(&fc, src, d, id, 2, t + i);
+			long r = frag_lookup(&fc, vs, d, 4242, t + i);
+
+			if (r != 1) {
+				steered += r != FRAG_UNKNOWN;
+				break;
+			}
+		}
+		if (i == flood) {
+			survived++;
+			continue;
+		}
+		sum_evicted_at += i + 1;
+		n_early += i + 1 <= 256;
+		/* Evicted entries stay gone: the victim's later fragments are dropped. */
+		CHECK(frag_lookup(&fc, vs, d, 4242, t + i + 1) == FRAG_UNKNOWN,
+		      "an evicted entry came back");
+	}
+	lost = trials - survived;
+	CHECK(steered == 0, "the flood redirected the victim %u times", steered);
+	CHECK(survived == 0, "%u victims survived 100,000 flooded datagrams in %u entries",
+	      survived, FRAG_SETS * FRAG_WAYS);
+	/* Expected: 1024 on average, and 2% of victims gone within 256. */
+	CHECK(lost > 0 && sum_evicted_at / lost >= FRAG_SETS * FRAG_WAYS / 2,
+	      "a victim was evicted after %llu flooded datagrams on average, expected about %u",
+	      lost ? (unsigned long long)(sum_evicted_at / lost) : 0ULL, FRAG_SETS * FRAG_WAYS);
+	CHECK(n_early <= trials / 10, "%u of %u victims evicted by 256 flooded datagrams",
+	      n_early, trials);
+
+	/* After the whole flood the cache is full of its newest FRAG_WAYS keys per set. */
+	frag_init(&fc, secret);
+	for (uint32_t i = 0; i < flood; i++) {
+		flood_key(i, &src, &id);
+		frag_remember(&fc, src, d, id, 2, t + i);
+	}
+	for (uint32_t i = 0; i < flood; i++) {
+		flood_key(i, &src, &id);
+		found += frag_lookup(&fc, src, d, id, t + flood) == 2;
+	}
+	CHECK(found == FRAG_SETS * FRAG_WAYS, "%u flooded datagrams remembered, capacity %u",
+	      found, FRAG_SETS * FRAG_WAYS);
+	for (uint32_t i = flood - FRAG_WAYS; i < flood; i++) {
+		flood_key(i, &src, &id);
+		CHECK(frag_lookup(&fc, src, d, id, t + flood) == 2,
+		      "one of the last %u datagrams was evicted", FRAG_WAYS);
+	}
+}
+
+/*
+ * The secret decides placement: the same keys, twice as many as fit, leave
+ * the same survivors under the same secret and other survivors under another.
+ */
+static void test_secret(void)
+{
+	static struct frag_cache a, a2, b;
+	in_addr_t s = inet_addr("10.0.0.1"), d = inet_addr("239.1.1.1");
+	unsigned differ = 0, differ_same = 0;
+	const unsigned n = 2 * FRAG_SETS * FRAG_WAYS;
+
+	frag_init(&a, secret_a);
+	frag_init(&a2, secret_a);
+	frag_init(&b, secret_b);
+	for (uint16_t id = 0; id < n; id++) {
+		frag_remember(&a, s, d, id, 1, id);
+		frag_remember(&a2, s, d, id, 1, id);
+		frag_remember(&b, s, d, id, 1, id);
+	}
+	for (uint16_t id = 0; id < n; id++) {
+		bool in_a = frag_lookup(&a, s, d, id, n) == 1;
+
+		differ_same += in_a != (frag_lookup(&a2, s, d, id, n) == 1);
+		differ += in_a != (frag_lookup(&b, s, d, id, n) == 1);
+	}
+	CHECK(differ_same == 0, "the same secret placed keys differently");
+	CHECK(differ >= n / 8, "another secret changed the fate of only %u of %u keys", differ, n);
 }
 
 /* Ethernet + IPv4 (offset 185 * 8, no more fragments) + 300 payload bytes. */
@@ -95,7 +298,15 @@ static void test_rewrite(void)
 
 int main(void)
 {
+	uint64_t seed = unit_seed(0x6d63726c66726167ULL);
+
+	unit_deadline(60);
+	test_siphash();
 	test_cache();
+	test_expiry();
+	test_spoofing();
+	test_flood(&seed);
+	test_secret();
 	test_rewrite();
 	return unit_summary("test_frag");
 }
