@@ -3,6 +3,8 @@
 #include "channel.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -125,4 +127,99 @@ int channel_recv_msg(int sock, uint64_t token, struct channel_msg *m)
 		return -2;
 	}
 	return 1;
+}
+
+struct channel_item {
+	struct channel_item *next;
+	int fd;
+	size_t len;
+	_Alignas(8) char buf[];
+};
+
+bool channel_out_pending(const struct channel_out *q)
+{
+	return q->head != NULL;
+}
+
+static void item_free(struct channel_item *it)
+{
+	if (it->fd >= 0)
+		close(it->fd);
+	free(it);
+}
+
+void channel_out_clear(struct channel_out *q)
+{
+	while (q->head) {
+		struct channel_item *it = q->head;
+
+		q->head = it->next;
+		item_free(it);
+	}
+	q->tail = NULL;
+	q->bytes = 0;
+}
+
+static int enqueue(struct channel_out *q, const void *msg, size_t n, int fd)
+{
+	size_t limit = q->limit ? q->limit : CHANNEL_OUT_LIMIT;
+	struct channel_item *it;
+
+	if (q->bytes + n > limit) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	it = malloc(sizeof(*it) + n);
+	if (it == NULL)
+		return -1;
+	it->next = NULL;
+	it->len = n;
+	it->fd = -1;
+	memcpy(it->buf, msg, n);
+	if (fd >= 0 && (it->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		free(it);
+		return -1;
+	}
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->bytes += n;
+	return 0;
+}
+
+int channel_out_flush(struct channel_out *q, int sock)
+{
+	while (q->head) {
+		struct channel_item *it = q->head;
+
+		if (channel_send(sock, it->buf, it->len, it->fd) < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		q->head = it->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->bytes -= it->len;
+		item_free(it);
+	}
+	return 1;
+}
+
+int channel_out_send(struct channel_out *q, int sock, enum handoff_type type,
+		     uint64_t token, const void *payload, size_t len, int fd)
+{
+	static _Alignas(8) char buf[HANDOFF_MAX_MSG];
+	size_t n = handoff_encode(buf, sizeof(buf), type, token, payload, len);
+
+	if (n == 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (q->head == NULL) {
+		if (channel_send(sock, buf, n, fd) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+	}
+	return enqueue(q, buf, n, fd);
 }

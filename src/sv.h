@@ -13,10 +13,12 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "channel.h"
 #include "conf.h"
 #include "diag.h"
 #include "handoff.h"
 #include "psock.h"
+#include "stats_set.h"
 #include "strbuf.h"
 #include "supervisor.h"
 
@@ -30,16 +32,6 @@ struct supervisor;
 struct sv_egress {
 	struct iface_info info;
 	int fd;
-};
-
-/* The last complete set of counters a worker reported. */
-struct sv_stats {
-	struct ho_worker_stats worker;
-	struct ho_rule_stats *rules;
-	size_t n_rules;
-	struct ho_rule_stats *partial;	/* being assembled from several messages */
-	size_t n_partial;
-	bool valid;
 };
 
 /* One worker per input interface, and what the supervisor holds for it. */
@@ -61,8 +53,14 @@ struct sv_worker {
 	struct timespec started;
 	bool wanted;		/* its input is configured, present and up */
 	bool replace;		/* restart at once when it exits (new ifindex) */
-	unsigned stats_pending;	/* STATS_REQ without a complete answer yet */
-	struct sv_stats stats;
+	bool stats_pending;	/* a STATS_REQ without a complete answer yet */
+	struct stats_set stats;	/* the last complete counters */
+	size_t max_rules;	/* most rules sent to this process: bounds its stats */
+	struct channel_out out;	/* messages its channel could not take yet */
+	struct event *ev_chan_out, *ev_ack;
+	uint32_t sent_generation;	/* in the last COMMIT sent */
+	uint32_t config_generation;	/* the configuration that COMMIT stands for */
+	bool ack_pending;	/* a COMMIT not acknowledged yet */
 };
 
 struct supervisor {
@@ -121,6 +119,10 @@ int svw_start(struct sv_worker *w);
 void svw_stop(struct sv_worker *w);
 void svw_exited(struct sv_worker *w, int status);
 int svw_request_stats(struct sv_worker *w);
+void svw_expect_ack(struct sv_worker *w, uint32_t generation, size_t n_rules);
+
+/* How long a worker may take to adopt a configuration before it is restarted. */
+#define SVW_ACK_TIMEOUT_S 10
 int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
 		 size_t len, int fd);
 

@@ -120,7 +120,9 @@ int sv_config_send(struct sv_worker *w, bool force)
 	uint64_t digest = config_digest(w, &setup, rules, n_rules, slots, n_slots);
 
 	if (!force && digest == w->config_digest) {
-		if (w->acked_generation)
+		/* Nothing to send: the configuration in force, or in flight, stands for this one. */
+		w->config_generation = sv->generation;
+		if (!w->ack_pending && w->acked_generation)
 			w->acked_generation = sv->generation;
 		rc = 0;
 		goto out;
@@ -143,8 +145,10 @@ int sv_config_send(struct sv_worker *w, bool force)
 	};
 
 	rc = svw_send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);
-	if (rc == 0)
+	if (rc == 0) {
 		w->config_digest = digest;
+		svw_expect_ack(w, sv->generation, n_rules);
+	}
 out:
 	free(slots);
 	free(rules);

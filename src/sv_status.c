@@ -2,6 +2,7 @@
 
 #include "sv.h"
 
+#include "stats_set.h"
 #include "status_format.h"
 
 #include <arpa/inet.h>
@@ -41,32 +42,19 @@ static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 	o->state = worker_state(w);
 	o->uptime = w->pid > 0 ? since(&w->started, now) : 0;
 	o->restarts = w->restarts;
-	if (w->pid > 0 && w->stats.valid) {
-		o->rx_packets = s->rx_packets;
-		o->rx_bytes = s->rx_bytes;
-		o->no_match = s->no_match;
-		o->malformed = s->malformed;
-		o->not_udp = s->not_udp;
-		o->fragments = s->fragments;
-		o->ttl_expired = s->ttl_expired;
-		o->send_errors = s->send_errors;
-		o->too_big = s->too_big;
-		o->ring_drops = s->ring_drops;
-	}
+	if (w->pid > 0 && w->stats.valid)
+		stats_set_fill_worker(o, s);
 }
 
 static const struct ho_rule_stats *rule_stats(const struct sv_worker *w, const char *name)
 {
-	if (w == NULL || w->pid <= 0 || !w->stats.valid)
+	if (w == NULL || w->pid <= 0)
 		return NULL;
-	for (size_t i = 0; i < w->stats.n_rules; i++)
-		if (strcmp(w->stats.rules[i].name, name) == 0)
-			return &w->stats.rules[i];
-	return NULL;
+	return stats_set_find(&w->stats, name);
 }
 
 static void fill_output(struct st_output *o, const struct supervisor *sv,
-			const struct conf_rule *r, size_t k, const struct ho_rule_stats *rs)
+			const struct conf_rule *r, size_t k)
 {
 	const struct conf_output *c = &r->outputs[k];
 	uint16_t port = c->port ? c->port : r->port;
@@ -75,18 +63,6 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	fmt_addr(conf_output_group(r, c), o->group);
 	o->port = port ? port : -1;
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
-	for (size_t i = 0; rs != NULL && i < rs->n_outputs; i++) {
-		const struct ho_output_stats *s = &rs->outputs[i];
-
-		if (s->conf_index != k)
-			continue;
-		o->packets = s->packets;
-		o->bytes = s->bytes;
-		o->send_errors = s->send_errors;
-		o->too_big = s->too_big;
-		o->pps = s->pps;
-		o->bps = s->bps;
-	}
 }
 
 static void fill_rule(struct st_rule *o, const struct supervisor *sv,
@@ -101,20 +77,14 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 	o->port = r->port ? r->port : -1;
 	if (r->source)
 		fmt_addr(r->source, o->source);
-	o->active = w != NULL && w->wanted;
+	/* Active: its worker runs this very configuration, not an older one. */
+	o->active = w != NULL && w->wanted && w->acked_generation == sv->generation;
 	o->last_packet_age = -1;
-	if (rs != NULL) {
-		o->packets_in = rs->packets_in;
-		o->bytes_in = rs->bytes_in;
-		o->ttl_expired = rs->ttl_expired;
-		o->pps = rs->pps;
-		o->bps = rs->bps;
-		if (rs->last_packet_ns && rs->last_packet_ns <= now_ns)
-			o->last_packet_age = (double)(now_ns - rs->last_packet_ns) / 1e9;
-	}
 	o->n_outputs = r->n_outputs;
 	for (size_t k = 0; k < r->n_outputs; k++)
-		fill_output(&o->outputs[k], sv, r, k, rs);
+		fill_output(&o->outputs[k], sv, r, k);
+	if (rs != NULL)
+		stats_set_fill_rule(o, rs, now_ns);
 }
 
 void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out)

@@ -52,8 +52,9 @@ void svw_free(struct sv_worker *w)
 	if (w->chan >= 0)
 		close(w->chan);
 	svw_close_sockets(w);
-	free(w->stats.rules);
-	free(w->stats.partial);
+	if (w->ev_ack)
+		event_free(w->ev_ack);
+	stats_set_free(&w->stats);
 	free(w);
 }
 
@@ -122,55 +123,97 @@ fail:
 	return -1;
 }
 
+/* A worker that breaks the protocol, or whose channel failed, is killed; SIGCHLD does the rest. */
+static void kill_worker(struct sv_worker *w)
+{
+	if (w->ev_chan)
+		event_del(w->ev_chan);
+	if (w->ev_chan_out)
+		event_del(w->ev_chan_out);
+	if (w->ev_ack)
+		event_del(w->ev_ack);
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL);
+}
+
+/* Queued when the channel is full, and sent as it drains: never lost, never fatal. */
 int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
 		 size_t len, int fd)
 {
-	if (channel_send_msg(w->chan, type, w->token, payload, len, fd) < 0) {
-		log_warn("cannot send %s to worker[%s]", handoff_type_name(type), w->input);
+	if (w->chan < 0)
+		return -1;
+	if (channel_out_send(&w->out, w->chan, type, w->token, payload, len, fd) < 0) {
+		log_warn("cannot send %s to worker[%s]; stopping it", handoff_type_name(type),
+			 w->input);
+		kill_worker(w);
 		return -1;
 	}
+	if (channel_out_pending(&w->out) && event_add(w->ev_chan_out, NULL) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->input);
 	return 0;
 }
 
+static void on_channel_out(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+	int rc = channel_out_flush(&w->out, w->chan);
+
+	(void)fd;
+	(void)what;
+	if (rc == 1)
+		event_del(w->ev_chan_out);
+	else if (rc < 0) {
+		log_warn("cannot write to worker[%s]; stopping it", w->input);
+		kill_worker(w);
+	}
+}
+
+/* Concurrent status requests share one STATS_REQ and its answer. */
 int svw_request_stats(struct sv_worker *w)
 {
 	if (w->chan < 0 || w->acked_generation == 0)
 		return -1;
+	if (w->stats_pending)
+		return 0;
 	if (svw_send_msg(w, HO_STATS_REQ, NULL, 0, -1) < 0)
 		return -1;
-	w->stats_pending++;
+	w->stats_pending = true;
 	return 0;
 }
 
-/* Assembles a worker's counters, which may come in several messages. */
-static void take_stats(struct sv_worker *w, const void *payload)
+static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
 {
-	const struct ho_worker_stats *ws = payload;
-	const struct ho_rule_stats *rs = (const struct ho_rule_stats *)(ws + 1);
-	struct sv_stats *st = &w->stats;
-
-	if (ws->first_rule == 0) {
-		free(st->partial);
-		st->partial = calloc(ws->total_rules + 1, sizeof(*rs));
-		st->n_partial = 0;
-		if (st->partial == NULL)
-			fatal(EX_OSERR, "calloc");
+	if (!w->ack_pending || ack->generation != w->sent_generation) {
+		log_warnx("worker[%s]: acknowledged configuration %u, but %s; stopping it",
+			  w->input, ack->generation,
+			  w->ack_pending ? "that is not the one it was sent"
+					 : "none was outstanding");
+		return -1;
 	}
-	if (st->partial == NULL || ws->first_rule != st->n_partial)
-		return;	/* out of step: wait for the next complete set */
-	memcpy(st->partial + st->n_partial, rs, ws->n_rules * sizeof(*rs));
-	st->n_partial += ws->n_rules;
-	if (st->n_partial < ws->total_rules)
-		return;
-	free(st->rules);
-	st->rules = st->partial;
-	st->n_rules = st->n_partial;
-	st->partial = NULL;
-	st->n_partial = 0;
-	st->worker = *ws;
-	st->valid = true;
-	if (w->stats_pending > 0 && --w->stats_pending == 0)
+	w->ack_pending = false;
+	w->acked_generation = w->config_generation;
+	event_del(w->ev_ack);
+	log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
+		  w->input, w->pid, ack->generation, ack->n_rules, ack->n_sockets);
+	sv_check_acked(w->sv);
+	return 0;
+}
+
+static int take_stats(struct sv_worker *w, const struct channel_msg *m)
+{
+	char err[160];
+	int rc = stats_set_take(&w->stats, m->payload, m->hdr.length, w->max_rules, err,
+				sizeof(err));
+
+	if (rc < 0) {
+		log_warnx("worker[%s]: bad STATS message: %s; stopping it", w->input, err);
+		return -1;
+	}
+	if (rc == 1 && w->stats_pending) {
+		w->stats_pending = false;
 		sv_worker_stats_done(w->sv);
+	}
+	return 0;
 }
 
 static void handle_message(struct sv_worker *w)
@@ -186,28 +229,17 @@ static void handle_message(struct sv_worker *w)
 		rc = -2;
 		m.error = HO_ETYPE;
 	}
-	if (rc <= 0) {
-		/* The worker is gone or broken; SIGCHLD does the rest. */
-		if (rc == -1)
-			log_warn("worker[%s]: bad message", w->input);
-		else if (rc == -2)
-			log_warnx("worker[%s]: bad %s message: %s; stopping it", w->input,
-				  handoff_type_name(m.hdr.type), handoff_strerror(m.error));
-		event_del(w->ev_chan);
-		if (w->pid > 0)
-			kill(w->pid, SIGKILL);
-		return;
-	}
-	if (m.hdr.type == HO_ACK) {
-		const struct ho_ack *ack = m.payload;
-
-		w->acked_generation = ack->generation;
-		log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
-			  w->input, ack->pid, ack->generation, ack->n_rules, ack->n_sockets);
-		sv_check_acked(w->sv);
-	} else {
-		take_stats(w, m.payload);
-	}
+	if (rc == -1)
+		log_warn("worker[%s]: bad message", w->input);
+	else if (rc == -2)
+		log_warnx("worker[%s]: bad %s message: %s; stopping it", w->input,
+			  handoff_type_name(m.hdr.type), handoff_strerror(m.error));
+	if (rc == 1 && m.hdr.type == HO_ACK)
+		rc = take_ack(w, m.payload) < 0 ? -2 : 1;
+	else if (rc == 1)
+		rc = take_stats(w, &m) < 0 ? -2 : 1;
+	if (rc <= 0)
+		kill_worker(w);	/* gone or broken */
 }
 
 static void on_channel(evutil_socket_t fd, short what, void *arg)
@@ -215,6 +247,45 @@ static void on_channel(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	handle_message(arg);
+}
+
+static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("worker[%s] did not adopt configuration %u within %d s; restarting it",
+		  w->input, w->sent_generation, SVW_ACK_TIMEOUT_S);
+	kill_worker(w);
+}
+
+/* A COMMIT is out: the worker has this long to adopt it. */
+void svw_expect_ack(struct sv_worker *w, uint32_t generation, size_t n_rules)
+{
+	struct timeval tv = { .tv_sec = SVW_ACK_TIMEOUT_S };
+
+	w->sent_generation = generation;
+	w->config_generation = generation;
+	w->ack_pending = true;
+	if (n_rules > w->max_rules)
+		w->max_rules = n_rules;
+	if (evtimer_add(w->ev_ack, &tv) < 0)
+		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->input);
+}
+
+static int watch_channel(struct sv_worker *w)
+{
+	evutil_make_socket_nonblocking(w->chan);
+	w->ev_chan = event_new(w->sv->base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
+	w->ev_chan_out = event_new(w->sv->base, w->chan, EV_WRITE | EV_PERSIST,
+				   on_channel_out, w);
+	if (w->ev_ack == NULL)
+		w->ev_ack = evtimer_new(w->sv->base, on_ack_timeout, w);
+	if (w->ev_chan == NULL || w->ev_chan_out == NULL || w->ev_ack == NULL ||
+	    event_add(w->ev_chan, NULL) < 0)
+		return -1;
+	return 0;
 }
 
 int svw_start(struct sv_worker *w)
@@ -232,27 +303,33 @@ int svw_start(struct sv_worker *w)
 	w->chan = sp.chan;
 	w->token = sp.token;
 	w->acked_generation = 0;
-	w->stats.valid = false;
+	w->ack_pending = false;
+	w->max_rules = 0;
+	stats_set_free(&w->stats);
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
-	if (sv_config_send(w, true) < 0) {
-		kill(w->pid, SIGKILL);
-		return 0;	/* reaped and retried like any other failure */
-	}
-	evutil_make_socket_nonblocking(w->chan);
-	w->ev_chan = event_new(w->sv->base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
-	if (w->ev_chan == NULL || event_add(w->ev_chan, NULL) < 0)
+	if (watch_channel(w) < 0)
 		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->input);
 	log_info("started worker[%s] (pid %d)", w->input, w->pid);
+	if (sv_config_send(w, true) < 0)
+		kill_worker(w);	/* reaped and retried like any other failure */
 	return 0;
 }
 
 void svw_stop(struct sv_worker *w)
 {
 	/* End of file on its channel makes a worker exit. */
-	if (w->ev_chan) {
-		event_free(w->ev_chan);
-		w->ev_chan = NULL;
+	struct event **evs[] = { &w->ev_chan, &w->ev_chan_out };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (*evs[i]) {
+			event_free(*evs[i]);
+			*evs[i] = NULL;
+		}
 	}
+	if (w->ev_ack)
+		event_del(w->ev_ack);
+	channel_out_clear(&w->out);
+	w->ack_pending = false;
 	if (w->chan >= 0) {
 		close(w->chan);
 		w->chan = -1;
@@ -260,7 +337,7 @@ void svw_stop(struct sv_worker *w)
 	if (w->ev_respawn)
 		event_del(w->ev_respawn);
 	if (w->stats_pending) {
-		w->stats_pending = 0;
+		w->stats_pending = false;
 		sv_worker_stats_done(w->sv);
 	}
 }

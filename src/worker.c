@@ -30,7 +30,8 @@ struct worker {
 	bool fwd_ready;
 	uint32_t generation;
 	struct event_base *base;
-	struct event *ev_ingress, *ev_channel, *ev_term, *ev_int, *ev_rates;
+	struct event *ev_ingress, *ev_channel, *ev_channel_out, *ev_term, *ev_int, *ev_rates;
+	struct channel_out out;
 	uint64_t rates_at_ns;
 };
 
@@ -45,11 +46,29 @@ static void pending_clear(struct worker_conf *p)
 	worker_conf_free(p);
 }
 
+/* Queued while the channel is full (a large STATS answer), sent as it drains. */
 static void send_msg(struct worker *w, enum handoff_type type, const void *payload,
 		     size_t len)
 {
-	if (channel_send_msg(WORKER_CHANNEL_FD, type, w->token, payload, len, -1) < 0)
+	if (channel_out_send(&w->out, WORKER_CHANNEL_FD, type, w->token, payload, len,
+			     -1) < 0)
 		fatal(EX_OSERR, "cannot send %s to the supervisor", handoff_type_name(type));
+	if (channel_out_pending(&w->out) && w->ev_channel_out != NULL &&
+	    event_add(w->ev_channel_out, NULL) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the channel");
+}
+
+static void on_channel_out(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int rc = channel_out_flush(&w->out, WORKER_CHANNEL_FD);
+
+	(void)fd;
+	(void)what;
+	if (rc < 0)
+		fatal(EX_OSERR, "cannot write to the supervisor");
+	if (rc == 1)
+		event_del(w->ev_channel_out);
 }
 
 static void on_ingress(evutil_socket_t fd, short what, void *arg);
@@ -297,8 +316,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void worker_free(struct worker *w)
 {
-	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_term, w->ev_int,
-				w->ev_rates };
+	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_channel_out, w->ev_term,
+				w->ev_int, w->ev_rates };
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
@@ -312,6 +331,7 @@ static void worker_free(struct worker *w)
 		fwd_free(&w->fwd);
 	}
 	pending_clear(&w->pending);
+	channel_out_clear(&w->out);
 	event_base_free(w->base);
 }
 
@@ -368,13 +388,15 @@ int worker_main(void)
 	evutil_make_socket_nonblocking(WORKER_CHANNEL_FD);
 	w.ev_channel = event_new(w.base, WORKER_CHANNEL_FD, EV_READ | EV_PERSIST,
 				 on_channel, &w);
+	w.ev_channel_out = event_new(w.base, WORKER_CHANNEL_FD, EV_WRITE | EV_PERSIST,
+				     on_channel_out, &w);
 	w.ev_term = evsignal_new(w.base, SIGTERM, on_signal, &w);
 	w.ev_int = evsignal_new(w.base, SIGINT, on_signal, &w);
 	w.ev_rates = event_new(w.base, -1, EV_PERSIST, on_rates, &w);
 	w.rates_at_ns = monotonic_ns();
 	struct timeval second = { .tv_sec = 1 };
 
-	if (w.ev_channel == NULL || w.ev_term == NULL || w.ev_int == NULL ||
+	if (w.ev_channel == NULL || w.ev_channel_out == NULL || w.ev_term == NULL || w.ev_int == NULL ||
 	    w.ev_rates == NULL || event_add(w.ev_channel, NULL) < 0 ||
 	    event_add(w.ev_term, NULL) < 0 || event_add(w.ev_int, NULL) < 0 ||
 	    event_add(w.ev_rates, &second) < 0)

@@ -1,0 +1,104 @@
+/*
+ * Unit tests for assembling a worker's STATS messages in the supervisor,
+ * where the worker may be hostile: sets bounded by the rules the worker was
+ * given, one total across a set, unterminated names and impossible output
+ * counts refused, out-of-step messages refused, and lookup by name.
+ */
+#include "config.h"
+
+#include "stats_set.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CAP 8
+
+struct msg {
+	struct ho_worker_stats ws;
+	struct ho_rule_stats rs[CAP];
+};
+
+static size_t make(struct msg *m, uint32_t first, uint32_t n, uint32_t total)
+{
+	memset(m, 0, sizeof(*m));
+	m->ws.first_rule = first;
+	m->ws.n_rules = n;
+	m->ws.total_rules = total;
+	m->ws.rx_packets = 99;
+	for (uint32_t i = 0; i < n && i < CAP; i++) {
+		snprintf(m->rs[i].name, sizeof(m->rs[i].name), "r%u", first + i);
+		m->rs[i].packets_in = first + i;
+		m->rs[i].n_outputs = 1;
+	}
+	return sizeof(m->ws) + n * sizeof(m->rs[0]);
+}
+
+static void test_sets(void)
+{
+	struct stats_set st = { 0 };
+	struct msg m;
+	char err[160];
+	size_t len;
+
+	len = make(&m, 0, 2, 4);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) == 0, "first half: %s", err);
+	len = make(&m, 2, 2, 4);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) == 1, "second half: %s", err);
+	CHECK(st.valid && st.n_rules == 4 && st.worker.rx_packets == 99, "complete set");
+	const struct ho_rule_stats *r = stats_set_find(&st, "r3");
+
+	CHECK(r != NULL && r->packets_in == 3, "find r3");
+	CHECK(stats_set_find(&st, "nope") == NULL, "find a missing rule");
+
+	/* The heap overflow: a small first message, then one claiming a larger total. */
+	len = make(&m, 0, 1, 2);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) == 0, "small set: %s", err);
+	len = make(&m, 1, 8, 1000);
+	CHECK(stats_set_take(&st, &m, len, 1000, err, sizeof(err)) < 0 &&
+		      strstr(err, "out of step") != NULL, "grown total accepted: %s", err);
+	/* A total beyond what the worker was given, and one that wraps 32 bits. */
+	len = make(&m, 0, 1, 5);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0, "5 rules of 4 accepted");
+	len = make(&m, 0, 1, 0xffffffffu);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0, "2^32-1 rules accepted");
+	/* A message that does not start a set while none is open. */
+	stats_set_free(&st);
+	len = make(&m, 1, 1, 2);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0, "set without a start");
+	/* Unterminated name, too many outputs. */
+	len = make(&m, 0, 1, 1);
+	memset(m.rs[0].name, 'x', sizeof(m.rs[0].name));
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0 &&
+		      strstr(err, "NUL") != NULL, "unterminated name: %s", err);
+	len = make(&m, 0, 1, 1);
+	m.rs[0].n_outputs = HANDOFF_MAX_OUTPUTS + 1;
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0, "17 outputs accepted");
+	/* More rules in a message than the set has left. */
+	len = make(&m, 0, 3, 2);
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0, "3 rules of a set of 2");
+	CHECK(st.valid == false, "no set completed from bad messages");
+	stats_set_free(&st);
+}
+
+/* Counters reach the status entry only for outputs the rule has. */
+static void test_fill(void)
+{
+	struct ho_rule_stats rs = { .name = "a", .packets_in = 5, .n_outputs = 2 };
+	struct st_rule o = { .n_outputs = 1, .last_packet_age = -1 };
+
+	rs.outputs[0].conf_index = 0;
+	rs.outputs[0].packets = 7;
+	rs.outputs[1].conf_index = 200;	/* no such output: ignored */
+	rs.outputs[1].packets = 8;
+	stats_set_fill_rule(&o, &rs, 0);
+	CHECK(o.packets_in == 5 && o.outputs[0].packets == 7, "filled");
+	CHECK(o.outputs[1].packets == 0, "an output beyond the rule's was written");
+}
+
+int main(void)
+{
+	test_sets();
+	test_fill();
+	return unit_summary("test_stats_set");
+}
