@@ -7,6 +7,7 @@
 #include "handoff.h"
 #include "log.h"
 #include "privdrop.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -175,7 +176,8 @@ static void drop_privileges(struct worker *w)
 {
 	char err[256];
 
-	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0)
+	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0 ||
+	    sandbox_worker(err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "refusing to run: %s", err);
 	w->dropped = true;
 	log_debug("running as uid %u gid %u with no capabilities", w->setup.uid,
