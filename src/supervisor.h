@@ -39,6 +39,7 @@ struct sv_worker {
 	char input[IF_NAMESIZE];
 	struct iface_info info;
 	int ingress_fd;
+	uint64_t filter_digest;		/* of the locked filter on ingress_fd */
 	struct membership_set joins;
 	uint32_t sockets_generation;	/* configuration the joins and filter are for */
 	pid_t pid;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,6 +185,31 @@ static void drop_privileges(struct worker *w)
 		  w->setup.gid);
 }
 
+static bool same_socket(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	       sa.st_dev == sb.st_dev;
+}
+
+/*
+ * A new ingress socket (its locked filter had to change) comes with the
+ * old one retired by the supervisor: it receives nothing more, and what
+ * it still holds is forwarded, under the rules it arrived with, before
+ * the new socket is read.  Bounded, in case it still received.
+ */
+static void drain_ingress(struct fwd *f)
+{
+	uint64_t before;
+	int rounds = 0;
+
+	do {
+		before = f->stats.rx_packets;
+		fwd_input(f);
+	} while (f->stats.rx_packets != before && ++rounds < 4096);
+}
+
 static void commit(struct worker *w, const struct ho_commit *c)
 {
 	struct pending *p = &w->pending;
@@ -198,6 +224,10 @@ static void commit(struct worker *w, const struct ho_commit *c)
 			if (p->rules[i].out[k].egress >= p->n_egress)
 				fatalx(EX_PROTOCOL, "rule %s names a missing egress socket",
 				       p->rules[i].name);
+	if (w->fwd_ready && !same_socket(w->fwd.ingress_fd, p->ingress_fd)) {
+		drain_ingress(&w->fwd);
+		old = w->fwd;
+	}
 	if (w->fwd_ready)
 		carry_counters(p->rules, p->n_rules, &w->fwd.table);
 	if (rule_table_init(&table, p->rules, p->n_rules) < 0)
