@@ -4,6 +4,7 @@
 #include "conf_host.h"
 #include "ctl_client.h"
 #include "diag.h"
+#include "sandbox.h"
 #include "supervisor.h"
 #include "worker.h"
 
@@ -131,6 +132,8 @@ static int cmd_client(const char *conf_path, const char *sock, bool status,
 static int cmd_version(void)
 {
 	printf("mcrelay %s\n", PACKAGE_VERSION);
+	if (sandbox_features()[0] != '\0')
+		printf("features: %s\n", sandbox_features());
 	return EX_OK;
 }
 

@@ -41,9 +41,16 @@ static int verify_dropped(uid_t uid, gid_t gid, char *err, size_t errlen)
 		snprintf(err, errlen, "capabilities are still held");
 		return -1;
 	}
-	if (prctl(PR_CAPBSET_READ, CAP_NET_RAW, 0, 0, 0) != 0) {
-		snprintf(err, errlen, "CAP_NET_RAW is still in the bounding set");
-		return -1;
+	/* Every capability this kernel knows: it says EINVAL past the last. */
+	for (int cap = 0;; cap++) {
+		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (in < 0 && errno == EINVAL && cap > CAP_NET_RAW)
+			break;
+		if (in != 0) {
+			snprintf(err, errlen, "capability %d is still in the bounding set", cap);
+			return -1;
+		}
 	}
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
 		snprintf(err, errlen, "no_new_privs is not set");

@@ -68,6 +68,18 @@ int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups)
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
 }
 
+/*
+ * A locked filter cannot be replaced or removed, not even by root: a worker
+ * taken over cannot widen what its sockets see to the rest of the traffic
+ * on the interface.  Changing the groups therefore means a new socket.
+ */
+static int lock_filter(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one));
+}
+
 int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups)
 {
 	int one = 1, size = INGRESS_RCVBUF;
@@ -80,7 +92,7 @@ int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups)
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (psock_set_filter(fd, groups, n_groups) < 0 ||
+	if (psock_set_filter(fd, groups, n_groups) < 0 || lock_filter(fd) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
 		goto fail;
@@ -100,16 +112,35 @@ fail:
 	return -1;
 }
 
+/*
+ * Stops a running ingress socket from capturing, keeping what it has
+ * queued for the worker to read.  Binding to protocol 0 would keep the
+ * current one, so it is bound to the loopback test type: its locked filter
+ * passes IPv4 only, so nothing of that type is queued either.  The rebind
+ * returns once no frame can be on its way to the socket any more.
+ */
+int psock_retire_ingress(int fd, int ifindex)
+{
+	return bind_packet(fd, ifindex, ETH_P_LOOPBACK);
+}
+
 int psock_open_egress(int ifindex)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	int size = 4 * 1024 * 1024;
+	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fprog = { .len = 1, .filter = &drop_all };
 
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	if (bind_packet(fd, ifindex, 0) < 0) {
+	/*
+	 * It receives nothing with protocol 0; the locked drop-all filter keeps
+	 * it so even if a worker re-bound it to capture.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
+	    lock_filter(fd) < 0 || bind_packet(fd, ifindex, 0) < 0) {
 		int saved = errno;
 
 		close(fd);

@@ -19,10 +19,12 @@ struct iface_info {
 
 int psock_iface_lookup(const char *name, struct iface_info *info);
 
-/* Bound to ifindex, filtered to the groups, outgoing frames ignored. */
+/* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored. */
 int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups);
 int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups);
-/* Protocol 0: it can send but receives nothing. */
+/* Stops an ingress socket's capture; what it has queued stays readable. */
+int psock_retire_ingress(int fd, int ifindex);
+/* Protocol 0 and a locked drop-all filter: it can send but receives nothing. */
 int psock_open_egress(int ifindex);
 
 /*

@@ -29,9 +29,11 @@ static uint64_t new_token(void)
 
 static void child_exec(int chan, uint64_t token, const char *input, pid_t parent)
 {
-	char tok[32], ppid[32], proc[64];
+	char tok[64], ppid[64], logto[32], proc[64];
 	sigset_t none;
 	char *const argv[] = { "mcrelay", "worker", NULL };
+	/* Only what the worker reads: nothing of the supervisor's environment. */
+	char *const envp[] = { tok, ppid, logto, NULL };
 
 	/* Signals: default dispositions and an empty mask, as a fresh process has. */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -50,13 +52,12 @@ static void child_exec(int chan, uint64_t token, const char *input, pid_t parent
 		for (int fd = WORKER_CHANNEL_FD + 1; fd < 65536; fd++)
 			close(fd);
 	}
-	snprintf(tok, sizeof(tok), "%016" PRIx64, token);
-	snprintf(ppid, sizeof(ppid), "%ld", (long)parent);
+	snprintf(tok, sizeof(tok), "%s=%016" PRIx64, WORKER_ENV_TOKEN, token);
+	snprintf(ppid, sizeof(ppid), "%s=%ld", WORKER_ENV_PARENT, (long)parent);
+	snprintf(logto, sizeof(logto), "%s=%s", WORKER_ENV_LOG,
+		 log_to_stderr() ? "stderr" : "syslog");
 	snprintf(proc, sizeof(proc), "worker[%s]", input);
-	setenv(WORKER_ENV_TOKEN, tok, 1);
-	setenv(WORKER_ENV_PARENT, ppid, 1);
-	setenv(WORKER_ENV_LOG, log_to_stderr() ? "stderr" : "syslog", 1);
-	execv("/proc/self/exe", argv);
+	execve("/proc/self/exe", argv, envp);
 	fprintf(stderr, "mcrelay: %s: cannot execute /proc/self/exe: %s\n", proc,
 		strerror(errno));
 	_exit(127);

@@ -40,6 +40,7 @@ struct sv_worker {
 	char input[IF_NAMESIZE];
 	struct iface_info info;
 	int ingress_fd;
+	uint64_t filter_digest;		/* of the locked filter on ingress_fd */
 	struct membership_set joins;
 	uint32_t sockets_generation;	/* configuration the joins and filter are for */
 	pid_t pid;
@@ -104,6 +105,18 @@ void sv_schedule_sync(struct supervisor *sv);
 struct sv_egress *sv_egress_find(const struct supervisor *sv, const char *ifname);
 void sv_egress_sync(struct supervisor *sv);
 void sv_egress_close_all(struct supervisor *sv);
+
+/* A digest of what was sent, to send nothing when nothing changed. */
+static inline uint64_t sv_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
 
 /* sv_worker.c: one worker's life */
 static inline bool sv_rule_on(const struct sv_worker *w, const struct conf_rule *r)

@@ -34,17 +34,6 @@ static int slot_of(struct sv_egress **slots, size_t *n, struct sv_egress *e)
 	return (int)(*n)++;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* The rules of this worker, with the outputs whose interfaces are up. */
 static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 			  struct sv_egress **slots, size_t *n_slots)
@@ -87,12 +76,12 @@ static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *
 			      const struct ho_rule *rules, size_t n_rules,
 			      struct sv_egress *const *slots, size_t n_slots)
 {
-	uint64_t h = fnv1a(0xcbf29ce484222325ULL, setup, sizeof(*setup));
+	uint64_t h = sv_fnv1a(0xcbf29ce484222325ULL, setup, sizeof(*setup));
 
-	h = fnv1a(h, &w->info.ifindex, sizeof(w->info.ifindex));
+	h = sv_fnv1a(h, &w->info.ifindex, sizeof(w->info.ifindex));
 	for (size_t i = 0; i < n_slots; i++)
-		h = fnv1a(h, &slots[i]->info, sizeof(slots[i]->info));
-	return fnv1a(h, rules, n_rules * sizeof(*rules));
+		h = sv_fnv1a(h, &slots[i]->info, sizeof(slots[i]->info));
+	return sv_fnv1a(h, rules, n_rules * sizeof(*rules));
 }
 
 /*

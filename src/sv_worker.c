@@ -2,6 +2,7 @@
 
 #include "sv.h"
 
+#include "bpf.h"
 #include "channel.h"
 #include "handoff.h"
 #include "log.h"
@@ -68,11 +69,71 @@ static bool covered_by_any_source(const struct conf *c, const struct conf_rule *
 	return false;
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+	in_addr_t x = *(const in_addr_t *)a, y = *(const in_addr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The groups in order, each once, so that the same set gives the same filter. */
+static size_t sort_groups(in_addr_t *groups, size_t n)
+{
+	size_t k = 0;
+
+	qsort(groups, n, sizeof(*groups), cmp_addr);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || groups[k - 1] != groups[i])
+			groups[k++] = groups[i];
+	return k;
+}
+
+static uint64_t filter_digest(const in_addr_t *groups, size_t n)
+{
+	struct sock_filter prog[BPF_MAX_INSNS];
+	size_t len = bpf_build_filter(groups, n, prog);
+
+	return sv_fnv1a(0xcbf29ce484222325ULL, prog, len * sizeof(prog[0]));
+}
+
 /*
- * Opens a fresh ingress socket if there is none, and (re)builds the group
- * memberships; on a running worker the filter of its socket is replaced.
- * New memberships are joined before the old ones are left, so groups that
- * stay are never left.
+ * The ingress socket's filter is locked (psock.c), so other groups need a
+ * new socket.  It is opened, filtered and capturing before the old one is
+ * retired: the frames of groups that stay are never missed; for the few
+ * microseconds between the two, a frame can be queued on both.  The
+ * retired socket keeps its queue; the worker forwards that before it
+ * reads the new socket, so no frame is lost and their order is kept.
+ */
+static int replace_ingress(struct sv_worker *w, const in_addr_t *groups, size_t n)
+{
+	uint64_t digest = filter_digest(groups, n);
+	int fd;
+
+	if (w->ingress_fd >= 0 && digest == w->filter_digest)
+		return 0;
+	fd = psock_open_ingress(w->info.ifindex, groups, n);
+	if (fd < 0) {
+		log_warn("cannot open the ingress socket on %s", w->input);
+		return -1;
+	}
+	if (w->ingress_fd >= 0) {
+		if (psock_retire_ingress(w->ingress_fd, w->info.ifindex) < 0) {
+			log_warn("cannot retire the ingress socket on %s", w->input);
+			close(fd);
+			return -1;
+		}
+		close(w->ingress_fd);
+		w->config_digest = 0;	/* the worker must get the new socket */
+	}
+	w->ingress_fd = fd;
+	w->filter_digest = digest;
+	return 0;
+}
+
+/*
+ * Opens a fresh ingress socket if there is none or its groups changed, and
+ * (re)builds the group memberships.  New memberships are joined before the
+ * old ones are left, so groups that stay are never left.
  */
 int svw_open_sockets(struct sv_worker *w)
 {
@@ -102,16 +163,8 @@ int svw_open_sockets(struct sv_worker *w)
 			goto fail;
 		}
 	}
-	if (w->ingress_fd < 0) {
-		w->ingress_fd = psock_open_ingress(w->info.ifindex, groups, n);
-		if (w->ingress_fd < 0) {
-			log_warn("cannot open the ingress socket on %s", w->input);
-			goto fail;
-		}
-	} else if (psock_set_filter(w->ingress_fd, groups, n) < 0) {
-		log_warn("cannot update the filter on %s", w->input);
+	if (replace_ingress(w, groups, sort_groups(groups, n)) < 0)
 		goto fail;
-	}
 	psock_membership_close(&w->joins);
 	w->joins = joins;
 	w->sockets_generation = w->sv->generation;

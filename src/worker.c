@@ -7,6 +7,7 @@
 #include "handoff.h"
 #include "log.h"
 #include "privdrop.h"
+#include "sandbox.h"
 #include "worker_conf.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,11 +79,37 @@ static void drop_privileges(struct worker *w)
 {
 	char err[256];
 
-	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0)
+	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0 ||
+	    sandbox_worker(err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "refusing to run: %s", err);
 	w->dropped = true;
 	log_debug("running as uid %u gid %u with no capabilities", w->setup.uid,
 		  w->setup.gid);
+}
+
+static bool same_socket(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	       sa.st_dev == sb.st_dev;
+}
+
+/*
+ * A new ingress socket (its locked filter had to change) comes with the
+ * old one retired by the supervisor: it receives nothing more, and what
+ * it still holds is forwarded, under the rules it arrived with, before
+ * the new socket is read.  Bounded, in case it still received.
+ */
+static void drain_ingress(struct fwd *f)
+{
+	uint64_t before;
+	int rounds = 0;
+
+	do {
+		before = f->stats.rx_packets;
+		fwd_input(f);
+	} while (f->stats.rx_packets != before && ++rounds < 4096);
 }
 
 static void commit(struct worker *w, const struct ho_commit *c)
@@ -93,6 +121,10 @@ static void commit(struct worker *w, const struct ho_commit *c)
 
 	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
 		fatalx(EX_PROTOCOL, "%s", err);
+	if (w->fwd_ready && !same_socket(w->fwd.ingress_fd, p->ingress_fd)) {
+		drain_ingress(&w->fwd);
+		old = w->fwd;
+	}
 	if (w->fwd_ready && worker_conf_carry_counters(p->rules, p->n_rules,
 							&w->fwd.table) < 0)
 		fatal(EX_OSERR, "cannot carry the counters over");

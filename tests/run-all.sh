@@ -29,8 +29,10 @@ run_build() {
 	done
 }
 
-run_build "$top/build"
-run_build "$top/build-asan" --enable-sanitizers
+# --enable-test-hooks: tests/integration/sandbox.sh needs them, and fails without
+# them under CI.
+run_build "$top/build" --enable-test-hooks
+run_build "$top/build-asan" --enable-sanitizers --enable-test-hooks
 
 # The fuzz targets, built with clang, libFuzzer, ASan and UBSan, each run for
 # a while from seeds; a crash or a failed assertion is a failure.

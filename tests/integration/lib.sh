@@ -19,6 +19,7 @@
 #   CI            when set, a missing root is a failure instead of a skip
 #   KEEP_TMP      when set, the temporary directory is kept for inspection
 #   MCRELAY_READY_RE  extended regex of the daemon's ready line
+#   DAEMON_LOG_PIPE   when set, start_daemon writes the log through a pipe
 #
 # Exit codes: 0 pass, 1 fail, 77 skip (only: not root and $CI unset).
 
@@ -367,8 +368,17 @@ start_daemon() {
 	[ -n "$RELAY" ] || fail "start_daemon: no topology"
 	[ -z "$DAEMON_PID" ] || fail "start_daemon: a daemon is already running"
 	rm -f "$TMP/pid"
+	local out=$TMP/daemon.log
+	if [ -n "${DAEMON_LOG_PIPE:-}" ]; then
+		# Its output through a pipe, as under systemd, not into a file.
+		out=$TMP/daemon.fifo
+		rm -f "$out"
+		must mkfifo "$out"
+		cat <"$out" >"$TMP/daemon.log" &
+		PIDS+=("$!")
+	fi
 	ip netns exec "$RELAY" "$MCRELAY" -c "$cfg" supervisor -f -p "$TMP/pid" \
-	    >"$TMP/daemon.log" 2>&1 </dev/null &
+	    >"$out" 2>&1 </dev/null &
 	DAEMON_PID=$!
 	PIDS+=("$DAEMON_PID")
 	_now
