@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "log.h"
+#include "ring.h"
 
 #define CONF_NAME_MAX 64
 #define CONF_USER_MAX 33
@@ -57,6 +58,8 @@ struct conf {
 	int log_level_line;
 	char control_socket[CONF_PATH_MAX];
 	int control_socket_line;
+	struct ring_params ring;	/* 0 in a field: derived from the input's MTU */
+	int ring_block_size_line, ring_blocks_line, ring_timeout_line;
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
 };
