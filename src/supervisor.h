@@ -39,6 +39,7 @@ struct sv_worker {
 	char input[IF_NAMESIZE];
 	struct iface_info info;
 	int ingress_fd;
+	struct ring_params ring;	/* what ingress_fd's ring was set up with */
 	struct membership_set joins;
 	uint32_t sockets_generation;	/* configuration the joins and filter are for */
 	pid_t pid;

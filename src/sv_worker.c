@@ -106,7 +106,9 @@ int svw_open_sockets(struct sv_worker *w)
 		}
 	}
 	if (w->ingress_fd < 0) {
-		w->ingress_fd = psock_open_ingress(w->info.ifindex, groups, n);
+		ring_params_resolve(&c->ring, w->info.mtu, (uint32_t)sysconf(_SC_PAGESIZE),
+				    &w->ring);
+		w->ingress_fd = psock_open_ingress(w->info.ifindex, groups, n, &w->ring);
 		if (w->ingress_fd < 0) {
 			log_warn("cannot open the ingress socket on %s", w->input);
 			goto fail;
@@ -145,6 +147,11 @@ static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
 
 	snprintf(s.ifname, sizeof(s.ifname), "%s", info->name);
 	memcpy(s.mac, info->mac, 6);
+	if (role == HO_ROLE_INGRESS) {
+		s.ring_block_size = w->ring.block_size;
+		s.ring_blocks = w->ring.blocks;
+		s.ring_timeout_ms = w->ring.timeout_ms;
+	}
 	return send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
 }
 
