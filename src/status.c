@@ -53,6 +53,7 @@ static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 		o->send_errors = s->send_errors;
 		o->too_big = s->too_big;
 		o->ring_drops = s->ring_drops;
+		o->egress_full = s->egress_full;
 	}
 }
 
@@ -85,6 +86,7 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 		o->bytes = s->bytes;
 		o->send_errors = s->send_errors;
 		o->too_big = s->too_big;
+		o->egress_full = s->egress_full;
 		o->pps = s->pps;
 		o->bps = s->bps;
 	}
