@@ -397,10 +397,71 @@ static bool valid_user_name(const char *s)
 	return true;
 }
 
+/* A whole number in [min, max], times 1024 or 1048576 with a k or M suffix if units. */
+static int parse_number(const char *s, bool units, uint32_t min, uint32_t max,
+			uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (units && (*end == 'k' || *end == 'K') && end[1] == '\0') {
+		v *= 1024;
+		end++;
+	} else if (units && (*end == 'm' || *end == 'M') && end[1] == '\0') {
+		v *= 1024 * 1024;
+		end++;
+	}
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* The receive ring's keys; returns false for a key that is not one of them. */
+static bool ring_key(struct parse_state *ps, const char *name, const char *value)
+{
+	struct conf *c = ps->conf;
+
+	if (strcmp(name, "ring-block-size") == 0) {
+		if (!claim_key(ps, name, &c->ring_block_size_line))
+			return true;
+		if (parse_number(value, true, RING_BLOCK_SIZE_MIN, RING_BLOCK_SIZE_MAX,
+				 &c->ring.block_size) < 0 ||
+		    c->ring.block_size % RING_PAGE != 0)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid ring-block-size '%s' (a multiple of 4k from 4k to 64M)",
+				   value);
+	} else if (strcmp(name, "ring-blocks") == 0) {
+		if (!claim_key(ps, name, &c->ring_blocks_line))
+			return true;
+		if (parse_number(value, false, RING_BLOCKS_MIN, RING_BLOCKS_MAX,
+				 &c->ring.blocks) < 0)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid ring-blocks '%s' (expected %u-%u)", value,
+				   RING_BLOCKS_MIN, RING_BLOCKS_MAX);
+	} else if (strcmp(name, "ring-block-timeout") == 0) {
+		if (!claim_key(ps, name, &c->ring_timeout_line))
+			return true;
+		if (parse_number(value, false, 1, RING_TIMEOUT_MAX_MS, &c->ring.timeout_ms) < 0)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid ring-block-timeout '%s' (milliseconds, 1-%u)", value,
+				   RING_TIMEOUT_MAX_MS);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void global_key(struct parse_state *ps, const char *name, const char *value)
 {
 	struct conf *c = ps->conf;
 
+	if (ring_key(ps, name, value))
+		return;
 	if (strcmp(name, "user") == 0) {
 		if (!claim_key(ps, name, &c->user_line))
 			return;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "ring.h"
 
 /*
  * A parsed configuration: types and small inline helpers only, so that the
@@ -62,6 +63,8 @@ struct conf {
 	int log_level_line;
 	char control_socket[CONF_PATH_MAX];
 	int control_socket_line;
+	struct ring_params ring;	/* 0 in a field: derived from the input's MTU */
+	int ring_block_size_line, ring_blocks_line, ring_timeout_line;
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
 };

@@ -171,8 +171,22 @@ static void check_loops(const struct conf *c, struct diag *d)
 	free(s.stack);
 }
 
+/* The ring's size, where both its keys are set; the later key's line gets the error. */
+static void check_ring(const struct conf *c, struct diag *d)
+{
+	uint64_t bytes = (uint64_t)c->ring.block_size * c->ring.blocks;
+
+	if (c->ring.block_size && c->ring.blocks && bytes > RING_BYTES_MAX)
+		diag_error(d, c->path,
+			   c->ring_blocks_line > c->ring_block_size_line ? c->ring_blocks_line
+									 : c->ring_block_size_line,
+			   "the receive ring would take %llu MiB (ring-blocks times ring-block-size, at most %u MiB)",
+			   (unsigned long long)(bytes >> 20), RING_BYTES_MAX >> 20);
+}
+
 void conf_validate(const struct conf *c, struct diag *d)
 {
+	check_ring(c, d);
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +15,19 @@
 #include <unistd.h>
 
 /* Bounded work per wake-up so the channel is never starved. */
-#define FWD_MAX_ROUNDS 16
+#define FWD_MAX_BLOCKS 16
 
-int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
+int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, const struct ring *ring)
 {
 	uint64_t secret[2];
 
 	memset(f, 0, sizeof(*f));
 	f->ingress_fd = ingress_fd;
+	f->ring = *ring;
 	snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
-	/* Ethernet, two VLAN tags and a little slack so oversize frames show as truncated. */
-	f->frame_size = (mtu < 1500 ? 1500 : mtu) + ETH_HDR_LEN + 8 + 64;
-	f->rx_buf = malloc(f->frame_size * FWD_BATCH);
 	f->frags = calloc(1, sizeof(*f->frags));
-	if (f->rx_buf == NULL || f->frags == NULL) {
-		fwd_free(f);
+	if (f->frags == NULL)
 		return -1;
-	}
 	/* Fragment senders must not be able to predict where their entries go. */
 	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret)) {
 		log_warn("getrandom");
@@ -38,47 +35,64 @@ int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu)
 		return -1;
 	}
 	frag_init(f->frags, secret);
-	for (unsigned i = 0; i < FWD_BATCH; i++) {
-		f->rx_iov[i].iov_base = f->rx_buf + i * f->frame_size;
-		f->rx_iov[i].iov_len = f->frame_size;
-	}
 	return 0;
 }
 
 void fwd_free(struct fwd *f)
 {
-	free(f->rx_buf);
 	free(f->frags);
-	f->rx_buf = NULL;
 	f->frags = NULL;
 }
 
+static void count_sent(struct egress *e, unsigned from, unsigned n)
+{
+	for (unsigned i = from; i < from + n; i++) {
+		struct rule_output *o = e->owner[i];
+
+		o->packets++;
+		o->bytes += e->msgs[i].msg_len - ETH_HDR_LEN;
+	}
+}
+
+/*
+ * One sendmmsg for the batch, as a rule.  A full device queue or socket
+ * buffer (ENOBUFS, EAGAIN) gets one more try; if it is still full, the
+ * rest of this output's batch is dropped and counted, so that a slow
+ * output never holds up the others or the input.  Any other error costs
+ * the frame it happened on.
+ */
 static void egress_flush(struct fwd *f, struct egress *e)
 {
 	unsigned done = 0;
+	bool retried = false;
 
 	while (done < e->count) {
 		int n = sendmmsg(e->fd, e->msgs + done, e->count - done, MSG_DONTWAIT);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* The first unsent frame failed: count it and go on with the rest. */
-			struct rule_output *o = e->owner[done];
-
-			o->send_errors++;
-			f->stats.send_errors++;
-			log_debug("send on %s failed: %s", e->ifname, strerror(errno));
-			done++;
+		if (n > 0) {
+			count_sent(e, done, (unsigned)n);
+			done += (unsigned)n;
 			continue;
 		}
-		for (int i = 0; i < n; i++) {
-			struct rule_output *o = e->owner[done + (unsigned)i];
-
-			o->packets++;
-			o->bytes += e->msgs[done + (unsigned)i].msg_len - ETH_HDR_LEN;
+		if (n == 0)
+			errno = EAGAIN;
+		if (errno == EINTR)
+			continue;
+		if ((errno == ENOBUFS || errno == EAGAIN) && !retried) {
+			retried = true;
+			continue;
 		}
-		done += (unsigned)n;
+		if (errno == ENOBUFS || errno == EAGAIN) {
+			log_debug("%s is full: %u frames dropped", e->ifname, e->count - done);
+			f->stats.egress_full += e->count - done;
+			for (; done < e->count; done++)
+				e->owner[done]->egress_full++;
+			break;
+		}
+		e->owner[done]->send_errors++;
+		f->stats.send_errors++;
+		log_debug("send on %s failed: %s", e->ifname, strerror(errno));
+		done++;
 	}
 	e->count = 0;
 }
@@ -202,60 +216,40 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl);
 }
 
-static uint32_t aux_status(struct msghdr *mh)
+/* Forwards the frames of one block; false if its frames are not as the kernel writes them. */
+static bool forward_block(struct fwd *f, void *block)
 {
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct tpacket_auxdata))) {
-			struct tpacket_auxdata aux;
+	struct ring_walk walk;
+	struct ring_frame fr;
 
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			return aux.tp_status;
+	ring_walk_init(&walk, block, f->ring.block_size);
+	while (ring_walk_next(&walk, &fr)) {
+		f->stats.rx_packets++;
+		f->stats.rx_bytes += fr.wire_len;
+		if (fr.len < fr.wire_len) {
+			f->stats.malformed++;
+			log_debug("dropped a frame on %s: %u bytes, larger than a ring block",
+				  f->ifname, fr.wire_len);
+			continue;
 		}
+		forward_frame(f, fr.data, fr.len, fr.status);
 	}
-	return 0;
+	return walk.left == 0;
 }
 
 void fwd_input(struct fwd *f)
 {
 	struct timespec ts;
+	void *block;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	f->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	for (int round = 0; round < FWD_MAX_ROUNDS; round++) {
-		for (unsigned i = 0; i < FWD_BATCH; i++) {
-			struct msghdr *mh = &f->rx_msgs[i].msg_hdr;
-
-			memset(mh, 0, sizeof(*mh));
-			mh->msg_iov = &f->rx_iov[i];
-			mh->msg_iovlen = 1;
-			mh->msg_control = f->rx_cmsg[i].buf;
-			mh->msg_controllen = sizeof(f->rx_cmsg[i].buf);
-		}
-		int n = recvmmsg(f->ingress_fd, f->rx_msgs, FWD_BATCH, MSG_DONTWAIT, NULL);
-
-		if (n <= 0) {
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				log_warn("receive on %s", f->ifname);
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			struct msghdr *mh = &f->rx_msgs[i].msg_hdr;
-			size_t len = f->rx_msgs[i].msg_len;
-
-			f->stats.rx_packets++;
-			f->stats.rx_bytes += len;
-			if (mh->msg_flags & MSG_TRUNC) {
-				f->stats.malformed++;
-				log_debug("dropped a frame on %s: larger than %zu bytes",
-					  f->ifname, f->frame_size);
-				continue;
-			}
-			forward_frame(f, f->rx_iov[i].iov_base, len, aux_status(mh));
-		}
+	for (int i = 0; i < FWD_MAX_BLOCKS && (block = ring_ready_block(&f->ring)); i++) {
+		if (!forward_block(f, block))
+			log_warnx("a receive block on %s is inconsistent; frames lost", f->ifname);
+		/* The batches point into the block: send them before giving it back. */
 		flush_all(f);
-		if (n < FWD_BATCH)
-			break;
+		ring_release_block(&f->ring);
 	}
 }
 
@@ -288,7 +282,7 @@ void fwd_update_rates(struct fwd *f, uint64_t dt_ns)
 
 void fwd_collect_kernel_stats(struct fwd *f)
 {
-	struct tpacket_stats st;
+	struct tpacket_stats_v3 st;
 	socklen_t len = sizeof(st);
 
 	if (f->ingress_fd >= 0 &&

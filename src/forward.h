@@ -8,14 +8,15 @@
 
 #include "frag.h"
 #include "packet.h"
+#include "ring.h"
 #include "rules.h"
 
-#define FWD_BATCH 64
+#define FWD_BATCH 256
 
 struct fwd_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
-	uint64_t send_errors, too_big, ring_drops;
+	uint64_t send_errors, too_big, ring_drops, egress_full;
 };
 
 /* One output interface, with a batch of frames waiting to be sent. */
@@ -36,27 +37,23 @@ struct egress {
 struct fwd {
 	int ingress_fd;
 	char ifname[IF_NAMESIZE];
-	size_t frame_size;
+	struct ring ring;	/* ingress_fd's receive ring, mapped */
 	struct egress *egress;
 	unsigned n_egress;
 	struct rule_table table;
 	struct frag_cache *frags;	/* later fragments follow their first */
 	struct fwd_stats stats;
 	uint64_t now_ns;	/* CLOCK_MONOTONIC, taken once per wake-up */
-	uint8_t *rx_buf;
-	struct mmsghdr rx_msgs[FWD_BATCH];
-	struct iovec rx_iov[FWD_BATCH];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	} rx_cmsg[FWD_BATCH];
 };
 
-/* Allocates receive buffers for frames up to mtu bytes of IP. */
-int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, unsigned mtu);
+/* Uses ring, mapped on ingress_fd; the caller unmaps it when the socket goes. */
+int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, const struct ring *ring);
 void fwd_free(struct fwd *f);
 
-/* Reads what is queued on the ingress socket (bounded) and forwards it. */
+/*
+ * Forwards the frames of the blocks the kernel has handed over (bounded),
+ * giving each block back once what was queued from it has been sent.
+ */
 void fwd_input(struct fwd *f);
 
 /* Recomputes every rule's and output's rate over the dt_ns since the last call. */

@@ -2,6 +2,9 @@
 
 #include "handoff.h"
 
+#include "ring.h"
+
+#include <stdbool.h>
 #include <string.h>
 
 const char *handoff_strerror(enum handoff_error e)
@@ -72,6 +75,16 @@ static bool size_ok(const struct handoff_msg_desc *d, size_t len)
 	return len >= d->size && (len - d->size) % d->elem_size == 0;
 }
 
+static bool ring_ok(const struct ho_socket *s)
+{
+	return s->ring_block_size >= RING_BLOCK_SIZE_MIN &&
+	       s->ring_block_size <= RING_BLOCK_SIZE_MAX &&
+	       s->ring_block_size % RING_PAGE == 0 && s->ring_blocks >= RING_BLOCKS_MIN &&
+	       s->ring_blocks <= RING_BLOCKS_MAX &&
+	       (uint64_t)s->ring_block_size * s->ring_blocks <= RING_BYTES_MAX &&
+	       s->ring_timeout_ms >= 1 && s->ring_timeout_ms <= RING_TIMEOUT_MAX_MS;
+}
+
 static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 {
 	if (type == HO_RULE) {
@@ -85,6 +98,8 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 
 		if ((s->role != HO_ROLE_INGRESS && s->role != HO_ROLE_EGRESS) ||
 		    memchr(s->ifname, '\0', sizeof(s->ifname)) == NULL)
+			return HO_EVALUE;
+		if (s->role == HO_ROLE_INGRESS && !ring_ok(s))
 			return HO_EVALUE;
 	} else if (type == HO_SETUP) {
 		const struct ho_setup *s = p;

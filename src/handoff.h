@@ -14,7 +14,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 1
+#define HANDOFF_VERSION 2
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -53,6 +53,8 @@ struct ho_socket {
 	char ifname[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint8_t pad[2];
+	/* Ingress: the receive ring the supervisor set up on the socket. */
+	uint32_t ring_block_size, ring_blocks, ring_timeout_ms, pad2;
 };
 
 struct ho_output {
@@ -88,7 +90,7 @@ struct ho_ack {
 struct ho_worker_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
-	uint64_t send_errors, too_big, ring_drops;
+	uint64_t send_errors, too_big, ring_drops, egress_full;
 	uint32_t n_rules;	/* entries in this message */
 	uint32_t first_rule;	/* index of the first of them */
 	uint32_t total_rules;	/* in the worker, across messages */
@@ -97,7 +99,7 @@ struct ho_worker_stats {
 
 /* Rates are over the worker's last one-second interval. */
 struct ho_output_stats {
-	uint64_t packets, bytes, send_errors, too_big;
+	uint64_t packets, bytes, send_errors, too_big, egress_full;
 	double pps, bps;
 	uint32_t conf_index, pad;
 };

@@ -16,8 +16,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define INGRESS_RCVBUF (16 * 1024 * 1024)
-
 int psock_iface_lookup(const char *name, struct iface_info *info)
 {
 	struct ifreq ifr;
@@ -80,24 +78,23 @@ static int lock_filter(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one));
 }
 
-int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups)
+int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
+		       const struct ring_params *ring)
 {
-	int one = 1, size = INGRESS_RCVBUF;
+	int one = 1;
 	int fd;
 
 	/*
-	 * Protocol 0 until the filter is attached, so that nothing unfiltered
-	 * is queued; binding with ETH_P_ALL then starts the capture.
+	 * Protocol 0 until the filter and the ring are set up, so that nothing
+	 * unfiltered, and nothing outside the ring, is queued; binding with
+	 * ETH_P_ALL then starts the capture.
 	 */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	if (psock_set_filter(fd, groups, n_groups) < 0 || lock_filter(fd) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
-		goto fail;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0 &&
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+	    ring_setup(fd, ring) < 0)
 		goto fail;
 	if (bind_packet(fd, ifindex, ETH_P_ALL) < 0)
 		goto fail;

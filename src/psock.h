@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ring.h"
+
 /* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
 
 struct iface_info {
@@ -19,8 +21,9 @@ struct iface_info {
 
 int psock_iface_lookup(const char *name, struct iface_info *info);
 
-/* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored. */
-int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups);
+/* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored, with a receive ring. */
+int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
+		       const struct ring_params *ring);
 int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups);
 /* Stops an ingress socket's capture; what it has queued stays readable. */
 int psock_retire_ingress(int fd, int ifindex);

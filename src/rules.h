@@ -17,6 +17,7 @@ struct rule_output {
 	uint8_t dst_mac[6];
 	uint8_t conf_index;	/* which output of the configured rule */
 	uint64_t packets, bytes, send_errors, too_big;
+	uint64_t egress_full;	/* dropped: the device queue stayed full */
 	uint64_t rate_packets, rate_bytes;	/* at the last rate sample */
 	double pps, bps;
 };

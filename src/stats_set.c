@@ -123,6 +123,7 @@ void stats_set_fill_rule(struct st_rule *o, const struct ho_rule_stats *rs, uint
 		out->bytes = s->bytes;
 		out->send_errors = s->send_errors;
 		out->too_big = s->too_big;
+		out->egress_full = s->egress_full;
 		out->pps = s->pps;
 		out->bps = s->bps;
 	}
@@ -140,4 +141,5 @@ void stats_set_fill_worker(struct st_worker *o, const struct ho_worker_stats *s)
 	o->send_errors = s->send_errors;
 	o->too_big = s->too_big;
 	o->ring_drops = s->ring_drops;
+	o->egress_full = s->egress_full;
 }

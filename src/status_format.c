@@ -23,9 +23,10 @@ static void json_output(struct strbuf *b, const struct st_output *o)
 	json_port(b, o->port);
 	sb_printf(b, ", \"state\": \"%s\", \"packets_out\": %" PRIu64
 		  ", \"bytes_out\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
-		  ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64 "}",
+		  ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64
+		  ", \"egress_full\": %" PRIu64 "}",
 		  o->active ? "active" : "pending", o->packets, o->bytes, o->pps, o->bps,
-		  o->send_errors, o->too_big);
+		  o->send_errors, o->too_big, o->egress_full);
 }
 
 static void json_rule(struct strbuf *b, const struct st_rule *r)
@@ -69,10 +70,11 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
 		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
 		  ", \"ttl_expired\": %" PRIu64 ", \"send_errors\": %" PRIu64
-		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64 "}}",
+		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
+		  ", \"egress_full\": %" PRIu64 "}}",
 		  w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired,
-		  w->send_errors, w->too_big, w->ring_drops);
+		  w->send_errors, w->too_big, w->ring_drops, w->egress_full);
 }
 
 void status_format_json(const struct st_status *st, struct strbuf *b)
@@ -157,9 +159,9 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 			  o->active ? "active" : "pending", dest,
 			  human((double)o->packets, p), human((double)o->bytes, by),
 			  human(o->pps, pps), human(o->bps, bps));
-		if (o->send_errors || o->too_big)
-			sb_printf(b, "  %" PRIu64 " send errors, %" PRIu64 " too big",
-				  o->send_errors, o->too_big);
+		if (o->send_errors || o->too_big || o->egress_full)
+			sb_printf(b, "  %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
+				  " queue full", o->send_errors, o->too_big, o->egress_full);
 		sb_printf(b, "\n");
 	}
 }
@@ -174,18 +176,18 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
 	for (size_t i = 0; i < st->n_rules; i++)
 		text_rule(b, &st->rules[i]);
-	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s\n", "WORKER", "PID",
-		  "STATE", "UPTIME", "RESTARTS", "RX", "NOMATCH", "MALFORM", "TTLEXP",
-		  "SENDERR", "RINGDROP");
+	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "WORKER",
+		  "PID", "STATE", "UPTIME", "RESTARTS", "RX", "NOMATCH", "MALFORM", "TTLEXP",
+		  "SENDERR", "QFULL", "RINGDROP");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
 		char rx[16];
 
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			  " %8" PRIu64 " %8" PRIu64 "\n",
+			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 			  w->input, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
 			  w->malformed + w->not_udp + w->fragments, w->ttl_expired,
-			  w->send_errors + w->too_big, w->ring_drops);
+			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
 	}
 }

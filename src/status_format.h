@@ -15,6 +15,7 @@ struct st_output {
 	int port;		/* -1: the packet's own port (rule matches any) */
 	bool active;
 	uint64_t packets, bytes, send_errors, too_big;
+	uint64_t egress_full;	/* dropped: the device queue stayed full */
 	double pps, bps;
 };
 
@@ -40,7 +41,7 @@ struct st_worker {
 	unsigned restarts;
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
-	uint64_t send_errors, too_big, ring_drops;
+	uint64_t send_errors, too_big, ring_drops, egress_full;
 };
 
 struct st_status {

@@ -41,6 +41,7 @@ struct sv_worker {
 	struct iface_info info;
 	int ingress_fd;
 	uint64_t filter_digest;		/* of the locked filter on ingress_fd */
+	struct ring_params ring;	/* what ingress_fd's ring was set up with */
 	struct membership_set joins;
 	uint32_t sockets_generation;	/* configuration the joins and filter are for */
 	pid_t pid;

@@ -21,6 +21,11 @@ static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
 
 	snprintf(s.ifname, sizeof(s.ifname), "%s", info->name);
 	memcpy(s.mac, info->mac, 6);
+	if (role == HO_ROLE_INGRESS) {
+		s.ring_block_size = w->ring.block_size;
+		s.ring_blocks = w->ring.blocks;
+		s.ring_timeout_ms = w->ring.timeout_ms;
+	}
 	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
 }
 

@@ -111,7 +111,9 @@ static int replace_ingress(struct sv_worker *w, const in_addr_t *groups, size_t 
 
 	if (w->ingress_fd >= 0 && digest == w->filter_digest)
 		return 0;
-	fd = psock_open_ingress(w->info.ifindex, groups, n);
+	ring_params_resolve(&w->sv->conf.ring, w->info.mtu, (uint32_t)sysconf(_SC_PAGESIZE),
+			    &w->ring);
+	fd = psock_open_ingress(w->info.ifindex, groups, n, &w->ring);
 	if (fd < 0) {
 		log_warn("cannot open the ingress socket on %s", w->input);
 		return -1;

@@ -112,12 +112,41 @@ static void drain_ingress(struct fwd *f)
 	} while (f->stats.rx_packets != before && ++rounds < 4096);
 }
 
+/*
+ * A configuration re-sends the socket the worker already reads (a reload):
+ * then the ring it has mapped, and its place in it, stay.  Only a new
+ * socket gets mapped.  Returns the ingress descriptor to keep.
+ */
+static int take_ingress(struct worker *w, struct ring *ring)
+{
+	struct worker_conf *p = &w->pending;
+
+	if (w->fwd_ready && ring_same_socket(&w->fwd.ring, p->ingress_fd)) {
+		*ring = w->fwd.ring;
+		close(p->ingress_fd);
+		return w->fwd.ingress_fd;
+	}
+	if (ring_map(ring, p->ingress_fd, &p->ring) < 0)
+		fatal(EX_OSERR, "cannot map the receive ring of %s", w->setup.input);
+	log_debug("receive ring: %u blocks of %u bytes, handed over after %u ms at most",
+		  p->ring.blocks, p->ring.block_size, p->ring.timeout_ms);
+	if (w->fwd_ready) {
+		event_free(w->ev_ingress);
+		w->ev_ingress = NULL;
+		ring_unmap(&w->fwd.ring);
+		close(w->fwd.ingress_fd);
+	}
+	return p->ingress_fd;
+}
+
 static void commit(struct worker *w, const struct ho_commit *c)
 {
 	struct worker_conf *p = &w->pending;
 	struct rule_table table;
 	struct fwd old = w->fwd;
 	char err[160];
+	struct ring ring;
+	int fd;
 
 	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
 		fatalx(EX_PROTOCOL, "%s", err);
@@ -132,25 +161,25 @@ static void commit(struct worker *w, const struct ho_commit *c)
 		fatalx(EX_PROTOCOL, "two rules with the same match");
 	if (!w->dropped)
 		drop_privileges(w);
-	if (fwd_init(&w->fwd, p->ingress_fd, w->setup.input, p->ingress_mtu) < 0)
-		fatal(EX_OSERR, "cannot allocate receive buffers");
+	fd = take_ingress(w, &ring);
+	if (fwd_init(&w->fwd, fd, w->setup.input, &ring) < 0)
+		fatal(EX_OSERR, "cannot allocate the fragment table");
 	w->fwd.egress = p->egress;
 	w->fwd.n_egress = p->n_egress;
 	w->fwd.table = table;
 	if (w->fwd_ready) {
 		w->fwd.stats = old.stats;
-		event_free(w->ev_ingress);
-		close(old.ingress_fd);
 		for (unsigned i = 0; i < old.n_egress; i++)
 			close(old.egress[i].fd);
 		free(old.egress);
 		rule_table_free(&old.table);
 		fwd_free(&old);
 	}
-	w->ev_ingress = event_new(w->base, w->fwd.ingress_fd, EV_READ | EV_PERSIST,
-				  on_ingress, w);
-	if (w->ev_ingress == NULL || event_add(w->ev_ingress, NULL) < 0)
-		fatalx(EX_SOFTWARE, "cannot watch the ingress socket");
+	if (w->ev_ingress == NULL) {
+		w->ev_ingress = event_new(w->base, fd, EV_READ | EV_PERSIST, on_ingress, w);
+		if (w->ev_ingress == NULL || event_add(w->ev_ingress, NULL) < 0)
+			fatalx(EX_SOFTWARE, "cannot watch the ingress socket");
+	}
 	w->fwd_ready = true;
 	w->generation = c->generation;
 	/* Ownership moved to the forwarding state. */
@@ -187,6 +216,7 @@ static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
 		rs->outputs[k].bytes = r->out[k].bytes;
 		rs->outputs[k].send_errors = r->out[k].send_errors;
 		rs->outputs[k].too_big = r->out[k].too_big;
+		rs->outputs[k].egress_full = r->out[k].egress_full;
 		rs->outputs[k].pps = r->out[k].pps;
 		rs->outputs[k].bps = r->out[k].bps;
 		rs->outputs[k].conf_index = r->out[k].conf_index;
@@ -214,6 +244,7 @@ static void send_stats(struct worker *w)
 			.not_udp = s->not_udp, .fragments = s->fragments,
 			.ttl_expired = s->ttl_expired, .send_errors = s->send_errors,
 			.too_big = s->too_big, .ring_drops = s->ring_drops,
+			.egress_full = s->egress_full,
 			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
 			.total_rules = (uint32_t)total,
 		};
@@ -234,9 +265,9 @@ static void log_totals(struct worker *w)
 	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
 		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
 		 " TTL expired, %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
-		 " ring drops",
+		 " ring drops, %" PRIu64 " output queue full",
 		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
-		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops);
+		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full);
 }
 
 /* Returns false at end of file. */
@@ -355,6 +386,7 @@ static void worker_free(struct worker *w)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	if (w->fwd_ready) {
+		ring_unmap(&w->fwd.ring);
 		close(w->fwd.ingress_fd);
 		for (unsigned i = 0; i < w->fwd.n_egress; i++)
 			close(w->fwd.egress[i].fd);

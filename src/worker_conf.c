@@ -59,6 +59,9 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 		}
 		p->ingress_fd = fd;
 		p->ingress_mtu = s->mtu;
+		p->ring = (struct ring_params){ .block_size = s->ring_block_size,
+						.blocks = s->ring_blocks,
+						.timeout_ms = s->ring_timeout_ms };
 	} else if (add_egress(p, s, fd, err, errlen) < 0) {
 		return -1;
 	}
@@ -136,6 +139,7 @@ static void carry_output(struct rule_output *now, const struct rule *old)
 		now->bytes = o->bytes;
 		now->send_errors = o->send_errors;
 		now->too_big = o->too_big;
+		now->egress_full = o->egress_full;
 		now->rate_packets = o->rate_packets;
 		now->rate_bytes = o->rate_bytes;
 		now->pps = o->pps;

@@ -5,6 +5,7 @@
 
 #include "forward.h"
 #include "handoff.h"
+#include "ring.h"
 #include "rules.h"
 
 /*
@@ -16,6 +17,7 @@
 struct worker_conf {
 	int ingress_fd;
 	unsigned ingress_mtu;
+	struct ring_params ring;	/* how the ingress socket's ring is laid out */
 	struct egress *egress;
 	unsigned n_egress;
 	struct rule *rules;

@@ -34,12 +34,15 @@ set -u
 NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
-GLOBAL_KEYS=(user log-level control-socket)
+GLOBAL_KEYS=(user log-level control-socket ring-block-size ring-blocks ring-block-timeout)
 RULE_KEYS=(input group port source output ttl)
 declare -A VALUE=(
 	[user]=nobody
 	[log-level]=notice
 	[control-socket]=/run/mcrelay-test/mcrelay.sock
+	[ring-block-size]=256k
+	[ring-blocks]=128
+	[ring-block-timeout]=2
 	[input]=mcrtest0
 	[group]=239.1.1.1
 	[port]=5000

@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nfds = data[0] % 3;
 	data++;
 	size--;
-	if (size >= sizeof(struct ho_header) && data[0] == 1 && data[1] == 0) {
+	if (size >= sizeof(struct ho_header) && data[0] == HANDOFF_VERSION && data[1] == 0) {
 		one_message(&st, data, size, nfds);	/* starts with a version: one message */
 	} else {
 		while (size >= 2) {

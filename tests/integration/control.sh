@@ -87,7 +87,7 @@ for i, w in enumerate(d.get("workers") or []):
     if w.get("state") not in ("running", "restarting"):
         errors.append("%s.state: %r" % (at, w.get("state")))
     for k in ("no_match", "malformed", "not_udp", "fragments", "ttl_expired",
-              "send_errors", "too_big", "ring"):
+              "send_errors", "too_big", "ring", "egress_full"):
         need(w.get("drops"), at + ".drops", k, int)
 for i, r in enumerate(d.get("rules") or []):
     at = "rules[%d]" % i
@@ -104,7 +104,7 @@ for i, r in enumerate(d.get("rules") or []):
         for k, t, n in (("interface", str, 0), ("group", str, 0), ("port", int, 1),
                         ("state", str, 0), ("packets_out", int, 0), ("bytes_out", int, 0),
                         ("pps", NUM, 0), ("bps", NUM, 0), ("send_errors", int, 0),
-                        ("too_big", int, 0)):
+                        ("too_big", int, 0), ("egress_full", int, 0)):
             need(o, ot, k, t, nullable=bool(n))
         if o.get("state") not in ("active", "pending"):
             errors.append("%s.state: %r" % (ot, o.get("state")))

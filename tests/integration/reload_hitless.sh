@@ -5,7 +5,8 @@
 # each.  Every reload must be applied; a and b lose and duplicate nothing;
 # their packets_in (from status --json after each reload) never goes
 # back and ends equal to what was sent; rule c ends with the output port
-# the last reload gave it; the ready line is logged once.
+# the last reload gave it; the ready line is logged once, and each worker
+# maps its receive ring once (every reload re-sends the same socket).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -116,6 +117,9 @@ mapfile -t n <<<"$v"
     fail "the ready line was logged $(log_count "$READY_RE") times, expected once"
 [ "$(log_count 'reload failed|applied with errors')" = 0 ] ||
     fail "a reload failed or was applied with errors"
+# The same socket came with every reload: each worker mapped its ring once.
+[ "$(log_count 'receive ring: ')" = "$DAEMON_WORKERS" ] ||
+    fail "receive rings mapped $(log_count 'receive ring: ') times by $DAEMON_WORKERS workers"
 
 stop_daemon
 pass "$RELOADS reloads, rules a and b lost nothing ($sent_a and $sent_b packets)"

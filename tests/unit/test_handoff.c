@@ -7,6 +7,7 @@
 
 #include "channel.h"
 #include "handoff.h"
+#include "ring.h"
 #include "unit.h"
 
 #include <dirent.h>
@@ -58,6 +59,9 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		random_bytes(rng, s, sizeof(*s));
 		s->role = unit_rand_below(rng, 2) ? HO_ROLE_INGRESS : HO_ROLE_EGRESS;
 		random_name(rng, s->ifname, sizeof(s->ifname));
+		s->ring_block_size = RING_PAGE * (1 + unit_rand_below(rng, 64));
+		s->ring_blocks = RING_BLOCKS_MIN + unit_rand_below(rng, 100);
+		s->ring_timeout_ms = 1 + unit_rand_below(rng, RING_TIMEOUT_MAX_MS);
 		return sizeof(*s);
 	}
 	case HO_RULE: {
@@ -285,6 +289,23 @@ static void rule_name(void *p) { memset(((struct ho_rule *)p)->name, 'x', HANDOF
 static void socket_role_0(void *p) { ((struct ho_socket *)p)->role = 0; }
 static void socket_role_3(void *p) { ((struct ho_socket *)p)->role = 3; }
 static void socket_ifname(void *p) { memset(((struct ho_socket *)p)->ifname, 'e', IF_NAMESIZE); }
+static struct ho_socket *ingress(void *p)
+{
+	struct ho_socket *s = p;
+
+	s->role = HO_ROLE_INGRESS;
+	return s;
+}
+static void ring_block_0(void *p) { ingress(p)->ring_block_size = 0; }
+static void ring_block_odd(void *p) { ingress(p)->ring_block_size = RING_PAGE + 8; }
+static void ring_block_huge(void *p) { ingress(p)->ring_block_size = RING_BLOCK_SIZE_MAX + RING_PAGE; }
+static void ring_blocks_1(void *p) { ingress(p)->ring_blocks = 1; }
+static void ring_too_big(void *p)
+{
+	ingress(p)->ring_block_size = RING_BLOCK_SIZE_MAX;
+	ingress(p)->ring_blocks = RING_BLOCKS_MAX;
+}
+static void ring_timeout_0(void *p) { ingress(p)->ring_timeout_ms = 0; }
 static void setup_input(void *p) { memset(((struct ho_setup *)p)->input, 'e', IF_NAMESIZE); }
 static void stats_more(void *p) { ((struct ho_worker_stats *)p)->n_rules = 3; }
 static void stats_fewer(void *p) { ((struct ho_worker_stats *)p)->n_rules = 1; }
@@ -299,6 +320,15 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_SOCKET, "SOCKET with role 0", socket_role_0);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with role 3", socket_role_3);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with an unterminated ifname", socket_ifname);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 0-byte ring block", ring_block_0);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a block not of whole pages",
+		      ring_block_odd);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a block over the maximum",
+		      ring_block_huge);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 1-block ring", ring_blocks_1);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a ring over 1 GiB", ring_too_big);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 0 ms block timeout",
+		      ring_timeout_0);
 	expect_evalue(rng, HO_SETUP, "SETUP with an unterminated input", setup_input);
 	expect_evalue(rng, HO_STATS, "STATS claiming 3 entries for 2", stats_more);
 	expect_evalue(rng, HO_STATS, "STATS claiming 1 entry for 2", stats_fewer);
