@@ -1,10 +1,13 @@
 #!/bin/bash
 #
-# netlink_flood.sh: interface events that never stop.  An unrelated veth pair in the relay's
+# netlink_flood.sh: interface events that never stop, and events that do
+# not come from the kernel.  An unrelated veth pair in the relay's
 # namespace flaps without pause (several link events every few
 # milliseconds, for the whole test) while the input of a pending rule
 # appears: its worker must still start, and forward, within a deadline
-# (a sync postponed at every event would never come).
+# (a sync postponed at every event would never come).  Then a process in
+# the namespace sends an RTM_NEWLINK to the supervisor's rtnetlink socket
+# directly: the supervisor ignores it and says so in its log.
 #
 #   SRC --s0/rlate-- RELAY --rout1/d0-- DST1   (rlate created during the flood)
 #                    RELAY: flap0 <-> flap1    (flapping)
@@ -81,5 +84,43 @@ send_from "$SRC" -g 239.1.1.5 -p 5005 -I s0 -n 500 -r 2000 -t 16
 expect_recv_ok late
 pid_alive "$flapper" || fail "the flapper died during the test: $(cat "$BG_LOG")"
 
+# --- a message that does not come from the kernel
+
+# The supervisor's rtnetlink socket: its inode among the daemon's
+# descriptors, its port ID in /proc/net/netlink (protocol 0, NETLINK_ROUTE).
+port=$(ip netns exec "$RELAY" "$PYTHON" - "$DAEMON_PID" <<'EOF'
+import os, sys
+pid = sys.argv[1]
+inodes = set()
+for fd in os.listdir("/proc/%s/fd" % pid):
+    try:
+        t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+    except OSError:
+        continue
+    if t.startswith("socket:["):
+        inodes.add(t[8:-1])
+with open("/proc/net/netlink") as f:
+    next(f)
+    for line in f:
+        c = line.split()
+        if c[1] == "0" and c[9] in inodes:
+            print(c[2])
+EOF
+)
+[[ $port =~ ^[0-9]+$ ]] || fail "cannot find the supervisor's rtnetlink port ID (got '$port')"
+note "the supervisor's rtnetlink port ID is $port"
+must ip netns exec "$RELAY" "$PYTHON" - "$port" <<'EOF'
+import socket, struct, sys
+RTM_NEWLINK = 16
+ifinfo = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 1, 0, 0)
+msg = struct.pack("=IHHII", 16 + len(ifinfo), RTM_NEWLINK, 0, 1, 0) + ifinfo
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+s.bind((0, 0))
+s.sendto(msg, (int(sys.argv[1]), 0))
+EOF
+wait_until 5 log_has "ignoring rtnetlink messages that did not come from the kernel" ||
+    fail "the supervisor did not report the message sent from user space"
+note "$(grep -m1 'ignoring rtnetlink' "$TMP/daemon.log")"
+
 stop_daemon
-pass "a worker starts during a link flood"
+pass "a worker starts during a link flood; rtnetlink messages from user space ignored"
