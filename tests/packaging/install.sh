@@ -16,7 +16,7 @@ fail() {
 
 # Where configure put things, as the Makefile knows them.
 var() {
-	$MAKE -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
+	MAKEFLAGS= MAKELEVEL= $MAKE -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
 print-var:
 	@echo $($(VAR))
 MK
