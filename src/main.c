@@ -3,11 +3,13 @@
 #include "conf.h"
 #include "conf_host.h"
 #include "ctl_client.h"
+#include "daemon.h"
 #include "diag.h"
 #include "sandbox.h"
 #include "supervisor.h"
 #include "worker.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,7 @@ static void usage(FILE *fp)
 		"  -V, --version      show the version\n"
 		"\n"
 		"commands:\n"
-		"  supervisor [-f] [-p PIDFILE]  run the daemon\n"
+		"  supervisor [-f] [-p PIDFILE] [-t SECONDS]  run the daemon\n"
 		"  check                         validate the configuration, print the rules\n"
 		"  status [--json]               show rules, counters, rates and workers\n"
 		"  reload                        reload the configuration, print the result\n"
@@ -47,10 +49,13 @@ static void usage(FILE *fp)
 static void usage_supervisor(FILE *fp)
 {
 	fprintf(fp,
-		"usage: mcrelay [-c FILE] supervisor [-f] [-p PIDFILE]\n"
+		"usage: mcrelay [-c FILE] supervisor [-f] [-p PIDFILE] [-t SECONDS]\n"
 		"  -f, --foreground       stay in the foreground and log to stderr\n"
-		"  -p, --pidfile PIDFILE  write the process id to PIDFILE once running\n"
-		"  -h, --help             show this help\n");
+		"  -p, --pidfile PIDFILE  lock PIDFILE, write the process id once ready\n"
+		"  -t, --ready-timeout SECONDS\n"
+		"                         without -f: stop the daemon and fail if it is\n"
+		"                         not ready in time (default %d, 0: no limit)\n"
+		"  -h, --help             show this help\n", DAEMON_READY_TIMEOUT_S);
 }
 
 static void usage_check(FILE *fp)
@@ -184,20 +189,33 @@ static int cmd_supervisor(const char *path, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "ready-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool foreground = false;
 	const char *pidfile = NULL;
+	unsigned long timeout = DAEMON_READY_TIMEOUT_S;
+	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+fp:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+fp:t:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			foreground = true;
 			break;
 		case 'p':
 			pidfile = optarg;
+			break;
+		case 't':
+			errno = 0;
+			timeout = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    timeout > 86400) {
+				fprintf(stderr, "mcrelay: supervisor: bad --ready-timeout '%s' "
+					"(seconds, 0 to 86400)\n", optarg);
+				return EX_USAGE;
+			}
 			break;
 		case 'h':
 			usage_supervisor(stdout);
@@ -213,7 +231,7 @@ static int cmd_supervisor(const char *path, int argc, char **argv)
 		usage_supervisor(stderr);
 		return EX_USAGE;
 	}
-	return supervisor_main(path, foreground, pidfile);
+	return supervisor_main(path, foreground, pidfile, (unsigned)timeout);
 }
 
 int main(int argc, char **argv)

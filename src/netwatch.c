@@ -9,15 +9,23 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+/* At most one line a minute about messages that did not come from the kernel. */
+#define FOREIGN_LOG_INTERVAL_S 60
 
 struct netwatch {
 	int fd;
 	struct event *ev;
 	void (*changed)(void *);
 	void *arg;
+	unsigned long foreign;		/* messages ignored, in all */
+	unsigned long foreign_unlogged;	/* of those, not yet in the log */
+	time_t foreign_logged_at;	/* CLOCK_MONOTONIC seconds; 0: never */
 };
 
 static bool relevant(const struct nlmsghdr *h)
@@ -32,6 +40,29 @@ static bool relevant(const struct nlmsghdr *h)
 	return false;
 }
 
+/*
+ * A process with CAP_NET_ADMIN can send rtnetlink messages to our socket,
+ * to its multicast groups or to its port ID directly, and make us sync as
+ * often as it likes.  Only the kernel (port ID 0) speaks for the
+ * interfaces; the others are counted and logged, rate-limited.
+ */
+static void foreign_message(struct netwatch *nw, uint32_t port)
+{
+	struct timespec now;
+
+	nw->foreign++;
+	nw->foreign_unlogged++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (nw->foreign_logged_at != 0 &&
+	    now.tv_sec - nw->foreign_logged_at < FOREIGN_LOG_INTERVAL_S)
+		return;
+	log_warnx("ignoring rtnetlink messages that did not come from the kernel: "
+		  "%lu since the last report, %lu in all, the last from port ID %u",
+		  nw->foreign_unlogged, nw->foreign, port);
+	nw->foreign_unlogged = 0;
+	nw->foreign_logged_at = now.tv_sec > 0 ? now.tv_sec : 1;
+}
+
 static void on_netlink(evutil_socket_t fd, short what, void *arg)
 {
 	struct netwatch *nw = arg;
@@ -40,7 +71,10 @@ static void on_netlink(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fromlen);
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -51,6 +85,11 @@ static void on_netlink(evutil_socket_t fd, short what, void *arg)
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("rtnetlink");
 			break;
+		}
+		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK ||
+		    from.nl_pid != 0) {
+			foreign_message(nw, fromlen >= sizeof(from) ? from.nl_pid : 0);
+			continue;
 		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		     h = NLMSG_NEXT(h, n))

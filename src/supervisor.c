@@ -70,7 +70,7 @@ void sv_check_acked(struct supervisor *sv)
 		return;
 	sv->ready = true;
 	if (sv->pidfile) {
-		if (pidfile_write(sv->pidfile) < 0)
+		if (pidfile_write() < 0)
 			log_warn("cannot write the pidfile %s", sv->pidfile);
 		else
 			sv->pidfile_written = true;
@@ -256,8 +256,7 @@ static void shutdown_all(struct supervisor *sv)
 		event_free(sv->ev_sync);
 	for (size_t i = 0; i < sv->n_signals; i++)
 		event_free(sv->ev_signals[i]);
-	if (sv->pidfile_written)
-		pidfile_remove(sv->pidfile);
+	pidfile_remove();
 	conf_free(&sv->conf);
 }
 
@@ -278,7 +277,8 @@ static void on_link_change(void *arg)
 	sv_schedule_sync(arg);
 }
 
-int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
+int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
+		    unsigned ready_timeout_s)
 {
 	struct supervisor sv = { .pidfile = pidfile };
 	struct diag d = { 0 };
@@ -302,7 +302,13 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile)
 		conf_free(&sv.conf);
 		return EX_NOPERM;
 	}
-	if (!foreground && daemon_detach() < 0) {
+	/* Before detaching: a second daemon is refused, visibly, before it touches anything. */
+	if (pidfile && (rc = pidfile_open(pidfile, err, sizeof(err))) != 0) {
+		fprintf(stderr, "mcrelay: %s\n", err);
+		conf_free(&sv.conf);
+		return rc;
+	}
+	if (!foreground && daemon_detach(ready_timeout_s) < 0) {
 		fprintf(stderr, "mcrelay: cannot detach: %s\n", strerror(errno));
 		return EX_OSERR;
 	}

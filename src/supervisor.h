@@ -8,6 +8,7 @@
  * starts and watches the workers, serves the control socket.  Returns a
  * sysexits(3) code.  Everything else of the supervisor is private (sv.h).
  */
-int supervisor_main(const char *conf_path, bool foreground, const char *pidfile);
+int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
+		    unsigned ready_timeout_s);
 
 #endif

@@ -136,13 +136,20 @@ static void on_sync(evutil_socket_t fd, short what, void *arg)
 	sv_sync(arg);
 }
 
-/* Coalesces a burst of interface events into one sync. */
+/*
+ * Coalesces a burst of interface events into one sync, at most 50 ms after
+ * the first.  A pending timer is left alone: adding it again would restart
+ * it, and a steady stream of events (an interface that flaps) would then
+ * postpone the sync for as long as the stream lasts.
+ */
 void sv_schedule_sync(struct supervisor *sv)
 {
 	struct timeval soon = { .tv_usec = 50000 };
 
 	if (sv->ev_sync == NULL)
 		sv->ev_sync = evtimer_new(sv->base, on_sync, sv);
+	else if (evtimer_pending(sv->ev_sync, NULL))
+		return;
 	if (sv->ev_sync == NULL || evtimer_add(sv->ev_sync, &soon) < 0)
 		sv_sync(sv);
 }

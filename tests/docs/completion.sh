@@ -185,7 +185,7 @@ run_cases() {
 	expect "mcrelay status --" --json --help
 	expect "mcrelay status " -j --json -h --help
 	expect "mcrelay status --json -" -j --json -h --help
-	expect "mcrelay supervisor -" -f --foreground -p --pidfile -h --help
+	expect "mcrelay supervisor -" -f --foreground -p --pidfile -t --ready-timeout -h --help
 	expect_has "mcrelay supervisor -" --foreground --pidfile
 	expect "mcrelay supervisor --f" --foreground
 	expect "mcrelay supervisor -f --p" --pidfile
@@ -211,10 +211,12 @@ run_cases() {
 	expect "mcrelay supervisor -p $TMP/mcrelay.p" "$TMP/mcrelay.pid"
 	expect "mcrelay supervisor --pidfile $TMP/mcrelay.p" "$TMP/mcrelay.pid"
 	expect "mcrelay supervisor -f --pidfile=$TMP/mcrelay.p" "$TMP/mcrelay.pid"
+	expect "mcrelay supervisor -t "
+	expect "mcrelay supervisor --ready-timeout="
 	expect "mcrelay -c $TMP/mcrelay.conf supervisor -p $TMP/mcrelay.p" \
 		"$TMP/mcrelay.pid"
 	expect "mcrelay supervisor -p $TMP/mcrelay.pid -" \
-		-f --foreground -p --pidfile -h --help
+		-f --foreground -p --pidfile -t --ready-timeout -h --help
 }
 
 # run_mode MODE: runs every case in a subshell; MODE is bash-completion

@@ -16,7 +16,7 @@ fail() {
 
 # Where configure put things, as the Makefile knows them.
 var() {
-	$MAKE -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
+	MAKEFLAGS= MAKELEVEL= $MAKE -s -C "$top_builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
 print-var:
 	@echo $($(VAR))
 MK
@@ -63,6 +63,19 @@ unit=$DEST$unitdir/mcrelay.service
 grep -q "^ExecStart=$sbindir/mcrelay supervisor" "$unit" ||
 	fail "the unit's ExecStart does not name $sbindir/mcrelay"
 ! grep -q '@[a-z]*@' "$unit" || fail "the unit has unsubstituted @...@ variables"
+# Thousands of group memberships need thousands of descriptors.
+nofile=$(sed -n 's/^LimitNOFILE=\([0-9][0-9]*\)$/\1/p' "$unit")
+[ -n "$nofile" ] && [ "$nofile" -ge 65536 ] ||
+	fail "the unit's LimitNOFILE= is '${nofile:-unset}', expected at least 65536"
+# systemd's own check, where it is installed (it needs no running systemd),
+# on a copy that names the binary installed in DESTDIR.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	sed "s|$sbindir/mcrelay|$DEST$sbindir/mcrelay|g" "$unit" >"$DEST/mcrelay.service"
+	out=$(systemd-analyze verify --man=no "$DEST/mcrelay.service" 2>&1) ||
+		fail "systemd-analyze verify: $out"
+	[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
+	rm -f "$DEST/mcrelay.service"
+fi
 "$DEST$sbindir/mcrelay" version | grep -q '^mcrelay ' || fail "the installed binary does not run"
 "$DEST$sbindir/mcrelay" -c "$DEST$sysconfdir/mcrelay.conf" check >/dev/null 2>&1 ||
 	fail "the installed configuration does not pass check"
