@@ -58,14 +58,17 @@ void sb_json_string(struct strbuf *sb, const char *s)
 
 void sb_escaped(struct strbuf *sb, const char *s, size_t len)
 {
-	sb_reserve(sb, len);
+	/* Room for the worst case, \xNN for every byte, so the loop writes in place. */
+	sb_reserve(sb, len * 4);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			sb_printf(sb, "\\x%02x", c);
-		else
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			snprintf(sb->s + sb->len, 5, "\\x%02x", c);
+			sb->len += 4;
+		} else {
 			sb->s[sb->len++] = (char)c;
+		}
 	}
 	sb->s[sb->len] = '\0';
 }

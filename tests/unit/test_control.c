@@ -370,6 +370,20 @@ static void test_paths(void)
 	unlink(path);
 }
 
+/* Every byte may need escaping: 300 of them make 1,200 characters, in bounds. */
+static void test_escaped(void)
+{
+	struct strbuf sb = { 0 };
+	char ctl[300];
+
+	memset(ctl, 0x17, sizeof(ctl));
+	sb_printf(&sb, "x");
+	sb_escaped(&sb, ctl, sizeof(ctl));
+	CHECK(sb.len == 1 + 4 * sizeof(ctl) && strncmp(sb.s, "x\\x17\\x17", 9) == 0 &&
+		      sb.s[sb.len] == '\0', "escaped length %zu", sb.len);
+	sb_free(&sb);
+}
+
 int main(void)
 {
 	unit_deadline(60);
@@ -383,6 +397,7 @@ int main(void)
 		printf("test_control: needs root (peers of other uids, chown)\n");
 		return getenv("CI") ? 1 : 77;
 	}
+	test_escaped();
 	test_requests();
 	test_waits();
 	test_slow();
