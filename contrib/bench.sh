@@ -46,6 +46,9 @@ usage: contrib/bench.sh [OPTIONS]
                      every 5 s, and report the growth
   --soak-case NAME   the case the soak runs (default t100k-1316)
   --cpus G,R         generator core and relay core (default 0,1)
+  --qdisc            a pfifo qdisc (1000 packets) on the relay's outputs, so
+                     that a burst the receiving veth ring (256 frames) cannot
+                     take waits there as on a NIC, instead of being dropped
   --list             print the cases and exit
   -h, --help         this text
 
@@ -86,7 +89,7 @@ defcase w2-max-64          0   64  1     1 2 mcrelay "sender flat out, 64 B, wor
 
 QUICK=0 CASES_ARG='' RELAYS_ARG='mcrelay,kernel,socat' DURATION=5 WARMUP=1
 RUNS=1 JSON_OUT=bench.json SOAK=0 SOAK_CASE=t100k-1316 CPUS_ARG='0,1'
-DURATION_SET=0
+DURATION_SET=0 QDISC=0
 opt_val() {
 	[ $# -ge 2 ] || { echo "bench.sh: $1 needs a value" >&2; exit 64; }
 }
@@ -111,6 +114,7 @@ while [ $# -gt 0 ]; do
 	--soak-case=*) SOAK_CASE=${1#*=} ;;
 	--cpus) opt_val "$@"; CPUS_ARG=$2; shift ;;
 	--cpus=*) CPUS_ARG=${1#*=} ;;
+	--qdisc) QDISC=1 ;;
 	--list)
 		for c in "${CASE_LIST[@]}"; do
 			printf '%-14s %-8s %s\n' "$c" "${C_RELAYS[$c]}" "${C_DESC[$c]}"
@@ -270,6 +274,7 @@ build_topology() {
 	for k in $(seq 1 "$MAXFAN"); do
 		veth_pair "$RELAY" "rout$k" "10.$((10 + k)).0.1/24" "$DST" "d$k" "10.$((10 + k)).0.2/24"
 		must ip netns exec "$RELAY" ethtool -K "rout$k" tso off
+		[ "$QDISC" = 1 ] && must tc -n "$RELAY" qdisc replace dev "rout$k" root pfifo limit 1000
 		threaded_napi "$DST" "d$k" "$GEN_CPU" rt
 	done
 	# RPF: the source is on a connected subnet of rin; rp_filter off anyway.
@@ -678,7 +683,7 @@ run_one() {
 		[ "${S[A.procs]}" = "$procs_b" ] || emit "note=worker_pids_changed_in_window"
 	fi
 	if [ "$relay" = kernel ]; then
-		emit "mr_cache_pkts=$(ip netns exec "$RELAY" awk '$1 == "010101EF" { print $5 }' /proc/net/ip_mr_cache)"
+		emit "mr_cache_pkts=$(ip netns exec "$RELAY" awk '$1 == "010101EF" { print $4 }' /proc/net/ip_mr_cache)"
 	fi
 	"${relay}_stop"
 	echo "$REC" >>"$RESULTS"
@@ -765,7 +770,7 @@ for c in "${SEL_CASES[@]}"; do
 done
 note "cases: ${SEL_CASES[*]}"
 note "relays: ${SEL_RELAYS[*]}; $NRUNS runs of ${WARMUP}+${DURATION} s; generator core $GEN_CPU, relay core $RELAY_CPU"
-note "expected time: about $(calc "x = int(($NRUNS * ($WARMUP + $DURATION + 3.5) + $SOAK + 10) / 60 + 1)") min"
+note "expected time: about $(calc "x = int(($NRUNS * ($WARMUP + $DURATION + 4) + $SOAK + 10) / 60 + 1)") min"
 "$MCRELAY" --version >/dev/null 2>&1 && note "mcrelay: $("$MCRELAY" --version 2>&1 | head -n 1)"
 
 build_topology
@@ -786,10 +791,10 @@ done
 echo '{}' >"$TMP/soak.json"
 [ "$SOAK" -gt 0 ] && soak
 
-META=$(printf '{"date": "%s", "kernel": "%s", "cpus": %s, "generator_core": %s, "relay_core": %s, "duration_s": %s, "warmup_s": %s, "runs": %s, "workers_key": "%s", "mcrelay": "%s", "git": "%s", "clk_tck": %s}' \
+META=$(printf '{"date": "%s", "kernel": "%s", "cpus": %s, "generator_core": %s, "relay_core": %s, "duration_s": %s, "warmup_s": %s, "runs": %s, "workers_key": "%s", "mcrelay": "%s", "git": "%s", "clk_tck": %s, "qdisc": %s}' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" "$NCPU" "$GEN_CPU" "$RELAY_CPU" \
     "$DURATION" "$WARMUP" "$RUNS" "$WORKERS_KEY" "$MCRELAY" \
-    "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)" "$HZ")
+    "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)" "$HZ" "$QDISC")
 
 python3 - "$RESULTS" "$TMP/soak.json" "$JSON_OUT" "$META" <<'EOF'
 import json, statistics, sys
@@ -854,6 +859,8 @@ def flags(m):
         return m.get("note", m.get("status"))
     if m["rate_target"] and m.get("offered_pps") and m["offered_pps"] < 0.97 * m["rate_target"]:
         f.append("sender short")
+    if not m["rate_target"] and (m.get("core_gen_busy") or 1) < 0.9:
+        f.append("sender held back")
     if m.get("rx_kdrops"):
         f.append("rx kdrops")
     if m.get("out_ring_drops"):
@@ -869,7 +876,7 @@ def flags(m):
     if m["relay"] == "kernel" and not m.get("mr_cache_pkts"):
         f.append("kernel MFC forwarded nothing")
     if m.get("in_ring_drops") and m.get("sent"):
-        f.append("%.1f%% lost at relay input" % (100.0 * m["in_ring_drops"] / m["sent"]))
+        f.append("%.2f%% lost at relay input" % (100.0 * m["in_ring_drops"] / m["sent"]))
     if m.get("rx_lat_user"):
         f.append("no kernel rx timestamps")
     if m.get("note"):
