@@ -38,7 +38,8 @@ usage: contrib/bench.sh [OPTIONS]
   --quick            smoke run: case t100k-64 once per relay, 3 s (< 1 min)
   --cases LIST       comma-separated case names or shell patterns (see --list)
   --relays LIST      comma-separated subset of mcrelay,kernel,socat
-  --duration S       measurement window per run, seconds (default 5)
+  --duration S       measurement window per run, seconds (default 5; longer
+                     where needed for 10,000 packets, e.g. 10 s at 1k pps)
   --warmup S         traffic before the window opens, seconds (default 1)
   --runs N           runs of each case and relay; figures are medians (default 1)
   --json FILE        where to write the results (default bench.json)
@@ -579,7 +580,10 @@ calc() {
 # run_one CASE RELAY RUN
 run_one() {
 	local c=$1 relay=$2 run=$3 rate=${C_RATE[$1]} size=${C_SIZE[$1]} fan=${C_FAN[$1]}
-	local burst send_s t_start k out sent el rc
+	local burst send_s t_start k out sent el rc dur_us=$DURATION_US
+	# At least 10,000 packets in the window, for the latency percentiles.
+	((rate > 0 && rate * DURATION_US / 1000000 < 10000)) &&
+	    dur_us=$((10000 * 1000000 / rate))
 	REC="case=$c relay=$relay run=$run rate_target=$rate size=$size fanout=$fan rules=${C_RULES[$c]} workers=${C_WORKERS[$c]}"
 	START_ERR=''
 	if ! "${relay}_start" "$c"; then
@@ -593,7 +597,7 @@ run_one() {
 	rm -f "$TMP/recv.ready" "$TMP/recv.out"
 	ip netns exec "$DST" taskset -c "$GEN_CPU" "$MCRECV" -I d1 -g 239.1.1.1 -p 5000 \
 	    -L -W "$(calc "x = $WARMUP * 1000")" -q 1000 \
-	    -T "$(calc "x = $WARMUP + $DURATION + 120")" -R "$TMP/recv.ready" \
+	    -T "$(calc "x = $WARMUP + $dur_us / 1e6 + 120")" -R "$TMP/recv.ready" \
 	    >"$TMP/recv.out" 2>"$TMP/recv.err" </dev/null &
 	RECV_PID=$!
 	PIDS+=("$RECV_PID")
@@ -604,7 +608,7 @@ run_one() {
 	burst=$((rate / 10000))
 	((burst < 1)) && burst=1
 	((burst > 64)) && burst=64
-	send_s=$(calc "x = $WARMUP + $DURATION + 0.3")
+	send_s=$(calc "x = $WARMUP + $dur_us / 1e6 + 0.3")
 	snap Z
 	_now
 	t_start=$_NOW
@@ -616,7 +620,7 @@ run_one() {
 	sleep_until_us $((t_start + WARMUP_US))
 	[ "$relay" = mcrelay ] && RELAY_PROCS="$DAEMON_PID $(daemon_workers | tr '\n' ' ')"
 	snap A
-	sleep_until_us $((${S[A.t]} + DURATION_US))
+	sleep_until_us $((${S[A.t]} + dur_us))
 	snap B
 	local rss=0 rss_main p procs_b
 	for p in $RELAY_PROCS; do rss=$((rss + $(rss_kb "$p"))); done
