@@ -1,103 +1,1041 @@
 #!/usr/bin/env bash
-# bench.sh: measures mcrelay against a baseline relay (socat) in the same
-# run, on the same throwaway namespace topology, and prints the figures
-# and their ratios.  Figures, not pass/fail: the machine is noisy.
+# bench.sh: measures mcrelay against the kernel's own multicast forwarding
+# (smcroute) and a socat relay, in one run, on a throwaway topology of
+# network namespaces and veth pairs, and prints the figures, the ratios
+# mcrelay/kernel and mcrelay/socat and the targets of the fast-path work
+# (PASS/MISS), as a table and as a JSON file.  Not part of `make check`.
 #
-#   contrib/bench.sh [PACKETS] [RATE_PPS] [PAYLOAD_BYTES]
+#   contrib/bench.sh [--quick] [--cases LIST] [--relays LIST] [--duration S]
+#                    [--warmup S] [--runs N] [--json FILE] [--soak S]
+#                    [--soak-case NAME] [--cpus GEN,RELAY] [--list]
 #
-# Two phases per relay: a paced stream at RATE_PPS (CPU time per packet,
-# loss) and an unpaced burst (what gets through when the sender runs flat
-# out).  CPU time is the relay's own on-CPU time from /proc/PID/schedstat.
-# Run as root after a build; installs socat if it is missing.
+# Run as root after a build, on an otherwise quiet machine with at least
+# two cores.  Installs smcroute, socat and ethtool if they are missing.
+# See usage() below, or run it with --help.
+#
+# Topology (built once, used by every run):
+#
+#   SRC s0 10.1.0.1 --veth-- rin 10.1.0.2  RELAY  rout1 10.11.0.1 --veth-- d1  DST
+#                                                 ...                    ...
+#                                                 rout10 10.20.0.1 --veth-- d10
+#
+# The relay's input (rin) and every receiving end (dK) have GRO on and
+# threaded NAPI, so the kernel's receive work runs in a kthread
+# (napi/DEV-N) that can be pinned and measured; TSO is off on the sending
+# ends (s0, routK) so that veth hands frames to that NAPI instead of
+# processing them in the sender's context.  The generator (mcsend), the
+# receiver (mcrecv) and the NAPI threads of d1..d10 run on the generator
+# core; the relay and the NAPI thread of rin run on the relay core.
+# Relay CPU = utime+stime (/proc/PID/task/*/stat) of every relay process
+# (mcrelay supervisor and workers; smcrouted; socat) plus rin's NAPI
+# thread, over the measurement window.
 set -u
-N=${1:-200000}
-RATE=${2:-50000}
-SIZE=${3:-1316}
+
+usage() {
+	cat <<'EOF'
+usage: contrib/bench.sh [OPTIONS]
+
+  --quick            smoke run: case t100k-64 once per relay, 3 s (< 1 min)
+  --cases LIST       comma-separated case names or shell patterns (see --list)
+  --relays LIST      comma-separated subset of mcrelay,kernel,socat
+  --duration S       measurement window per run, seconds (default 5; longer
+                     where needed for 10,000 packets, e.g. 10 s at 1k pps)
+  --warmup S         traffic before the window opens, seconds (default 1)
+  --runs N           runs of each case and relay; figures are medians (default 1)
+  --json FILE        where to write the results (default bench.json)
+  --soak S           also run one mcrelay case for S seconds, sampling RSS
+                     every 5 s, and report the growth
+  --soak-case NAME   the case the soak runs (default t100k-1316)
+  --cpus G,R         generator core and relay core (default 0,1)
+  --qdisc            a pfifo qdisc (1000 packets) on the relay's outputs, so
+                     that a burst the receiving veth ring (256 frames) cannot
+                     take waits there as on a NIC, instead of being dropped
+  --list             print the cases and exit
+  -h, --help         this text
+
+Every run sends only to groups inside namespaces this script creates and
+removes them, and every process it started, on any exit.
+EOF
+}
+
+# ---------------------------------------------------------------------
+# Cases: NAME RATE SIZE FANOUT RULES WORKERS RELAYS DESCRIPTION
+# RATE 0 = the sender flat out; RELAYS "all" or "mcrelay".
+
+CASE_LIST=()
+declare -A C_RATE=() C_SIZE=() C_FAN=() C_RULES=() C_WORKERS=() C_RELAYS=() C_DESC=()
+defcase() {
+	CASE_LIST+=("$1")
+	C_RATE[$1]=$2 C_SIZE[$1]=$3 C_FAN[$1]=$4 C_RULES[$1]=$5
+	C_WORKERS[$1]=$6 C_RELAYS[$1]=$7 C_DESC[$1]=$8
+}
+defcase t100k-64      100000   64  1     1 1 all     "100k pps, 64 B (also the 100k pps latency case)"
+defcase t100k-1024    100000 1024  1     1 1 all     "100k pps, 1024 B"
+defcase t100k-1316    100000 1316  1     1 1 all     "100k pps, 1316 B"
+defcase t300k-64      300000   64  1     1 1 all     "300k pps, 64 B"
+defcase t300k-1024    300000 1024  1     1 1 all     "300k pps, 1024 B"
+defcase t300k-1316    300000 1316  1     1 1 all     "300k pps, 1316 B"
+defcase max-64             0   64  1     1 1 all     "sender flat out, 64 B"
+defcase max-1024           0 1024  1     1 1 all     "sender flat out, 1024 B"
+defcase max-1316           0 1316  1     1 1 all     "sender flat out, 1316 B"
+defcase lat-1k-64       1000   64  1     1 1 all     "1k pps, 64 B (latency)"
+defcase f1-30k-1316    30000 1316  1     1 1 all     "30k pps, 1316 B, 1 output (fan-out reference)"
+defcase f10-30k-1316   30000 1316 10     1 1 all     "30k pps, 1316 B, 10 outputs"
+defcase r10k-300k-64  300000   64  1 10000 1 mcrelay "300k pps, 64 B, 10,000 rules (traffic on one)"
+defcase w2-300k-64    300000   64  1     1 2 mcrelay "300k pps, 64 B, workers = 2"
+defcase w2-max-64          0   64  1     1 2 mcrelay "sender flat out, 64 B, workers = 2"
+
+# ---------------------------------------------------------------------
+# Options
+
+QUICK=0 CASES_ARG='' RELAYS_ARG='mcrelay,kernel,socat' DURATION=5 WARMUP=1
+RUNS=1 JSON_OUT=bench.json SOAK=0 SOAK_CASE=t100k-1316 CPUS_ARG='0,1'
+DURATION_SET=0 QDISC=0
+opt_val() {
+	[ $# -ge 2 ] || { echo "bench.sh: $1 needs a value" >&2; exit 64; }
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--cases) opt_val "$@"; CASES_ARG=$2; shift ;;
+	--cases=*) CASES_ARG=${1#*=} ;;
+	--relays) opt_val "$@"; RELAYS_ARG=$2; shift ;;
+	--relays=*) RELAYS_ARG=${1#*=} ;;
+	--duration) opt_val "$@"; DURATION=$2; DURATION_SET=1; shift ;;
+	--duration=*) DURATION=${1#*=}; DURATION_SET=1 ;;
+	--warmup) opt_val "$@"; WARMUP=$2; shift ;;
+	--warmup=*) WARMUP=${1#*=} ;;
+	--runs) opt_val "$@"; RUNS=$2; shift ;;
+	--runs=*) RUNS=${1#*=} ;;
+	--json) opt_val "$@"; JSON_OUT=$2; shift ;;
+	--json=*) JSON_OUT=${1#*=} ;;
+	--soak) opt_val "$@"; SOAK=$2; shift ;;
+	--soak=*) SOAK=${1#*=} ;;
+	--soak-case) opt_val "$@"; SOAK_CASE=$2; shift ;;
+	--soak-case=*) SOAK_CASE=${1#*=} ;;
+	--cpus) opt_val "$@"; CPUS_ARG=$2; shift ;;
+	--cpus=*) CPUS_ARG=${1#*=} ;;
+	--qdisc) QDISC=1 ;;
+	--list)
+		for c in "${CASE_LIST[@]}"; do
+			printf '%-14s %-8s %s\n' "$c" "${C_RELAYS[$c]}" "${C_DESC[$c]}"
+		done
+		exit 0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
+	esac
+	shift
+done
+
+isnum() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+isnum "$DURATION" && isnum "$WARMUP" && [[ $RUNS =~ ^[1-9][0-9]*$ ]] &&
+    [[ $SOAK =~ ^[0-9]+$ ]] && [[ $CPUS_ARG =~ ^[0-9]+,[0-9]+$ ]] || {
+	echo "bench.sh: --duration, --warmup need seconds, --runs and --soak whole numbers, --cpus G,R" >&2
+	exit 64
+}
+awk -v d="$DURATION" 'BEGIN { exit !(d >= 1) }' || {
+	echo "bench.sh: --duration must be at least 1 s" >&2; exit 64; }
+[ -n "${C_RATE[$SOAK_CASE]+x}" ] || {
+	echo "bench.sh: no case '$SOAK_CASE' (see --list)" >&2; exit 64; }
+
+if [ "$QUICK" = 1 ]; then
+	[ -n "$CASES_ARG" ] || CASES_ARG=t100k-64
+	[ "$DURATION_SET" = 1 ] || DURATION=3
+fi
+[ -n "$CASES_ARG" ] || CASES_ARG='*'
+
+# The relays, in the order they run.
+SEL_RELAYS=()
+IFS=, read -ra _r <<<"$RELAYS_ARG"
+for r in mcrelay kernel socat; do
+	for x in "${_r[@]}"; do [ "$x" = "$r" ] && SEL_RELAYS+=("$r"); done
+done
+for x in "${_r[@]}"; do
+	case $x in mcrelay | kernel | socat) ;;
+	*) echo "bench.sh: unknown relay '$x' (mcrelay, kernel, socat)" >&2; exit 64 ;;
+	esac
+done
+[ ${#SEL_RELAYS[@]} -gt 0 ] || { echo "bench.sh: no relay selected" >&2; exit 64; }
+
+# The cases, in table order.
+SEL_CASES=()
+IFS=, read -ra _c <<<"$CASES_ARG"
+for c in "${CASE_LIST[@]}"; do
+	for p in "${_c[@]}"; do
+		# shellcheck disable=SC2053  # a pattern on purpose
+		if [[ $c == $p ]]; then SEL_CASES+=("$c"); break; fi
+	done
+done
+for p in "${_c[@]}"; do
+	m=0
+	# shellcheck disable=SC2053
+	for c in "${CASE_LIST[@]}"; do [[ $c == $p ]] && m=1; done
+	[ $m = 1 ] || { echo "bench.sh: no case matches '$p' (see --list)" >&2; exit 64; }
+done
+
+JSON_OUT=$(realpath -m -- "$JSON_OUT")
+WARMUP_US=$(awk -v s="$WARMUP" 'BEGIN { printf "%d", s * 1e6 }')
+DURATION_US=$(awk -v s="$DURATION" 'BEGIN { printf "%d", s * 1e6 }')
+GEN_CPU=${CPUS_ARG%,*}
+RELAY_CPU=${CPUS_ARG#*,}
+
+# ---------------------------------------------------------------------
+# The test library: namespaces, cleanup on every exit path, waiting.
 
 . "$(dirname "$0")/../tests/integration/lib.sh"
 require_root
 require_binaries
-command -v socat >/dev/null || apt-get install -y -qq socat >/dev/null ||
-	fail "socat is needed for the baseline"
 
-topo_basic
-{
-	conf_global notice
-	conf_rule bench rin 239.1.1.1 5000 "rout1 239.2.2.2:6000"
-} >"$TMP/bench.conf"
+need_pkg() {	# need_pkg COMMAND PACKAGE
+	command -v "$1" >/dev/null && return 0
+	note "installing $2 (for $1)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >"$TMP/apt.log" 2>&1 ||
+	    fail "cannot install $2: $(tail -n 5 "$TMP/apt.log")"
+	command -v "$1" >/dev/null || fail "$1 is still missing after installing $2"
+}
+export PATH=$PATH:/usr/sbin:/sbin
+need_pkg smcrouted smcroute
+need_pkg socat socat
+need_pkg ethtool ethtool
+need_pkg taskset util-linux
+need_pkg python3 python3
 
-# on-CPU nanoseconds of PID and its threads
-cpu_ns() {
-	local t sum=0 a
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r a _ <"$t" && sum=$((sum + a))
+NCPU=$(nproc --all)
+if [ "$NCPU" -lt 2 ] || [ "$GEN_CPU" -ge "$NCPU" ] || [ "$RELAY_CPU" -ge "$NCPU" ] ||
+    [ "$GEN_CPU" = "$RELAY_CPU" ]; then
+	fail "needs two distinct cores (--cpus $CPUS_ARG on a machine with $NCPU)"
+fi
+HZ=$(getconf CLK_TCK)
+
+MAXFAN=1
+for c in "${SEL_CASES[@]}" "$SOAK_CASE"; do
+	[ "${C_FAN[$c]}" -gt "$MAXFAN" ] && MAXFAN=${C_FAN[$c]}
+done
+
+RESULTS=$TMP/results	# one line of key=value per run
+: >"$RESULTS"
+
+# ---------------------------------------------------------------------
+# Topology
+
+declare -A ANCHOR=() NAPI_PID=()
+SRC=${PREFIX}src RELAY=${PREFIX}relay DST=${PREFIX}dst
+
+# napi_threads: the PIDs of the NAPI kthreads that exist now.
+napi_threads() {
+	local f c
+	for f in /proc/[0-9]*/comm; do
+		{ c=$(<"$f"); } 2>/dev/null || continue
+		[[ $c == napi/* ]] && { f=${f#/proc/}; echo "${f%/comm}"; }
+	done
+	return 0
+}
+
+# NEW_NAPI: set by napi_new_for when it finds the thread.
+_napi_new_for() {
+	local p c
+	for p in $(napi_threads); do
+		[[ " $1 " == *" $p "* ]] && continue
+		{ c=$(</proc/"$p"/comm); } 2>/dev/null || continue
+		[[ $c == "napi/$2-"* ]] && { NEW_NAPI=$p; return 0; }
+	done
+	return 1
+}
+
+# threaded_napi NS DEV CPU normal|rt: GRO on, threaded NAPI, the kthread pinned to CPU.
+threaded_napi() {
+	local ns=$1 dev=$2 cpu=$3 before
+	must ip netns exec "$ns" ethtool -K "$dev" gro on
+	before=" $(napi_threads | tr '\n' ' ') "
+	must ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded"
+	[ "$(ip netns exec "$ns" cat "/sys/class/net/$dev/threaded")" = 1 ] ||
+	    fail "$dev: threaded NAPI did not stick"
+	# The kthread's name is napi/DEV-ID, cut to 15 characters.
+	local short="${dev:0:9}"
+	wait_until 5 _napi_new_for "$before" "$short" ||
+	    fail "no NAPI kthread appeared for $ns:$dev (veth needs GRO for NAPI)"
+	NAPI_PID[$dev]=$NEW_NAPI
+	must taskset -p -c "$cpu" "$NEW_NAPI" >/dev/null
+	# The receivers' NAPI threads (not the relay's) get a real-time
+	# priority, so that the generator and mcrecv sharing their core
+	# cannot make them overflow the 256-frame veth ring.
+	[ "$4" = rt ] && must chrt -f -p 10 "$NEW_NAPI" >/dev/null
+	return 0
+}
+
+build_topology() {
+	local k
+	ns_add "$SRC"
+	ns_add "$RELAY"
+	ns_add "$DST"
+	veth_pair "$SRC" s0 10.1.0.1/24 "$RELAY" rin 10.1.0.2/24
+	must ip -n "$SRC" route add 224.0.0.0/4 dev s0
+	must ip netns exec "$SRC" ethtool -K s0 tso off
+	threaded_napi "$RELAY" rin "$RELAY_CPU" normal
+	for k in $(seq 1 "$MAXFAN"); do
+		veth_pair "$RELAY" "rout$k" "10.$((10 + k)).0.1/24" "$DST" "d$k" "10.$((10 + k)).0.2/24"
+		must ip netns exec "$RELAY" ethtool -K "rout$k" tso off
+		[ "$QDISC" = 1 ] && must tc -n "$RELAY" qdisc replace dev "rout$k" root pfifo limit 1000
+		threaded_napi "$DST" "d$k" "$GEN_CPU" rt
+	done
+	# RPF: the source is on a connected subnet of rin; rp_filter off anyway.
+	must ip netns exec "$RELAY" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+	    net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.rin.rp_filter=0
+	# An idle process in each namespace, to read its /proc/PID/net/dev.
+	for k in "$SRC" "$RELAY" "$DST"; do
+		bg_ns "$k" sleep 1000000
+		ANCHOR[$k]=$BG_PID
+	done
+}
+
+# ---------------------------------------------------------------------
+# Measuring
+
+declare -A S=()	# snapshots: S[TAG.what]
+
+# snap_netdev TAG NS: rx/tx packets and drops of every device in NS.
+snap_netdev() {
+	local tag=$1 line name rest a
+	while IFS= read -r line; do
+		[[ $line == *:* ]] || continue
+		name=${line%%:*}
+		name=${name//[[:space:]]/}
+		rest=${line#*:}
+		read -ra a <<<"$rest"
+		S[$tag.$name.rxp]=${a[1]} S[$tag.$name.rxd]=${a[3]}
+		S[$tag.$name.txp]=${a[9]} S[$tag.$name.txd]=${a[11]}
+	done <"/proc/${ANCHOR[$2]}/net/dev"
+}
+
+# cpu_ticks PID...: utime+stime, in clock ticks, of every thread of the PIDs.
+cpu_ticks() {
+	local p t st a sum=0
+	for p in "$@"; do
+		for t in /proc/"$p"/task/*/stat; do
+			{ st=$(<"$t"); } 2>/dev/null || continue
+			st=${st##*) }
+			read -ra a <<<"$st"
+			sum=$((sum + a[11] + a[12]))
+		done
 	done
 	echo "$sum"
 }
 
+# snap_core TAG CPU: busy and softirq ticks of one core (/proc/stat).
+snap_core() {
+	local l a
+	while read -r l; do
+		if [[ $l == "cpu$2 "* ]]; then
+			read -ra a <<<"$l"
+			S[$1.core$2.busy]=$((a[1] + a[2] + a[3] + a[6] + a[7] + a[8]))
+			S[$1.core$2.sirq]=${a[7]}
+			S[$1.core$2.all]=$((a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7] + a[8]))
+			return 0
+		fi
+	done </proc/stat
+}
+
+# snap TAG: the time, the relay's CPU, both cores and every device.
+snap() {
+	_now
+	S[$1.t]=$_NOW
+	S[$1.cpu_procs]=$(cpu_ticks $RELAY_PROCS)
+	S[$1.cpu_napi]=$(cpu_ticks "${NAPI_PID[rin]}")
+	S[$1.procs]=$RELAY_PROCS
+	snap_core "$1" "$RELAY_CPU"
+	snap_core "$1" "$GEN_CPU"
+	snap_netdev "$1" "$SRC"
+	snap_netdev "$1" "$RELAY"
+	snap_netdev "$1" "$DST"
+}
+
+# d TAG1 TAG2 KEY: the difference of a snapshot value.
+d() {
+	echo $((${S[$2.$3]:-0} - ${S[$1.$3]:-0}))
+}
+
 rss_kb() {
-	awk '/^VmRSS:/ {print $2}' /proc/"$1"/status
+	local v
+	v=$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	echo "${v:-0}"
 }
 
-# run_phase LABEL PID RATE COUNT: sends COUNT packets at RATE (0 = flat
-# out) and sets PHASE to "received cpu_ns elapsed_ns".
-run_phase() {
-	local pid=$2 rate=$3 count=$4 c0 c1 t0 t1 got
-	start_recv bench "$DST1" d0 239.2.2.2 6000 -n "$count" -T 120 -q 1500
-	c0=$(cpu_ns "$pid")
-	t0=${EPOCHREALTIME//[!0-9]/}
-	ip netns exec "$SRC" "$MCSEND" -g 239.1.1.1 -p 5000 -I s0 -n "$count" \
-	    -r "$rate" -t 16 -s "$SIZE" >/dev/null || fail "mcsend failed"
-	t1=${EPOCHREALTIME//[!0-9]/}
-	wait_recv bench 150 || true
-	c1=$(cpu_ns "$pid")
-	got=$(recv_field bench unique) || got=0
-	PHASE="$got $((c1 - c0)) $(((t1 - t0) * 1000))"
+# Sleeps until the wall clock (microseconds) reaches $1.
+sleep_until_us() {
+	_now
+	(($1 > _NOW)) || return 0
+	sleep "$(awk -v u="$(($1 - _NOW))" 'BEGIN { printf "%.6f", u / 1e6 }')"
 }
 
-report() {
-	local label=$1 count=$2 got=$3 cpu=$4 el=$5
-	awk -v l="$label" -v n="$count" -v g="$got" -v c="$cpu" -v e="$el" 'BEGIN {
-		printf "%-28s %9d sent %9d received (%6.2f%% lost)  %7.3f us CPU/packet  %8.0f pps offered\n",
-		    l, n, g, 100 * (n - g) / n, g ? c / g / 1000 : 0, n / (e / 1e9) }'
+# ---------------------------------------------------------------------
+# The relays: *_start CASE (0, or 1 with START_ERR set), *_stop.
+# RELAY_PROCS: the relay's processes, RELAY_MAIN: the main one.
+
+RELAY_PROCS='' RELAY_MAIN='' START_ERR=''
+WORKERS_KEY=unknown	# yes / no, probed once
+
+mc_conf() {	# mc_conf CASE WORKERS_LINE
+	local c=$1 k outs=()
+	for k in $(seq 1 "${C_FAN[$c]}"); do outs+=("rout$k"); done
+	conf_global notice
+	[ -n "$2" ] && printf '%s\n\n' "$2"
+	conf_rule bench rin 239.1.1.1 5000 "${outs[@]}"
+	if [ "${C_RULES[$c]}" -gt 1 ]; then
+		awk -v n="$((C_RULES[$c] - 1))" 'BEGIN {
+			for (i = 0; i < n; i++)
+				printf "[rule x%d]\ninput  = rin\ngroup  = 239.100.%d.%d\nport   = 5000\noutput = rout1\n\n",
+				    i, int(i / 256), i % 256
+		}'
+	fi
 }
 
-declare -A RES
-note "payload $SIZE bytes, $N packets per phase"
-
-start_daemon "$TMP/bench.conf"
-worker=$(daemon_workers | head -n 1)
-[ -n "$worker" ] || fail "no worker"
-run_phase paced "$worker" "$RATE" "$N"; read -r g c e <<<"$PHASE"
-RES[mc_paced]="$g $c $e"; report "mcrelay paced" "$N" "$g" "$c" "$e"
-run_phase burst "$worker" 0 "$N"; read -r g c e <<<"$PHASE"
-RES[mc_burst]="$g $c $e"; report "mcrelay flat out" "$N" "$g" "$c" "$e"
-mc_rss_w=$(rss_kb "$worker"); mc_rss_s=$(rss_kb "$DAEMON_PID")
-stop_daemon
-
-bg_ns "$RELAY" socat -u -b 65536 \
-	UDP4-RECV:5000,ip-add-membership=239.1.1.1:rin,reuseaddr \
-	UDP4-SENDTO:239.2.2.2:6000,ip-multicast-if=10.2.0.1,ip-multicast-ttl=15
-socat_pid=$BG_PID
-socat_joined() {
-	ip netns exec "$RELAY" ip maddr show dev rin | grep -q 239.1.1.1
+# Whether `mcrelay check` accepts a [global] workers key (and the same
+# configuration without it).
+probe_workers_key() {
+	[ "$WORKERS_KEY" = unknown ] || return 0
+	mc_conf t100k-64 "" >"$TMP/probe0.conf"
+	"$MCRELAY" -c "$TMP/probe0.conf" check >"$TMP/probe.out" 2>&1 ||
+	    fail "mcrelay check rejects the benchmark's configuration: $(cat "$TMP/probe.out")"
+	mc_conf t100k-64 "workers = 2" >"$TMP/probe.conf"
+	if "$MCRELAY" -c "$TMP/probe.conf" check >"$TMP/probe.out" 2>&1; then
+		WORKERS_KEY=yes
+	else
+		WORKERS_KEY=no
+	fi
+	note "workers key: $WORKERS_KEY"
 }
-wait_until 5 socat_joined ||
-	fail "socat did not join the group: $(cat "$BG_LOG")"
-run_phase paced "$socat_pid" "$RATE" "$N"; read -r g c e <<<"$PHASE"
-RES[so_paced]="$g $c $e"; report "socat paced" "$N" "$g" "$c" "$e"
-run_phase burst "$socat_pid" 0 "$N"; read -r g c e <<<"$PHASE"
-RES[so_burst]="$g $c $e"; report "socat flat out" "$N" "$g" "$c" "$e"
-so_rss=$(rss_kb "$socat_pid")
 
-echo
-echo "memory: mcrelay worker ${mc_rss_w} kB RSS, supervisor ${mc_rss_s} kB RSS; socat ${so_rss} kB RSS"
-read -r mg mc _ <<<"${RES[mc_paced]}"
-read -r sg sc _ <<<"${RES[so_paced]}"
-read -r mbg _ _ <<<"${RES[mc_burst]}"
-read -r sbg _ _ <<<"${RES[so_burst]}"
-awk -v mg="$mg" -v mc="$mc" -v sg="$sg" -v sc="$sc" -v mb="$mbg" -v sb="$sbg" 'BEGIN {
-	if (mg && sg && mc) printf "ratio: socat uses %.1fx the CPU per packet of mcrelay (paced)\n", (sc / sg) / (mc / mg)
-	if (sb) printf "ratio: mcrelay delivered %.2fx what socat delivered (flat out)\n", mb / sb
-}'
+mcrelay_start() {
+	local c=$1 wl='' deadline rc
+	probe_workers_key
+	if [ "$WORKERS_KEY" = yes ]; then
+		wl="workers = ${C_WORKERS[$c]}"
+	elif [ "${C_WORKERS[$c]}" != 1 ]; then
+		START_ERR="n/a: workers key not supported"
+		return 1
+	fi
+	mc_conf "$c" "$wl" >"$TMP/bench.conf"
+	if ! "$MCRELAY" -c "$TMP/bench.conf" check >"$TMP/check.out" 2>&1; then
+		START_ERR="error: mcrelay check: $(grep -v '^#' "$TMP/check.out" | head -n 2 | tr '\n' ' ')"
+		return 1
+	fi
+	rm -f "$TMP/pid"
+	ip netns exec "$RELAY" taskset -c "$RELAY_CPU" "$MCRELAY" -c "$TMP/bench.conf" \
+	    supervisor -f -p "$TMP/pid" >"$TMP/daemon.log" 2>&1 </dev/null &
+	DAEMON_PID=$!
+	PIDS+=("$DAEMON_PID")
+	_now
+	deadline=$((_NOW + 60 * 1000000))
+	until daemon_ready; do
+		if pid_gone "$DAEMON_PID"; then
+			wait "$DAEMON_PID"
+			rc=$?
+			forget_pid "$DAEMON_PID"
+			DAEMON_PID=
+			START_ERR="error: mcrelay exited with status $rc: $(tail -n 2 "$TMP/daemon.log" | tr '\n' ' ')"
+			return 1
+		fi
+		_now
+		if ((_NOW >= deadline)); then
+			START_ERR="error: mcrelay not ready after 60 s"
+			mcrelay_stop
+			return 1
+		fi
+		sleep 0.05
+	done
+	RELAY_MAIN=$DAEMON_PID
+	RELAY_PROCS="$DAEMON_PID $(daemon_workers | tr '\n' ' ')"
+	[ -n "$(daemon_workers)" ] || { START_ERR="error: no mcrelay worker"; mcrelay_stop; return 1; }
+	return 0
+}
+
+mcrelay_stop() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait_until 20 pid_gone "$DAEMON_PID" || kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	forget_pid "$DAEMON_PID"
+	# the workers go with the supervisor
+	wait_until 10 _no_procs_in "$RELAY" || fail "processes left in $RELAY after mcrelay stopped"
+	DAEMON_PID=
+}
+
+# True when no process but the anchor runs in namespace $1.
+_no_procs_in() {
+	local p
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		[ "$p" = "${ANCHOR[$1]}" ] || return 1
+	done
+	return 0
+}
+
+SMC_PID=''
+_mroute_ready() {	# _mroute_ready FANOUT
+	local l k
+	l=$(ip -n "$RELAY" mroute show 2>/dev/null)
+	[[ $l == *"(10.1.0.1,239.1.1.1)"*"Iif: rin"* ]] || return 1
+	for k in $(seq 1 "$1"); do
+		[[ $l == *" rout$k "* || $l == *" rout$k" ]] || return 1
+	done
+}
+_mroute_gone() {
+	[ -z "$(ip -n "$RELAY" mroute show 2>/dev/null)" ] &&
+	    [ "$(ip netns exec "$RELAY" cat /proc/sys/net/ipv4/conf/rin/mc_forwarding)" = 0 ]
+}
+
+kernel_start() {
+	local c=$1 k olist=""
+	{
+		echo "phyint rin enable"
+		for k in $(seq 1 "${C_FAN[$c]}"); do
+			echo "phyint rout$k enable"
+			olist="$olist rout$k"
+		done
+		echo "mroute from rin source 10.1.0.1 group 239.1.1.1 to$olist"
+	} >"$TMP/smcroute.conf"
+	bg_ns "$RELAY" taskset -c "$RELAY_CPU" smcrouted -n -N -l notice \
+	    -f "$TMP/smcroute.conf" -u "$TMP/smcroute.sock" -P "$TMP/smcroute.pid"
+	SMC_PID=$BG_PID
+	if ! wait_until 10 _mroute_ready "${C_FAN[$c]}"; then
+		START_ERR="error: smcrouted installed no route: $(tail -n 3 "$BG_LOG" | tr '\n' ' ')"
+		kernel_stop
+		return 1
+	fi
+	RELAY_MAIN=$SMC_PID
+	RELAY_PROCS=$SMC_PID
+}
+
+kernel_stop() {
+	[ -n "$SMC_PID" ] || return 0
+	kill -TERM "$SMC_PID" 2>/dev/null
+	wait_until 10 pid_gone "$SMC_PID" || kill -KILL "$SMC_PID" 2>/dev/null
+	wait "$SMC_PID" 2>/dev/null
+	forget_pid "$SMC_PID"
+	SMC_PID=''
+	# No kernel forwarding may be left behind for the next relay.
+	wait_until 10 _mroute_gone || fail "multicast routes left in $RELAY after smcrouted stopped"
+}
+
+SOCAT_PIDS=()
+# Users of 239.1.1.1 on rin, from /proc/net/igmp.
+_igmp_users() {
+	ip netns exec "$RELAY" awk '
+		/^[0-9]/ { dev = $2 }
+		dev == "rin" && $1 == "010101EF" { print $2; found = 1 }
+		END { if (!found) print 0 }' /proc/net/igmp
+}
+_socats_joined() {
+	[ "$(_igmp_users)" -ge "$1" ] 2>/dev/null
+}
+
+socat_start() {
+	local c=$1 k
+	SOCAT_PIDS=()
+	for k in $(seq 1 "${C_FAN[$c]}"); do
+		bg_ns "$RELAY" taskset -c "$RELAY_CPU" socat -u -b 65536 \
+		    UDP4-RECV:5000,ip-add-membership=239.1.1.1:rin,reuseaddr \
+		    "UDP4-SENDTO:239.1.1.1:5000,ip-multicast-if=10.$((10 + k)).0.1,ip-multicast-ttl=15,ip-multicast-loop=0"
+		SOCAT_PIDS+=("$BG_PID")
+	done
+	if ! wait_until 10 _socats_joined "${C_FAN[$c]}"; then
+		START_ERR="error: socat did not join: $(tail -n 3 "$BG_LOG" | tr '\n' ' ')"
+		socat_stop
+		return 1
+	fi
+	RELAY_MAIN=${SOCAT_PIDS[0]}
+	RELAY_PROCS="${SOCAT_PIDS[*]}"
+}
+
+socat_stop() {
+	local p
+	[ ${#SOCAT_PIDS[@]} -gt 0 ] || return 0
+	kill -TERM "${SOCAT_PIDS[@]}" 2>/dev/null
+	wait_until 10 all_gone "${SOCAT_PIDS[@]}" || kill -KILL "${SOCAT_PIDS[@]}" 2>/dev/null
+	for p in "${SOCAT_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+		forget_pid "$p"
+	done
+	SOCAT_PIDS=()
+}
+
+# ---------------------------------------------------------------------
+# One run
+
+_recv_ready() {
+	[ -s "$TMP/recv.ready" ] || pid_gone "$RECV_PID"
+}
+
+# emit KEY=VALUE...: adds to the current run's record.
+REC=''
+emit() {
+	local kv
+	for kv in "$@"; do REC="$REC ${kv// /_}"; done
+}
+
+# calc EXPR with awk: prints the value (%.6g), "null" on division by zero.
+calc() {
+	awk "BEGIN { x = 0; $1; if (bad) print \"null\"; else printf \"%.6g\", x }"
+}
+
+# run_one CASE RELAY RUN
+run_one() {
+	local c=$1 relay=$2 run=$3 rate=${C_RATE[$1]} size=${C_SIZE[$1]} fan=${C_FAN[$1]}
+	local burst send_s t_start k out sent el rc dur_us=$DURATION_US
+	# At least 10,000 packets in the window, for the latency percentiles.
+	((rate > 0 && rate * DURATION_US / 1000000 < 10000)) &&
+	    dur_us=$((10000 * 1000000 / rate))
+	REC="case=$c relay=$relay run=$run rate_target=$rate size=$size fanout=$fan rules=${C_RULES[$c]} workers=${C_WORKERS[$c]}"
+	START_ERR=''
+	if ! "${relay}_start" "$c"; then
+		emit "status=${START_ERR%%:*}" "note=${START_ERR}"
+		echo "$REC" >>"$RESULTS"
+		echo "    $START_ERR"
+		return 0
+	fi
+
+	# The receiver on d1: every packet checked, latency from the payload.
+	rm -f "$TMP/recv.ready" "$TMP/recv.out"
+	ip netns exec "$DST" taskset -c "$GEN_CPU" "$MCRECV" -I d1 -g 239.1.1.1 -p 5000 \
+	    -L -W "$(calc "x = $WARMUP * 1000")" -q 1000 \
+	    -T "$(calc "x = $WARMUP + $dur_us / 1e6 + 120")" -R "$TMP/recv.ready" \
+	    >"$TMP/recv.out" 2>"$TMP/recv.err" </dev/null &
+	RECV_PID=$!
+	PIDS+=("$RECV_PID")
+	wait_until 10 _recv_ready || fail "mcrecv not ready after 10 s"
+	[ -s "$TMP/recv.ready" ] || fail "mcrecv exited early: $(cat "$TMP/recv.err")"
+
+	# Paced sends go in bursts of about 100 us of traffic.
+	burst=$((rate / 10000))
+	((burst < 1)) && burst=1
+	((burst > 64)) && burst=64
+	send_s=$(calc "x = $WARMUP + $dur_us / 1e6 + 0.3")
+	snap Z
+	_now
+	t_start=$_NOW
+	bg_ns "$SRC" taskset -c "$GEN_CPU" "$MCSEND" -g 239.1.1.1 -p 5000 -I s0 -t 16 \
+	    -s "$size" -r "$rate" -b "$burst" -L -V -D "$send_s"
+	SEND_PID=$BG_PID SEND_LOG=$BG_LOG
+
+	# The window: WARMUP s after the sender starts, for DURATION s.
+	sleep_until_us $((t_start + WARMUP_US))
+	[ "$relay" = mcrelay ] && RELAY_PROCS="$DAEMON_PID $(daemon_workers | tr '\n' ' ')"
+	snap A
+	sleep_until_us $((${S[A.t]} + dur_us))
+	snap B
+	local rss=0 rss_main p procs_b
+	for p in $RELAY_PROCS; do rss=$((rss + $(rss_kb "$p"))); done
+	rss_main=$(rss_kb "$RELAY_MAIN")
+	[ "$relay" = mcrelay ] && procs_b="$DAEMON_PID $(daemon_workers | tr '\n' ' ')"
+
+	wait_until 60 pid_gone "$SEND_PID" || fail "mcsend still running"
+	wait "$SEND_PID"
+	rc=$?
+	forget_pid "$SEND_PID"
+	[ "$rc" -eq 0 ] || fail "mcsend failed ($rc): $(cat "$SEND_LOG")"
+	sent=$(sed -n 's/^sent=//p' "$SEND_LOG")
+	el=$(sed -n 's/^elapsed_ns=//p' "$SEND_LOG")
+	# mcrecv stops 1 s after the last packet (at most 120 s after the end)
+	wait_until 150 pid_gone "$RECV_PID" || fail "mcrecv did not finish"
+	wait "$RECV_PID"
+	forget_pid "$RECV_PID"
+	snap C
+	out=$(<"$TMP/recv.out")
+	[ -n "$out" ] || fail "mcrecv printed nothing: $(cat "$TMP/recv.err")"
+
+	local dt dtick
+	dt=$(calc "x = ($(d A B t)) / 1e6")
+	dtick=$(calc "x = $dt * $HZ")
+	emit "status=ok" "sent=$sent" "send_s=$(calc "x = $el / 1e9")" "window_s=$dt"
+	emit "send_pps=$(calc "x = $sent / ($el / 1e9)")"
+	emit "offered_pps=$(calc "x = ($(d A B s0.txp) + $(d A B s0.txd)) / $dt")"
+	emit "in_pps=$(calc "x = $(d A B rin.rxp) / $dt")"
+	local w_out=0 r_out=0 w_d1 oring=0
+	for k in $(seq 1 "$fan"); do
+		w_out=$((w_out + $(d A B "d$k.rxp")))
+		r_out=$((r_out + $(d Z C "d$k.rxp")))
+		oring=$((oring + $(d Z C "rout$k.txd")))
+	done
+	w_d1=$(d A B d1.rxp)
+	emit "delivered_pps=$(calc "x = $w_d1 / $dt")" "delivered_total_pps=$(calc "x = $w_out / $dt")"
+	emit "in_ring_drops=$(d Z C s0.txd)" "out_ring_drops=$oring"
+	emit "loss_all_pct=$(calc "x = 100 * (1 - $r_out / ($sent * $fan))")"
+	# The receiver's summary, as it is (received=, unique=, lat_p99_us=, ...)
+	for k in $out; do
+		case $k in
+		src=*) ;;
+		*) emit "rx_$k" ;;
+		esac
+	done
+	local uniq bad
+	uniq=$(recv_field recv unique)
+	bad=$(($(recv_field recv bad_payload) + $(recv_field recv bad_ip_csum) + $(recv_field recv bad_udp_csum) + $(recv_field recv bad_mac)))
+	emit "lost=$((sent - uniq))" "loss_pct=$(calc "x = 100 * ($sent - $uniq) / $sent")" "corrupt=$bad"
+
+	local cp cn cpu
+	cp=$(d A B cpu_procs) cn=$(d A B cpu_napi)
+	cpu=$((cp + cn))
+	emit "cpu_procs=$(calc "x = $cp / $dtick")" "cpu_napi=$(calc "x = $cn / $dtick")" "cpu=$(calc "x = $cpu / $dtick")"
+	emit "pkts_per_cpu_s=$(calc "if ($cpu == 0) bad = 1; else x = $w_d1 / ($cpu / $HZ)")"
+	emit "us_per_in_pkt=$(calc "if ($w_d1 == 0) bad = 1; else x = 1e6 * ($cpu / $HZ) / $w_d1")"
+	emit "us_per_out_pkt=$(calc "if ($w_out == 0) bad = 1; else x = 1e6 * ($cpu / $HZ) / $w_out")"
+	emit "core_relay_busy=$(calc "x = $(d A B core$RELAY_CPU.busy) / $(d A B core$RELAY_CPU.all)")"
+	emit "core_relay_softirq=$(calc "x = $(d A B core$RELAY_CPU.sirq) / $(d A B core$RELAY_CPU.all)")"
+	emit "core_gen_busy=$(calc "x = $(d A B core$GEN_CPU.busy) / $(d A B core$GEN_CPU.all)")"
+	emit "rss_kb=$rss" "rss_main_kb=$rss_main"
+	if [ "$relay" = mcrelay ]; then
+		emit "rss_workers_kb=$((rss - rss_main))"
+		[ "${S[A.procs]}" = "$procs_b" ] || emit "note=worker_pids_changed_in_window"
+	fi
+	if [ "$relay" = kernel ]; then
+		emit "mr_cache_pkts=$(ip netns exec "$RELAY" awk '$1 == "010101EF" { print $4 }' /proc/net/ip_mr_cache)"
+	fi
+	"${relay}_stop"
+	echo "$REC" >>"$RESULTS"
+	# progress line
+	python3 - "$REC" <<'EOF'
+import sys
+r = dict(kv.split("=", 1) for kv in sys.argv[1].split())
+f = lambda k, m=1, d=1: ("%.*f" % (d, float(r[k]) * m)) if r.get(k, "null") != "null" else "-"
+print("    offered %s kpps, delivered %s kpps, loss %s %%, cpu %s %% (napi %s %%), %s kpkt/cpu-s, p99 %s us"
+      % (f("offered_pps", 1e-3), f("delivered_pps", 1e-3), f("loss_pct", 1, 2), f("cpu", 100),
+         f("cpu_napi", 100), f("pkts_per_cpu_s", 1e-3), f("rx_lat_p99_us")))
+EOF
+}
+
+# ---------------------------------------------------------------------
+# Soak: one mcrelay case for SOAK seconds, RSS every 5 s.
+
+soak() {
+	local c=$SOAK_CASE t_end rate=${C_RATE[$SOAK_CASE]} burst p line
+	note "soak: mcrelay, case $c, ${SOAK} s, RSS every 5 s"
+	START_ERR=''
+	if ! mcrelay_start "$c"; then
+		echo "soak: $START_ERR"
+		echo "{\"case\": \"$c\", \"error\": \"$START_ERR\"}" >"$TMP/soak.json"
+		return 0
+	fi
+	burst=$((rate / 10000)); ((burst < 1)) && burst=1; ((burst > 64)) && burst=64
+	snap Z
+	bg_ns "$SRC" taskset -c "$GEN_CPU" "$MCSEND" -g 239.1.1.1 -p 5000 -I s0 -t 16 \
+	    -s "${C_SIZE[$c]}" -r "$rate" -b "$burst" -V -D "$SOAK"
+	SEND_PID=$BG_PID SEND_LOG=$BG_LOG
+	_now
+	t_end=$((_NOW + SOAK * 1000000))
+	: >"$TMP/soak.samples"
+	while pid_alive "$SEND_PID"; do
+		_now
+		line="t=$(((_NOW - t_end) / 1000000 + SOAK))"
+		for p in $DAEMON_PID $(daemon_workers); do
+			line="$line $p=$(rss_kb "$p")"
+		done
+		echo "$line" >>"$TMP/soak.samples"
+		echo "    soak ${line%% *} s of $SOAK, RSS kB by pid: ${line#* }"
+		sleep_until_us $((_NOW + 5000000))
+	done
+	wait "$SEND_PID"
+	forget_pid "$SEND_PID"
+	snap C
+	python3 - "$TMP/soak.samples" "$DAEMON_PID" "$(sed -n 's/^sent=//p' "$SEND_LOG")" \
+	    "$(d Z C d1.rxp)" "$c" >"$TMP/soak.json" <<'EOF'
+import json, sys
+path, sup, sent, got, case = sys.argv[1:6]
+samples = []
+for l in open(path):
+    kv = dict(x.split("=") for x in l.split())
+    samples.append({k: int(v) for k, v in kv.items()})
+procs = {}
+for s in samples:
+    for k, v in s.items():
+        if k != "t":
+            procs.setdefault(k, []).append((s["t"], v))
+out = {"case": case, "sent": int(sent or 0), "delivered": int(got), "processes": []}
+for pid, series in procs.items():
+    vals = [v for _, v in series]
+    # growth after the first tenth of the run (start-up allocations)
+    base = vals[len(vals) // 10] if vals else 0
+    out["processes"].append({
+        "pid": int(pid), "role": "supervisor" if pid == sup else "worker",
+        "rss_first_kb": vals[0], "rss_last_kb": vals[-1], "rss_max_kb": max(vals),
+        "growth_kb": vals[-1] - base, "samples": series})
+json.dump(out, sys.stdout)
+EOF
+	mcrelay_stop
+}
+
+# ---------------------------------------------------------------------
+# Main
+
+NRUNS=0
+for c in "${SEL_CASES[@]}"; do
+	for r in "${SEL_RELAYS[@]}"; do
+		[ "${C_RELAYS[$c]}" = all ] || [ "$r" = "${C_RELAYS[$c]}" ] || continue
+		NRUNS=$((NRUNS + RUNS))
+	done
+done
+note "cases: ${SEL_CASES[*]}"
+note "relays: ${SEL_RELAYS[*]}; $NRUNS runs of ${WARMUP}+${DURATION} s; generator core $GEN_CPU, relay core $RELAY_CPU"
+note "expected time: about $(calc "x = int(($NRUNS * ($WARMUP + $DURATION + 4) + $SOAK + 10) / 60 + 1)") min"
+"$MCRELAY" --version >/dev/null 2>&1 && note "mcrelay: $("$MCRELAY" --version 2>&1 | head -n 1)"
+
+build_topology
+note "NAPI threads: rin=${NAPI_PID[rin]} (core $RELAY_CPU), d1=${NAPI_PID[d1]} (core $GEN_CPU)"
+
+i=0
+for run in $(seq 1 "$RUNS"); do
+	for c in "${SEL_CASES[@]}"; do
+		for r in "${SEL_RELAYS[@]}"; do
+			[ "${C_RELAYS[$c]}" = all ] || [ "$r" = "${C_RELAYS[$c]}" ] || continue
+			i=$((i + 1))
+			echo "[$i/$NRUNS] $c ($run/$RUNS) $r: ${C_DESC[$c]}"
+			run_one "$c" "$r" "$run"
+		done
+	done
+done
+
+echo '{}' >"$TMP/soak.json"
+[ "$SOAK" -gt 0 ] && soak
+
+META=$(printf '{"date": "%s", "kernel": "%s", "cpus": %s, "generator_core": %s, "relay_core": %s, "duration_s": %s, "warmup_s": %s, "runs": %s, "workers_key": "%s", "mcrelay": "%s", "git": "%s", "clk_tck": %s, "qdisc": %s}' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" "$NCPU" "$GEN_CPU" "$RELAY_CPU" \
+    "$DURATION" "$WARMUP" "$RUNS" "$WORKERS_KEY" "$MCRELAY" \
+    "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)" "$HZ" "$QDISC")
+
+python3 - "$RESULTS" "$TMP/soak.json" "$JSON_OUT" "$META" <<'EOF'
+import json, statistics, sys
+
+results_path, soak_path, json_path, meta = sys.argv[1:5]
+meta = json.loads(meta)
+runs = []
+for line in open(results_path):
+    r = {}
+    for kv in line.split():
+        k, v = kv.split("=", 1)
+        if v == "null":
+            r[k] = None
+            continue
+        try:
+            r[k] = int(v)
+        except ValueError:
+            try:
+                r[k] = float(v)
+            except ValueError:
+                r[k] = v.replace("_", " ") if k == "note" else v
+    runs.append(r)
+
+# medians per (case, relay)
+order, groups = [], {}
+for r in runs:
+    key = (r["case"], r["relay"])
+    if key not in groups:
+        order.append(key)
+        groups[key] = []
+    groups[key].append(r)
+res = {}
+for key in order:
+    g = groups[key]
+    ok = [r for r in g if r.get("status") == "ok"]
+    m = {"case": key[0], "relay": key[1], "runs": len(g), "ok_runs": len(ok)}
+    if not ok:
+        m["status"] = g[0].get("status", "error")
+        m["note"] = g[0].get("note", "")
+    else:
+        m["status"] = "ok"
+        for k in ok[0]:
+            vals = [r.get(k) for r in ok]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                m[k] = statistics.median(vals)
+            elif k not in m:
+                m[k] = vals[0]
+        notes = sorted({r["note"] for r in ok if r.get("note")})
+        if notes:
+            m["note"] = "; ".join(notes)
+    res[key] = m
+
+def get(case, relay, k):
+    m = res.get((case, relay))
+    if not m or m.get("status") != "ok":
+        return None
+    return m.get(k)
+
+def flags(m):
+    f = []
+    if m.get("status") != "ok":
+        return m.get("note", m.get("status"))
+    if m["rate_target"] and m.get("offered_pps") and m["offered_pps"] < 0.97 * m["rate_target"]:
+        f.append("sender short")
+    if not m["rate_target"] and (m.get("core_gen_busy") or 1) < 0.9:
+        f.append("sender held back")
+    if m.get("rx_kdrops"):
+        f.append("rx kdrops")
+    if m.get("out_ring_drops"):
+        f.append("out-ring drops")
+    if (m.get("core_gen_busy") or 0) > 0.95:
+        f.append("gen core full")
+    if (m.get("core_relay_busy") or 0) - (m.get("cpu") or 0) > 0.10:
+        f.append("noise on relay core")
+    if m.get("delivered_pps") and not m.get("cpu_napi"):
+        f.append("NAPI idle!")
+    if (m.get("core_relay_softirq") or 0) > 0.05:
+        f.append("softirq on relay core")
+    if m["relay"] == "kernel" and not m.get("mr_cache_pkts"):
+        f.append("kernel MFC forwarded nothing")
+    if m.get("in_ring_drops") and m.get("sent"):
+        f.append("%.2f%% lost at relay input" % (100.0 * m["in_ring_drops"] / m["sent"]))
+    if m.get("rx_lat_user"):
+        f.append("no kernel rx timestamps")
+    if m.get("note"):
+        f.append(m["note"])
+    return ", ".join(f)
+
+def fmt(v, mult=1.0, d=1):
+    if v is None:
+        return "-"
+    return "%.*f" % (d, v * mult)
+
+# table
+hdr = ("case", "relay", "offered", "deliv", "loss%", "dup", "reord", "bad",
+       "cpu%", "napi%", "kpkt/cpu-s", "p50us", "p99us", "p99.9us", "rss MB", "flags")
+rows = []
+for key in order:
+    m = res[key]
+    if m["status"] != "ok":
+        rows.append((key[0], key[1]) + ("",) * 13 + (flags(m),))
+        continue
+    rows.append((key[0], key[1], fmt(m.get("offered_pps"), 1e-3, 0) + "k",
+                 fmt(m.get("delivered_pps"), 1e-3, 0) + "k", fmt(m.get("loss_pct"), 1, 2),
+                 fmt(m.get("rx_dup"), 1, 0), fmt(m.get("rx_reordered"), 1, 0), fmt(m.get("corrupt"), 1, 0),
+                 fmt(m.get("cpu"), 100), fmt(m.get("cpu_napi"), 100),
+                 fmt(m.get("pkts_per_cpu_s"), 1e-3), fmt(m.get("rx_lat_p50_us")),
+                 fmt(m.get("rx_lat_p99_us")), fmt(m.get("rx_lat_p999_us")),
+                 fmt(m.get("rss_kb"), 1 / 1024), flags(m)))
+w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+def line(r):
+    return "  ".join(str(v).rjust(w[i]) if 2 <= i < len(hdr) - 1 else str(v).ljust(w[i])
+                     for i, v in enumerate(r)).rstrip()
+print()
+print("offered/deliv: packets/s into the relay / out of one output; cpu%: relay processes + rin NAPI thread,")
+print("of one core; kpkt/cpu-s: delivered packets per relay CPU-second; latency: send to receive, one way")
+print(line(hdr))
+print(line(["-" * x for x in w]))
+for r in rows:
+    print(line(r))
+
+# ratios
+ratios = []
+cases = []
+for c, _ in order:
+    if c not in cases:
+        cases.append(c)
+def ratio(a, b):
+    return a / b if a is not None and b else None
+print()
+print("ratios, mcrelay / kernel and mcrelay / socat (kpkt/cpu-s and delivered: > 1 is better for mcrelay;")
+print("p99 latency: < 1 is better)")
+rh = ("case", "pkt/cpu-s vs kernel", "vs socat", "delivered vs kernel", "vs socat", "p99 vs kernel", "vs socat")
+rrows = []
+for c in cases:
+    e = {"case": c}
+    for base in ("kernel", "socat"):
+        for k, name in (("pkts_per_cpu_s", "pkts_per_cpu_s"), ("delivered_pps", "delivered_pps"),
+                        ("rx_lat_p99_us", "lat_p99")):
+            e["%s_%s" % (name, base)] = ratio(get(c, "mcrelay", k), get(c, base, k))
+    if all(v is None for k, v in e.items() if k != "case"):
+        continue
+    ratios.append(e)
+    rrows.append((c, fmt(e["pkts_per_cpu_s_kernel"], 1, 2), fmt(e["pkts_per_cpu_s_socat"], 1, 2),
+                  fmt(e["delivered_pps_kernel"], 1, 2), fmt(e["delivered_pps_socat"], 1, 2),
+                  fmt(e["lat_p99_kernel"], 1, 2), fmt(e["lat_p99_socat"], 1, 2)))
+rw = [max(len(str(r[i])) for r in rrows + [rh]) for i in range(len(rh))]
+for r in [rh, ["-" * x for x in rw]] + rrows:
+    print("  ".join(str(v).rjust(rw[i]) if i else str(v).ljust(rw[i]) for i, v in enumerate(r)))
+
+# targets
+targets = []
+def target(name, ok, detail):
+    st = "PASS" if ok is True else "MISS" if ok is False else "n/a"
+    targets.append({"target": name, "result": st, "detail": detail})
+
+for c in ("t300k-64", "t300k-1024"):
+    mc, k = get(c, "mcrelay", "pkts_per_cpu_s"), get(c, "kernel", "pkts_per_cpu_s")
+    if mc is None or k is None:
+        target(c + ": pkt/cpu-s >= 1.3x kernel", None, "not measured")
+    else:
+        target(c + ": pkt/cpu-s >= 1.3x kernel", mc >= 1.3 * k,
+               "mcrelay %.0f, kernel %.0f: %.2fx" % (mc, k, mc / k))
+    ml, kl = get(c, "mcrelay", "loss_pct"), get(c, "kernel", "loss_pct")
+    if ml is None or kl is None:
+        target(c + ": loss <= max(0.5 %, kernel's)", None, "not measured")
+    else:
+        lim = max(0.5, kl)
+        target(c + ": loss <= max(0.5 %, kernel's)", ml <= lim,
+               "mcrelay %.3f %%, kernel %.3f %%, limit %.3f %%" % (ml, kl, lim))
+for c in ("max-64", "max-1024", "max-1316"):
+    mc, k = get(c, "mcrelay", "delivered_pps"), get(c, "kernel", "delivered_pps")
+    if mc is None or k is None:
+        target(c + ": delivered >= kernel's", None, "not measured")
+    else:
+        target(c + ": delivered >= kernel's", mc >= k, "mcrelay %.0f pps, kernel %.0f pps" % (mc, k))
+for c in ("lat-1k-64", "t100k-64"):
+    mc, k = get(c, "mcrelay", "rx_lat_p99_us"), get(c, "kernel", "rx_lat_p99_us")
+    if mc is None or k is None:
+        target(c + ": p99 latency <= kernel's + 100 us", None, "not measured")
+    else:
+        target(c + ": p99 latency <= kernel's + 100 us", mc <= k + 100,
+               "mcrelay %.1f us, kernel %.1f us" % (mc, k))
+o10, i1 = get("f10-30k-1316", "mcrelay", "us_per_out_pkt"), get("f1-30k-1316", "mcrelay", "us_per_in_pkt")
+if o10 is None or i1 is None:
+    target("fan-out 10: CPU per output packet <= 1/3 of CPU per packet at fan-out 1", None, "not measured")
+else:
+    kd = ""
+    ko, ki = get("f10-30k-1316", "kernel", "us_per_out_pkt"), get("f1-30k-1316", "kernel", "us_per_in_pkt")
+    if ko is not None and ki:
+        kd = "; kernel %.2f / %.2f us = %.2f" % (ko, ki, ko / ki)
+    target("fan-out 10: CPU per output packet <= 1/3 of CPU per packet at fan-out 1", o10 <= i1 / 3,
+           "mcrelay %.2f us per output packet, %.2f us per packet at fan-out 1: %.2f%s" % (o10, i1, o10 / i1, kd))
+r10k, r1 = get("r10k-300k-64", "mcrelay", "pkts_per_cpu_s"), get("t300k-64", "mcrelay", "pkts_per_cpu_s")
+if r10k is None or r1 is None:
+    target("10,000 rules: pkt/cpu-s within 10 % of one rule", None, "not measured")
+else:
+    target("10,000 rules: pkt/cpu-s within 10 % of one rule", r10k >= 0.9 * r1,
+           "%.0f vs %.0f: %.2fx" % (r10k, r1, r10k / r1))
+soak = json.load(open(soak_path))
+if soak.get("processes"):
+    wk = [p for p in soak["processes"] if p["role"] == "worker"]
+    g = max((p["growth_kb"] for p in soak["processes"]), default=0)
+    target("RSS does not grow over the soak (<= 64 kB after the first tenth)", g <= 64,
+           "; ".join("%s %d: %d -> %d kB (growth %d kB)" % (p["role"], p["pid"], p["rss_first_kb"],
+                     p["rss_last_kb"], p["growth_kb"]) for p in soak["processes"]))
+else:
+    target("RSS does not grow over the soak", None,
+           soak.get("error", "no soak run (--soak S)"))
+wr = [("%s: workers=2 / workers=1" % c2, get(c2, "mcrelay", k) , get(c1, "mcrelay", k), k)
+      for c2, c1, k in (("w2-300k-64", "t300k-64", "pkts_per_cpu_s"), ("w2-max-64", "max-64", "delivered_pps"))]
+for name, a, b, k in wr:
+    m = res.get((name.split(":")[0], "mcrelay"))
+    if m and m.get("status") != "ok":
+        target(name + " (" + k + ", no target)", None, m.get("note", ""))
+    elif a is not None and b:
+        targets.append({"target": name + " (" + k + ", no target)", "result": "info",
+                        "detail": "%.0f vs %.0f: %.2fx" % (a, b, a / b)})
+print()
+print("targets:")
+for t in targets:
+    print("  %-4s  %s: %s" % (t["result"], t["target"], t["detail"]))
+
+rss = [(c, get(c, "mcrelay", "rss_main_kb"), get(c, "mcrelay", "rss_workers_kb")) for c in cases]
+rss = [x for x in rss if x[1] is not None]
+if rss:
+    print()
+    print("mcrelay RSS (supervisor / workers), kB: " +
+          ", ".join("%s %d / %d" % (c, a, b or 0) for c, a, b in rss))
+
+doc = {"meta": meta, "results": [res[k] for k in order], "ratios": ratios,
+       "targets": targets, "soak": soak, "runs": runs}
+with open(json_path, "w") as f:
+    json.dump(doc, f, indent=1)
+print()
+print("results written to " + json_path)
+EOF
+rc=$?
+[ "$rc" -eq 0 ] || fail "the report failed"
 pass "benchmark done"

@@ -5,7 +5,12 @@
  * losses and duplicates.  A test tool for mcrelay.
  *
  * mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]
- *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v]
+ *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS]
+ *
+ * With -L it also measures one-way latency: the send time mcsend -L put
+ * in the payload against the kernel's receive timestamp of the frame
+ * (SO_TIMESTAMPNS; a clock read right after recvmsg when the kernel gave
+ * none).  Both are CLOCK_REALTIME, which every network namespace shares.
  *
  * It reads an AF_PACKET socket rather than a UDP socket so that it sees
  * the frame exactly as the relay built it, and needs no group membership.
@@ -42,6 +47,8 @@
 #define RCVBUF_BYTES	(64 * 1024 * 1024)
 #define FRAME_MAX	65600
 #define NSEC_PER_SEC	1000000000ll
+#define LAT_BUCKET_NS	100		/* latency histogram resolution */
+#define LAT_BUCKETS	500000		/* up to 50 ms; beyond: max only */
 
 struct options {
 	const char	*ifname;
@@ -53,6 +60,8 @@ struct options {
 	int		want_ttl;	/* -1: not given */
 	long		quiet_ms;	/* 0: not given */
 	int		verbose;
+	int		latency;	/* -L */
+	long		warmup_ms;	/* -W */
 };
 
 struct stats {
@@ -66,9 +75,15 @@ struct stats {
 	struct in_addr	srcs[MAX_SRCS];
 	int		nsrcs;
 	int		more_srcs;
+	unsigned long	reordered;	/* unique, but below a number seen before */
+	/* -L */
+	int64_t		first_rx_ns;	/* CLOCK_MONOTONIC of the first of ours */
+	unsigned long	lat_n, lat_user, lat_neg, lat_over;
+	int64_t		lat_min, lat_max;
 };
 
 static uint8_t seen[MAX_SEQ / 8];
+static uint32_t lat_hist[LAT_BUCKETS];
 static volatile sig_atomic_t stop_requested;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -92,13 +107,15 @@ static void
 usage(void)
 {
 	fputs("usage: mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]\n"
-	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v]\n"
+	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W MS]\n"
 	    "  -n EXPECTED  stop after this many unique sequence numbers (max 10000000)\n"
 	    "  -T SECONDS   stop after this long, 0 = never (default 10)\n"
 	    "  -R FILE      create FILE once the capture socket is bound\n"
 	    "  -x TTL       every packet must carry exactly this TTL\n"
 	    "  -q MS        stop after MS milliseconds without a packet, once one came\n"
-	    "  -v           describe each bad packet on stderr (the first 100)\n",
+	    "  -v           describe each bad packet on stderr (the first 100)\n"
+	    "  -L           measure latency from the send time in the payload (mcsend -L)\n"
+	    "  -W MS        -L: leave out packets received in the first MS ms\n",
 	    stderr);
 	exit(1);
 }
@@ -126,7 +143,7 @@ parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
 	o->want_ttl = -1;
-	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vh")) != -1) {
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:h")) != -1) {
 		switch (c) {
 		case 'I':
 			o->ifname = optarg;
@@ -162,6 +179,12 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'L':
+			o->latency = 1;
+			break;
+		case 'W':
+			o->warmup_ms = (long)parse_ulong(optarg, 0, 86400000, 'W');
 			break;
 		default:
 			usage();
@@ -202,6 +225,9 @@ open_capture(const struct options *o)
 		die("PACKET_IGNORE_OUTGOING: %s", strerror(errno));
 	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0)
 		die("PACKET_AUXDATA: %s", strerror(errno));
+	if (o->latency &&
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
+		die("SO_TIMESTAMPNS: %s", strerror(errno));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		die("SO_RCVBUF: %s", strerror(errno));
@@ -291,6 +317,8 @@ note_seq(struct stats *st, uint32_t seq)
 	}
 	seen[seq >> 3] |= bit;
 	st->unique++;
+	if (st->have_seq && seq < st->max_seq)
+		st->reordered++;
 	if (!st->have_seq || seq > st->max_seq)
 		st->max_seq = seq;
 	st->have_seq = 1;
@@ -323,14 +351,53 @@ complain(const struct options *o, const uint8_t *udp, size_t ulen,
 }
 
 /*
+ * Adds one latency sample: rx_ns (CLOCK_REALTIME; 0 if the kernel gave no
+ * timestamp) less the send time tx_ns.
+ */
+static void
+note_latency(const struct options *o, struct stats *st, uint64_t tx_ns,
+    int64_t rx_ns)
+{
+	int64_t mono = now_ns(), lat;
+
+	if (st->first_rx_ns == 0)
+		st->first_rx_ns = mono;
+	if (tx_ns == 0 || mono - st->first_rx_ns < o->warmup_ms * 1000000)
+		return;
+	if (rx_ns == 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rx_ns = (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+		st->lat_user++;
+	}
+	lat = rx_ns - (int64_t)tx_ns;
+	if (lat < 0) {
+		st->lat_neg++;
+		lat = 0;
+	}
+	if (st->lat_n == 0 || lat < st->lat_min)
+		st->lat_min = lat;
+	if (st->lat_n == 0 || lat > st->lat_max)
+		st->lat_max = lat;
+	st->lat_n++;
+	if (lat / LAT_BUCKET_NS < LAT_BUCKETS)
+		lat_hist[lat / LAT_BUCKET_NS]++;
+	else
+		st->lat_over++;
+}
+
+/*
  * Examines one captured frame.  Returns 1 when it was one of ours
  * (IPv4, UDP, to GROUP:PORT), 0 when it was unrelated traffic.
+ * rx_ns is the kernel's receive timestamp (CLOCK_REALTIME), 0 if none.
  */
 static int
 handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
-    size_t len, int csum_not_ready)
+    size_t len, int csum_not_ready, int64_t rx_ns)
 {
 	const uint8_t *ip, *udp;
+	uint64_t tx_ns;
 	uint32_t group = ntohl(o->group.s_addr), seq;
 	size_t off = 12, ihl, tot, ulen;
 	uint16_t type, frag;
@@ -412,12 +479,14 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 			    udp[6], udp[7], fold(sum16(udp, ulen, sum)));
 		}
 	}
-	if (mcp_check(udp + 8, ulen - 8, &seq) != 0 || seq >= MAX_SEQ) {
+	if (mcp_check_ts(udp + 8, ulen - 8, &seq, &tx_ns) != 0 || seq >= MAX_SEQ) {
 		st->bad_payload++;
 		complain(o, udp, ulen, "bad_payload: %zu bytes", ulen - 8);
 		return 1;
 	}
 	note_seq(st, seq);
+	if (o->latency)
+		note_latency(o, st, tx_ns, rx_ns);
 	return 1;
 }
 
@@ -428,7 +497,8 @@ drain(int fd, const struct options *o, struct stats *st)
 	static uint8_t frame[FRAME_MAX];
 	union {
 		struct cmsghdr	align;
-		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata)) +
+				    CMSG_SPACE(sizeof(struct timespec))];
 	} ctl;
 	int ours = 0;
 
@@ -440,6 +510,7 @@ drain(int fd, const struct options *o, struct stats *st)
 		};
 		struct cmsghdr *cm;
 		int csum_not_ready = 0;
+		int64_t rx_ns = 0;
 		ssize_t n;
 
 		if (o->expected != 0 && st->unique >= o->expected)
@@ -455,6 +526,14 @@ drain(int fd, const struct options *o, struct stats *st)
 		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
 			struct tpacket_auxdata aux;
 
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+				struct timespec ts;
+
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+				rx_ns = (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+				continue;
+			}
 			if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA ||
 			    cm->cmsg_len < CMSG_LEN(sizeof(aux)))
 				continue;
@@ -463,7 +542,7 @@ drain(int fd, const struct options *o, struct stats *st)
 		}
 		if (msg.msg_flags & MSG_TRUNC)
 			continue;	/* bigger than any frame the tools make */
-		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready);
+		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready, rx_ns);
 	}
 }
 
@@ -507,6 +586,33 @@ capture(int fd, const struct options *o, struct stats *st)
 	}
 }
 
+/* The latency (microseconds) below which a fraction q of the samples lie. */
+static double
+lat_quantile(const struct stats *st, double q)
+{
+	unsigned long want, acc = 0;
+
+	if (st->lat_n == 0)
+		return 0;
+	want = (unsigned long)(q * (double)st->lat_n + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (long i = 0; i < LAT_BUCKETS; i++) {
+		acc += lat_hist[i];
+		if (acc >= want) {
+			/* the bucket's middle, within the range seen */
+			double v = ((double)i + 0.5) * LAT_BUCKET_NS;
+
+			if (v < (double)st->lat_min)
+				v = (double)st->lat_min;
+			if (v > (double)st->lat_max)
+				v = (double)st->lat_max;
+			return v / 1000;
+		}
+	}
+	return (double)st->lat_max / 1000;	/* in the overflow */
+}
+
 static void
 print_summary(int fd, const struct options *o, struct stats *st)
 {
@@ -535,6 +641,13 @@ print_summary(int fd, const struct options *o, struct stats *st)
 		    inet_ntop(AF_INET, &st->srcs[i], a, sizeof(a)));
 	if (st->more_srcs)
 		fputs(",...", stdout);
+	printf(" reordered=%lu", st->reordered);
+	if (o->latency)
+		printf(" lat_n=%lu lat_min_us=%.1f lat_p50_us=%.1f lat_p99_us=%.1f "
+		    "lat_p999_us=%.1f lat_max_us=%.1f lat_user=%lu lat_neg=%lu",
+		    st->lat_n, (double)st->lat_min / 1000, lat_quantile(st, 0.50),
+		    lat_quantile(st, 0.99), lat_quantile(st, 0.999),
+		    (double)st->lat_max / 1000, st->lat_user, st->lat_neg);
 	putchar('\n');
 	fflush(stdout);
 }

@@ -5,6 +5,7 @@
  *
  * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
  *        [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
+ *        [-L] [-D SECONDS] [-b BURST] [-V]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +46,10 @@ struct options {
 	int		ttl;
 	size_t		size;
 	uint32_t	seq_start;
+	int		stamp;		/* -L: timestamped payloads */
+	uint64_t	duration_ns;	/* -D: 0 = no limit */
+	unsigned long	burst;		/* -b: 0 = from the rate */
+	int		verbose;	/* -V: print elapsed_ns too */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -76,7 +82,12 @@ usage(void)
 	    "  -s BYTES   UDP payload size, 8..8972 (default 64)\n"
 	    "  -S SEQ     first sequence number (default 0)\n"
 	    "  -B ADDR    bind the socket to this source address\n"
-	    "  -P PORT    bind the socket to this source port\n", stderr);
+	    "  -P PORT    bind the socket to this source port\n"
+	    "  -L         put the send time (CLOCK_REALTIME) in each payload (>= 16 bytes)\n"
+	    "  -D SECONDS stop after this long (then -n defaults to no limit)\n"
+	    "  -b BURST   at most BURST packets back to back when pacing, 1..64\n"
+	    "             (default PPS/1000), with a 1 ns timer slack\n"
+	    "  -V         also print elapsed_ns=N, the time spent sending\n", stderr);
 	exit(1);
 }
 
@@ -97,14 +108,16 @@ parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
 static void
 parse_args(int argc, char **argv, struct options *o)
 {
-	int c, have_group = 0, have_port = 0;
+	int c, have_group = 0, have_port = 0, have_count = 0;
+	double d;
+	char *end;
 
 	memset(o, 0, sizeof(*o));
 	o->count = 1000;
 	o->pps = 1000;
 	o->ttl = 16;
 	o->size = 64;
-	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:Vh")) != -1) {
 		switch (c) {
 		case 'g':
 			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
@@ -130,6 +143,7 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->count = parse_ulong(optarg, 0, UINT32_MAX, 'n');
+			have_count = 1;
 			break;
 		case 'r':
 			o->pps = parse_ulong(optarg, 0, 10000000, 'r');
@@ -143,12 +157,33 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'S':
 			o->seq_start = (uint32_t)parse_ulong(optarg, 0, UINT32_MAX, 'S');
 			break;
+		case 'L':
+			o->stamp = 1;
+			break;
+		case 'D':
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(d > 0 && d < 1e6))
+				die("-D: '%s' is not a number of seconds", optarg);
+			o->duration_ns = (uint64_t)(d * NSEC_PER_SEC);
+			break;
+		case 'b':
+			o->burst = parse_ulong(optarg, 1, MAX_BURST, 'b');
+			break;
+		case 'V':
+			o->verbose = 1;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc || !have_group || !have_port)
 		usage();
+	if (o->duration_ns != 0 && !have_count)
+		o->count = ULONG_MAX;
+	if (o->stamp && o->size < MCP_TS_MIN_LEN)
+		die("-L needs a payload of at least %d bytes", MCP_TS_MIN_LEN);
 }
 
 static int
@@ -197,6 +232,15 @@ now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
@@ -252,8 +296,8 @@ main(int argc, char **argv)
 	struct sockaddr_in dst;
 	struct sigaction sa;
 	unsigned long sent = 0, burst;
-	uint64_t t0;
-	int fd;
+	uint64_t t0, end = UINT64_MAX, elapsed;
+	int fd, timed_out = 0;
 
 	parse_args(argc, argv, &o);
 	memset(&sa, 0, sizeof(sa));
@@ -278,22 +322,49 @@ main(int argc, char **argv)
 		burst = 1;
 	if (burst > MAX_BURST)
 		burst = MAX_BURST;
+	if (o.burst != 0) {
+		burst = o.burst;
+		/* Small bursts need punctual wake-ups. */
+		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	}
 	t0 = now_ns();
-	while (sent < o.count && !stop_requested) {
-		if (o.pps > 0)
-			sleep_until(t0 + (uint64_t)sent * NSEC_PER_SEC / o.pps);
+	if (o.duration_ns != 0)
+		end = t0 + o.duration_ns;
+	while (sent < o.count && !stop_requested && !timed_out) {
+		if (o.pps > 0) {
+			uint64_t next = t0 + (uint64_t)((unsigned __int128)sent *
+			    NSEC_PER_SEC / o.pps);
+
+			if (next >= end) {
+				timed_out = 1;
+				break;
+			}
+			sleep_until(next);
+		}
 		for (unsigned long i = 0; i < burst && sent < o.count &&
 		    !stop_requested; i++) {
-			mcp_build(buf, o.size, o.seq_start + (uint32_t)sent);
+			uint32_t seq = o.seq_start + (uint32_t)sent;
+
+			if (o.stamp) {
+				mcp_build_ts(buf, o.size, seq);
+				mcp_stamp(buf, realtime_ns());
+			} else {
+				mcp_build(buf, o.size, seq);
+			}
 			send_one(fd, buf, o.size, &dst);
 			sent++;
 		}
+		if (o.duration_ns != 0 && now_ns() >= end)
+			timed_out = 1;
 	}
+	elapsed = now_ns() - t0;
 	close(fd);
 	printf("sent=%lu\n", sent);
+	if (o.verbose)
+		printf("elapsed_ns=%llu\n", (unsigned long long)elapsed);
 	if (fflush(stdout) != 0)
 		die("stdout: %s", strerror(errno));
-	if (sent < o.count) {
+	if (sent < o.count && !timed_out) {
 		fprintf(stderr, "mcsend: interrupted after %lu of %lu\n", sent, o.count);
 		return 1;
 	}
