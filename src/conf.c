@@ -443,6 +443,16 @@ static bool ring_key(struct parse_state *ps, const char *name, const char *value
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid ring-blocks '%s' (expected %u-%u)", value,
 				   RING_BLOCKS_MIN, RING_BLOCKS_MAX);
+	} else if (strcmp(name, "ring-mode") == 0) {
+		if (!claim_key(ps, name, &c->ring_mode_line))
+			return true;
+		if (strcmp(value, "frames") == 0)
+			c->ring.mode = RING_FRAMES;
+		else if (strcmp(value, "blocks") == 0)
+			c->ring.mode = RING_BLOCKS;
+		else
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid ring-mode '%s' (expected frames or blocks)", value);
 	} else if (strcmp(name, "ring-block-timeout") == 0) {
 		if (!claim_key(ps, name, &c->ring_timeout_line))
 			return true;

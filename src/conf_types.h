@@ -64,7 +64,7 @@ struct conf {
 	char control_socket[CONF_PATH_MAX];
 	int control_socket_line;
 	struct ring_params ring;	/* 0 in a field: derived from the input's MTU */
-	int ring_block_size_line, ring_blocks_line, ring_timeout_line;
+	int ring_block_size_line, ring_blocks_line, ring_timeout_line, ring_mode_line;
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
 };

@@ -216,6 +216,19 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl);
 }
 
+static void take_frame(struct fwd *f, const struct ring_frame *fr)
+{
+	f->stats.rx_packets++;
+	f->stats.rx_bytes += fr->wire_len;
+	if (fr->len < fr->wire_len) {
+		f->stats.malformed++;
+		log_debug("dropped a frame on %s: %u bytes, larger than a ring slot",
+			  f->ifname, fr->wire_len);
+		return;
+	}
+	forward_frame(f, fr->data, fr->len, fr->status);
+}
+
 /* Forwards the frames of one block; false if its frames are not as the kernel writes them. */
 static bool forward_block(struct fwd *f, void *block)
 {
@@ -223,34 +236,66 @@ static bool forward_block(struct fwd *f, void *block)
 	struct ring_frame fr;
 
 	ring_walk_init(&walk, block, f->ring.block_size);
-	while (ring_walk_next(&walk, &fr)) {
-		f->stats.rx_packets++;
-		f->stats.rx_bytes += fr.wire_len;
-		if (fr.len < fr.wire_len) {
-			f->stats.malformed++;
-			log_debug("dropped a frame on %s: %u bytes, larger than a ring block",
-				  f->ifname, fr.wire_len);
-			continue;
-		}
-		forward_frame(f, fr.data, fr.len, fr.status);
-	}
+	while (ring_walk_next(&walk, &fr))
+		take_frame(f, &fr);
 	return walk.left == 0;
 }
 
-void fwd_input(struct fwd *f)
+/* Blocks mode: whole blocks, each given back once its batches are sent. */
+static unsigned input_blocks(struct fwd *f)
 {
-	struct timespec ts;
+	unsigned frames = 0;
 	void *block;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	f->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	for (int i = 0; i < FWD_MAX_BLOCKS && (block = ring_ready_block(&f->ring)); i++) {
+		uint64_t before = f->stats.rx_packets;
+
 		if (!forward_block(f, block))
 			log_warnx("a receive block on %s is inconsistent; frames lost", f->ifname);
 		/* The batches point into the block: send them before giving it back. */
 		flush_all(f);
 		ring_release_block(&f->ring);
+		frames += (unsigned)(f->stats.rx_packets - before);
 	}
+	return frames;
+}
+
+/* Frames mode: up to FWD_BATCH frames at a time, given back once their batches are sent. */
+static unsigned input_frames(struct fwd *f)
+{
+	struct ring *r = &f->ring;
+	unsigned frames = 0;
+
+	for (int round = 0; round < FWD_MAX_BLOCKS; round++) {
+		uint32_t start = r->next, n = 0;
+		void *slot;
+
+		while (n < FWD_BATCH && (slot = ring_ready_frame(r)) != NULL) {
+			struct ring_frame fr;
+
+			if (ring_frame_read(r, slot, &fr))
+				take_frame(f, &fr);
+			else
+				f->stats.malformed++;
+			r->next = (r->next + 1) % r->frames;
+			n++;
+		}
+		flush_all(f);
+		ring_release_frames(r, start, n);
+		frames += n;
+		if (n < FWD_BATCH)
+			break;
+	}
+	return frames;
+}
+
+unsigned fwd_input(struct fwd *f)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	f->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return f->ring.mode == RING_FRAMES ? input_frames(f) : input_blocks(f);
 }
 
 static double per_second(uint64_t now, uint64_t then, uint64_t dt_ns)
@@ -282,6 +327,7 @@ void fwd_update_rates(struct fwd *f, uint64_t dt_ns)
 
 void fwd_collect_kernel_stats(struct fwd *f)
 {
+	/* The v3 layout is the v2 one with a field more: enough for either. */
 	struct tpacket_stats_v3 st;
 	socklen_t len = sizeof(st);
 

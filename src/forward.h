@@ -51,10 +51,11 @@ int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, const struct rin
 void fwd_free(struct fwd *f);
 
 /*
- * Forwards the frames of the blocks the kernel has handed over (bounded),
- * giving each block back once what was queued from it has been sent.
+ * Forwards the frames (or blocks) the kernel has handed over (bounded),
+ * giving each back once what was queued from it has been sent.  Returns
+ * the number of frames taken.
  */
-void fwd_input(struct fwd *f);
+unsigned fwd_input(struct fwd *f);
 
 /* Recomputes every rule's and output's rate over the dt_ns since the last call. */
 void fwd_update_rates(struct fwd *f, uint64_t dt_ns);

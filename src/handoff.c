@@ -82,7 +82,10 @@ static bool ring_ok(const struct ho_socket *s)
 	       s->ring_block_size % RING_PAGE == 0 && s->ring_blocks >= RING_BLOCKS_MIN &&
 	       s->ring_blocks <= RING_BLOCKS_MAX &&
 	       (uint64_t)s->ring_block_size * s->ring_blocks <= RING_BYTES_MAX &&
-	       s->ring_timeout_ms >= 1 && s->ring_timeout_ms <= RING_TIMEOUT_MAX_MS;
+	       s->ring_timeout_ms >= 1 && s->ring_timeout_ms <= RING_TIMEOUT_MAX_MS &&
+	       (s->ring_mode == RING_BLOCKS ||
+		(s->ring_mode == RING_FRAMES && s->ring_frame_size >= 64 &&
+		 s->ring_frame_size % 16 == 0 && s->ring_frame_size <= s->ring_block_size));
 }
 
 static enum handoff_error values_ok(unsigned type, const void *p, size_t len)

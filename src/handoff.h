@@ -14,7 +14,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 2
+#define HANDOFF_VERSION 3
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -54,7 +54,10 @@ struct ho_socket {
 	uint8_t mac[6];
 	uint8_t pad[2];
 	/* Ingress: the receive ring the supervisor set up on the socket. */
-	uint32_t ring_block_size, ring_blocks, ring_timeout_ms, pad2;
+	uint32_t ring_block_size, ring_blocks, ring_timeout_ms;
+	uint32_t ring_mode;		/* enum ring_mode: RING_FRAMES or RING_BLOCKS */
+	uint32_t ring_frame_size;	/* frames mode: a slot's size; 0 for blocks */
+	uint32_t pad2;
 };
 
 struct ho_output {

@@ -25,11 +25,27 @@
 #define RING_DEFAULT_BLOCKS 64u
 #define RING_DEFAULT_TIMEOUT_MS 1u
 
+/*
+ * How frames are handed over.  Blocks (TPACKET_V3): a block at a time, when
+ * it is full or its timeout passes; the fewest wake-ups, but a frame may
+ * wait up to the timeout.  Frames (TPACKET_V2): each frame as it arrives;
+ * the worker wakes for the first and then naps briefly while traffic keeps
+ * coming, so that it takes frames in batches without holding any back for
+ * more than RING_NAP_US.
+ */
+enum ring_mode { RING_MODE_DEFAULT = 0, RING_FRAMES = 2, RING_BLOCKS = 3 };
+
+#define RING_NAP_US 30u		/* frames mode: longest nap between batches */
+#define RING_NAP_MIN_FRAMES 4u	/* frames mode: a batch this large means more is coming */
+#define RING_NAP_MAX 32u	/* naps in a row before the event loop gets a turn */
+
 /* 0 in a field of a configuration: the default. */
 struct ring_params {
 	uint32_t block_size;	/* bytes, a multiple of RING_PAGE */
 	uint32_t blocks;
-	uint32_t timeout_ms;	/* a block is handed over at most this long after it opens */
+	uint32_t timeout_ms;	/* blocks: handed over at most this long after it opens */
+	uint32_t mode;		/* enum ring_mode */
+	uint32_t frame_size;	/* frames: bytes a frame slot takes (set by resolve) */
 };
 
 /* Bytes of a block that one frame of an interface with this MTU can take. */
@@ -65,8 +81,10 @@ bool ring_walk_next(struct ring_walk *w, struct ring_frame *f);
 struct ring {
 	uint8_t *map;		/* NULL: none */
 	size_t map_len;
+	uint32_t mode;
 	uint32_t block_size, blocks;
-	uint32_t next;		/* the block the kernel fills next after the ones we hold */
+	uint32_t frame_size, frames_per_block, frames;
+	uint32_t next;		/* the block (or frame) the kernel fills next after ours */
 	dev_t dev;		/* the socket it belongs to */
 	ino_t ino;
 };
@@ -75,6 +93,15 @@ struct ring {
 void *ring_ready_block(const struct ring *r);
 /* Gives the block ring_ready_block returned back to the kernel. */
 void ring_release_block(struct ring *r);
+
+/* Frames mode: the frame the kernel hands over next, if it has; NULL otherwise. */
+void *ring_ready_frame(const struct ring *r);
+/* Reads a frame slot's header; false if it does not fit its slot. */
+bool ring_frame_read(const struct ring *r, void *slot, struct ring_frame *f);
+/* Gives n frame slots back to the kernel, starting at slot from. */
+void ring_release_frames(struct ring *r, uint32_t from, uint32_t n);
+/* Frames mode: the address of frame slot i. */
+void *ring_frame_slot(const struct ring *r, uint32_t i);
 
 /* On a socket that is not bound yet (the supervisor). */
 int ring_setup(int fd, const struct ring_params *p);

@@ -23,6 +23,15 @@ static uint32_t round_up(uint32_t v, uint32_t to)
 	return (v + to - 1) / to * to;
 }
 
+/* A frame slot of TPACKET_V2: its header, the MAC header aligned after it, the frame. */
+static uint32_t frame_slot_size(unsigned mtu)
+{
+	size_t hdr = TPACKET_ALIGN(TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) +
+				   sizeof(struct sockaddr_ll) + 16);
+
+	return (uint32_t)TPACKET_ALIGN(hdr + ETH_HDR_LEN + 8 + mtu + 64);
+}
+
 void ring_params_resolve(const struct ring_params *conf, unsigned mtu,
 			 uint32_t page, struct ring_params *out)
 {
@@ -47,6 +56,9 @@ void ring_params_resolve(const struct ring_params *conf, unsigned mtu,
 	}
 	if (out->timeout_ms == 0)
 		out->timeout_ms = RING_DEFAULT_TIMEOUT_MS;
+	if (out->mode == RING_MODE_DEFAULT)
+		out->mode = RING_FRAMES;
+	out->frame_size = out->mode == RING_FRAMES ? frame_slot_size(mtu) : 0;
 }
 
 void ring_walk_init(struct ring_walk *w, void *block, size_t size)
@@ -103,4 +115,41 @@ void ring_release_block(struct ring *r)
 
 	__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 	r->next = (r->next + 1) % r->blocks;
+}
+
+void *ring_frame_slot(const struct ring *r, uint32_t i)
+{
+	return r->map + (size_t)(i / r->frames_per_block) * r->block_size +
+	       (size_t)(i % r->frames_per_block) * r->frame_size;
+}
+
+void *ring_ready_frame(const struct ring *r)
+{
+	struct tpacket2_hdr *h = ring_frame_slot(r, r->next);
+
+	if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)
+		return h;
+	return NULL;
+}
+
+bool ring_frame_read(const struct ring *r, void *slot, struct ring_frame *f)
+{
+	const struct tpacket2_hdr *h = slot;
+
+	if (h->tp_mac > r->frame_size || h->tp_snaplen > r->frame_size - h->tp_mac)
+		return false;
+	f->data = (uint8_t *)slot + h->tp_mac;
+	f->len = h->tp_snaplen;
+	f->wire_len = h->tp_len;
+	f->status = h->tp_status;
+	return true;
+}
+
+void ring_release_frames(struct ring *r, uint32_t from, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		struct tpacket2_hdr *h = ring_frame_slot(r, (from + k) % r->frames);
+
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+	}
 }

@@ -25,6 +25,8 @@ static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
 		s.ring_block_size = w->ring.block_size;
 		s.ring_blocks = w->ring.blocks;
 		s.ring_timeout_ms = w->ring.timeout_ms;
+		s.ring_mode = w->ring.mode;
+		s.ring_frame_size = w->ring.frame_size;
 	}
 	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
 }

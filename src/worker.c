@@ -128,8 +128,11 @@ static int take_ingress(struct worker *w, struct ring *ring)
 	}
 	if (ring_map(ring, p->ingress_fd, &p->ring) < 0)
 		fatal(EX_OSERR, "cannot map the receive ring of %s", w->setup.input);
-	log_debug("receive ring: %u blocks of %u bytes, handed over after %u ms at most",
-		  p->ring.blocks, p->ring.block_size, p->ring.timeout_ms);
+	if (p->ring.mode == RING_FRAMES)
+		log_debug("receive ring: %u frames of %u bytes", ring->frames, ring->frame_size);
+	else
+		log_debug("receive ring: %u blocks of %u bytes, handed over after %u ms at most",
+			  p->ring.blocks, p->ring.block_size, p->ring.timeout_ms);
 	if (w->fwd_ready) {
 		event_free(w->ev_ingress);
 		w->ev_ingress = NULL;
@@ -334,7 +337,20 @@ static void on_ingress(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	fwd_input(&w->fwd);
+	if (fwd_input(&w->fwd) < RING_NAP_MIN_FRAMES || w->fwd.ring.mode != RING_FRAMES)
+		return;
+	/*
+	 * Traffic is flowing: rather than a wake-up per frame, nap a moment
+	 * and take what came meanwhile as one batch.  No frame waits longer
+	 * than a nap; the event loop gets its turn after a few.
+	 */
+	for (unsigned i = 0; i < RING_NAP_MAX; i++) {
+		struct timespec nap = { .tv_nsec = RING_NAP_US * 1000 };
+
+		nanosleep(&nap, NULL);
+		if (fwd_input(&w->fwd) < RING_NAP_MIN_FRAMES)
+			return;
+	}
 }
 
 static void on_channel(evutil_socket_t fd, short what, void *arg)

@@ -61,7 +61,9 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 		p->ingress_mtu = s->mtu;
 		p->ring = (struct ring_params){ .block_size = s->ring_block_size,
 						.blocks = s->ring_blocks,
-						.timeout_ms = s->ring_timeout_ms };
+						.timeout_ms = s->ring_timeout_ms,
+						.mode = s->ring_mode,
+						.frame_size = s->ring_frame_size };
 	} else if (add_egress(p, s, fd, err, errlen) < 0) {
 		return -1;
 	}

@@ -34,12 +34,13 @@ set -u
 NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
-GLOBAL_KEYS=(user log-level control-socket ring-block-size ring-blocks ring-block-timeout)
+GLOBAL_KEYS=(user log-level control-socket ring-mode ring-block-size ring-blocks ring-block-timeout)
 RULE_KEYS=(input group port source output ttl)
 declare -A VALUE=(
 	[user]=nobody
 	[log-level]=notice
 	[control-socket]=/run/mcrelay-test/mcrelay.sock
+	[ring-mode]=blocks
 	[ring-block-size]=256k
 	[ring-blocks]=128
 	[ring-block-timeout]=2

@@ -37,11 +37,11 @@ def main():
         "conf": [open(os.path.join(os.path.dirname(__file__), "../../etc/mcrelay.conf"), "rb").read(),
                  b"[global]\nuser = nobody\n[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"
                  b"port = 5000\noutput = eth1 239.2.2.2:6000\nttl = keep\n"],
-        "handoff": [b"\0" + struct.pack("=HHIQ", 2, 6, 0, 0x0123456789abcdef),
-                    b"\0" + struct.pack("=HHIQ", 2, 4, 12, 0x0123456789abcdef) + bytes(12),
-                    b"\1" + struct.pack("=HHIQ", 2, 2, 56, 0x0123456789abcdef) +
-                    struct.pack("=IIiI16s6s2xIIII", 1, 0, 2, 1500, b"eth0", bytes(6),
-                                131072, 64, 1, 0)],
+        "handoff": [b"\0" + struct.pack("=HHIQ", 3, 6, 0, 0x0123456789abcdef),
+                    b"\0" + struct.pack("=HHIQ", 3, 4, 12, 0x0123456789abcdef) + bytes(12),
+                    b"\1" + struct.pack("=HHIQ", 3, 2, 64, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIII", 1, 0, 2, 1500, b"eth0", bytes(6),
+                                131072, 64, 1, 2, 1664, 0)],
         # A secret, then (op|key, clock step, rule): a datagram, a spoofed first
         # fragment for it, its later fragments; then one past FRAG_TTL_NS.
         "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,

@@ -1,10 +1,12 @@
 #!/bin/bash
 #
-# ring_lowrate.sh: the receive ring hands a block over after
-# ring-block-timeout even when it is nearly empty, so a lone packet and a
-# slow stream are forwarded at once, not when a block fills up (which at
-# these rates would be never).  Once with the default ring, once with the
-# smallest one (two blocks of 4k, raised to hold a frame of a 9000-byte MTU).
+# ring_lowrate.sh: a lone packet and a slow stream are forwarded at once.
+# In frames mode (the default) each frame is handed over as it arrives; in
+# blocks mode the ring hands a block over after ring-block-timeout even
+# when it is nearly empty, not when it fills up (which at these rates would
+# be never).  Once with the default ring, once in blocks mode, and once
+# each with the smallest ring (two blocks of 4k, raised to hold a frame of
+# a 9000-byte MTU).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -37,8 +39,17 @@ note "--- the default ring"
 	conf_rule low rin 239.1.1.1 5000 "rout1 239.2.2.2:6000"
 } >"$TMP/default.conf"
 start_daemon "$TMP/default.conf"
+log_has 'receive ring: [0-9]+ frames of [0-9]+ bytes' ||
+    fail "the worker did not log the default ring (frames)"
+lone_packet
+slow_stream
+stop_daemon
+
+note "--- blocks mode"
+sed -i '/^control-socket/a ring-mode = blocks' "$TMP/default.conf"
+start_daemon "$TMP/default.conf"
 log_has 'receive ring: [0-9]+ blocks of [0-9]+ bytes, handed over after 1 ms' ||
-    fail "the worker did not log the default ring"
+    fail "the worker did not log the default ring in blocks mode"
 lone_packet
 slow_stream
 stop_daemon
@@ -50,8 +61,14 @@ must ip -n "$RELAY" link set rin mtu 9000
 	conf_global
 	conf_rule low rin 239.1.1.1 5000 "rout1 239.2.2.2:6000"
 } >"$TMP/small.conf"
-sed -i '/^control-socket/a ring-block-size = 4k\nring-blocks = 2\nring-block-timeout = 2' \
-    "$TMP/small.conf"
+sed -i '/^control-socket/a ring-block-size = 4k\nring-blocks = 2' "$TMP/small.conf"
+start_daemon "$TMP/small.conf"
+log_has 'receive ring: 2 frames of [0-9]+ bytes' ||
+    fail "the worker did not log a frames ring of 2 jumbo frames"
+lone_packet
+slow_stream
+stop_daemon
+sed -i '/^control-socket/a ring-mode = blocks\nring-block-timeout = 2' "$TMP/small.conf"
 start_daemon "$TMP/small.conf"
 log_has 'receive ring: 2 blocks of 12288 bytes, handed over after 2 ms' ||
     fail "the worker did not log a ring of 2 blocks raised to 12288 bytes"
@@ -59,4 +76,4 @@ lone_packet
 slow_stream
 stop_daemon
 
-pass "a lone packet and 20 packets at 10/s forwarded promptly, default and smallest ring"
+pass "a lone packet and 20 packets at 10/s forwarded promptly: frames and blocks, default and smallest ring"

@@ -62,6 +62,10 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		s->ring_block_size = RING_PAGE * (1 + unit_rand_below(rng, 64));
 		s->ring_blocks = RING_BLOCKS_MIN + unit_rand_below(rng, 100);
 		s->ring_timeout_ms = 1 + unit_rand_below(rng, RING_TIMEOUT_MAX_MS);
+		s->ring_mode = unit_rand_below(rng, 2) ? RING_BLOCKS : RING_FRAMES;
+		s->ring_frame_size = s->ring_mode == RING_FRAMES ? 2048 : 0;
+		if (s->ring_frame_size > s->ring_block_size)
+			s->ring_block_size = s->ring_frame_size * 2;
 		return sizeof(*s);
 	}
 	case HO_RULE: {
@@ -306,6 +310,12 @@ static void ring_too_big(void *p)
 	ingress(p)->ring_blocks = RING_BLOCKS_MAX;
 }
 static void ring_timeout_0(void *p) { ingress(p)->ring_timeout_ms = 0; }
+static void ring_mode_bad(void *p) { ingress(p)->ring_mode = 4; }
+static void ring_frame_odd(void *p)
+{
+	ingress(p)->ring_mode = RING_FRAMES;
+	ingress(p)->ring_frame_size = 2049;
+}
 static void setup_input(void *p) { memset(((struct ho_setup *)p)->input, 'e', IF_NAMESIZE); }
 static void stats_more(void *p) { ((struct ho_worker_stats *)p)->n_rules = 3; }
 static void stats_fewer(void *p) { ((struct ho_worker_stats *)p)->n_rules = 1; }
@@ -329,6 +339,9 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a ring over 1 GiB", ring_too_big);
 	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 0 ms block timeout",
 		      ring_timeout_0);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with ring mode 4", ring_mode_bad);
+	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 2049-byte frame slot",
+		      ring_frame_odd);
 	expect_evalue(rng, HO_SETUP, "SETUP with an unterminated input", setup_input);
 	expect_evalue(rng, HO_STATS, "STATS claiming 3 entries for 2", stats_more);
 	expect_evalue(rng, HO_STATS, "STATS claiming 1 entry for 2", stats_fewer);

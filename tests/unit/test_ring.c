@@ -176,8 +176,55 @@ static void test_params(void)
 	CHECK(p.block_size == 1u << 20, "a configured block is kept: %u", p.block_size);
 }
 
+/* Frames mode: slots across blocks, ownership, a header that does not fit its slot. */
+static void test_frames(void)
+{
+	struct ring_params conf = { .mode = RING_FRAMES, .block_size = 8192, .blocks = 3 }, p;
+	static _Alignas(16) uint8_t map[3 * 8192];
+	struct ring r = { .map = map, .mode = RING_FRAMES, .block_size = 8192, .blocks = 3 };
+	struct ring_frame fr;
+
+	ring_params_resolve(&conf, 1500, 4096, &p);
+	CHECK(p.mode == RING_FRAMES && p.frame_size >= 1500 + 14 && p.frame_size % 16 == 0 &&
+		      p.frame_size <= p.block_size, "frame slot of %u bytes", p.frame_size);
+	r.frame_size = p.frame_size;
+	r.frames_per_block = r.block_size / r.frame_size;
+	r.frames = r.frames_per_block * r.blocks;
+	CHECK(r.frames_per_block == 4 && r.frames == 12, "%u slots per block", r.frames_per_block);
+	/* Slot 4 starts the second block, not 4 slots on from the first. */
+	CHECK((uint8_t *)ring_frame_slot(&r, 4) == map + 8192, "slot 4 at the second block");
+	CHECK(ring_ready_frame(&r) == NULL, "an empty ring has no frame");
+	for (uint32_t i = 0; i < 3; i++) {
+		struct tpacket2_hdr *h = ring_frame_slot(&r, i);
+
+		h->tp_mac = 80;
+		h->tp_snaplen = h->tp_len = 100 + i;
+		h->tp_status = TP_STATUS_USER;
+	}
+	struct tpacket2_hdr *bad = ring_frame_slot(&r, 2);
+
+	bad->tp_snaplen = r.frame_size;	/* past the end of its slot */
+	for (uint32_t i = 0; i < 2; i++) {
+		void *slot = ring_ready_frame(&r);
+
+		CHECK(slot != NULL && ring_frame_read(&r, slot, &fr) && fr.len == 100 + i &&
+			      fr.data == (uint8_t *)slot + 80, "frame %u", i);
+		r.next++;
+	}
+	CHECK(!ring_frame_read(&r, ring_ready_frame(&r), &fr), "a frame past its slot was read");
+	r.next = 3;
+	ring_release_frames(&r, 0, 3);
+	CHECK(((struct tpacket2_hdr *)ring_frame_slot(&r, 0))->tp_status == TP_STATUS_KERNEL &&
+		      ((struct tpacket2_hdr *)ring_frame_slot(&r, 2))->tp_status == TP_STATUS_KERNEL,
+	      "released to the kernel");
+	ring_release_frames(&r, 11, 2);	/* wraps: slots 11 and 0 */
+	CHECK(((struct tpacket2_hdr *)ring_frame_slot(&r, 11))->tp_status == TP_STATUS_KERNEL,
+	      "release wraps around");
+}
+
 int main(void)
 {
+	test_frames();
 	test_walk();
 	test_walk_bounds();
 	test_ownership();
