@@ -47,6 +47,8 @@ usage: contrib/bench.sh [OPTIONS]
                      every 5 s, and report the growth
   --soak-case NAME   the case the soak runs (default t100k-1316)
   --cpus G,R         generator core and relay core (default 0,1)
+  --mcrelay-key K=V  an extra [global] key for mcrelay, e.g. ring-mode=blocks
+                     (repeatable)
   --qdisc            a pfifo qdisc (1000 packets) on the relay's outputs, so
                      that a burst the receiving veth ring (256 frames) cannot
                      take waits there as on a NIC, instead of being dropped
@@ -91,6 +93,7 @@ defcase w2-max-64          0   64  1     1 2 mcrelay "sender flat out, 64 B, wor
 QUICK=0 CASES_ARG='' RELAYS_ARG='mcrelay,kernel,socat' DURATION=5 WARMUP=1
 RUNS=1 JSON_OUT=bench.json SOAK=0 SOAK_CASE=t100k-1316 CPUS_ARG='0,1'
 DURATION_SET=0 QDISC=0
+MC_KEYS=()	# extra [global] keys for mcrelay (--mcrelay-key)
 opt_val() {
 	[ $# -ge 2 ] || { echo "bench.sh: $1 needs a value" >&2; exit 64; }
 }
@@ -116,6 +119,7 @@ while [ $# -gt 0 ]; do
 	--cpus) opt_val "$@"; CPUS_ARG=$2; shift ;;
 	--cpus=*) CPUS_ARG=${1#*=} ;;
 	--qdisc) QDISC=1 ;;
+	--mcrelay-key) shift; MC_KEYS+=("${1:?--mcrelay-key needs KEY=VALUE}") ;;
 	--list)
 		for c in "${CASE_LIST[@]}"; do
 			printf '%-14s %-8s %s\n' "$c" "${C_RELAYS[$c]}" "${C_DESC[$c]}"
@@ -378,6 +382,8 @@ mc_conf() {	# mc_conf CASE WORKERS_LINE
 	local c=$1 k outs=()
 	for k in $(seq 1 "${C_FAN[$c]}"); do outs+=("rout$k"); done
 	conf_global notice
+	local kv
+	for kv in "${MC_KEYS[@]}"; do printf '%s\n' "${kv%%=*} = ${kv#*=}"; done
 	[ -n "$2" ] && printf '%s\n\n' "$2"
 	conf_rule bench rin 239.1.1.1 5000 "${outs[@]}"
 	if [ "${C_RULES[$c]}" -gt 1 ]; then

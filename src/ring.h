@@ -29,15 +29,9 @@
  * How frames are handed over.  Blocks (TPACKET_V3): a block at a time, when
  * it is full or its timeout passes; the fewest wake-ups, but a frame may
  * wait up to the timeout.  Frames (TPACKET_V2): each frame as it arrives;
- * the worker wakes for the first and then naps briefly while traffic keeps
- * coming, so that it takes frames in batches without holding any back for
- * more than RING_NAP_US.
+ * the worker takes whatever has arrived by the time it runs.
  */
 enum ring_mode { RING_MODE_DEFAULT = 0, RING_FRAMES = 2, RING_BLOCKS = 3 };
-
-#define RING_NAP_US 30u		/* frames mode: longest nap between batches */
-#define RING_NAP_MIN_FRAMES 4u	/* frames mode: a batch this large means more is coming */
-#define RING_NAP_MAX 32u	/* naps in a row before the event loop gets a turn */
 
 /* 0 in a field of a configuration: the default. */
 struct ring_params {

@@ -337,20 +337,7 @@ static void on_ingress(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (fwd_input(&w->fwd) < RING_NAP_MIN_FRAMES || w->fwd.ring.mode != RING_FRAMES)
-		return;
-	/*
-	 * Traffic is flowing: rather than a wake-up per frame, nap a moment
-	 * and take what came meanwhile as one batch.  No frame waits longer
-	 * than a nap; the event loop gets its turn after a few.
-	 */
-	for (unsigned i = 0; i < RING_NAP_MAX; i++) {
-		struct timespec nap = { .tv_nsec = RING_NAP_US * 1000 };
-
-		nanosleep(&nap, NULL);
-		if (fwd_input(&w->fwd) < RING_NAP_MIN_FRAMES)
-			return;
-	}
+	fwd_input(&w->fwd);
 }
 
 static void on_channel(evutil_socket_t fd, short what, void *arg)
