@@ -60,6 +60,7 @@ struct stats {
 	unsigned long	bad_ip_csum, bad_udp_csum, csum_partial;
 	unsigned long	bad_mac, bad_payload, bad_ttl;
 	unsigned long	kdrops;
+	unsigned long	reordered;	/* new datagrams older than one seen before */
 	int		ttl_min, ttl_max;
 	int		have_seq;
 	uint32_t	max_seq;
@@ -291,6 +292,8 @@ note_seq(struct stats *st, uint32_t seq)
 	}
 	seen[seq >> 3] |= bit;
 	st->unique++;
+	if (st->have_seq && seq < st->max_seq)
+		st->reordered++;
 	if (!st->have_seq || seq > st->max_seq)
 		st->max_seq = seq;
 	st->have_seq = 1;
@@ -535,6 +538,7 @@ print_summary(int fd, const struct options *o, struct stats *st)
 		    inet_ntop(AF_INET, &st->srcs[i], a, sizeof(a)));
 	if (st->more_srcs)
 		fputs(",...", stdout);
+	printf(" reordered=%lu", st->reordered);
 	putchar('\n');
 	fflush(stdout);
 }
