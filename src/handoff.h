@@ -14,7 +14,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 2
+#define HANDOFF_VERSION 3
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -40,6 +40,7 @@ struct ho_header {
 struct ho_setup {
 	uint32_t uid, gid;
 	uint32_t log_level;
+	uint32_t index;		/* which of the input's workers: names it in the log */
 	char input[IF_NAMESIZE];
 };
 
