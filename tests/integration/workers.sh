@@ -7,7 +7,8 @@
 # pinned by cpu-affinity.  Killing one worker leaves the other forwarding and
 # the input's group memberships in place, and the killed one is restarted.
 # A reload that adds a group to the input keeps both workers (new sockets in
-# the same group), and one that sets workers = 1 stops the second.
+# the same group), and one that sets workers = 1 stops the second.  Started
+# with one worker, a reload to two spreads the flows over both.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -135,5 +136,26 @@ start_recv a3 "$DST1" d0 239.1.1.1 6002 -n 500 -x 15 -T 30 -q 3000
 send_from "$SRC" -g 239.1.1.1 -p 6002 -P 30004 -I s0 -n 500 -r 2000 -t 16
 expect_recv_ok a3
 
+stop_daemon
+
+# --- from one worker to two: the first one's socket joins the new group
+start_daemon "$TMP/workers.conf"
+[ "$DAEMON_WORKERS" = 1 ] || fail "the ready line counts $DAEMON_WORKERS workers, expected 1"
+WORKERS=2
+write_conf 2
+ctl reload || fail "reload failed: $(ctl_output)"
+wait_status 10 "[w[\"state\"] for w in $RIN]" '["running", "running"]'
+base=$(status_get "$RX") || fail "no rx counts"
+busy_since() {
+	[ "$(status_get "all(x > y for x, y in zip($RX, $base))" 2>/dev/null)" = true ]
+}
+n=0
+until busy_since; do
+	[ "$n" -lt 32 ] || fail "32 flows after going to 2 workers, and one received none: $(status_eval "$RX")"
+	send_from "$SRC" -g 239.1.1.1 -p $((5000 + n)) -P $((21000 + n)) -I s0 -n 20 -r 2000 -t 16
+	n=$((n + 1))
+done
+wait_status 10 "rule(\"a\")[\"packets_in\"] == $SUM_RX" true
+note "after going from 1 worker to 2, $n flows spread over both: rx $(status_eval "$RX")"
 stop_daemon
 pass "2 workers on one input: $flows flows spread, order kept, a killed worker replaced"
