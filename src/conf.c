@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum section_kind { SECTION_NONE, SECTION_GLOBAL, SECTION_RULE, SECTION_BAD };
+enum section_kind { SECTION_NONE, SECTION_GLOBAL, SECTION_RULE, SECTION_INPUT, SECTION_BAD };
 
 /*
  * State shared by the line reader and the inih handler.  Debian's inih (r55)
@@ -78,9 +78,53 @@ static bool valid_rule_name(const char *s)
 	return true;
 }
 
+static bool valid_ifname(const char *s);
+
+/* "KIND" or "KIND ARG": the argument (maybe empty), or NULL for another kind. */
+static char *section_arg(char *name, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	if (strncmp(name, kind, n) != 0 || (name[n] != '\0' && !isspace((unsigned char)name[n])))
+		return NULL;
+	return trim(name + n);
+}
+
+/* [input NAME]: workers and cpu-affinity for one input interface. */
+static void begin_input(struct parse_state *ps, const char *ifname)
+{
+	struct conf *c = ps->conf;
+
+	ps->section = SECTION_BAD;
+	if (!valid_ifname(ifname)) {
+		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s' in [input]",
+			   ifname);
+		return;
+	}
+	const struct conf_input *dup = conf_input_find(c, ifname);
+
+	if (dup != NULL) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "duplicate section [input %s] (first at line %d)", ifname, dup->line);
+		return;
+	}
+	struct conf_input *grown = realloc(c->inputs, (c->n_inputs + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		abort();
+	c->inputs = grown;
+	struct conf_input *in = &c->inputs[c->n_inputs++];
+
+	memset(in, 0, sizeof(*in));
+	snprintf(in->name, sizeof(in->name), "%s", ifname);
+	in->line = ps->line;
+	ps->section = SECTION_INPUT;
+}
+
 static void begin_section(struct parse_state *ps, char *name)
 {
 	struct conf *c = ps->conf;
+	char *arg;
 
 	name = trim(name);
 	if (strcmp(name, "global") == 0) {
@@ -92,15 +136,18 @@ static void begin_section(struct parse_state *ps, char *name)
 		ps->section = SECTION_GLOBAL;
 		return;
 	}
-	if (strncmp(name, "rule", 4) != 0 ||
-	    (name[4] != '\0' && !isspace((unsigned char)name[4]))) {
+	if ((arg = section_arg(name, "input")) != NULL) {
+		begin_input(ps, arg);
+		return;
+	}
+	if ((arg = section_arg(name, "rule")) == NULL) {
 		diag_error(ps->d, ps->file, ps->line,
 			   "unknown section [%s] (expected [global] or [rule NAME])",
 			   name);
 		ps->section = SECTION_BAD;
 		return;
 	}
-	char *rname = trim(name + 4);
+	char *rname = arg;
 
 	ps->section = SECTION_BAD;
 	if (!valid_rule_name(rname)) {
@@ -466,11 +513,74 @@ static bool ring_key(struct parse_state *ps, const char *name, const char *value
 	return true;
 }
 
+/* "0,1", "2-3", "0-3,6": CPU numbers and ranges, separated by commas. */
+static int parse_cpus(char *value, struct conf_cpus *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (char *item; (item = strsep(&value, ",")) != NULL;) {
+		char *dash = strchr(item = trim(item), '-');
+		uint32_t lo, hi;
+
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_number(trim(item), false, 0, CONF_CPUS_MAX - 1, &lo) < 0)
+			return -1;
+		hi = lo;
+		if (dash != NULL &&
+		    (parse_number(trim(dash + 1), false, 0, CONF_CPUS_MAX - 1, &hi) < 0 || hi < lo))
+			return -1;
+		for (uint32_t cpu = lo; cpu <= hi; cpu++) {
+			if (!(out->bits[cpu / 64] >> (cpu % 64) & 1))
+				out->n++;
+			out->bits[cpu / 64] |= 1ULL << (cpu % 64);
+		}
+	}
+	return out->n ? 0 : -1;
+}
+
+/* The keys of [global] and of [input NAME]; returns false for another key. */
+static bool workers_key(struct parse_state *ps, struct conf_workers *w, const char *name,
+			const char *value)
+{
+	char buf[512];
+
+	if (strcmp(name, "workers") == 0) {
+		if (!claim_key(ps, name, &w->workers_line))
+			return true;
+		if (strcmp(value, "auto") == 0)
+			w->workers = CONF_WORKERS_AUTO;
+		else if (parse_number(value, false, 1, CONF_WORKERS_MAX, &w->workers) < 0)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid workers '%s' (expected auto or 1-%d)", value,
+				   CONF_WORKERS_MAX);
+	} else if (strcmp(name, "cpu-affinity") == 0) {
+		if (!claim_key(ps, name, &w->cpus_line))
+			return true;
+		snprintf(buf, sizeof(buf), "%s", value);
+		if (parse_cpus(buf, &w->cpus) < 0)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid cpu-affinity '%s' (CPU numbers 0-%d and ranges, e.g. 0,2-3)",
+				   value, CONF_CPUS_MAX - 1);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void input_key(struct parse_state *ps, const char *name, const char *value)
+{
+	struct conf_input *in = &ps->conf->inputs[ps->conf->n_inputs - 1];
+
+	if (!workers_key(ps, &in->w, name, value))
+		diag_error(ps->d, ps->file, ps->line, "unknown key '%s' in [input %s]", name,
+			   in->name);
+}
+
 static void global_key(struct parse_state *ps, const char *name, const char *value)
 {
 	struct conf *c = ps->conf;
 
-	if (ring_key(ps, name, value))
+	if (ring_key(ps, name, value) || workers_key(ps, &c->workers, name, value))
 		return;
 	if (strcmp(name, "user") == 0) {
 		if (!claim_key(ps, name, &c->user_line))
@@ -527,6 +637,9 @@ static int conf_handler(void *user, const char *section, const char *name,
 	case SECTION_RULE:
 		rule_key(ps, name, v);
 		break;
+	case SECTION_INPUT:
+		input_key(ps, name, v);
+		break;
 	case SECTION_BAD:
 		break;	/* the section header was already reported */
 	}
@@ -543,6 +656,7 @@ void conf_init(struct conf *c, const char *path)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_DEFAULT_CONTROL_SOCKET);
 	c->log_level = LOG_LEVEL_INFO;
+	c->workers.workers = 1;
 }
 
 static int conf_parse(struct parse_state *ps)
@@ -572,5 +686,6 @@ void conf_free(struct conf *conf)
 {
 	free(conf->path);
 	free(conf->rules);
+	free(conf->inputs);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -27,12 +27,30 @@ static void print_ttl(const struct conf_rule *r, FILE *fp)
 	}
 }
 
+static void print_workers(const char *what, const struct conf_workers *w, FILE *fp)
+{
+	fprintf(fp, "%s%sworkers ", what, *what ? ": " : "");
+	if (!w->workers_line)
+		fputs("(global)", fp);
+	else if (w->workers == CONF_WORKERS_AUTO)
+		fputs("auto", fp);
+	else
+		fprintf(fp, "%u", w->workers);
+	fprintf(fp, ", %u CPUs for affinity\n", w->cpus.n);
+}
+
 void conf_print(const struct conf *c, FILE *fp)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	fprintf(fp, "global: user %s, log-level %s, control-socket %s\n", c->user,
 		log_level_name(c->log_level), c->control_socket);
+	if (c->workers.workers_line)
+		print_workers("global", &c->workers, fp);
+	for (size_t i = 0; i < c->n_inputs; i++) {
+		fprintf(fp, "input %s (line %d): ", c->inputs[i].name, c->inputs[i].line);
+		print_workers("", &c->inputs[i].w, fp);
+	}
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "log.h"
 #include "ring.h"
@@ -22,6 +23,10 @@
 #define CONF_MAX_OUTPUTS 16
 #define CONF_PATH_MAX 108	/* sun_path */
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/mcrelay/mcrelay.sock"
+#define CONF_WORKERS_AUTO 0	/* workers = auto: one per online CPU */
+#define CONF_WORKERS_MAX 64	/* per input */
+#define CONF_WORKERS_AUTO_MAX 16	/* what auto gives at most */
+#define CONF_CPUS_MAX 1024	/* CPU numbers 0 to 1023 in cpu-affinity */
 
 enum ttl_mode {
 	TTL_DECREMENT = 0,
@@ -55,6 +60,27 @@ struct conf_rule {
 	size_t n_outputs;
 };
 
+/* A cpu-affinity list: the CPUs as a set; workers take them in ascending order. */
+struct conf_cpus {
+	uint64_t bits[CONF_CPUS_MAX / 64];
+	unsigned n;		/* 0: no affinity */
+};
+
+/* How many processes serve an input, and on which CPUs; line 0: not set. */
+struct conf_workers {
+	unsigned workers;	/* CONF_WORKERS_AUTO or 1 to CONF_WORKERS_MAX */
+	int workers_line;
+	struct conf_cpus cpus;
+	int cpus_line;
+};
+
+/* An [input NAME] section: overrides [global]'s workers and cpu-affinity. */
+struct conf_input {
+	char name[IF_NAMESIZE];
+	int line;
+	struct conf_workers w;
+};
+
 struct conf {
 	char *path;
 	char user[CONF_USER_MAX];
@@ -65,8 +91,11 @@ struct conf {
 	int control_socket_line;
 	struct ring_params ring;	/* 0 in a field: derived from the input's MTU */
 	int ring_block_size_line, ring_blocks_line, ring_timeout_line, ring_mode_line;
+	struct conf_workers workers;	/* [global]: workers = 1 unless set */
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
+	struct conf_input *inputs;
+	size_t n_inputs;
 };
 
 static inline bool conf_is_multicast(in_addr_t a)
@@ -79,6 +108,45 @@ static inline in_addr_t conf_output_group(const struct conf_rule *r,
 					  const struct conf_output *o)
 {
 	return o->group ? o->group : r->group;
+}
+
+/* The [input NAME] section of an input, or NULL. */
+static inline const struct conf_input *conf_input_find(const struct conf *c,
+							const char *name)
+{
+	for (size_t i = 0; i < c->n_inputs; i++)
+		if (strcmp(c->inputs[i].name, name) == 0)
+			return &c->inputs[i];
+	return NULL;
+}
+
+/* The workers setting of an input: its own where its section sets it, else [global]'s. */
+static inline unsigned conf_input_workers(const struct conf *c, const char *name)
+{
+	const struct conf_input *in = conf_input_find(c, name);
+
+	return in && in->w.workers_line ? in->w.workers : c->workers.workers;
+}
+
+static inline const struct conf_cpus *conf_input_cpus(const struct conf *c, const char *name)
+{
+	const struct conf_input *in = conf_input_find(c, name);
+
+	return in && in->w.cpus_line ? &in->w.cpus : &c->workers.cpus;
+}
+
+/* The k-th CPU of the list (round robin), or -1 for none. */
+static inline int conf_cpus_pick(const struct conf_cpus *cpus, unsigned k)
+{
+	unsigned want;
+
+	if (cpus->n == 0)
+		return -1;
+	want = k % cpus->n;
+	for (int cpu = 0; cpu < CONF_CPUS_MAX; cpu++)
+		if ((cpus->bits[cpu / 64] >> (cpu % 64) & 1) && want-- == 0)
+			return cpu;
+	return -1;
 }
 
 #endif

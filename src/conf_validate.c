@@ -184,9 +184,26 @@ static void check_ring(const struct conf *c, struct diag *d)
 			   (unsigned long long)(bytes >> 20), RING_BYTES_MAX >> 20);
 }
 
+/* An [input NAME] section for an interface that no rule reads from is a mistake. */
+static void check_inputs(const struct conf *c, struct diag *d)
+{
+	for (size_t i = 0; i < c->n_inputs; i++) {
+		bool used = false;
+
+		for (size_t j = 0; j < c->n_rules; j++)
+			if (strcmp(c->rules[j].input, c->inputs[i].name) == 0)
+				used = true;
+		if (!used)
+			diag_error(d, c->path, c->inputs[i].line,
+				   "[input %s]: no rule has input %s", c->inputs[i].name,
+				   c->inputs[i].name);
+	}
+}
+
 void conf_validate(const struct conf *c, struct diag *d)
 {
 	check_ring(c, d);
+	check_inputs(c, d);
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 

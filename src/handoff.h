@@ -40,6 +40,7 @@ struct ho_header {
 struct ho_setup {
 	uint32_t uid, gid;
 	uint32_t log_level;
+	uint32_t index;		/* which of the input's workers: names it in the log */
 	char input[IF_NAMESIZE];
 };
 

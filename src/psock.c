@@ -121,6 +121,36 @@ int psock_retire_ingress(int fd, int ifindex)
 	return bind_packet(fd, ifindex, ETH_P_LOOPBACK);
 }
 
+/*
+ * The kernel's flow hash keeps the frames of one flow (addresses, protocol
+ * and ports) on one socket of the group, hence in order on one worker.
+ * IP fragments carry no ports, so the hash of every fragment of a datagram
+ * is that of its addresses alone, and they all reach the same worker too,
+ * in order.  Not PACKET_FANOUT_FLAG_DEFRAG: that would reassemble
+ * fragmented datagrams before the hash, and the sockets would then receive
+ * them whole, larger than the outputs' MTU.  A new group gets an id from
+ * the kernel (PACKET_FANOUT_FLAG_UNIQUEID), so no other program's group is
+ * joined by chance.
+ */
+int psock_fanout_join(int fd, int *id)
+{
+	int arg = PACKET_FANOUT_HASH << 16;
+	socklen_t len = sizeof(arg);
+
+	if (*id >= 0)
+		arg |= *id & 0xffff;
+	else
+		arg |= PACKET_FANOUT_FLAG_UNIQUEID << 16;
+	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
+		return -1;
+	if (*id < 0) {
+		if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0)
+			return -1;
+		*id = arg & 0xffff;
+	}
+	return 0;
+}
+
 int psock_open_egress(int ifindex)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);

@@ -25,8 +25,16 @@ int psock_iface_lookup(const char *name, struct iface_info *info);
 int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
 		       const struct ring_params *ring);
 int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups);
-/* Stops an ingress socket's capture; what it has queued stays readable. */
+/*
+ * Stops an ingress socket's capture; what it has queued stays readable.
+ * Not for a socket in a fanout group: the kernel refuses to rebind those.
+ */
 int psock_retire_ingress(int fd, int ifindex);
+/*
+ * Puts a bound ingress socket into a PACKET_FANOUT group in hash mode:
+ * group *id, or a new one (its id stored in *id) if *id is negative.
+ */
+int psock_fanout_join(int fd, int *id);
 /* Protocol 0 and a locked drop-all filter: it can send but receives nothing. */
 int psock_open_egress(int ifindex);
 

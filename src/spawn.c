@@ -27,7 +27,7 @@ static uint64_t new_token(void)
 	return t;
 }
 
-static void child_exec(int chan, uint64_t token, const char *input, pid_t parent)
+static void child_exec(int chan, uint64_t token, const char *name, pid_t parent)
 {
 	char tok[64], ppid[64], logto[32], proc[64];
 	sigset_t none;
@@ -56,14 +56,14 @@ static void child_exec(int chan, uint64_t token, const char *input, pid_t parent
 	snprintf(ppid, sizeof(ppid), "%s=%ld", WORKER_ENV_PARENT, (long)parent);
 	snprintf(logto, sizeof(logto), "%s=%s", WORKER_ENV_LOG,
 		 log_to_stderr() ? "stderr" : "syslog");
-	snprintf(proc, sizeof(proc), "worker[%s]", input);
+	snprintf(proc, sizeof(proc), "worker[%s]", name);
 	execve("/proc/self/exe", argv, envp);
 	fprintf(stderr, "mcrelay: %s: cannot execute /proc/self/exe: %s\n", proc,
 		strerror(errno));
 	_exit(127);
 }
 
-int spawn_worker(const char *input, struct spawned *out)
+int spawn_worker(const char *name, struct spawned *out)
 {
 	int sv[2];
 	sigset_t all, old;
@@ -78,7 +78,7 @@ int spawn_worker(const char *input, struct spawned *out)
 	out->pid = fork();
 	if (out->pid == 0) {
 		close(sv[0]);
-		child_exec(sv[1], out->token, input, parent);
+		child_exec(sv[1], out->token, name, parent);
 	}
 	int saved = errno;
 

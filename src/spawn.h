@@ -15,6 +15,6 @@ struct spawned {
  * on descriptor 3, every other descriptor closed, signals reset, and the
  * token in the environment.  Returns 0 or -1 with errno set.
  */
-int spawn_worker(const char *input, struct spawned *out);
+int spawn_worker(const char *name, struct spawned *out);
 
 #endif

@@ -65,14 +65,14 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 {
 	sb_printf(b, "{\"input\": ");
 	sb_json_string(b, w->input);
-	sb_printf(b, ", \"pid\": %d, \"state\": \"%s\", \"uptime_s\": %.1f, \"restarts\": %u"
+	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": %.1f, \"restarts\": %u"
 		  ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
 		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
 		  ", \"ttl_expired\": %" PRIu64 ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
 		  ", \"egress_full\": %" PRIu64 "}}",
-		  w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
+		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired,
 		  w->send_errors, w->too_big, w->ring_drops, w->egress_full);
 }
@@ -181,11 +181,16 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		  "SENDERR", "QFULL", "RINGDROP");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
-		char rx[16];
+		char rx[16], name[32];
 
+		/* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
+		if (w->index == 0)
+			snprintf(name, sizeof(name), "%s", w->input);
+		else
+			snprintf(name, sizeof(name), "%s/%u", w->input, w->index);
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
 			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
-			  w->input, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
+			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
 			  w->malformed + w->not_udp + w->fragments, w->ttl_expired,
 			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);

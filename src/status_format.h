@@ -35,6 +35,7 @@ struct st_rule {
 
 struct st_worker {
 	char input[16];
+	unsigned index;		/* which of the input's workers, from 0 */
 	int pid;		/* 0: not running */
 	const char *state;	/* running, starting, restarting, pending */
 	double uptime;

@@ -22,11 +22,11 @@
 
 #define STOP_GRACE_S 2
 
-struct sv_worker *sv_find_worker(const struct supervisor *sv, const char *input)
+struct sv_input *sv_find_input(const struct supervisor *sv, const char *input)
 {
-	for (size_t i = 0; i < sv->n_workers; i++)
-		if (strcmp(sv->workers[i]->input, input) == 0)
-			return sv->workers[i];
+	for (size_t i = 0; i < sv->n_inputs; i++)
+		if (strcmp(sv->inputs[i]->name, input) == 0)
+			return sv->inputs[i];
 	return NULL;
 }
 
@@ -139,7 +139,7 @@ static void on_kill_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		if (sv->workers[i]->pid > 0) {
-			log_warnx("worker[%s] did not exit, killing it", sv->workers[i]->input);
+			log_warnx("worker[%s] did not exit, killing it", sv->workers[i]->name);
 			kill(sv->workers[i]->pid, SIGKILL);
 		}
 	}
@@ -245,6 +245,9 @@ static void shutdown_all(struct supervisor *sv)
 	for (size_t i = 0; i < sv->n_workers; i++)
 		svw_free(sv->workers[i]);
 	free(sv->workers);
+	for (size_t i = 0; i < sv->n_inputs; i++)
+		svi_free(sv->inputs[i]);
+	free(sv->inputs);
 	sv_egress_close_all(sv);
 	if (sv->control)
 		control_close(sv->control);

@@ -34,16 +34,42 @@ struct sv_egress {
 	int fd;
 };
 
-/* One worker per input interface, and what the supervisor holds for it. */
+/*
+ * An input interface: what its workers share.  The group memberships are
+ * the input's, so that one of its workers restarting leaves no group while
+ * the others forward; the groups, sorted, are what every one of its
+ * ingress sockets' filters passes.
+ */
+struct sv_input {
+	struct supervisor *sv;
+	char name[IF_NAMESIZE];
+	struct iface_info info;		/* the interface the memberships are on */
+	struct membership_set joins;
+	uint32_t joins_generation;	/* configuration the joins are for; 0: none */
+	in_addr_t *groups;
+	size_t n_groups;
+	uint64_t filter_digest;		/* of the filter for these groups */
+	unsigned n_workers;		/* how many should run (workers = N | auto) */
+	bool wanted;			/* configured, present and up */
+};
+
+/*
+ * One worker process of an input (index 0 to n_workers - 1), and what the
+ * supervisor holds for it: its own ingress socket and ring, in the input's
+ * fanout group when the input has several workers.
+ */
 struct sv_worker {
 	struct supervisor *sv;
+	struct sv_input *in;
+	unsigned index;
 	char input[IF_NAMESIZE];
-	struct iface_info info;
+	char name[IF_NAMESIZE + 12];	/* "eth0" for worker 0, "eth0/1" for the next */
+	struct iface_info info;		/* the interface ingress_fd is bound to */
 	int ingress_fd;
+	int fanout_id;			/* the PACKET_FANOUT group of ingress_fd; -1: none */
 	uint64_t filter_digest;		/* of the locked filter on ingress_fd */
 	struct ring_params ring;	/* what ingress_fd's ring was set up with */
-	struct membership_set joins;
-	uint32_t sockets_generation;	/* configuration the joins and filter are for */
+	uint32_t sockets_generation;	/* configuration the filter is for */
 	pid_t pid;
 	int chan;
 	uint64_t token;
@@ -53,7 +79,7 @@ struct sv_worker {
 	unsigned restarts;
 	unsigned backoff_ms;
 	struct timespec started;
-	bool wanted;		/* its input is configured, present and up */
+	bool wanted;		/* its input is wanted and has this many workers */
 	bool replace;		/* restart at once when it exits (new ifindex) */
 	bool stats_pending;	/* a STATS_REQ without a complete answer yet */
 	struct stats_set stats;	/* the last complete counters */
@@ -70,8 +96,10 @@ struct supervisor {
 	uid_t uid;
 	gid_t gid;
 	struct event_base *base;
-	struct sv_worker **workers;
+	struct sv_worker **workers;	/* of every input */
 	size_t n_workers;
+	struct sv_input **inputs;
+	size_t n_inputs;
 	struct sv_egress *egress;
 	size_t n_egress;
 	uint32_t generation;
@@ -93,7 +121,7 @@ bool sv_config_acked(const struct supervisor *sv);
 bool sv_request_stats(struct supervisor *sv);
 void sv_check_acked(struct supervisor *sv);
 void sv_worker_stats_done(struct supervisor *sv);
-struct sv_worker *sv_find_worker(const struct supervisor *sv, const char *input);
+struct sv_input *sv_find_input(const struct supervisor *sv, const char *input);
 
 /* sv_control.c: the control socket's view of the supervisor */
 struct control *sv_control_open(struct supervisor *sv, char *err, size_t errlen);
@@ -119,13 +147,20 @@ static inline uint64_t sv_fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/* sv_input.c: an input's memberships and filter, shared by its workers */
+struct sv_input *svi_new(struct supervisor *sv, const char *name);
+void svi_free(struct sv_input *in);
+int svi_update(struct sv_input *in);
+void svi_close(struct sv_input *in);
+bool svi_current(const struct sv_input *in, int ifindex);
+
 /* sv_worker.c: one worker's life */
 static inline bool sv_rule_on(const struct sv_worker *w, const struct conf_rule *r)
 {
 	return strcmp(r->input, w->input) == 0;
 }
 
-struct sv_worker *svw_new(struct supervisor *sv, const char *input);
+struct sv_worker *svw_new(struct sv_input *in, unsigned index);
 void svw_free(struct sv_worker *w);
 int svw_open_sockets(struct sv_worker *w);
 void svw_close_sockets(struct sv_worker *w);

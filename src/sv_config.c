@@ -111,6 +111,7 @@ int sv_config_send(struct sv_worker *w, bool force)
 	if (slots == NULL || rules == NULL)
 		goto out;
 	snprintf(setup.input, sizeof(setup.input), "%s", w->input);
+	setup.index = w->index;
 	n_rules = build_rules(w, rules, slots, &n_slots);
 
 	uint64_t digest = config_digest(w, &setup, rules, n_rules, slots, n_slots);

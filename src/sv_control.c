@@ -34,7 +34,7 @@ static void op_describe_config(void *arg, struct strbuf *out)
 
 		if (!w->wanted || w->acked_generation == sv->generation)
 			continue;
-		sb_printf(out, "; worker[%s] has not adopted it yet (%s)", w->input,
+		sb_printf(out, "; worker[%s] has not adopted it yet (%s)", w->name,
 			  w->acked_generation ? "it still runs an older configuration"
 					      : "it is starting or restarting");
 	}

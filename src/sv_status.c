@@ -38,19 +38,13 @@ static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 	const struct ho_worker_stats *s = &w->stats.worker;
 
 	snprintf(o->input, sizeof(o->input), "%s", w->input);
+	o->index = w->index;
 	o->pid = w->pid;
 	o->state = worker_state(w);
 	o->uptime = w->pid > 0 ? since(&w->started, now) : 0;
 	o->restarts = w->restarts;
 	if (w->pid > 0 && w->stats.valid)
 		stats_set_fill_worker(o, s);
-}
-
-static const struct ho_rule_stats *rule_stats(const struct sv_worker *w, const char *name)
-{
-	if (w == NULL || w->pid <= 0)
-		return NULL;
-	return stats_set_find(&w->stats, name);
 }
 
 static void fill_output(struct st_output *o, const struct supervisor *sv,
@@ -65,26 +59,50 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
 }
 
+/* Active: every worker of its input runs this very configuration, not an older one. */
+static bool rule_active(const struct supervisor *sv, const struct conf_rule *r)
+{
+	const struct sv_input *in = sv_find_input(sv, r->input);
+	bool any = false;
+
+	if (in == NULL || !in->wanted)
+		return false;
+	for (size_t i = 0; i < sv->n_workers; i++) {
+		const struct sv_worker *w = sv->workers[i];
+
+		if (w->in != in || !w->wanted)
+			continue;
+		if (w->acked_generation != sv->generation)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/* A rule's counters are the sum over its input's workers. */
 static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		      const struct conf_rule *r, uint64_t now_ns)
 {
-	const struct sv_worker *w = sv_find_worker(sv, r->input);
-	const struct ho_rule_stats *rs = rule_stats(w, r->name);
-
 	snprintf(o->name, sizeof(o->name), "%s", r->name);
 	snprintf(o->input, sizeof(o->input), "%s", r->input);
 	fmt_addr(r->group, o->group);
 	o->port = r->port ? r->port : -1;
 	if (r->source)
 		fmt_addr(r->source, o->source);
-	/* Active: its worker runs this very configuration, not an older one. */
-	o->active = w != NULL && w->wanted && w->acked_generation == sv->generation;
+	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
 	o->n_outputs = r->n_outputs;
 	for (size_t k = 0; k < r->n_outputs; k++)
 		fill_output(&o->outputs[k], sv, r, k);
-	if (rs != NULL)
-		stats_set_fill_rule(o, rs, now_ns);
+	for (size_t i = 0; i < sv->n_workers; i++) {
+		const struct sv_worker *w = sv->workers[i];
+		const struct ho_rule_stats *rs;
+
+		if (w->pid <= 0 || strcmp(w->input, r->input) != 0)
+			continue;
+		if ((rs = stats_set_find(&w->stats, r->name)) != NULL)
+			stats_set_add_rule(o, rs, now_ns);
+	}
 }
 
 void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out)

@@ -2,7 +2,6 @@
 
 #include "sv.h"
 
-#include "bpf.h"
 #include "channel.h"
 #include "handoff.h"
 #include "log.h"
@@ -10,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,15 +22,23 @@
 #define BACKOFF_MAX_MS 30000
 #define STABLE_AFTER_S 60
 
-struct sv_worker *svw_new(struct supervisor *sv, const char *input)
+struct sv_worker *svw_new(struct sv_input *in, unsigned index)
 {
 	struct sv_worker *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
 		fatal(EX_OSERR, "calloc");
-	w->sv = sv;
-	snprintf(w->input, sizeof(w->input), "%s", input);
+	w->sv = in->sv;
+	w->in = in;
+	w->index = index;
+	snprintf(w->input, sizeof(w->input), "%s", in->name);
+	/* Worker 0 keeps the plain name that a single worker always had. */
+	if (index == 0)
+		snprintf(w->name, sizeof(w->name), "%s", in->name);
+	else
+		snprintf(w->name, sizeof(w->name), "%s/%u", in->name, index);
 	w->ingress_fd = -1;
+	w->fanout_id = -1;
 	w->chan = -1;
 	return w;
 }
@@ -40,7 +48,7 @@ void svw_close_sockets(struct sv_worker *w)
 	if (w->ingress_fd >= 0)
 		close(w->ingress_fd);
 	w->ingress_fd = -1;
-	psock_membership_close(&w->joins);
+	w->fanout_id = -1;
 	w->sockets_generation = 0;
 }
 
@@ -59,41 +67,53 @@ void svw_free(struct sv_worker *w)
 	free(w);
 }
 
-/* An any-source join already covers a source-specific one for the same group. */
-static bool covered_by_any_source(const struct conf *c, const struct conf_rule *r)
+/* The fanout group of the input's sockets on this interface (w's own old one included). */
+static int input_fanout_id(const struct sv_worker *w, int ifindex)
 {
-	for (size_t i = 0; i < c->n_rules; i++)
-		if (strcmp(c->rules[i].input, r->input) == 0 &&
-		    c->rules[i].group == r->group && c->rules[i].source == 0)
-			return true;
-	return false;
+	const struct supervisor *sv = w->sv;
+
+	for (size_t i = 0; i < sv->n_workers; i++) {
+		const struct sv_worker *o = sv->workers[i];
+
+		if (o->in == w->in && o->ingress_fd >= 0 && o->fanout_id >= 0 &&
+		    o->info.ifindex == ifindex)
+			return o->fanout_id;
+	}
+	return -1;
 }
 
-static int cmp_addr(const void *a, const void *b)
+/*
+ * Puts a new ingress socket of w into its input's fanout group, creating
+ * the group when the input has several workers and none yet.  A new group
+ * takes in the sockets of the input's other workers that stay as they
+ * are (a worker added to an input that had one).  Returns the group's id,
+ * -1 for none, -2 on failure.
+ */
+static int join_fanout(struct sv_worker *w, int fd, int ifindex)
 {
-	in_addr_t x = *(const in_addr_t *)a, y = *(const in_addr_t *)b;
+	struct supervisor *sv = w->sv;
+	int id = input_fanout_id(w, ifindex);
+	bool fresh = id < 0;
 
-	return x < y ? -1 : x > y;
-}
+	if (fresh && w->in->n_workers <= 1)
+		return -1;
+	if (psock_fanout_join(fd, &id) < 0) {
+		log_warn("cannot put the ingress socket of worker[%s] in a fanout group", w->name);
+		return -2;
+	}
+	for (size_t i = 0; fresh && i < sv->n_workers; i++) {
+		struct sv_worker *o = sv->workers[i];
 
-/* The groups in order, each once, so that the same set gives the same filter. */
-static size_t sort_groups(in_addr_t *groups, size_t n)
-{
-	size_t k = 0;
-
-	qsort(groups, n, sizeof(*groups), cmp_addr);
-	for (size_t i = 0; i < n; i++)
-		if (k == 0 || groups[k - 1] != groups[i])
-			groups[k++] = groups[i];
-	return k;
-}
-
-static uint64_t filter_digest(const in_addr_t *groups, size_t n)
-{
-	struct sock_filter prog[BPF_MAX_INSNS];
-	size_t len = bpf_build_filter(groups, n, prog);
-
-	return sv_fnv1a(0xcbf29ce484222325ULL, prog, len * sizeof(prog[0]));
+		if (o == w || o->in != w->in || o->ingress_fd < 0 || o->fanout_id >= 0 ||
+		    o->info.ifindex != ifindex || o->filter_digest != w->in->filter_digest)
+			continue;
+		if (psock_fanout_join(o->ingress_fd, &id) == 0)
+			o->fanout_id = id;
+		else
+			log_warn("cannot put the ingress socket of worker[%s] in fanout group %d",
+				 o->name, id);
+	}
+	return id;
 }
 
 /*
@@ -103,23 +123,35 @@ static uint64_t filter_digest(const in_addr_t *groups, size_t n)
  * microseconds between the two, a frame can be queued on both.  The
  * retired socket keeps its queue; the worker forwards that before it
  * reads the new socket, so no frame is lost and their order is kept.
+ *
+ * A socket in a fanout group cannot be retired (the kernel refuses to
+ * rebind it): the new one joins the same group, so that every frame still
+ * goes to one socket only, and the old one takes its share until the
+ * worker, having forwarded what it holds, closes it.
  */
-static int replace_ingress(struct sv_worker *w, const in_addr_t *groups, size_t n)
+static int replace_ingress(struct sv_worker *w, const struct iface_info *info)
 {
-	uint64_t digest = filter_digest(groups, n);
-	int fd;
+	struct sv_input *in = w->in;
+	struct ring_params ring;
+	int fd, id;
 
-	if (w->ingress_fd >= 0 && digest == w->filter_digest)
+	if (w->ingress_fd >= 0 && in->filter_digest == w->filter_digest &&
+	    w->info.ifindex == info->ifindex)
 		return 0;
-	ring_params_resolve(&w->sv->conf.ring, w->info.mtu, (uint32_t)sysconf(_SC_PAGESIZE),
-			    &w->ring);
-	fd = psock_open_ingress(w->info.ifindex, groups, n, &w->ring);
+	ring_params_resolve(&w->sv->conf.ring, info->mtu, (uint32_t)sysconf(_SC_PAGESIZE),
+			    &ring);
+	fd = psock_open_ingress(info->ifindex, in->groups, in->n_groups, &ring);
 	if (fd < 0) {
 		log_warn("cannot open the ingress socket on %s", w->input);
 		return -1;
 	}
+	if ((id = join_fanout(w, fd, info->ifindex)) == -2) {
+		close(fd);
+		return -1;
+	}
 	if (w->ingress_fd >= 0) {
-		if (psock_retire_ingress(w->ingress_fd, w->info.ifindex) < 0) {
+		if (w->fanout_id < 0 &&
+		    psock_retire_ingress(w->ingress_fd, w->info.ifindex) < 0) {
 			log_warn("cannot retire the ingress socket on %s", w->input);
 			close(fd);
 			return -1;
@@ -128,54 +160,33 @@ static int replace_ingress(struct sv_worker *w, const in_addr_t *groups, size_t 
 		w->config_digest = 0;	/* the worker must get the new socket */
 	}
 	w->ingress_fd = fd;
-	w->filter_digest = digest;
+	w->fanout_id = id;
+	w->ring = ring;
+	w->filter_digest = in->filter_digest;
+	if (id >= 0)
+		log_debug("worker[%s]: ingress socket in fanout group %d", w->name, id);
 	return 0;
 }
 
 /*
- * Opens a fresh ingress socket if there is none or its groups changed, and
- * (re)builds the group memberships.  New memberships are joined before the
- * old ones are left, so groups that stay are never left.
+ * Opens a fresh ingress socket if there is none or its groups changed,
+ * after bringing the input's memberships up to date if they are not.
  */
 int svw_open_sockets(struct sv_worker *w)
 {
-	const struct conf *c = &w->sv->conf;
-	in_addr_t *groups = calloc(c->n_rules + 1, sizeof(*groups));
-	struct membership_set joins = { 0 };
-	size_t n = 0;
-	char g[INET_ADDRSTRLEN];
+	struct iface_info info;
 
-	if (groups == NULL)
-		return -1;
-	if (psock_iface_lookup(w->input, &w->info) < 0) {
+	if (psock_iface_lookup(w->input, &info) < 0) {
 		log_warn("interface %s", w->input);
-		goto fail;
+		return -1;
 	}
-	for (size_t i = 0; i < c->n_rules; i++) {
-		const struct conf_rule *r = &c->rules[i];
-
-		if (!sv_rule_on(w, r))
-			continue;
-		groups[n++] = r->group;
-		if (r->source && covered_by_any_source(c, r))
-			continue;
-		if (psock_membership_join(&joins, w->info.ifindex, r->group, r->source) < 0) {
-			inet_ntop(AF_INET, &r->group, g, sizeof(g));
-			log_warn("rule %s: cannot join %s on %s", r->name, g, w->input);
-			goto fail;
-		}
-	}
-	if (replace_ingress(w, groups, sort_groups(groups, n)) < 0)
-		goto fail;
-	psock_membership_close(&w->joins);
-	w->joins = joins;
+	if (!svi_current(w->in, info.ifindex) && svi_update(w->in) < 0)
+		return -1;
+	if (replace_ingress(w, &w->in->info) < 0)
+		return -1;
+	w->info = w->in->info;
 	w->sockets_generation = w->sv->generation;
-	free(groups);
 	return 0;
-fail:
-	psock_membership_close(&joins);
-	free(groups);
-	return -1;
 }
 
 /* A worker that breaks the protocol, or whose channel failed, is killed; SIGCHLD does the rest. */
@@ -199,12 +210,12 @@ int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payloa
 		return -1;
 	if (channel_out_send(&w->out, w->chan, type, w->token, payload, len, fd) < 0) {
 		log_warn("cannot send %s to worker[%s]; stopping it", handoff_type_name(type),
-			 w->input);
+			 w->name);
 		kill_worker(w);
 		return -1;
 	}
 	if (channel_out_pending(&w->out) && event_add(w->ev_chan_out, NULL) < 0)
-		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->input);
+		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->name);
 	return 0;
 }
 
@@ -218,7 +229,7 @@ static void on_channel_out(evutil_socket_t fd, short what, void *arg)
 	if (rc == 1)
 		event_del(w->ev_chan_out);
 	else if (rc < 0) {
-		log_warn("cannot write to worker[%s]; stopping it", w->input);
+		log_warn("cannot write to worker[%s]; stopping it", w->name);
 		kill_worker(w);
 	}
 }
@@ -240,7 +251,7 @@ static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
 {
 	if (!w->ack_pending || ack->generation != w->sent_generation) {
 		log_warnx("worker[%s]: acknowledged configuration %u, but %s; stopping it",
-			  w->input, ack->generation,
+			  w->name, ack->generation,
 			  w->ack_pending ? "that is not the one it was sent"
 					 : "none was outstanding");
 		return -1;
@@ -249,7 +260,7 @@ static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
 	w->acked_generation = w->config_generation;
 	event_del(w->ev_ack);
 	log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
-		  w->input, w->pid, ack->generation, ack->n_rules, ack->n_sockets);
+		  w->name, w->pid, ack->generation, ack->n_rules, ack->n_sockets);
 	sv_check_acked(w->sv);
 	return 0;
 }
@@ -261,7 +272,7 @@ static int take_stats(struct sv_worker *w, const struct channel_msg *m)
 				sizeof(err));
 
 	if (rc < 0) {
-		log_warnx("worker[%s]: bad STATS message: %s; stopping it", w->input, err);
+		log_warnx("worker[%s]: bad STATS message: %s; stopping it", w->name, err);
 		return -1;
 	}
 	if (rc == 1 && w->stats_pending) {
@@ -285,9 +296,9 @@ static void handle_message(struct sv_worker *w)
 		m.error = HO_ETYPE;
 	}
 	if (rc == -1)
-		log_warn("worker[%s]: bad message", w->input);
+		log_warn("worker[%s]: bad message", w->name);
 	else if (rc == -2)
-		log_warnx("worker[%s]: bad %s message: %s; stopping it", w->input,
+		log_warnx("worker[%s]: bad %s message: %s; stopping it", w->name,
 			  handoff_type_name(m.hdr.type), handoff_strerror(m.error));
 	if (rc == 1 && m.hdr.type == HO_ACK)
 		rc = take_ack(w, m.payload) < 0 ? -2 : 1;
@@ -311,7 +322,7 @@ static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warnx("worker[%s] did not adopt configuration %u within %d s; restarting it",
-		  w->input, w->sent_generation, SVW_ACK_TIMEOUT_S);
+		  w->name, w->sent_generation, SVW_ACK_TIMEOUT_S);
 	kill_worker(w);
 }
 
@@ -326,7 +337,7 @@ void svw_expect_ack(struct sv_worker *w, uint32_t generation, size_t n_rules)
 	if (n_rules > w->max_rules)
 		w->max_rules = n_rules;
 	if (evtimer_add(w->ev_ack, &tv) < 0)
-		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->input);
+		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->name);
 }
 
 static int watch_channel(struct sv_worker *w)
@@ -343,6 +354,26 @@ static int watch_channel(struct sv_worker *w)
 	return 0;
 }
 
+/*
+ * workers' cpu-affinity: the worker's CPU by its index, round robin over
+ * the list.  Set from here on the new process, which is still root and
+ * waits for its configuration; it keeps the affinity across exec.
+ */
+static void pin_worker(struct sv_worker *w)
+{
+	int cpu = conf_cpus_pick(conf_input_cpus(&w->sv->conf, w->input), w->index);
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET((unsigned)cpu, &set);
+	if (sched_setaffinity(w->pid, sizeof(set), &set) < 0)
+		log_warn("worker[%s]: cannot pin it to CPU %d", w->name, cpu);
+	else
+		log_debug("worker[%s] pinned to CPU %d", w->name, cpu);
+}
+
 int svw_start(struct sv_worker *w)
 {
 	struct spawned sp;
@@ -350,12 +381,13 @@ int svw_start(struct sv_worker *w)
 	if ((w->ingress_fd < 0 || w->sockets_generation != w->sv->generation) &&
 	    svw_open_sockets(w) < 0)
 		return -1;
-	if (spawn_worker(w->input, &sp) < 0) {
-		log_warn("cannot start worker[%s]", w->input);
+	if (spawn_worker(w->name, &sp) < 0) {
+		log_warn("cannot start worker[%s]", w->name);
 		return -1;
 	}
 	w->pid = sp.pid;
 	w->chan = sp.chan;
+	pin_worker(w);
 	w->token = sp.token;
 	w->acked_generation = 0;
 	w->ack_pending = false;
@@ -363,8 +395,8 @@ int svw_start(struct sv_worker *w)
 	stats_set_free(&w->stats);
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
 	if (watch_channel(w) < 0)
-		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->input);
-	log_info("started worker[%s] (pid %d)", w->input, w->pid);
+		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->name);
+	log_info("started worker[%s] (pid %d)", w->name, w->pid);
 	if (sv_config_send(w, true) < 0)
 		kill_worker(w);	/* reaped and retried like any other failure */
 	return 0;
@@ -433,7 +465,7 @@ static void schedule_respawn(struct sv_worker *w, const char *cause)
 		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 								   : w->backoff_ms * 2;
 	w->restarts++;
-	log_warnx("worker[%s] %s; restart %u in %u ms", w->input, cause, w->restarts,
+	log_warnx("worker[%s] %s; restart %u in %u ms", w->name, cause, w->restarts,
 		  w->backoff_ms);
 	if (w->ev_respawn == NULL)
 		w->ev_respawn = evtimer_new(w->sv->base, on_respawn, w);
@@ -441,7 +473,7 @@ static void schedule_respawn(struct sv_worker *w, const char *cause)
 			      .tv_usec = (w->backoff_ms % 1000) * 1000 };
 
 	if (w->ev_respawn == NULL || evtimer_add(w->ev_respawn, &tv) < 0)
-		fatalx(EX_SOFTWARE, "cannot schedule a restart of worker[%s]", w->input);
+		fatalx(EX_SOFTWARE, "cannot schedule a restart of worker[%s]", w->name);
 }
 
 /* Called when the worker process is gone (status < 0: could not be started). */
@@ -457,12 +489,12 @@ void svw_exited(struct sv_worker *w, int status)
 	/* A replacement gets fresh sockets. */
 	svw_close_sockets(w);
 	if (w->sv->stopping || !w->wanted) {
-		log_info("worker[%s] %s", w->input, cause);
+		log_info("worker[%s] %s", w->name, cause);
 		return;
 	}
 	if (w->replace) {
 		w->replace = false;
-		log_info("worker[%s] %s; replacing it for the new interface", w->input,
+		log_info("worker[%s] %s; replacing it for the new interface", w->name,
 			 cause);
 		if (svw_start(w) == 0)
 			return;

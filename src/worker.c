@@ -444,7 +444,12 @@ int worker_main(void)
 	/* Block until the first configuration is complete: nothing to serve before. */
 	while (!w.fwd_ready) {
 		if (w.have_setup) {
-			snprintf(name, sizeof(name), "worker[%s]", w.setup.input);
+			/* Worker 0 of an input is "worker[eth0]", the next "worker[eth0/1]". */
+			if (w.setup.index == 0)
+				snprintf(name, sizeof(name), "worker[%s]", w.setup.input);
+			else
+				snprintf(name, sizeof(name), "worker[%s/%u]", w.setup.input,
+					 w.setup.index);
 			log_init(name, log_to_stderr(), (enum log_level)w.setup.log_level);
 		}
 		if (w.base == NULL && (w.base = event_base_new()) == NULL)

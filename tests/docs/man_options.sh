@@ -34,8 +34,10 @@ set -u
 NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
-GLOBAL_KEYS=(user log-level control-socket ring-mode ring-block-size ring-blocks ring-block-timeout)
+GLOBAL_KEYS=(user log-level control-socket ring-mode ring-block-size ring-blocks ring-block-timeout
+	workers cpu-affinity)
 RULE_KEYS=(input group port source output ttl)
+INPUT_KEYS=(workers cpu-affinity)
 declare -A VALUE=(
 	[user]=nobody
 	[log-level]=notice
@@ -44,6 +46,8 @@ declare -A VALUE=(
 	[ring-block-size]=256k
 	[ring-blocks]=128
 	[ring-block-timeout]=2
+	[workers]=auto
+	[cpu-affinity]=0-1
 	[input]=mcrtest0
 	[group]=239.1.1.1
 	[port]=5000
@@ -242,6 +246,7 @@ while read -r key; do
 done < <({
 	section "$PAGE5" 'GLOBAL SECTION'
 	section "$PAGE5" 'RULE SECTIONS'
+	section "$PAGE5" 'INPUT SECTIONS'
 } | sed -n 's/^\.It Ic \([^ ]*\).*/\1/p')
 
 # check FILE: runs `mcrelay -c FILE check`; output in $TMP/check.out, status
@@ -284,6 +289,11 @@ for key in "${GLOBAL_KEYS[@]}"; do
 	printf '[global]\n%s = %s\n\n[rule r1]\n%s\n' "$key" "${VALUE[$key]}" \
 		"$MIN_RULE" >"$TMP/$key.conf"
 	accepted global "$key" "$TMP/$key.conf"
+done
+for key in "${INPUT_KEYS[@]}"; do
+	printf '[rule r1]\n%s\n\n[input mcrtest0]\n%s = %s\n' "$MIN_RULE" "$key" \
+		"${VALUE[$key]}" >"$TMP/input-$key.conf"
+	accepted input "$key" "$TMP/input-$key.conf"
 done
 for key in "${RULE_KEYS[@]}"; do
 	# The minimal rule, with KEY set to its value from VALUE.

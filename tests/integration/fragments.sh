@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fragments.sh: UDP datagrams larger than the MTU cross the relay as IP
 # fragments (the later ones carry no port and follow their first), and
-# jumbo frames cross it whole; a real UDP socket at the receiver gets every
+# jumbo frames cross it whole; with one worker and with two (their fragments
+# hash alike); a real UDP socket at the receiver gets every
 # datagram, reassembled, with a valid checksum after group and port rewrite.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -55,17 +56,26 @@ expect_udp() {	# NAME COUNT
 		fail "$1: expected all $2 datagrams intact: $(cat "$TMP/$1.udp" 2>/dev/null)"
 }
 
-# 1. 4000-byte datagrams over 1500-byte links: three fragments each.
-start_daemon "$TMP/frag.conf"
-udp_recv fragmented 1000 4000
-send_from "$SRC" -g 239.1.1.1 -p 5000 -I s0 -n 1000 -r 2000 -t 16 -s 4000
-expect_udp fragmented 1000
-status_json
-frames=$(status_eval 'rule("big")["packets_in"]')
-[ "$frames" -ge 3000 ] || fail "the rule saw $frames frames, expected 3 fragments per datagram"
-drops=$(status_eval 'worker("rin")["drops"]["fragments"]')
-[ "$drops" = 0 ] || fail "$drops fragments were dropped"
-stop_daemon
+# 1. 4000-byte datagrams over 1500-byte links: three fragments each; with
+# one worker, and with two in a fanout group (the fragments of a datagram
+# carry no ports, so they all hash to the same worker).
+for workers in 1 2; do
+	{
+		cat "$TMP/frag.conf"
+		printf '[input rin]\nworkers = %s\n' "$workers"
+	} >"$TMP/frag-$workers.conf"
+	start_daemon "$TMP/frag-$workers.conf"
+	udp_recv "fragmented-$workers" 1000 4000
+	send_from "$SRC" -g 239.1.1.1 -p 5000 -I s0 -n 1000 -r 2000 -t 16 -s 4000
+	expect_udp "fragmented-$workers" 1000
+	status_json
+	frames=$(status_eval 'rule("big")["packets_in"]')
+	[ "$frames" -ge 3000 ] ||
+		fail "$workers workers: the rule saw $frames frames, expected 3 fragments per datagram"
+	drops=$(status_eval 'sum(w["drops"]["fragments"] for w in d["workers"])')
+	[ "$drops" = 0 ] || fail "$workers workers: $drops fragments were dropped"
+	stop_daemon
+done
 
 # 2. Jumbo frames: 8000-byte datagrams over 9000-byte links, unfragmented.
 for end in "$SRC s0" "$RELAY rin" "$RELAY rout1" "$DST1 d0"; do

@@ -892,6 +892,75 @@ static void test_load(void)
 	diag_free(&d);
 }
 
+/* workers and cpu-affinity, in [global] and in [input NAME]. */
+static void test_workers(void)
+{
+	struct conf c;
+	struct diag d;
+
+	/* Defaults: one worker per input, no affinity. */
+	CHECK(parse(RULE_A, &c, &d) == 0, "workers: plain file refused");
+	CHECK(conf_input_workers(&c, "eth0") == 1, "workers: default %u",
+	      conf_input_workers(&c, "eth0"));
+	CHECK(conf_input_cpus(&c, "eth0")->n == 0, "workers: default affinity");
+	CHECK(conf_cpus_pick(conf_input_cpus(&c, "eth0"), 0) == -1, "workers: no CPU");
+	conf_free(&c);
+	diag_free(&d);
+
+	/* [global] for every input, [input NAME] overrides it key by key. */
+	CHECK(parse("[global]\nworkers = auto\ncpu-affinity = 0,2-3\n\n" RULE_A
+		    "[rule b]\ninput = eth2\ngroup = 239.1.1.2\noutput = eth1\n"
+		    "[input eth2]\nworkers = 3\n", &c, &d) == 0,
+	      "workers: valid file refused");
+	CHECK(conf_input_workers(&c, "eth0") == CONF_WORKERS_AUTO, "workers: auto");
+	CHECK(conf_input_workers(&c, "eth2") == 3, "workers: [input eth2] 3, got %u",
+	      conf_input_workers(&c, "eth2"));
+	CHECK(c.n_inputs == 1 && c.inputs[0].line == 13, "workers: [input] line");
+	const struct conf_cpus *cpus = conf_input_cpus(&c, "eth2");
+
+	CHECK(cpus->n == 3, "cpu-affinity: %u CPUs, expected 3", cpus->n);
+	CHECK(conf_cpus_pick(cpus, 0) == 0 && conf_cpus_pick(cpus, 1) == 2 &&
+	      conf_cpus_pick(cpus, 2) == 3 && conf_cpus_pick(cpus, 3) == 0,
+	      "cpu-affinity: round robin 0, 2, 3, 0");
+	conf_free(&c);
+	diag_free(&d);
+
+	CHECK(parse(RULE_A "[input eth0]\ncpu-affinity = 5\nworkers = 64\n", &c, &d) == 0,
+	      "workers: [input] with both keys refused");
+	CHECK(conf_input_workers(&c, "eth0") == 64 &&
+	      conf_cpus_pick(conf_input_cpus(&c, "eth0"), 7) == 5, "workers: [input eth0]");
+	conf_free(&c);
+	diag_free(&d);
+
+	EXPECT_VALID("[global]\nworkers = 1\ncpu-affinity = 1023\n" RULE_A);
+	EXPECT_VALID(RULE_A "[input eth0]\n");
+	EXPECT_ERRORS("[global]\nworkers = 0\n" RULE_A,
+		      "2: invalid workers '0' (expected auto or 1-64)");
+	EXPECT_ERRORS("[global]\nworkers = 65\nworkers = 2\n" RULE_A,
+		      "2: invalid workers '65' (expected auto or 1-64)",
+		      "3: duplicate key 'workers' (first set at line 2)");
+	EXPECT_ERRORS("[global]\ncpu-affinity = 3-1\n" RULE_A,
+		      "2: invalid cpu-affinity '3-1' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)");
+	EXPECT_ERRORS("[global]\ncpu-affinity = 0,,1\n" RULE_A,
+		      "2: invalid cpu-affinity '0,,1' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)");
+	EXPECT_ERRORS(RULE_A "[input eth0]\ncpu-affinity = 1024\n",
+		      "6: invalid cpu-affinity '1024' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)");
+	EXPECT_ERRORS(RULE_A "[input eth0]\nworkers = x\n",
+		      "6: invalid workers 'x' (expected auto or 1-64)");
+	EXPECT_ERRORS(RULE_A "[input eth0]\nworkers = 2\n[input eth0]\nworkers = 3\n",
+		      "7: duplicate section [input eth0] (first at line 5)");
+	EXPECT_ERRORS(RULE_A "[input eth9]\nworkers = 2\n",
+		      "5: [input eth9]: no rule has input eth9");
+	EXPECT_ERRORS(RULE_A "[input eth0]\ngroup = 239.1.1.1\n",
+		      "6: unknown key 'group' in [input eth0]");
+	EXPECT_ERRORS(RULE_A "[input]\nworkers = 2\n",
+		      "5: invalid interface name '' in [input]");
+	EXPECT_ERRORS(RULE_A "[input a/b]\n", "5: invalid interface name 'a/b' in [input]");
+	EXPECT_ERRORS("[input eth0]\nworkers = 2\ncpu-affinity = 0-1\n" RULE_A
+		      "[rule b]\ninput = eth0\ngroup = 239.1.1.2\nworkers = 2\noutput = eth1\n",
+		      "11: unknown key 'workers' in [rule b]");
+}
+
 int main(void)
 {
 	unit_deadline(120);
@@ -906,5 +975,6 @@ int main(void)
 	test_layout();
 	test_print();
 	test_load();
+	test_workers();
 	return unit_summary("test_conf");
 }
