@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,8 @@ static void count_sent(struct egress *e, unsigned from, unsigned n)
 		struct rule_output *o = e->owner[i];
 
 		o->packets++;
-		o->bytes += e->msgs[i].msg_len - ETH_HDR_LEN;
+		o->bytes += e->iov[i][0].iov_len + e->iov[i][1].iov_len -
+			    sizeof(struct virtio_net_hdr) - ETH_HDR_LEN;
 	}
 }
 
@@ -104,11 +106,30 @@ static void flush_all(struct fwd *f)
 			egress_flush(f, &f->egress[i]);
 }
 
+/*
+ * A checksum that offload left partial stays partial: the virtio header
+ * asks the output device (or the kernel, for one without the offload) to
+ * complete it, so the payload is never summed here.
+ */
+static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, bool partial)
+{
+	struct virtio_net_hdr vh = { 0 };
+
+	if (partial) {
+		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh.csum_start = (uint16_t)(ETH_HDR_LEN + p->ihl);
+		vh.csum_offset = 6;
+	}
+	memcpy(out, &vh, sizeof(vh));
+	return sizeof(vh);
+}
+
 static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
-			 struct rule_output *o, uint8_t ttl)
+			 struct rule_output *o, uint8_t ttl, bool partial)
 {
 	struct egress *e = &f->egress[o->egress];
-	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl };
+	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl,
+				  .csum_partial = partial };
 	size_t payload_len, hdr_len;
 	const uint8_t *payload = pkt_payload(p, &payload_len);
 
@@ -125,7 +146,8 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 
 	memcpy(rw.dst_mac, o->dst_mac, 6);
 	memcpy(rw.src_mac, e->mac, 6);
-	hdr_len = pkt_rewrite_headers(p, &rw, e->hdr[k]);
+	hdr_len = put_vnet_hdr(e->hdr[k], p, partial);
+	hdr_len += pkt_rewrite_headers(p, &rw, e->hdr[k] + hdr_len);
 	e->iov[k][0].iov_base = e->hdr[k];
 	e->iov[k][0].iov_len = hdr_len;
 	e->iov[k][1].iov_base = (void *)payload;
@@ -210,10 +232,10 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		log_debug("rule %s: TTL expired", r->name);
 		return;
 	}
-	if ((status & TP_STATUS_CSUMNOTREADY) && p.has_udp)
-		pkt_complete_udp_csum(&p);
+	bool partial = (status & TP_STATUS_CSUMNOTREADY) && p.has_udp && !p.fragment;
+
 	for (unsigned i = 0; i < r->n_out; i++)
-		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl);
+		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl, partial);
 }
 
 static void take_frame(struct fwd *f, const struct ring_frame *fr)

@@ -11,6 +11,7 @@
 #include "ring.h"
 #include "rules.h"
 
+#define FWD_VNET_LEN 16	/* room for struct virtio_net_hdr (10 bytes) */
 #define FWD_BATCH 256
 
 struct fwd_stats {
@@ -31,7 +32,8 @@ struct egress {
 	struct mmsghdr msgs[FWD_BATCH];
 	struct iovec iov[FWD_BATCH][2];
 	struct rule_output *owner[FWD_BATCH];
-	uint8_t hdr[FWD_BATCH][PKT_MAX_HDR];
+	/* A virtio_net_hdr (the egress sockets have PACKET_VNET_HDR), then the headers. */
+	_Alignas(8) uint8_t hdr[FWD_BATCH][FWD_VNET_LEN + PKT_MAX_HDR];
 };
 
 struct fwd {

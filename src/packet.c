@@ -144,6 +144,20 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 	ip[8] = rw->ttl;
 	memcpy(&w_new, ip + 8, 2);
 	ip_check = csum_replace16(ip_check, w_old, w_new);
+	if (rw->csum_partial) {
+		/* The field is a sum, not its complement: update the complement. */
+		if (rw->group != p->dst) {
+			memcpy(ip + 16, &rw->group, 4);
+			ip_check = csum_replace32(ip_check, p->dst, rw->group);
+			udp_check = (uint16_t)~csum_replace32((uint16_t)~udp_check, p->dst,
+							      rw->group);
+		}
+		if (rw->port && rw->port != p->dport)
+			memcpy(udp + 2, &rw->port, 2);
+		memcpy(ip + 10, &ip_check, 2);
+		memcpy(udp + 6, &udp_check, 2);
+		return ETH_HDR_LEN + p->ihl + UDP_HDR_LEN;
+	}
 	if (rw->group != p->dst) {
 		memcpy(ip + 16, &rw->group, 4);
 		ip_check = csum_replace32(ip_check, p->dst, rw->group);

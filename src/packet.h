@@ -40,6 +40,12 @@ struct pkt_rewrite {
 	in_addr_t group;	/* new destination address */
 	uint16_t port;		/* new destination port, network order; 0 keeps it */
 	uint8_t ttl;
+	/*
+	 * The UDP checksum field holds only the pseudo-header sum, to be
+	 * completed by the device (offload): only a change of the pseudo
+	 * header (the address) is applied to it, not one of the UDP header.
+	 */
+	bool csum_partial;
 };
 
 /*

@@ -154,7 +154,7 @@ int psock_fanout_join(int fd, int *id)
 int psock_open_egress(int ifindex)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	int size = 4 * 1024 * 1024;
+	int size = 4 * 1024 * 1024, one = 1;
 	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog fprog = { .len = 1, .filter = &drop_all };
 
@@ -166,7 +166,9 @@ int psock_open_egress(int ifindex)
 	 * It receives nothing with protocol 0; the locked drop-all filter keeps
 	 * it so even if a worker re-bound it to capture.
 	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
+	/* Every frame sent starts with a virtio_net_hdr: partial checksums stay partial. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
 	    lock_filter(fd) < 0 || bind_packet(fd, ifindex, 0) < 0) {
 		int saved = errno;
 

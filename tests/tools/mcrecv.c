@@ -468,7 +468,21 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		return 1;
 	}
 	if (csum_not_ready) {
+		/*
+		 * Offload left the checksum to be completed by a device: the
+		 * field holds the pseudo-header sum, which must match the
+		 * addresses and length as they are now.
+		 */
+		uint32_t pseudo = fold(sum16(ip + 12, 8, 0) + IPPROTO_UDP + (uint32_t)ulen);
+		uint32_t field = (uint32_t)udp[6] << 8 | udp[7];
+
 		st->csum_partial++;
+		if (field != pseudo && !(field == 0 && pseudo == 0xffff) &&
+		    !(field == 0xffff && pseudo == 0)) {
+			st->bad_udp_csum++;
+			complain(o, udp, ulen, "bad_udp_csum: partial 0x%04x, pseudo-header sum 0x%04x",
+			    field, pseudo);
+		}
 	} else if (udp[6] != 0 || udp[7] != 0) {
 		uint32_t sum = sum16(ip + 12, 8, 0);
 

@@ -319,6 +319,32 @@ static void check_complete(int i, struct frame *f)
 	      i, get16(udp + 6), want);
 }
 
+/*
+ * A partial checksum stays partial through a rewrite: the field must hold
+ * the pseudo-header sum of the new addresses, whatever the port became.
+ */
+static void check_partial_rewrite(int i, struct frame *f, const struct pkt_rewrite *rw0)
+{
+	uint8_t *ip = f->buf + f->l3, *udp = ip + f->s.ihl;
+	size_t udp_len = 8 + f->s.payload;
+	struct pkt_rewrite rw = *rw0;
+	uint8_t out[PKT_MAX_HDR];
+	struct pkt p;
+
+	put16(udp + 6, ref_fold(ref_pseudo_sum(ip, udp_len)));
+	if (!CHECK(pkt_parse(f->buf, f->len, &p) == PKT_OK, "frame %d: reparse", i))
+		return;
+	rw.csum_partial = true;
+	pkt_rewrite_headers(&p, &rw, out);
+	uint8_t *nip = out + ETH_HDR_LEN, *nudp = nip + f->s.ihl;
+	uint16_t want = ref_fold(ref_pseudo_sum(nip, udp_len)), got = get16(nudp + 6);
+
+	CHECK(got == want || (got == 0 && want == 0xffff) || (got == 0xffff && want == 0),
+	      "frame %d: partial field %#06x, pseudo-header sum of the new header %#06x", i,
+	      got, want);
+	CHECK(get16(nip + 10) == ref_ip_csum(nip, f->s.ihl), "frame %d: IPv4 checksum", i);
+}
+
 static void test_random_frames(uint64_t *rng)
 {
 	static struct frame f;
@@ -340,6 +366,7 @@ static void test_random_frames(uint64_t *rng)
 		check_rewrite(i, &f, &p, &rw);
 		CHECK(memcmp(copy, f.buf, f.len) == 0, "frame %d: the input frame was changed", i);
 		check_complete(i, &f);
+		check_partial_rewrite(i, &f, &rw);
 	}
 }
 
