@@ -73,35 +73,85 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 	}
 }
 
-static void check_same_match(const struct conf *c, size_t i, struct diag *d)
-{
-	const struct conf_rule *r = &c->rules[i];
-
-	for (size_t j = 0; j < i; j++) {
-		const struct conf_rule *q = &c->rules[j];
-
-		if (strcmp(r->input, q->input) == 0 && r->group == q->group &&
-		    r->port == q->port && r->source == q->source)
-			diag_error(d, c->path, r->line,
-				   "rule '%s' matches exactly what rule '%s' (line %d) matches",
-				   r->name, q->name, q->line);
-	}
-}
-
 static bool rule_complete(const struct conf_rule *r)
 {
 	return r->input[0] && r->group && r->n_outputs;
 }
 
-static bool rule_feeds(const struct conf_rule *a, const struct conf_rule *b)
+/* Rules sorted by what they match, so that equal matches are neighbours. */
+struct match_ref {
+	const struct conf_rule *r;
+	size_t i;
+};
+
+static int match_cmp(const struct conf_rule *x, const struct conf_rule *y)
 {
-	if (!rule_complete(a) || !rule_complete(b))
-		return false;
-	for (size_t i = 0; i < a->n_outputs; i++)
-		if (output_feeds(a, &a->outputs[i], b))
-			return true;
-	return false;
+	int c = strcmp(x->input, y->input);
+
+	if (c)
+		return c;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	return 0;
 }
+
+static int by_match(const void *a, const void *b)
+{
+	const struct match_ref *x = a, *y = b;
+	int c = match_cmp(x->r, y->r);
+
+	return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+static int by_index(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/*
+ * Pairs (later, earlier) of complete rules with the same match, in rule
+ * order: sorting makes this n log n, where comparing every pair would take
+ * seconds with 10,000 rules.
+ */
+static size_t *same_match_pairs(const struct conf *c, size_t *n_pairs)
+{
+	struct match_ref *refs = calloc(c->n_rules + 1, sizeof(*refs));
+	size_t *pairs = NULL, n = 0, cap = 0, k = 0;
+
+	if (refs == NULL)
+		abort();
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (rule_complete(&c->rules[i]))
+			refs[k++] = (struct match_ref){ &c->rules[i], i };
+	qsort(refs, k, sizeof(*refs), by_match);
+	for (size_t a = 0, b; a < k; a = b) {
+		for (b = a + 1; b < k && match_cmp(refs[a].r, refs[b].r) == 0; b++)
+			for (size_t e = a; e < b; e++) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 16;
+					pairs = realloc(pairs, cap * 2 * sizeof(*pairs));
+					if (pairs == NULL)
+						abort();
+				}
+				pairs[2 * n] = refs[b].i;
+				pairs[2 * n + 1] = refs[e].i;
+				n++;
+			}
+	}
+	free(refs);
+	if (n)
+		qsort(pairs, n, 2 * sizeof(*pairs), by_index);
+	*n_pairs = n;
+	return pairs;
+}
+
+
 
 enum { WHITE, GREY, BLACK };
 
@@ -111,6 +161,8 @@ struct loop_search {
 	int *color;
 	size_t *stack;
 	size_t depth;
+	struct match_ref *by_input;	/* complete rules by (input, group) */
+	size_t n_by_input;
 };
 
 static void report_loop(struct loop_search *s, size_t closing)
@@ -137,18 +189,82 @@ static void report_loop(struct loop_search *s, size_t closing)
 			   "rules feed each other in a loop (%s)", path);
 }
 
+static int by_input_group(const void *a, const void *b)
+{
+	const struct match_ref *x = a, *y = b;
+	int c = strcmp(x->r->input, y->r->input);
+
+	if (c)
+		return c;
+	if (x->r->group != y->r->group)
+		return x->r->group < y->r->group ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int by_size(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* The rules that v's outputs feed, ascending and once each; found by (input, group). */
+static size_t *fed_by(const struct loop_search *s, size_t v, size_t *n)
+{
+	const struct conf_rule *a = &s->c->rules[v];
+	size_t *out = NULL, cap = 0;
+
+	*n = 0;
+	for (size_t k = 0; k < a->n_outputs; k++) {
+		const struct conf_output *o = &a->outputs[k];
+		struct conf_rule key_rule = { .group = conf_output_group(a, o) };
+		struct match_ref key = { &key_rule, 0 };
+		size_t lo = 0, hi = s->n_by_input;
+
+		snprintf(key_rule.input, sizeof(key_rule.input), "%s", o->ifname);
+		while (lo < hi) {	/* the first (input, group) not below the key */
+			size_t mid = (lo + hi) / 2;
+
+			if (by_input_group(&s->by_input[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < s->n_by_input && strcmp(s->by_input[lo].r->input, o->ifname) == 0 &&
+		       s->by_input[lo].r->group == key_rule.group; lo++) {
+			if (s->by_input[lo].i == v || !output_feeds(a, o, s->by_input[lo].r))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 8;
+				out = realloc(out, cap * sizeof(*out));
+				if (out == NULL)
+					abort();
+			}
+			out[(*n)++] = s->by_input[lo].i;
+		}
+	}
+	if (*n > 1)
+		qsort(out, *n, sizeof(*out), by_size);
+	return out;
+}
+
 static void visit(struct loop_search *s, size_t v)
 {
+	size_t n, *fed = fed_by(s, v, &n);
+
 	s->color[v] = GREY;
 	s->stack[s->depth++] = v;
-	for (size_t w = 0; w < s->c->n_rules; w++) {
-		if (w == v || !rule_feeds(&s->c->rules[v], &s->c->rules[w]))
+	for (size_t k = 0; k < n; k++) {
+		size_t w = fed[k];
+
+		if (k > 0 && fed[k - 1] == w)
 			continue;
 		if (s->color[w] == GREY)
 			report_loop(s, w);
 		else if (s->color[w] == WHITE)
 			visit(s, w);
 	}
+	free(fed);
 	s->depth--;
 	s->color[v] = BLACK;
 }
@@ -162,13 +278,19 @@ static void check_loops(const struct conf *c, struct diag *d)
 		return;
 	s.color = calloc(c->n_rules, sizeof(*s.color));
 	s.stack = calloc(c->n_rules, sizeof(*s.stack));
-	if (s.color == NULL || s.stack == NULL)
+	s.by_input = calloc(c->n_rules, sizeof(*s.by_input));
+	if (s.color == NULL || s.stack == NULL || s.by_input == NULL)
 		abort();
+	for (size_t i = 0; i < c->n_rules; i++)
+		if (rule_complete(&c->rules[i]))
+			s.by_input[s.n_by_input++] = (struct match_ref){ &c->rules[i], i };
+	qsort(s.by_input, s.n_by_input, sizeof(*s.by_input), by_input_group);
 	for (size_t v = 0; v < c->n_rules; v++)
-		if (s.color[v] == WHITE)
+		if (s.color[v] == WHITE && rule_complete(&c->rules[v]))
 			visit(&s, v);
 	free(s.color);
 	free(s.stack);
+	free(s.by_input);
 }
 
 /* The ring's size, where both its keys are set; the later key's line gets the error. */
@@ -204,15 +326,24 @@ void conf_validate(const struct conf *c, struct diag *d)
 {
 	check_ring(c, d);
 	check_inputs(c, d);
+	size_t n_pairs, k = 0;
+	size_t *pairs = same_match_pairs(c, &n_pairs);
+
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 
 		check_required(c, r, d);
-		if (rule_complete(r)) {
+		if (rule_complete(r))
 			check_outputs(c, r, d);
-			check_same_match(c, i, d);
+		for (; k < n_pairs && pairs[2 * k] == i; k++) {
+			const struct conf_rule *q = &c->rules[pairs[2 * k + 1]];
+
+			diag_error(d, c->path, r->line,
+				   "rule '%s' matches exactly what rule '%s' (line %d) matches",
+				   r->name, q->name, q->line);
 		}
 	}
+	free(pairs);
 	check_loops(c, d);
 	if (c->n_rules == 0)
 		diag_warn(d, c->path, 0, "no rules: nothing will be forwarded");

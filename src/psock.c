@@ -202,13 +202,26 @@ int psock_membership_join(struct membership_set *m, int ifindex, in_addr_t group
 		    in_addr_t source)
 {
 	m->ifindex = ifindex;
-	/* Joining (S,G) then (*,G) on one socket conflicts; try every socket. */
+	/*
+	 * Sockets fill up in order (igmp_max_memberships each): the last one is
+	 * the one with room, and when it is full so are the others.  Only
+	 * another error ((S,G) then (*,G) on one socket conflict) makes it worth
+	 * trying every socket.
+	 */
+	if (m->n_fds > 0) {
+		if (join_on(m->fds[m->n_fds - 1], ifindex, group, source) == 0 ||
+		    errno == EADDRINUSE)
+			return 0;
+		if (errno == ENOBUFS)
+			goto new_socket;
+	}
 	for (size_t i = 0; i < m->n_fds; i++) {
 		if (join_on(m->fds[i], ifindex, group, source) == 0)
 			return 0;
 		if (errno == EADDRINUSE)
 			return 0;	/* already a member */
 	}
+new_socket:;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)

@@ -102,33 +102,6 @@ const struct ho_rule_stats *stats_set_find(const struct stats_set *st, const cha
 	return bsearch(&key, st->rules, st->n_rules, sizeof(*st->rules), by_name);
 }
 
-void stats_set_fill_rule(struct st_rule *o, const struct ho_rule_stats *rs, uint64_t now_ns)
-{
-	o->packets_in = rs->packets_in;
-	o->bytes_in = rs->bytes_in;
-	o->ttl_expired = rs->ttl_expired;
-	o->pps = rs->pps;
-	o->bps = rs->bps;
-	if (rs->last_packet_ns && rs->last_packet_ns <= now_ns)
-		o->last_packet_age = (double)(now_ns - rs->last_packet_ns) / 1e9;
-	for (size_t i = 0; i < rs->n_outputs && i < HANDOFF_MAX_OUTPUTS; i++) {
-		const struct ho_output_stats *s = &rs->outputs[i];
-		struct st_output *out;
-
-		if (s->conf_index >= o->n_outputs ||
-		    s->conf_index >= sizeof(o->outputs) / sizeof(o->outputs[0]))
-			continue;
-		out = &o->outputs[s->conf_index];
-		out->packets = s->packets;
-		out->bytes = s->bytes;
-		out->send_errors = s->send_errors;
-		out->too_big = s->too_big;
-		out->egress_full = s->egress_full;
-		out->pps = s->pps;
-		out->bps = s->bps;
-	}
-}
-
 void stats_set_add_rule(struct st_rule *o, const struct ho_rule_stats *rs, uint64_t now_ns)
 {
 	o->packets_in += rs->packets_in;

@@ -209,16 +209,24 @@ void sv_sync(struct supervisor *sv)
 		return;
 	sv_egress_sync(sv);
 	sweep_workers(sv);
+	/* Each input once, in order of first use; inputs are few, rules may be 10,000. */
+	const char **inputs = calloc(sv->conf.n_rules + 1, sizeof(*inputs));
+	size_t n_inputs = 0;
+
+	if (inputs == NULL)
+		fatal(EX_OSERR, "calloc");
 	for (size_t i = 0; i < sv->conf.n_rules; i++) {
 		const char *input = sv->conf.rules[i].input;
 		bool seen = false;
 
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(sv->conf.rules[j].input, input) == 0)
-				seen = true;
-		if (!seen)
+		for (size_t j = 0; j < n_inputs && !seen; j++)
+			seen = strcmp(inputs[j], input) == 0;
+		if (!seen) {
+			inputs[n_inputs++] = input;
 			sync_input(sv, input);
+		}
 	}
+	free(inputs);
 	sv_check_acked(sv);
 }
 

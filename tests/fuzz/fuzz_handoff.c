@@ -2,7 +2,7 @@
  * libFuzzer target: any bytes as messages on the supervisor-worker channel,
  * and past decoding, what the supervisor does with STATS from a possibly
  * hostile worker: assembling sets (stats_set_take) and rendering them in
- * status (stats_set_fill_rule, status_format_json and _text).
+ * status (stats_set_add_rule, status_format_json and _text).
  *
  * Input: one byte (fd count, modulo 3), then messages, each preceded by its
  * length in two bytes (little-endian).  A single message without a length
@@ -37,7 +37,8 @@ static void render(const struct stats_set *st)
 		memset(&rules[i], 0, sizeof(rules[i]));
 		snprintf(rules[i].name, sizeof(rules[i].name), "%s", st->rules[i].name);
 		rules[i].n_outputs = 16;
-		stats_set_fill_rule(&rules[i], &st->rules[i], 1000000000ULL);
+		rules[i].last_packet_age = -1;
+		stats_set_add_rule(&rules[i], &st->rules[i], 1000000000ULL);
 		status.n_rules = i + 1;
 	}
 	status_format_json(&status, &sb);

@@ -91,7 +91,7 @@ static void test_fill(void)
 	rs.outputs[0].packets = 7;
 	rs.outputs[1].conf_index = 200;	/* no such output: ignored */
 	rs.outputs[1].packets = 8;
-	stats_set_fill_rule(&o, &rs, 0);
+	stats_set_add_rule(&o, &rs, 0);
 	CHECK(o.packets_in == 5 && o.outputs[0].packets == 7, "filled");
 	CHECK(o.outputs[1].packets == 0, "an output beyond the rule's was written");
 }
