@@ -411,6 +411,10 @@ probe_workers_key() {
 	note "workers key: $WORKERS_KEY"
 }
 
+_has_workers() {
+	[ -n "$(daemon_workers)" ]
+}
+
 mcrelay_start() {
 	local c=$1 wl='' deadline rc
 	probe_workers_key
@@ -450,8 +454,10 @@ mcrelay_start() {
 		sleep 0.05
 	done
 	RELAY_MAIN=$DAEMON_PID
+	# The worker may be between exec and its first message when the ready line is read.
+	wait_until 5 _has_workers ||
+	    { START_ERR="error: no mcrelay worker: $(tail -n 2 "$TMP/daemon.log" | tr '\n' ' ')"; mcrelay_stop; return 1; }
 	RELAY_PROCS="$DAEMON_PID $(daemon_workers | tr '\n' ' ')"
-	[ -n "$(daemon_workers)" ] || { START_ERR="error: no mcrelay worker"; mcrelay_stop; return 1; }
 	return 0
 }
 

@@ -142,7 +142,7 @@ static void begin_section(struct parse_state *ps, char *name)
 	}
 	if ((arg = section_arg(name, "rule")) == NULL) {
 		diag_error(ps->d, ps->file, ps->line,
-			   "unknown section [%s] (expected [global] or [rule NAME])",
+			   "unknown section [%s] (expected [global], [input IFNAME] or [rule NAME])",
 			   name);
 		ps->section = SECTION_BAD;
 		return;

@@ -247,10 +247,10 @@ static void test_sections_and_keys(void)
 	EXPECT_ERRORS("[foo]\n"
 		      "bar = 1\n"		/* ignored: its section was reported */
 		      RULE_A,
-		      "1: unknown section [foo] (expected [global] or [rule NAME])");
+		      "1: unknown section [foo] (expected [global], [input IFNAME] or [rule NAME])");
 	EXPECT_ERRORS(RULE_A
 		      "[rules b]\n",
-		      "5: unknown section [rules b] (expected [global] or [rule NAME])");
+		      "5: unknown section [rules b] (expected [global], [input IFNAME] or [rule NAME])");
 	EXPECT_ERRORS(RULE_A
 		      "[rule]\n",
 		      "5: invalid rule name '' (1-63 letters, digits, '-', '_' or '.')");
