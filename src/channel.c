@@ -99,19 +99,6 @@ ssize_t channel_recv(int sock, void *buf, size_t cap, int fds[CHANNEL_MAX_FDS],
 	return n;
 }
 
-int channel_send_msg(int sock, enum handoff_type type, uint64_t token,
-		     const void *payload, size_t len, int fd)
-{
-	_Alignas(8) char buf[HANDOFF_MAX_MSG];
-	size_t n = handoff_encode(buf, sizeof(buf), type, token, payload, len);
-
-	if (n == 0) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	return channel_send(sock, buf, n, fd);
-}
-
 int channel_recv_msg(int sock, uint64_t token, struct channel_msg *m)
 {
 	ssize_t n = channel_recv(sock, m->buf, sizeof(m->buf), m->fds, &m->nfds);

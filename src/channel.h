@@ -20,10 +20,6 @@ struct channel_msg {
 	enum handoff_error error;
 };
 
-/* Encodes and sends one message, with fd attached when fd >= 0. */
-int channel_send_msg(int sock, enum handoff_type type, uint64_t token,
-		     const void *payload, size_t len, int fd);
-
 /*
  * Receives one message and checks it (handoff_decode).  Returns 1 with m
  * filled, 0 at end of file, -1 with errno set (EAGAIN: nothing yet), or -2

@@ -264,29 +264,23 @@ static bool forward_block(struct fwd *f, void *block)
 }
 
 /* Blocks mode: whole blocks, each given back once its batches are sent. */
-static unsigned input_blocks(struct fwd *f)
+static void input_blocks(struct fwd *f)
 {
-	unsigned frames = 0;
 	void *block;
 
 	for (int i = 0; i < FWD_MAX_BLOCKS && (block = ring_ready_block(&f->ring)); i++) {
-		uint64_t before = f->stats.rx_packets;
-
 		if (!forward_block(f, block))
 			log_warnx("a receive block on %s is inconsistent; frames lost", f->ifname);
 		/* The batches point into the block: send them before giving it back. */
 		flush_all(f);
 		ring_release_block(&f->ring);
-		frames += (unsigned)(f->stats.rx_packets - before);
 	}
-	return frames;
 }
 
 /* Frames mode: up to FWD_BATCH frames at a time, given back once their batches are sent. */
-static unsigned input_frames(struct fwd *f)
+static void input_frames(struct fwd *f)
 {
 	struct ring *r = &f->ring;
-	unsigned frames = 0;
 
 	for (int round = 0; round < FWD_MAX_BLOCKS; round++) {
 		uint32_t start = r->next, n = 0;
@@ -304,20 +298,21 @@ static unsigned input_frames(struct fwd *f)
 		}
 		flush_all(f);
 		ring_release_frames(r, start, n);
-		frames += n;
 		if (n < FWD_BATCH)
 			break;
 	}
-	return frames;
 }
 
-unsigned fwd_input(struct fwd *f)
+void fwd_input(struct fwd *f)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	f->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	return f->ring.mode == RING_FRAMES ? input_frames(f) : input_blocks(f);
+	if (f->ring.mode == RING_FRAMES)
+		input_frames(f);
+	else
+		input_blocks(f);
 }
 
 static double per_second(uint64_t now, uint64_t then, uint64_t dt_ns)

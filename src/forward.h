@@ -54,10 +54,9 @@ void fwd_free(struct fwd *f);
 
 /*
  * Forwards the frames (or blocks) the kernel has handed over (bounded),
- * giving each back once what was queued from it has been sent.  Returns
- * the number of frames taken.
+ * giving each back once what was queued from it has been sent.
  */
-unsigned fwd_input(struct fwd *f);
+void fwd_input(struct fwd *f);
 
 /* Recomputes every rule's and output's rate over the dt_ns since the last call. */
 void fwd_update_rates(struct fwd *f, uint64_t dt_ns);

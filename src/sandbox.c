@@ -3,7 +3,6 @@
 #include "sandbox.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <signal.h>
@@ -94,20 +93,6 @@ static int confine(char *err, size_t errlen)
 	    set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen) < 0)
 		return -1;
 	/* No core, no ptrace by the same user, /proc/PID owned by root. */
-	/*
-	 * A worker woken for a frame does not preempt the kernel thread that
-	 * received it, when both share a CPU: the thread goes on with its
-	 * batch, and the worker then takes the frames of the whole batch at
-	 * once instead of one per wake-up.
-	 */
-	{
-		struct sched_param sp = { 0 };
-
-		if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0) {
-			snprintf(err, errlen, "cannot set SCHED_BATCH: %s", strerror(errno));
-			return -1;
-		}
-	}
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		snprintf(err, errlen, "cannot clear the dumpable flag: %s", strerror(errno));
 		return -1;

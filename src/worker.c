@@ -13,12 +13,12 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,20 +79,23 @@ static void drop_privileges(struct worker *w)
 {
 	char err[256];
 
-	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0 ||
-	    sandbox_worker(err, sizeof(err)) < 0)
+	struct sched_param sp = { 0 };
+
+	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0)
+		fatalx(EX_NOPERM, "refusing to run: %s", err);
+	/*
+	 * A worker woken for a frame does not preempt the kernel thread that
+	 * received it, when both share a CPU: the thread goes on with its
+	 * batch, and the worker then takes the frames of the whole batch at
+	 * once instead of one per wake-up.  Before the sandbox, which forbids it.
+	 */
+	if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0)
+		fatal(EX_OSERR, "cannot set SCHED_BATCH");
+	if (sandbox_worker(err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "refusing to run: %s", err);
 	w->dropped = true;
 	log_debug("running as uid %u gid %u with no capabilities", w->setup.uid,
 		  w->setup.gid);
-}
-
-static bool same_socket(int a, int b)
-{
-	struct stat sa, sb;
-
-	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
-	       sa.st_dev == sb.st_dev;
 }
 
 /*
@@ -153,7 +156,7 @@ static void commit(struct worker *w, const struct ho_commit *c)
 
 	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
 		fatalx(EX_PROTOCOL, "%s", err);
-	if (w->fwd_ready && !same_socket(w->fwd.ingress_fd, p->ingress_fd)) {
+	if (w->fwd_ready && !ring_same_socket(&w->fwd.ring, p->ingress_fd)) {
 		drain_ingress(&w->fwd);
 		old = w->fwd;
 	}

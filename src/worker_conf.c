@@ -58,7 +58,6 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 			return -1;
 		}
 		p->ingress_fd = fd;
-		p->ingress_mtu = s->mtu;
 		p->ring = (struct ring_params){ .block_size = s->ring_block_size,
 						.blocks = s->ring_blocks,
 						.timeout_ms = s->ring_timeout_ms,

@@ -16,7 +16,6 @@
  */
 struct worker_conf {
 	int ingress_fd;
-	unsigned ingress_mtu;
 	struct ring_params ring;	/* how the ingress socket's ring is laid out */
 	struct egress *egress;
 	unsigned n_egress;
