@@ -257,16 +257,6 @@ static int parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
-static int parse_addr(const char *s, in_addr_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -1;
-	*out = a.s_addr;
-	return 0;
-}
-
 static bool valid_ifname(const char *s)
 {
 	size_t n = strlen(s);
@@ -280,11 +270,12 @@ static bool valid_ifname(const char *s)
 	return true;
 }
 
-static int parse_group(struct parse_state *ps, const char *s, in_addr_t *out)
+static int parse_group(struct parse_state *ps, const char *s, struct addr *out)
 {
-	if (parse_addr(s, out) < 0 || !conf_is_multicast(*out)) {
+	if (addr_parse(s, out) < 0 || !addr_is_multicast(out)) {
+		*out = (struct addr){ 0 };
 		diag_error(ps->d, ps->file, ps->line,
-			   "'%s' is not an IPv4 multicast group (224.0.0.0/4)", s);
+			   "'%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)", s);
 		return -1;
 	}
 	return 0;
@@ -297,7 +288,44 @@ static int bad_port(struct parse_state *ps, const char *s)
 	return -1;
 }
 
-/* "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT" or "IFNAME :PORT". */
+/*
+ * The target of an output: "GROUP", "GROUP:PORT", ":PORT", or for IPv6
+ * "GROUP", "[GROUP]" or "[GROUP]:PORT".  Returns -1 after reporting.
+ */
+static int parse_target(struct parse_state *ps, char *target, struct conf_output *o)
+{
+	char *group = target, *port = NULL;
+
+	if (*target == '[') {
+		char *close = strchr(target, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid output target '%s' (expected [GROUP] or [GROUP]:PORT)",
+				   target);
+			return -1;
+		}
+		group = target + 1;
+		*close = '\0';
+		if (close[1] == ':')
+			port = close + 2;
+	} else if (strchr(target, ':') != strrchr(target, ':')) {
+		/* More than one colon: an IPv6 group without a port. */
+	} else if ((port = strchr(target, ':')) != NULL) {
+		*port++ = '\0';
+	}
+	if (port != NULL && parse_port(port, &o->port) < 0)
+		return bad_port(ps, port);
+	if (*group != '\0' && parse_group(ps, group, &o->group) < 0)
+		return -1;
+	if (*group == '\0' && port == NULL) {
+		diag_error(ps->d, ps->file, ps->line, "invalid output target '%s'", target);
+		return -1;
+	}
+	return 0;
+}
+
+/* "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT", "IFNAME [GROUP]:PORT" or "IFNAME :PORT". */
 static void parse_output(struct parse_state *ps, struct conf_rule *r, char *value)
 {
 	struct conf_output o = { .line = ps->line };
@@ -316,21 +344,8 @@ static void parse_output(struct parse_state *ps, struct conf_rule *r, char *valu
 		return;
 	}
 	snprintf(o.ifname, sizeof(o.ifname), "%s", ifname);
-	if (target != NULL) {
-		char *colon = strchr(target, ':');
-
-		if (colon != NULL) {
-			*colon = '\0';
-			if (parse_port(colon + 1, &o.port) < 0) {
-				bad_port(ps, colon + 1);
-				return;
-			}
-		}
-		if (*target != '\0' && parse_group(ps, target, &o.group) < 0)
-			return;
-		if (colon == NULL && *target == '\0')
-			return;
-	}
+	if (target != NULL && parse_target(ps, target, &o) < 0)
+		return;
 	if (r->n_outputs == CONF_MAX_OUTPUTS) {
 		diag_error(ps->d, ps->file, ps->line,
 			   "rule '%s': too many outputs (at most %d)", r->name,
@@ -417,12 +432,10 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 			bad_port(ps, value);
 		break;
 	case KEY_SOURCE:
-		if (parse_addr(value, &r->source) < 0 || conf_is_multicast(r->source) ||
-		    r->source == htonl(INADDR_ANY) ||
-		    r->source == htonl(INADDR_BROADCAST)) {
-			r->source = 0;
+		if (addr_parse(value, &r->source) < 0 || !addr_is_unicast(&r->source)) {
+			r->source = (struct addr){ 0 };
 			diag_error(ps->d, ps->file, ps->line,
-				   "invalid source '%s' (expected a unicast IPv4 address)",
+				   "invalid source '%s' (expected a unicast IPv4 or IPv6 address)",
 				   value);
 		}
 		break;

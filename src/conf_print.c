@@ -5,13 +5,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-static const char *fmt_addr(in_addr_t a, char *buf)
-{
-	struct in_addr in = { .s_addr = a };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
-}
-
 static void print_ttl(const struct conf_rule *r, FILE *fp)
 {
 	switch (r->ttl_mode) {
@@ -41,7 +34,7 @@ static void print_workers(const char *what, const struct conf_workers *w, FILE *
 
 void conf_print(const struct conf *c, FILE *fp)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
 	fprintf(fp, "global: user %s, log-level %s, control-socket %s\n", c->user,
 		log_level_name(c->log_level), c->control_socket);
@@ -55,25 +48,22 @@ void conf_print(const struct conf *c, FILE *fp)
 		const struct conf_rule *r = &c->rules[i];
 
 		fprintf(fp, "rule %s (line %d): input %s, group %s, port ", r->name,
-			r->line, r->input, fmt_addr(r->group, a));
+			r->line, r->input, addr_format(&r->group, a, sizeof(a)));
 		if (r->port)
 			fprintf(fp, "%u", r->port);
 		else
 			fputs("any", fp);
 		fprintf(fp, ", source %s, ttl ",
-			r->source ? fmt_addr(r->source, b) : "any");
+			addr_is_set(&r->source) ? addr_format(&r->source, b, sizeof(b)) : "any");
 		print_ttl(r, fp);
 		fputc('\n', fp);
 		for (size_t j = 0; j < r->n_outputs; j++) {
 			const struct conf_output *o = &r->outputs[j];
 			uint16_t port = o->port ? o->port : r->port;
 
-			fprintf(fp, "  -> %s %s:", o->ifname,
-				fmt_addr(conf_output_group(r, o), a));
-			if (port)
-				fprintf(fp, "%u\n", port);
-			else
-				fputs("(same port)\n", fp);
+			fprintf(fp, "  -> %s %s%s\n", o->ifname,
+				addr_format_port(conf_output_group(r, o), port, a, sizeof(a)),
+				port ? "" : " (same port)");
 		}
 	}
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "addr.h"
 #include "log.h"
 #include "ring.h"
 
@@ -34,10 +35,10 @@ enum ttl_mode {
 	TTL_SET,
 };
 
-/* Addresses are in network byte order, ports in host byte order; 0 = unset. */
+/* Ports in host byte order; 0 or an unset address: not set. */
 struct conf_output {
 	char ifname[IF_NAMESIZE];
-	in_addr_t group;	/* 0: keep the rule's group */
+	struct addr group;	/* unset: keep the rule's group */
 	uint16_t port;		/* 0: keep the packet's port */
 	int line;
 };
@@ -51,9 +52,9 @@ struct conf_rule {
 	int line;			/* the [rule NAME] header */
 	int key_line[KEY_COUNT];	/* where each single key was set, 0 if not */
 	char input[IF_NAMESIZE];
-	in_addr_t group;
+	struct addr group;		/* IPv4 or IPv6: the rule's family */
 	uint16_t port;			/* 0: any port */
-	in_addr_t source;		/* 0: any source */
+	struct addr source;		/* unset: any source */
 	enum ttl_mode ttl_mode;
 	uint8_t ttl;			/* with TTL_SET */
 	struct conf_output outputs[CONF_MAX_OUTPUTS];
@@ -98,16 +99,11 @@ struct conf {
 	size_t n_inputs;
 };
 
-static inline bool conf_is_multicast(in_addr_t a)
-{
-	return (ntohl(a) & 0xf0000000u) == 0xe0000000u;
-}
-
 /* Where an output sends: its own group, else the rule's. */
-static inline in_addr_t conf_output_group(const struct conf_rule *r,
-					  const struct conf_output *o)
+static inline const struct addr *conf_output_group(const struct conf_rule *r,
+						   const struct conf_output *o)
 {
-	return o->group ? o->group : r->group;
+	return addr_is_set(&o->group) ? &o->group : &r->group;
 }
 
 /* The [input NAME] section of an input, or NULL. */

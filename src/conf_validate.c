@@ -34,12 +34,13 @@ static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 
 	if (strcmp(o->ifname, b->input) != 0)
 		return false;
-	if (conf_output_group(a, o) != b->group)
+	if (!addr_eq(conf_output_group(a, o), &b->group))
 		return false;
 	if (b->port && port && port != b->port)
 		return false;
 	/* The source address is kept, so a source-specific rule only sees its own. */
-	if (a->source && b->source && a->source != b->source)
+	if (addr_is_set(&a->source) && addr_is_set(&b->source) &&
+	    !addr_eq(&a->source, &b->source))
 		return false;
 	return true;
 }
@@ -47,15 +48,21 @@ static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 static void check_outputs(const struct conf *c, const struct conf_rule *r,
 			  struct diag *d)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 
 	for (size_t i = 0; i < r->n_outputs; i++) {
 		const struct conf_output *o = &r->outputs[i];
 
+		if (addr_is_set(&o->group) && addr_family(&o->group) != addr_family(&r->group)) {
+			diag_error(d, c->path, o->line,
+				   "rule '%s': output group %s is %s but the rule's group is %s (a rule and its outputs are of one family)",
+				   r->name, addr_format(&o->group, addr, sizeof(addr)),
+				   addr_family(&o->group) == AF_INET6 ? "IPv6" : "IPv4",
+				   addr_family(&r->group) == AF_INET6 ? "IPv6" : "IPv4");
+			continue;
+		}
 		if (output_feeds(r, o, r)) {
-			struct in_addr g = { .s_addr = conf_output_group(r, o) };
-
-			inet_ntop(AF_INET, &g, addr, sizeof(addr));
+			addr_format(conf_output_group(r, o), addr, sizeof(addr));
 			diag_error(d, c->path, o->line,
 				   "rule '%s': output '%s %s' sends the rule's own traffic back to its input (same interface, group and port)",
 				   r->name, o->ifname, addr);
@@ -64,7 +71,7 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 			const struct conf_output *p = &r->outputs[j];
 
 			if (strcmp(o->ifname, p->ifname) == 0 &&
-			    conf_output_group(r, o) == conf_output_group(r, p) &&
+			    addr_eq(conf_output_group(r, o), conf_output_group(r, p)) &&
 			    output_port(r, o) == output_port(r, p))
 				diag_error(d, c->path, o->line,
 					   "rule '%s': duplicate output (same as line %d)",
@@ -75,7 +82,26 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 
 static bool rule_complete(const struct conf_rule *r)
 {
-	return r->input[0] && r->group && r->n_outputs;
+	return r->input[0] && addr_is_set(&r->group) && r->n_outputs;
+}
+
+static const char *family_name(const struct addr *a)
+{
+	return addr_family(a) == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* A source of the other family than the group can never match. */
+static void check_family(const struct conf *c, const struct conf_rule *r, struct diag *d)
+{
+	char g[ADDR_STRLEN], src[ADDR_STRLEN];
+
+	if (addr_is_set(&r->group) && addr_is_set(&r->source) &&
+	    addr_family(&r->group) != addr_family(&r->source))
+		diag_error(d, c->path, r->key_line[KEY_SOURCE],
+			   "rule '%s': source %s is %s but group %s is %s",
+			   r->name, addr_format(&r->source, src, sizeof(src)),
+			   family_name(&r->source), addr_format(&r->group, g, sizeof(g)),
+			   family_name(&r->group));
 }
 
 /* Rules sorted by what they match, so that equal matches are neighbours. */
@@ -90,13 +116,11 @@ static int match_cmp(const struct conf_rule *x, const struct conf_rule *y)
 
 	if (c)
 		return c;
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
+	if ((c = addr_cmp(&x->group, &y->group)) != 0)
+		return c;
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
-	if (x->source != y->source)
-		return x->source < y->source ? -1 : 1;
-	return 0;
+	return addr_cmp(&x->source, &y->source);
 }
 
 static int by_match(const void *a, const void *b)
@@ -196,8 +220,8 @@ static int by_input_group(const void *a, const void *b)
 
 	if (c)
 		return c;
-	if (x->r->group != y->r->group)
-		return x->r->group < y->r->group ? -1 : 1;
+	if ((c = addr_cmp(&x->r->group, &y->r->group)) != 0)
+		return c;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
@@ -217,7 +241,7 @@ static size_t *fed_by(const struct loop_search *s, size_t v, size_t *n)
 	*n = 0;
 	for (size_t k = 0; k < a->n_outputs; k++) {
 		const struct conf_output *o = &a->outputs[k];
-		struct conf_rule key_rule = { .group = conf_output_group(a, o) };
+		struct conf_rule key_rule = { .group = *conf_output_group(a, o) };
 		struct match_ref key = { &key_rule, 0 };
 		size_t lo = 0, hi = s->n_by_input;
 
@@ -231,7 +255,7 @@ static size_t *fed_by(const struct loop_search *s, size_t v, size_t *n)
 				hi = mid;
 		}
 		for (; lo < s->n_by_input && strcmp(s->by_input[lo].r->input, o->ifname) == 0 &&
-		       s->by_input[lo].r->group == key_rule.group; lo++) {
+		       addr_eq(&s->by_input[lo].r->group, &key_rule.group); lo++) {
 			if (s->by_input[lo].i == v || !output_feeds(a, o, s->by_input[lo].r))
 				continue;
 			if (*n == cap) {
@@ -333,6 +357,7 @@ void conf_validate(const struct conf *c, struct diag *d)
 		const struct conf_rule *r = &c->rules[i];
 
 		check_required(c, r, d);
+		check_family(c, r, d);
 		if (rule_complete(r))
 			check_outputs(c, r, d);
 		for (; k < n_pairs && pairs[2 * k] == i; k++) {

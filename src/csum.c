@@ -63,3 +63,13 @@ uint16_t csum_replace32(uint16_t check, uint32_t old, uint32_t now)
 	check = csum_replace16(check, (uint16_t)(old >> 16), (uint16_t)(now >> 16));
 	return csum_replace16(check, (uint16_t)old, (uint16_t)now);
 }
+
+uint16_t csum_replace128(uint16_t check, const void *old, const void *now)
+{
+	uint32_t sum = (uint16_t)~check;
+
+	/* The sum of the complements is the complement of the sum. */
+	sum += (uint16_t)~csum_fold(csum_add(0, old, 16));
+	sum += csum_fold(csum_add(0, now, 16));
+	return (uint16_t)~csum_fold(sum);
+}

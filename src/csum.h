@@ -18,5 +18,7 @@ uint16_t csum_ipv4_header(const void *hdr, size_t len);
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
 uint16_t csum_replace16(uint16_t check, uint16_t old, uint16_t now);
 uint16_t csum_replace32(uint16_t check, uint32_t old, uint32_t now);
+/* The same for a 16-byte field (an IPv6 address). */
+uint16_t csum_replace128(uint16_t check, const void *old, const void *now);
 
 #endif

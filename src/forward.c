@@ -163,12 +163,18 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 static void count_drop(struct fwd *f, enum pkt_result res)
 {
 	switch (res) {
-	case PKT_NOT_IPV4:
+	case PKT_NOT_IP:
 	case PKT_NOT_UDP:
 		f->stats.not_udp++;
 		break;
 	case PKT_FRAGMENT:
 		f->stats.fragments++;	/* no first fragment to follow (frag.h) */
+		break;
+	case PKT_IPV6_FRAGMENT:
+		f->stats.ipv6_fragments++;
+		break;
+	case PKT_IPV6_EXT:
+		f->stats.ipv6_ext++;
 		break;
 	default:
 		f->stats.malformed++;
@@ -184,7 +190,7 @@ static void count_drop(struct fwd *f, enum pkt_result res)
  */
 static struct rule *fragment_rule(struct fwd *f, const struct pkt *p)
 {
-	long i = frag_lookup(f->frags, p->src, p->dst, p->ip_id, f->now_ns);
+	long i = frag_lookup(f->frags, addr_v4(&p->src), addr_v4(&p->dst), p->ip_id, f->now_ns);
 
 	return i >= 0 && (size_t)i < f->table.n ? &f->table.rules[i] : NULL;
 }
@@ -205,18 +211,18 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		count_drop(f, res);
 		return;
 	} else {
-		r = rule_table_lookup(&f->table, p.dst, p.dport, p.src);
+		r = rule_table_lookup(&f->table, &p.dst, p.dport, &p.src);
 		if (r != NULL && p.fragment)
-			frag_remember(f->frags, p.src, p.dst, p.ip_id,
+			frag_remember(f->frags, addr_v4(&p.src), addr_v4(&p.dst), p.ip_id,
 				      (uint32_t)(r - f->table.rules), f->now_ns);
 	}
 	if (r == NULL) {
 		f->stats.no_match++;
 		if (log_debug_enabled()) {
-			char g[INET_ADDRSTRLEN];
+			char g[ADDR_STRLEN];
 
-			inet_ntop(AF_INET, &p.dst, g, sizeof(g));
-			log_debug("no rule for %s:%u on %s", g, ntohs(p.dport), f->ifname);
+			log_debug("no rule for %s on %s",
+				  addr_format_port(&p.dst, ntohs(p.dport), g, sizeof(g)), f->ifname);
 		}
 		return;
 	}

@@ -18,6 +18,7 @@ struct fwd_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t ipv6_fragments, ipv6_ext;	/* IPv6 not relayed (packet.h) */
 };
 
 /* One output interface, with a batch of frames waiting to be sent. */

@@ -14,7 +14,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 3
+#define HANDOFF_VERSION 4
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -63,7 +63,7 @@ struct ho_socket {
 
 struct ho_output {
 	uint32_t slot;
-	in_addr_t group;
+	uint8_t group[16];	/* struct addr: IPv4 as ::ffff:a.b.c.d */
 	uint16_t port;		/* network order, 0 keeps */
 	uint8_t conf_index;	/* which output of the configured rule */
 	uint8_t pad;
@@ -71,7 +71,7 @@ struct ho_output {
 
 struct ho_rule {
 	char name[HANDOFF_NAME_MAX];
-	in_addr_t group, source;
+	uint8_t group[16], source[16];	/* struct addr; source all zero: any */
 	uint16_t port;		/* network order, 0: any */
 	uint8_t ttl_mode, ttl;
 	uint32_t n_outputs;	/* may be 0 while every output is pending */
@@ -95,6 +95,7 @@ struct ho_worker_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t ipv6_fragments, ipv6_ext;
 	uint32_t n_rules;	/* entries in this message */
 	uint32_t first_rule;	/* index of the first of them */
 	uint32_t total_rules;	/* in the worker, across messages */

@@ -8,6 +8,14 @@
 #include <string.h>
 
 #define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86dd
+#define IPV6_HDR_LEN 40
+/* Next-header values of the IPv6 extension headers walked to find UDP. */
+#define NH_HOPOPTS 0
+#define NH_ROUTING 43
+#define NH_FRAGMENT 44
+#define NH_AH 51
+#define NH_DSTOPTS 60
 #define ETH_P_VLAN 0x8100
 #define ETH_P_QINQ 0x88a8
 #define IP_MF 0x2000
@@ -17,6 +25,115 @@
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* UDP at p->l3 + p->ihl, inside ip_len; fragment: a first fragment of a longer datagram. */
+static enum pkt_result parse_udp(struct pkt *p)
+{
+	const uint8_t *udp = p->frame + p->l3 + p->ihl;
+	size_t udp_len;
+
+	p->has_udp = true;
+	if (p->ip_len < p->ihl + UDP_HDR_LEN)
+		return PKT_MALFORMED;
+	udp_len = get16(udp + 4);
+	/* A fragmented datagram is longer than its first fragment. */
+	if (udp_len < UDP_HDR_LEN ||
+	    (!p->fragment && udp_len != p->ip_len - p->ihl) ||
+	    (p->fragment && udp_len <= p->ip_len - p->ihl))
+		return PKT_MALFORMED;
+	memcpy(&p->dport, udp + 2, 2);
+	return PKT_OK;
+}
+
+static enum pkt_result parse_ipv4(struct pkt *p)
+{
+	const uint8_t *ip = p->frame + p->l3;
+
+	if (p->len < p->l3 + 20 || ip[0] >> 4 != 4)
+		return PKT_MALFORMED;
+	p->ihl = (size_t)(ip[0] & 0x0f) * 4;
+	p->ip_len = get16(ip + 2);
+	if (p->ihl < 20 || p->ip_len < p->ihl || p->len < p->l3 + p->ip_len)
+		return PKT_MALFORMED;
+	if (csum_fold(csum_add(0, ip, p->ihl)) != 0xffff)
+		return PKT_BAD_IP_CSUM;
+	if (ip[9] != IPPROTO_UDP)
+		return PKT_NOT_UDP;
+	p->ttl = ip[8];
+	memcpy(&p->ip_id, ip + 4, 2);
+	p->src = addr_from_v4(0);
+	memcpy(p->src.b + 12, ip + 12, 4);
+	p->dst = addr_from_v4(0);
+	memcpy(p->dst.b + 12, ip + 16, 4);
+
+	uint16_t frag = get16(ip + 6);
+
+	if (frag & IP_OFFMASK)
+		return PKT_FRAGMENT;
+	p->fragment = (frag & IP_MF) != 0;
+	return parse_udp(p);
+}
+
+/*
+ * Walks the extension headers to UDP.  A routing header with segments
+ * left would make the header's destination not the final one: not walked.
+ */
+static enum pkt_result parse_ipv6_chain(struct pkt *p, uint8_t next)
+{
+	const uint8_t *ip = p->frame + p->l3;
+	size_t off = IPV6_HDR_LEN;
+
+	for (int n = 0; n <= PKT_IPV6_MAX_EXT; n++) {
+		size_t len;
+
+		switch (next) {
+		case IPPROTO_UDP:
+			p->ihl = off;
+			return parse_udp(p);
+		case NH_FRAGMENT:
+			return PKT_IPV6_FRAGMENT;
+		case NH_HOPOPTS:
+		case NH_ROUTING:
+		case NH_DSTOPTS:
+		case NH_AH:
+			break;
+		default:
+			return PKT_NOT_UDP;	/* ICMPv6, ESP, no next header, ... */
+		}
+		if (n == PKT_IPV6_MAX_EXT || off + 8 > p->ip_len)
+			return PKT_IPV6_EXT;
+		if (next == NH_AH)
+			len = ((size_t)ip[off + 1] + 2) * 4;
+		else
+			len = ((size_t)ip[off + 1] + 1) * 8;
+		if (next == NH_ROUTING && ip[off + 3] != 0)
+			return PKT_IPV6_EXT;
+		next = ip[off];
+		off += len;
+		if (off > p->ip_len || off - IPV6_HDR_LEN > PKT_IPV6_MAX_EXT_BYTES)
+			return PKT_IPV6_EXT;
+	}
+	return PKT_IPV6_EXT;
+}
+
+static enum pkt_result parse_ipv6(struct pkt *p)
+{
+	const uint8_t *ip = p->frame + p->l3;
+	size_t payload;
+
+	if (p->len < p->l3 + IPV6_HDR_LEN || ip[0] >> 4 != 6)
+		return PKT_MALFORMED;
+	p->v6 = true;
+	payload = get16(ip + 4);
+	p->ip_len = IPV6_HDR_LEN + payload;
+	/* Payload length 0 is a jumbogram (RFC 2675), never relayed. */
+	if (payload == 0 || p->len < p->l3 + p->ip_len)
+		return PKT_MALFORMED;
+	p->ttl = ip[7];
+	p->src = addr_from_v6(ip + 8);
+	p->dst = addr_from_v6(ip + 24);
+	return parse_ipv6_chain(p, ip[6]);
 }
 
 enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
@@ -36,48 +153,12 @@ enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
 			return PKT_MALFORMED;
 		type = get16(frame + off);
 	}
-	if (type != ETH_P_IPV4)
-		return PKT_NOT_IPV4;
 	p->l3 = off + 2;
-	if (len < p->l3 + 20)
-		return PKT_MALFORMED;
-
-	const uint8_t *ip = frame + p->l3;
-
-	if (ip[0] >> 4 != 4)
-		return PKT_MALFORMED;
-	p->ihl = (size_t)(ip[0] & 0x0f) * 4;
-	p->ip_len = get16(ip + 2);
-	if (p->ihl < 20 || p->ip_len < p->ihl || len < p->l3 + p->ip_len)
-		return PKT_MALFORMED;
-	if (csum_fold(csum_add(0, ip, p->ihl)) != 0xffff)
-		return PKT_BAD_IP_CSUM;
-	if (ip[9] != IPPROTO_UDP)
-		return PKT_NOT_UDP;
-	p->ttl = ip[8];
-	memcpy(&p->ip_id, ip + 4, 2);
-	memcpy(&p->src, ip + 12, 4);
-	memcpy(&p->dst, ip + 16, 4);
-
-	uint16_t frag = get16(ip + 6);
-
-	if (frag & IP_OFFMASK)
-		return PKT_FRAGMENT;
-	p->fragment = (frag & IP_MF) != 0;
-	p->has_udp = true;
-	if (p->ip_len < p->ihl + UDP_HDR_LEN)
-		return PKT_MALFORMED;
-
-	const uint8_t *udp = ip + p->ihl;
-	size_t udp_len = get16(udp + 4);
-
-	/* A fragmented datagram is longer than its first fragment. */
-	if (udp_len < UDP_HDR_LEN ||
-	    (!p->fragment && udp_len != p->ip_len - p->ihl) ||
-	    (p->fragment && udp_len <= p->ip_len - p->ihl))
-		return PKT_MALFORMED;
-	memcpy(&p->dport, udp + 2, 2);
-	return PKT_OK;
+	if (type == ETH_P_IPV4)
+		return parse_ipv4(p);
+	if (type == ETH_P_IPV6)
+		return parse_ipv6(p);
+	return PKT_NOT_IP;
 }
 
 const char *pkt_result_name(enum pkt_result r)
@@ -85,8 +166,8 @@ const char *pkt_result_name(enum pkt_result r)
 	switch (r) {
 	case PKT_OK:
 		return "ok";
-	case PKT_NOT_IPV4:
-		return "not IPv4";
+	case PKT_NOT_IP:
+		return "neither IPv4 nor IPv6";
 	case PKT_NOT_UDP:
 		return "not UDP";
 	case PKT_MALFORMED:
@@ -95,6 +176,10 @@ const char *pkt_result_name(enum pkt_result r)
 		return "bad IPv4 header checksum";
 	case PKT_FRAGMENT:
 		return "non-first fragment";
+	case PKT_IPV6_FRAGMENT:
+		return "IPv6 fragment";
+	case PKT_IPV6_EXT:
+		return "IPv6 extension headers not walkable";
 	}
 	return "?";
 }
@@ -104,7 +189,7 @@ void pkt_complete_udp_csum(struct pkt *p)
 	uint8_t *udp = p->frame + p->l3 + p->ihl;
 	uint16_t check;
 
-	if (p->fragment)
+	if (p->fragment || !p->has_udp)
 		return;	/* offload never leaves a fragment partial */
 	check = (uint16_t)~csum_fold(csum_add(0, udp, p->ip_len - p->ihl));
 	if (check == 0)
@@ -112,68 +197,89 @@ void pkt_complete_udp_csum(struct pkt *p)
 	memcpy(udp + 6, &check, 2);
 }
 
-size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
-			   uint8_t *out)
+/*
+ * The UDP checksum after the destination changed from old to the group
+ * and the port to rw->port.  Zero means "no checksum" (RFC 768) and stays
+ * so; a partial one holds the pseudo-header sum, not its complement, and
+ * the port is not in it.
+ */
+static uint16_t udp_check_update(uint16_t check, const struct pkt *p,
+				 const struct pkt_rewrite *rw)
 {
-	uint8_t *ip = out + ETH_HDR_LEN;
-	uint8_t *udp = ip + p->ihl;
-	uint16_t ip_check, udp_check, w_old, w_new;
+	bool addr_changed = !addr_eq(&rw->group, &p->dst);
+	bool port_changed = rw->port && rw->port != p->dport;
 
-	memcpy(out, rw->dst_mac, 6);
-	memcpy(out + 6, rw->src_mac, 6);
-	out[12] = ETH_P_IPV4 >> 8;
-	out[13] = ETH_P_IPV4 & 0xff;
-	memcpy(ip, p->frame + p->l3, p->ihl + (p->has_udp ? UDP_HDR_LEN : 0));
+	if (rw->csum_partial) {
+		if (!addr_changed)
+			return check;
+		check = (uint16_t)~check;
+		if (p->v6)
+			check = csum_replace128(check, p->dst.b, rw->group.b);
+		else
+			check = csum_replace32(check, addr_v4(&p->dst), addr_v4(&rw->group));
+		return (uint16_t)~check;
+	}
+	if (check == 0)
+		return 0;	/* IPv6 forbids it (RFC 8200): relayed as it came, not made up */
+	if (addr_changed) {
+		if (p->v6)
+			check = csum_replace128(check, p->dst.b, rw->group.b);
+		else
+			check = csum_replace32(check, addr_v4(&p->dst), addr_v4(&rw->group));
+	}
+	if (port_changed)
+		check = csum_replace16(check, p->dport, rw->port);
+	/* A UDP checksum that computes to zero is sent as all ones (RFC 768). */
+	return check ? check : 0xffff;
+}
+
+static size_t rewrite_ipv4(const struct pkt *p, const struct pkt_rewrite *rw, uint8_t *ip)
+{
+	uint16_t ip_check, w_old, w_new;
+	in_addr_t group = addr_v4(&rw->group);
 
 	memcpy(&ip_check, ip + 10, 2);
-	if (!p->has_udp) {
-		memcpy(&w_old, ip + 8, 2);
-		ip[8] = rw->ttl;
-		memcpy(&w_new, ip + 8, 2);
-		ip_check = csum_replace16(ip_check, w_old, w_new);
-		memcpy(ip + 16, &rw->group, 4);
-		ip_check = csum_replace32(ip_check, p->dst, rw->group);
-		memcpy(ip + 10, &ip_check, 2);
-		return ETH_HDR_LEN + p->ihl;
-	}
-	memcpy(&udp_check, udp + 6, 2);
-	/* Zero means "no checksum" (RFC 768); an intermediate zero does not. */
-	bool has_udp_check = udp_check != 0;
 	/* TTL shares a 16-bit word with the protocol field. */
 	memcpy(&w_old, ip + 8, 2);
 	ip[8] = rw->ttl;
 	memcpy(&w_new, ip + 8, 2);
 	ip_check = csum_replace16(ip_check, w_old, w_new);
-	if (rw->csum_partial) {
-		/* The field is a sum, not its complement: update the complement. */
-		if (rw->group != p->dst) {
-			memcpy(ip + 16, &rw->group, 4);
-			ip_check = csum_replace32(ip_check, p->dst, rw->group);
-			udp_check = (uint16_t)~csum_replace32((uint16_t)~udp_check, p->dst,
-							      rw->group);
-		}
-		if (rw->port && rw->port != p->dport)
-			memcpy(udp + 2, &rw->port, 2);
-		memcpy(ip + 10, &ip_check, 2);
-		memcpy(udp + 6, &udp_check, 2);
-		return ETH_HDR_LEN + p->ihl + UDP_HDR_LEN;
+	if (!addr_eq(&rw->group, &p->dst)) {
+		memcpy(ip + 16, &group, 4);
+		ip_check = csum_replace32(ip_check, addr_v4(&p->dst), group);
 	}
-	if (rw->group != p->dst) {
-		memcpy(ip + 16, &rw->group, 4);
-		ip_check = csum_replace32(ip_check, p->dst, rw->group);
-		if (has_udp_check)
-			udp_check = csum_replace32(udp_check, p->dst, rw->group);
-	}
-	if (rw->port && rw->port != p->dport) {
-		memcpy(udp + 2, &rw->port, 2);
-		if (has_udp_check)
-			udp_check = csum_replace16(udp_check, p->dport, rw->port);
-	}
-	/* A UDP checksum that computes to zero is sent as all ones (RFC 768). */
-	if (has_udp_check && udp_check == 0)
-		udp_check = 0xffff;
 	memcpy(ip + 10, &ip_check, 2);
-	memcpy(udp + 6, &udp_check, 2);
+	return p->ihl;
+}
+
+size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
+			   uint8_t *out)
+{
+	uint8_t *ip = out + ETH_HDR_LEN;
+	uint8_t *udp = ip + p->ihl;
+	uint16_t type = p->v6 ? ETH_P_IPV6 : ETH_P_IPV4;
+
+	memcpy(out, rw->dst_mac, 6);
+	memcpy(out + 6, rw->src_mac, 6);
+	out[12] = (uint8_t)(type >> 8);
+	out[13] = type & 0xff;
+	memcpy(ip, p->frame + p->l3, p->ihl + (p->has_udp ? UDP_HDR_LEN : 0));
+	if (p->v6) {
+		ip[7] = rw->ttl;	/* the hop limit: no header checksum in IPv6 */
+		memcpy(ip + 24, rw->group.b, 16);
+	} else {
+		rewrite_ipv4(p, rw, ip);
+	}
+	if (!p->has_udp)
+		return ETH_HDR_LEN + p->ihl;
+
+	uint16_t check;
+
+	memcpy(&check, udp + 6, 2);
+	check = udp_check_update(check, p, rw);
+	if (rw->port && rw->port != p->dport)
+		memcpy(udp + 2, &rw->port, 2);
+	memcpy(udp + 6, &check, 2);
 	return ETH_HDR_LEN + p->ihl + UDP_HDR_LEN;
 }
 
@@ -198,14 +304,3 @@ int pkt_ttl_apply(enum pkt_ttl_mode mode, uint8_t value, uint8_t ttl)
 	return -1;
 }
 
-void pkt_multicast_mac(in_addr_t group, uint8_t mac[6])
-{
-	uint32_t g = ntohl(group);
-
-	mac[0] = 0x01;
-	mac[1] = 0x00;
-	mac[2] = 0x5e;
-	mac[3] = (g >> 16) & 0x7f;
-	mac[4] = (g >> 8) & 0xff;
-	mac[5] = g & 0xff;
-}

@@ -6,38 +6,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+
 #define ETH_HDR_LEN 14
-/* Ethernet + the largest IPv4 header + UDP. */
-#define PKT_MAX_HDR (ETH_HDR_LEN + 60 + 8)
+/* IPv6 extension headers relayed in front of UDP: at most this many, of these bytes. */
+#define PKT_IPV6_MAX_EXT 8
+#define PKT_IPV6_MAX_EXT_BYTES 80
+/* Ethernet + the largest IP header (IPv6 with its extensions) + UDP. */
+#define PKT_MAX_HDR (ETH_HDR_LEN + 40 + PKT_IPV6_MAX_EXT_BYTES + 8)
 
 enum pkt_result {
 	PKT_OK = 0,
-	PKT_NOT_IPV4,		/* another ethertype */
-	PKT_NOT_UDP,		/* IPv4 but another protocol */
+	PKT_NOT_IP,		/* another ethertype */
+	PKT_NOT_UDP,		/* IPv4 or IPv6 but another protocol */
 	PKT_MALFORMED,		/* truncated or inconsistent headers */
 	PKT_BAD_IP_CSUM,
-	PKT_FRAGMENT,		/* a non-first fragment: no UDP header, no port */
+	PKT_FRAGMENT,		/* a non-first IPv4 fragment: no UDP header, no port */
+	PKT_IPV6_FRAGMENT,	/* an IPv6 fragment header: not relayed */
+	PKT_IPV6_EXT,		/* an IPv6 extension chain too long or not walkable */
 };
 
 /* A parsed frame; offsets index frame[], addresses and ports in network order. */
 struct pkt {
 	uint8_t *frame;
 	size_t len;		/* captured bytes */
-	size_t l3;		/* offset of the IPv4 header */
-	size_t ihl;		/* IPv4 header length in bytes */
-	size_t ip_len;		/* IPv4 total length (the frame may be padded) */
-	bool fragment;		/* more fragments follow (first fragment) */
+	size_t l3;		/* offset of the IP header */
+	size_t ihl;		/* bytes from the IP header to UDP: IPv6 extensions included */
+	size_t ip_len;		/* IP total length (the frame may be padded) */
+	bool v6;
+	bool fragment;		/* more fragments follow (first IPv4 fragment) */
 	bool has_udp;		/* false for a non-first fragment */
-	in_addr_t src, dst;
-	uint16_t ip_id;		/* network order */
+	struct addr src, dst;
+	uint16_t ip_id;		/* IPv4, network order */
 	uint16_t dport;
-	uint8_t ttl;
+	uint8_t ttl;		/* or hop limit */
 };
 
 struct pkt_rewrite {
 	uint8_t dst_mac[6];
 	uint8_t src_mac[6];
-	in_addr_t group;	/* new destination address */
+	struct addr group;	/* new destination address, of the packet's family */
 	uint16_t port;		/* new destination port, network order; 0 keeps it */
 	uint8_t ttl;
 	/*
@@ -59,7 +67,7 @@ const char *pkt_result_name(enum pkt_result r);
 void pkt_complete_udp_csum(struct pkt *p);
 
 /*
- * Writes the rewritten Ethernet, IPv4 and (unless it is a non-first
+ * Writes the rewritten Ethernet, IP and (unless it is a non-first
  * fragment) UDP headers into out (at least PKT_MAX_HDR bytes) and returns
  * their length.  The payload is unchanged and follows at pkt_payload();
  * checksums are updated incrementally.  A first fragment's UDP checksum
@@ -73,6 +81,5 @@ const uint8_t *pkt_payload(const struct pkt *p, size_t *len);
 enum pkt_ttl_mode { PKT_TTL_DECREMENT, PKT_TTL_KEEP, PKT_TTL_SET };
 int pkt_ttl_apply(enum pkt_ttl_mode mode, uint8_t value, uint8_t ttl);
 
-void pkt_multicast_mac(in_addr_t group, uint8_t mac[6]);
 
 #endif

@@ -57,7 +57,7 @@ static int bind_packet(int fd, int ifindex, uint16_t protocol)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
-int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups)
+int psock_set_filter(int fd, const struct addr *groups, size_t n_groups)
 {
 	struct sock_filter prog[BPF_MAX_INSNS];
 	struct sock_fprog fprog = { .filter = prog };
@@ -78,7 +78,7 @@ static int lock_filter(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one));
 }
 
-int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
+int psock_open_ingress(int ifindex, const struct addr *groups, size_t n_groups,
 		       const struct ring_params *ring)
 {
 	int one = 1;
@@ -179,28 +179,46 @@ int psock_open_egress(int ifindex)
 	return fd;
 }
 
-static int join_on(int fd, int ifindex, in_addr_t group, in_addr_t source)
+/* The protocol-independent (RFC 3678) requests serve both families. */
+static void put_sockaddr(struct sockaddr_storage *ss, const struct addr *a)
 {
-	struct sockaddr_in g = { .sin_family = AF_INET, .sin_addr.s_addr = group };
-	struct sockaddr_in s = { .sin_family = AF_INET, .sin_addr.s_addr = source };
+	memset(ss, 0, sizeof(*ss));
+	if (addr_is_v4(a)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
-	if (source) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = addr_v4(a);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->b, 16);
+	}
+}
+
+static int join_on(int fd, int ifindex, const struct addr *group, const struct addr *source)
+{
+	int level = addr_is_v4(group) ? IPPROTO_IP : IPPROTO_IPV6;
+
+	if (addr_is_set(source)) {
 		struct group_source_req req = { .gsr_interface = (uint32_t)ifindex };
 
-		memcpy(&req.gsr_group, &g, sizeof(g));
-		memcpy(&req.gsr_source, &s, sizeof(s));
-		return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &req,
-				  sizeof(req));
+		put_sockaddr(&req.gsr_group, group);
+		put_sockaddr(&req.gsr_source, source);
+		return setsockopt(fd, level, MCAST_JOIN_SOURCE_GROUP, &req, sizeof(req));
 	}
 	struct group_req req = { .gr_interface = (uint32_t)ifindex };
 
-	memcpy(&req.gr_group, &g, sizeof(g));
-	return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_GROUP, &req, sizeof(req));
+	put_sockaddr(&req.gr_group, group);
+	return setsockopt(fd, level, MCAST_JOIN_GROUP, &req, sizeof(req));
 }
 
-int psock_membership_join(struct membership_set *m, int ifindex, in_addr_t group,
-		    in_addr_t source)
+int psock_membership_join(struct membership_set *m, int ifindex, const struct addr *group,
+			  const struct addr *source)
 {
+	bool v4 = addr_is_v4(group);
+	struct membership_socks *ms = v4 ? &m->v4 : &m->v6;
+
 	m->ifindex = ifindex;
 	/*
 	 * Sockets fill up in order (igmp_max_memberships each): the last one is
@@ -208,21 +226,21 @@ int psock_membership_join(struct membership_set *m, int ifindex, in_addr_t group
 	 * another error ((S,G) then (*,G) on one socket conflict) makes it worth
 	 * trying every socket.
 	 */
-	if (m->n_fds > 0) {
-		if (join_on(m->fds[m->n_fds - 1], ifindex, group, source) == 0 ||
+	if (ms->n_fds > 0) {
+		if (join_on(ms->fds[ms->n_fds - 1], ifindex, group, source) == 0 ||
 		    errno == EADDRINUSE)
 			return 0;
-		if (errno == ENOBUFS)
+		if (errno == ENOBUFS || errno == ENOMEM)
 			goto new_socket;
 	}
-	for (size_t i = 0; i < m->n_fds; i++) {
-		if (join_on(m->fds[i], ifindex, group, source) == 0)
+	for (size_t i = 0; i < ms->n_fds; i++) {
+		if (join_on(ms->fds[i], ifindex, group, source) == 0)
 			return 0;
 		if (errno == EADDRINUSE)
 			return 0;	/* already a member */
 	}
 new_socket:;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
@@ -233,22 +251,28 @@ new_socket:;
 		errno = saved;
 		return -1;
 	}
-	int *fds = realloc(m->fds, (m->n_fds + 1) * sizeof(*fds));
+	int *fds = realloc(ms->fds, (ms->n_fds + 1) * sizeof(*fds));
 
 	if (fds == NULL) {
 		close(fd);
 		errno = ENOMEM;
 		return -1;
 	}
-	m->fds = fds;
-	m->fds[m->n_fds++] = fd;
+	ms->fds = fds;
+	ms->fds[ms->n_fds++] = fd;
 	return 0;
+}
+
+static void close_socks(struct membership_socks *ms)
+{
+	for (size_t i = 0; i < ms->n_fds; i++)
+		close(ms->fds[i]);
+	free(ms->fds);
 }
 
 void psock_membership_close(struct membership_set *m)
 {
-	for (size_t i = 0; i < m->n_fds; i++)
-		close(m->fds[i]);
-	free(m->fds);
+	close_socks(&m->v4);
+	close_socks(&m->v6);
 	memset(m, 0, sizeof(*m));
 }

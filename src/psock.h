@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "ring.h"
 
 /* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
@@ -22,9 +23,9 @@ struct iface_info {
 int psock_iface_lookup(const char *name, struct iface_info *info);
 
 /* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored, with a receive ring. */
-int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
+int psock_open_ingress(int ifindex, const struct addr *groups, size_t n_groups,
 		       const struct ring_params *ring);
-int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups);
+int psock_set_filter(int fd, const struct addr *groups, size_t n_groups);
 /*
  * Stops an ingress socket's capture; what it has queued stays readable.
  * Not for a socket in a fanout group: the kernel refuses to rebind those.
@@ -39,17 +40,23 @@ int psock_fanout_join(int fd, int *id);
 int psock_open_egress(int ifindex);
 
 /*
- * Group memberships on one interface, spread over as many AF_INET sockets
- * as the per-socket limits (igmp_max_memberships, igmp_max_msf) require.
+ * Group memberships on one interface (IGMP for IPv4, MLD for IPv6), spread
+ * over as many sockets of each family as the per-socket limits
+ * (igmp_max_memberships, igmp_max_msf, mld_max_msf) require.
  */
-struct membership_set {
+struct membership_socks {
 	int *fds;
 	size_t n_fds;
+};
+
+struct membership_set {
+	struct membership_socks v4, v6;
 	int ifindex;
 };
 
-int psock_membership_join(struct membership_set *m, int ifindex, in_addr_t group,
-		    in_addr_t source);
+/* source unset: any-source. */
+int psock_membership_join(struct membership_set *m, int ifindex, const struct addr *group,
+			  const struct addr *source);
 void psock_membership_close(struct membership_set *m);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "packet.h"
 
 #define RULE_NAME_MAX 64
@@ -12,7 +13,7 @@
 
 struct rule_output {
 	unsigned egress;	/* index into the worker's egress sockets */
-	in_addr_t group;	/* destination to send to (rewritten or not) */
+	struct addr group;	/* destination to send to (rewritten or not) */
 	uint16_t port;		/* network order; 0 keeps the packet's port */
 	uint8_t dst_mac[6];
 	uint8_t conf_index;	/* which output of the configured rule */
@@ -25,7 +26,7 @@ struct rule_output {
 /* A rule as a worker forwards it; addresses and ports in network order. */
 struct rule {
 	char name[RULE_NAME_MAX];
-	in_addr_t group, source;	/* source 0: any */
+	struct addr group, source;	/* source unset: any */
 	uint16_t port;			/* 0: any */
 	enum pkt_ttl_mode ttl_mode;
 	uint8_t ttl;
@@ -51,7 +52,7 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n);
 void rule_table_free(struct rule_table *t);
 
 /* The most specific rule: (group,port,source) > (group,port) > (group,source) > group. */
-struct rule *rule_table_lookup(const struct rule_table *t, in_addr_t group,
-			       uint16_t port, in_addr_t source);
+struct rule *rule_table_lookup(const struct rule_table *t, const struct addr *group,
+			       uint16_t port, const struct addr *source);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 static void json_port(struct strbuf *b, int port)
 {
@@ -71,10 +72,12 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
 		  ", \"ttl_expired\": %" PRIu64 ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
-		  ", \"egress_full\": %" PRIu64 "}}",
+		  ", \"egress_full\": %" PRIu64 ", \"ipv6_fragments\": %" PRIu64
+		  ", \"ipv6_ext\": %" PRIu64 "}}",
 		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired,
-		  w->send_errors, w->too_big, w->ring_drops, w->egress_full);
+		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_fragments,
+		  w->ipv6_ext);
 }
 
 void status_format_json(const struct st_status *st, struct strbuf *b)
@@ -129,14 +132,25 @@ static const char *duration(double s, char buf[24])
 	return buf;
 }
 
+/* An IPv6 address takes brackets before ":PORT". */
+static const char *bracket_open(const char *a)
+{
+	return strchr(a, ':') ? "[" : "";
+}
+
+static const char *bracket_close(const char *a)
+{
+	return strchr(a, ':') ? "]" : "";
+}
+
 static void text_rule(struct strbuf *b, const struct st_rule *r)
 {
-	char match[64], port[12] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
+	char match[128], port[12] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
 
 	if (r->port >= 0)
 		snprintf(port, sizeof(port), "%d", r->port);
-	snprintf(match, sizeof(match), "%s:%s%s%s", r->group, port,
-		 r->source[0] ? " from " : "", r->source);
+	snprintf(match, sizeof(match), "%s%s%s:%s%s%s", bracket_open(r->group), r->group,
+		 bracket_close(r->group), port, r->source[0] ? " from " : "", r->source);
 	if (r->last_packet_age < 0)
 		snprintf(last, sizeof(last), "never");
 	else
@@ -149,12 +163,12 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		sb_printf(b, "%-16s %" PRIu64 " dropped: TTL expired\n", "", r->ttl_expired);
 	for (size_t k = 0; k < r->n_outputs; k++) {
 		const struct st_output *o = &r->outputs[k];
-		char dest[48];
+		char dest[80], oport[12] = "*";
 
-		if (o->port < 0)
-			snprintf(dest, sizeof(dest), "-> %s:*", o->group);
-		else
-			snprintf(dest, sizeof(dest), "-> %s:%d", o->group, o->port);
+		if (o->port >= 0)
+			snprintf(oport, sizeof(oport), "%d", o->port);
+		snprintf(dest, sizeof(dest), "-> %s%s%s:%s", bracket_open(o->group), o->group,
+			 bracket_close(o->group), oport);
 		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "", o->interface,
 			  o->active ? "active" : "pending", dest,
 			  human((double)o->packets, p), human((double)o->bytes, by),
@@ -192,7 +206,8 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
-			  w->malformed + w->not_udp + w->fragments, w->ttl_expired,
+			  w->malformed + w->not_udp + w->fragments + w->ipv6_fragments + w->ipv6_ext,
+			  w->ttl_expired,
 			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
 	}
 }

@@ -1,6 +1,7 @@
 #ifndef MCRELAY_STATUS_FORMAT_H
 #define MCRELAY_STATUS_FORMAT_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,7 +12,7 @@
 
 struct st_output {
 	char interface[16];
-	char group[16];
+	char group[INET6_ADDRSTRLEN];
 	int port;		/* -1: the packet's own port (rule matches any) */
 	bool active;
 	uint64_t packets, bytes, send_errors, too_big;
@@ -22,9 +23,9 @@ struct st_output {
 struct st_rule {
 	char name[64];
 	char input[16];
-	char group[16];
+	char group[INET6_ADDRSTRLEN];
 	int port;		/* -1: any */
-	char source[16];	/* "": any */
+	char source[INET6_ADDRSTRLEN];	/* "": any */
 	bool active;
 	uint64_t packets_in, bytes_in, ttl_expired;
 	double pps, bps;
@@ -43,6 +44,7 @@ struct st_worker {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t ipv6_fragments, ipv6_ext;
 };
 
 struct st_status {

@@ -46,7 +46,7 @@ struct sv_input {
 	struct iface_info info;		/* the interface the memberships are on */
 	struct membership_set joins;
 	uint32_t joins_generation;	/* configuration the joins are for; 0: none */
-	in_addr_t *groups;
+	struct addr *groups;
 	size_t n_groups;
 	uint64_t filter_digest;		/* of the filter for these groups */
 	unsigned n_workers;		/* how many should run (workers = N | auto) */

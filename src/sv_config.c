@@ -58,8 +58,8 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		}
 		memset(m, 0, sizeof(*m));
 		snprintf(m->name, sizeof(m->name), "%s", r->name);
-		m->group = r->group;
-		m->source = r->source;
+		memcpy(m->group, r->group.b, sizeof(m->group));
+		memcpy(m->source, r->source.b, sizeof(m->source));
 		m->port = htons(r->port);
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
@@ -70,7 +70,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 			if (e == NULL)
 				continue;	/* pending: interface absent or down */
 			o->slot = (uint32_t)slot_of(slots, n_slots, e);
-			o->group = conf_output_group(r, &r->outputs[k]);
+			memcpy(o->group, conf_output_group(r, &r->outputs[k])->b, sizeof(o->group));
 			o->port = htons(r->outputs[k].port);
 			o->conf_index = (uint8_t)k;
 			m->n_outputs++;

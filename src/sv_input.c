@@ -51,24 +51,22 @@ bool svi_current(const struct sv_input *in, int ifindex)
 /* An any-source join already covers a source-specific one for the same group. */
 static int cmp_addr(const void *a, const void *b)
 {
-	in_addr_t x = *(const in_addr_t *)a, y = *(const in_addr_t *)b;
-
-	return x < y ? -1 : x > y;
+	return addr_cmp(a, b);
 }
 
 /* The groups in order, each once, so that the same set gives the same filter. */
-static size_t sort_groups(in_addr_t *groups, size_t n)
+static size_t sort_groups(struct addr *groups, size_t n)
 {
 	size_t k = 0;
 
 	qsort(groups, n, sizeof(*groups), cmp_addr);
 	for (size_t i = 0; i < n; i++)
-		if (k == 0 || groups[k - 1] != groups[i])
+		if (k == 0 || !addr_eq(&groups[k - 1], &groups[i]))
 			groups[k++] = groups[i];
 	return k;
 }
 
-static uint64_t filter_digest(const in_addr_t *groups, size_t n)
+static uint64_t filter_digest(const struct addr *groups, size_t n)
 {
 	struct sock_filter prog[BPF_MAX_INSNS];
 	size_t len = bpf_build_filter(groups, n, prog);
@@ -77,7 +75,7 @@ static uint64_t filter_digest(const in_addr_t *groups, size_t n)
 }
 
 struct join_pair {
-	in_addr_t group, source;
+	struct addr group, source;
 	const struct conf_rule *rule;	/* for the message if the join fails */
 };
 
@@ -86,9 +84,9 @@ static int cmp_join(const void *a, const void *b)
 {
 	const struct join_pair *x = a, *y = b;
 
-	if (x->group != y->group)
-		return x->group < y->group ? -1 : 1;
-	return x->source < y->source ? -1 : x->source > y->source;
+	int c = addr_cmp(&x->group, &y->group);
+
+	return c ? c : addr_cmp(&x->source, &y->source);
 }
 
 /*
@@ -99,17 +97,17 @@ static int cmp_join(const void *a, const void *b)
 static int join_all(struct membership_set *joins, int ifindex, struct join_pair *p,
 		    size_t n, const char *ifname)
 {
-	char g[INET_ADDRSTRLEN];
+	char g[ADDR_STRLEN];
 	bool any_source = false;	/* the current group's run started with (*,G) */
 
 	qsort(p, n, sizeof(*p), cmp_join);
 	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || p[i].group != p[i - 1].group)
-			any_source = p[i].source == 0;
-		else if (any_source || p[i].source == p[i - 1].source)
+		if (i == 0 || !addr_eq(&p[i].group, &p[i - 1].group))
+			any_source = !addr_is_set(&p[i].source);
+		else if (any_source || addr_eq(&p[i].source, &p[i - 1].source))
 			continue;
-		if (psock_membership_join(joins, ifindex, p[i].group, p[i].source) < 0) {
-			inet_ntop(AF_INET, &p[i].group, g, sizeof(g));
+		if (psock_membership_join(joins, ifindex, &p[i].group, &p[i].source) < 0) {
+			addr_format(&p[i].group, g, sizeof(g));
 			log_warn("rule %s: cannot join %s on %s", p[i].rule->name, g, ifname);
 			return -1;
 		}
@@ -126,7 +124,7 @@ static int join_all(struct membership_set *joins, int ifindex, struct join_pair 
 int svi_update(struct sv_input *in)
 {
 	const struct conf *c = &in->sv->conf;
-	in_addr_t *groups = calloc(c->n_rules + 1, sizeof(*groups));
+	struct addr *groups = calloc(c->n_rules + 1, sizeof(*groups));
 	struct join_pair *joins_wanted = calloc(c->n_rules + 1, sizeof(*joins_wanted));
 	struct membership_set joins = { 0 };
 	struct iface_info info;

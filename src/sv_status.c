@@ -17,11 +17,9 @@ static double since(const struct timespec *t, const struct timespec *now)
 	return (double)(now->tv_sec - t->tv_sec) + (double)(now->tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static void fmt_addr(in_addr_t a, char *buf)
+static void fmt_addr(const struct addr *a, char *buf, size_t len)
 {
-	struct in_addr in = { .s_addr = a };
-
-	inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+	addr_format(a, buf, len);
 }
 
 /* Listed workers are running or wanted (see sv_status_render). */
@@ -54,7 +52,7 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	uint16_t port = c->port ? c->port : r->port;
 
 	snprintf(o->interface, sizeof(o->interface), "%s", c->ifname);
-	fmt_addr(conf_output_group(r, c), o->group);
+	fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
 	o->port = port ? port : -1;
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
 }
@@ -85,10 +83,10 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 {
 	snprintf(o->name, sizeof(o->name), "%s", r->name);
 	snprintf(o->input, sizeof(o->input), "%s", r->input);
-	fmt_addr(r->group, o->group);
+	fmt_addr(&r->group, o->group, sizeof(o->group));
 	o->port = r->port ? r->port : -1;
-	if (r->source)
-		fmt_addr(r->source, o->source);
+	if (addr_is_set(&r->source))
+		fmt_addr(&r->source, o->source, sizeof(o->source));
 	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
 	o->n_outputs = r->n_outputs;

@@ -250,7 +250,8 @@ static void send_stats(struct worker *w)
 			.not_udp = s->not_udp, .fragments = s->fragments,
 			.ttl_expired = s->ttl_expired, .send_errors = s->send_errors,
 			.too_big = s->too_big, .ring_drops = s->ring_drops,
-			.egress_full = s->egress_full,
+			.egress_full = s->egress_full, .ipv6_fragments = s->ipv6_fragments,
+			.ipv6_ext = s->ipv6_ext,
 			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
 			.total_rules = (uint32_t)total,
 		};
@@ -271,9 +272,11 @@ static void log_totals(struct worker *w)
 	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
 		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
 		 " TTL expired, %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
-		 " ring drops, %" PRIu64 " output queue full",
+		 " ring drops, %" PRIu64 " output queue full, %" PRIu64 " IPv6 fragments, %"
+		 PRIu64 " IPv6 extension chains not walkable",
 		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
-		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full);
+		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full,
+		 s->ipv6_fragments, s->ipv6_ext);
 }
 
 /* Returns false at end of file. */

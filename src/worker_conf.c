@@ -70,6 +70,24 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 	return 0;
 }
 
+/* The group is multicast, and the source and every output are of its family. */
+static bool rule_families_agree(const struct ho_rule *m)
+{
+	struct addr group = addr_from_v6(m->group), source = addr_from_v6(m->source);
+	int family = addr_family(&group);
+
+	if (!addr_is_multicast(&group) ||
+	    (addr_is_set(&source) && addr_family(&source) != family))
+		return false;
+	for (unsigned i = 0; i < m->n_outputs; i++) {
+		struct addr g = addr_from_v6(m->outputs[i].group);
+
+		if (!addr_is_multicast(&g) || addr_family(&g) != family)
+			return false;
+	}
+	return true;
+}
+
 int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *err,
 			 size_t errlen)
 {
@@ -77,6 +95,11 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 
 	if (m->n_outputs > RULE_MAX_OUTPUTS) {
 		snprintf(err, errlen, "rule %.64s has %u outputs", m->name, m->n_outputs);
+		return -1;
+	}
+	if (!rule_families_agree(m)) {
+		snprintf(err, errlen, "rule %.64s mixes address families or has no group",
+			 m->name);
 		return -1;
 	}
 	if (p->n_rules == p->cap_rules) {
@@ -93,18 +116,18 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r = &p->rules[p->n_rules++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", m->name);
-	r->group = m->group;
-	r->source = m->source;
+	r->group = addr_from_v6(m->group);
+	r->source = addr_from_v6(m->source);
 	r->port = m->port;
 	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
 	r->ttl = m->ttl;
 	r->n_out = m->n_outputs;
 	for (unsigned i = 0; i < m->n_outputs; i++) {
 		r->out[i].egress = m->outputs[i].slot;
-		r->out[i].group = m->outputs[i].group;
+		r->out[i].group = addr_from_v6(m->outputs[i].group);
 		r->out[i].port = m->outputs[i].port;
 		r->out[i].conf_index = m->outputs[i].conf_index;
-		pkt_multicast_mac(m->outputs[i].group, r->out[i].dst_mac);
+		addr_multicast_mac(&r->out[i].group, r->out[i].dst_mac);
 	}
 	return 0;
 }
