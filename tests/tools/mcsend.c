@@ -1,6 +1,6 @@
 /*
- * mcsend: send numbered, verifiable UDP datagrams to an IPv4 multicast
- * group at a steady rate.  A test tool for mcrelay; see mcrecv for the
+ * mcsend: send numbered, verifiable UDP datagrams to an IPv4 or IPv6
+ * multicast group at a steady rate.  A test tool for mcrelay; see mcrecv for the
  * other end.
  *
  * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
@@ -35,11 +35,13 @@
 #define ENOBUFS_PATIENCE_NS	(2 * NSEC_PER_SEC)
 
 struct options {
+	int		family;		/* of the group: AF_INET or AF_INET6 */
 	struct in_addr	group;
+	struct in6_addr	group6;
 	uint16_t	port;
 	const char	*ifname;
 	int		have_bind;	/* -B or -P */
-	struct in_addr	bind_addr;
+	const char	*bind_text;	/* -B as given, parsed for the group's family */
 	uint16_t	bind_port;
 	unsigned long	count;
 	unsigned long	pps;
@@ -120,9 +122,14 @@ parse_args(int argc, char **argv, struct options *o)
 	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:Vh")) != -1) {
 		switch (c) {
 		case 'g':
-			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
-			    !IN_MULTICAST(ntohl(o->group.s_addr)))
-				die("-g: '%s' is not an IPv4 multicast group", optarg);
+			if (inet_pton(AF_INET, optarg, &o->group) == 1 &&
+			    IN_MULTICAST(ntohl(o->group.s_addr)))
+				o->family = AF_INET;
+			else if (inet_pton(AF_INET6, optarg, &o->group6) == 1 &&
+			    IN6_IS_ADDR_MULTICAST(&o->group6))
+				o->family = AF_INET6;
+			else
+				die("-g: '%s' is not a multicast group", optarg);
 			have_group = 1;
 			break;
 		case 'p':
@@ -133,8 +140,7 @@ parse_args(int argc, char **argv, struct options *o)
 			o->ifname = optarg;
 			break;
 		case 'B':
-			if (inet_pton(AF_INET, optarg, &o->bind_addr) != 1)
-				die("-B: '%s' is not an IPv4 address", optarg);
+			o->bind_text = optarg;
 			o->have_bind = 1;
 			break;
 		case 'P':
@@ -186,43 +192,81 @@ parse_args(int argc, char **argv, struct options *o)
 		die("-L needs a payload of at least %d bytes", MCP_TS_MIN_LEN);
 }
 
+static void
+bind_source(int fd, const struct options *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (o->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(o->bind_port);
+		if (o->bind_text != NULL &&
+		    inet_pton(AF_INET6, o->bind_text, &sin6->sin6_addr) != 1)
+			die("-B: '%s' is not an IPv6 address", o->bind_text);
+		len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(o->bind_port);
+		if (o->bind_text != NULL &&
+		    inet_pton(AF_INET, o->bind_text, &sin->sin_addr) != 1)
+			die("-B: '%s' is not an IPv4 address", o->bind_text);
+		len = sizeof(*sin);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		die("bind %s:%u: %s", o->bind_text ? o->bind_text : "*",
+		    (unsigned)o->bind_port, strerror(errno));
+}
+
 static int
 open_socket(const struct options *o)
 {
 	unsigned char loop = 0;
+	unsigned int loop6 = 0;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(o->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
 	if (o->ifname != NULL) {
-		struct ip_mreqn mr;
+		int ifindex = (int)if_nametoindex(o->ifname);
 
-		memset(&mr, 0, sizeof(mr));
-		mr.imr_ifindex = (int)if_nametoindex(o->ifname);
-		if (mr.imr_ifindex == 0)
+		if (ifindex == 0)
 			die("-I %s: %s", o->ifname, strerror(errno));
-		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) < 0)
-			die("IP_MULTICAST_IF %s: %s", o->ifname, strerror(errno));
-	}
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &o->ttl, sizeof(o->ttl)) < 0)
-		die("IP_MULTICAST_TTL: %s", strerror(errno));
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0)
-		die("IP_MULTICAST_LOOP: %s", strerror(errno));
-	if (o->have_bind) {
-		struct sockaddr_in sin;
+		if (o->family == AF_INET6) {
+			if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+			    sizeof(ifindex)) < 0)
+				die("IPV6_MULTICAST_IF %s: %s", o->ifname, strerror(errno));
+		} else {
+			struct ip_mreqn mr;
 
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr = o->bind_addr;	/* INADDR_ANY unless -B */
-		sin.sin_port = htons(o->bind_port);
-		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-			char a[INET_ADDRSTRLEN];
-
-			inet_ntop(AF_INET, &o->bind_addr, a, sizeof(a));
-			die("bind %s:%u: %s", a, (unsigned)o->bind_port, strerror(errno));
+			memset(&mr, 0, sizeof(mr));
+			mr.imr_ifindex = ifindex;
+			if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) < 0)
+				die("IP_MULTICAST_IF %s: %s", o->ifname, strerror(errno));
 		}
 	}
+	if (o->family == AF_INET6) {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &o->ttl,
+		    sizeof(o->ttl)) < 0)
+			die("IPV6_MULTICAST_HOPS: %s", strerror(errno));
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop6,
+		    sizeof(loop6)) < 0)
+			die("IPV6_MULTICAST_LOOP: %s", strerror(errno));
+	} else {
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &o->ttl,
+		    sizeof(o->ttl)) < 0)
+			die("IP_MULTICAST_TTL: %s", strerror(errno));
+		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0)
+			die("IP_MULTICAST_LOOP: %s", strerror(errno));
+	}
+	if (o->have_bind)
+		bind_source(fd, o);
 	return fd;
 }
 
@@ -263,12 +307,12 @@ sleep_until(uint64_t t)
  * device; any other error is fatal.
  */
 static void
-send_one(int fd, const uint8_t *buf, size_t len, const struct sockaddr_in *dst)
+send_one(int fd, const uint8_t *buf, size_t len, const struct sockaddr_storage *dst,
+    socklen_t dst_len)
 {
 	uint64_t give_up = 0;
 
-	while (sendto(fd, buf, len, 0, (const struct sockaddr *)dst,
-	    sizeof(*dst)) < 0) {
+	while (sendto(fd, buf, len, 0, (const struct sockaddr *)dst, dst_len) < 0) {
 		if (errno == EINTR && !stop_requested)
 			continue;
 		if (errno != ENOBUFS && errno != EAGAIN)
@@ -293,7 +337,8 @@ main(int argc, char **argv)
 {
 	static uint8_t buf[MCP_MAX_LEN];
 	struct options o;
-	struct sockaddr_in dst;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
 	struct sigaction sa;
 	unsigned long sent = 0, burst;
 	uint64_t t0, end = UINT64_MAX, elapsed;
@@ -308,9 +353,21 @@ main(int argc, char **argv)
 
 	fd = open_socket(&o);
 	memset(&dst, 0, sizeof(dst));
-	dst.sin_family = AF_INET;
-	dst.sin_addr = o.group;
-	dst.sin_port = htons(o.port);
+	if (o.family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dst;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = o.group6;
+		sin6->sin6_port = htons(o.port);
+		dst_len = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&dst;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = o.group;
+		sin->sin_port = htons(o.port);
+		dst_len = sizeof(*sin);
+	}
 
 	/*
 	 * Pace in bursts of about a millisecond's worth of packets, each
@@ -351,7 +408,7 @@ main(int argc, char **argv)
 			} else {
 				mcp_build(buf, o.size, seq);
 			}
-			send_one(fd, buf, o.size, &dst);
+			send_one(fd, buf, o.size, &dst, dst_len);
 			sent++;
 		}
 		if (o.duration_ns != 0 && now_ns() >= end)

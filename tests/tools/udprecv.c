@@ -1,0 +1,389 @@
+/*
+ * udprecv: receive mcsend's datagrams on an ordinary UDP socket, as an
+ * application on the far side of a relay would, and check them.  The
+ * kernel checks the UDP checksum (a datagram with a wrong one never
+ * arrives, and is counted in the namespace's InCsumErrors); this checks
+ * the payload, duplicates, the TTL or hop limit and the source address.
+ * A test tool for mcrelay; IPv4 and IPv6, multicast or unicast.
+ *
+ * udprecv -g ADDR -p PORT [-I IFNAME] [-s SOURCE] [-n EXPECTED]
+ *         [-T TIMEOUT_S] [-q QUIET_MS] [-R READYFILE]
+ *
+ * A multicast ADDR is joined on IFNAME (source-specific with -s); a
+ * unicast one is bound to.  Prints one line:
+ *   received=N unique=N dup=N bad_payload=N ttl_min=N ttl_max=N src=A[,B...]
+ * and exits 0 if no payload was bad and (with -n) EXPECTED arrived.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* ppoll */
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mcpayload.h"
+
+#define MAX_SEQ		10000000u
+#define MAX_SRCS	4
+#define NSEC_PER_SEC	1000000000ll
+
+struct options {
+	const char	*ifname;
+	const char	*addr_text, *source_text;
+	struct sockaddr_storage addr, source;
+	socklen_t	addr_len;
+	int		family;
+	uint16_t	port;
+	unsigned long	expected;
+	double		timeout_s;
+	long		quiet_ms;
+	const char	*readyfile;
+};
+
+struct stats {
+	unsigned long	received, unique, dup, bad_payload;
+	int		ttl_min, ttl_max;
+	char		srcs[MAX_SRCS][INET6_ADDRSTRLEN];
+	int		nsrcs, more_srcs;
+};
+
+static volatile sig_atomic_t stop_requested;
+static uint8_t seen[MAX_SEQ / 8];
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("udprecv: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void
+usage(void)
+{
+	fputs("usage: udprecv -g ADDR -p PORT [-I IFNAME] [-s SOURCE] [-n EXPECTED]\n"
+	    "               [-T TIMEOUT_S] [-q QUIET_MS] [-R READYFILE]\n", stderr);
+	exit(2);
+}
+
+static int
+parse_sockaddr(const char *text, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static int
+is_multicast(const struct options *o)
+{
+	if (o->family == AF_INET)
+		return IN_MULTICAST(ntohl(((struct sockaddr_in *)&o->addr)->sin_addr.s_addr));
+	return IN6_IS_ADDR_MULTICAST(&((struct sockaddr_in6 *)&o->addr)->sin6_addr);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt(argc, argv, "g:p:I:s:n:T:q:R:h")) != -1) {
+		switch (c) {
+		case 'g':
+			o->addr_text = optarg;
+			break;
+		case 'p':
+			o->port = (uint16_t)strtoul(optarg, &end, 10);
+			if (*end || o->port == 0)
+				die("-p: bad port '%s'", optarg);
+			break;
+		case 'I':
+			o->ifname = optarg;
+			break;
+		case 's':
+			o->source_text = optarg;
+			break;
+		case 'n':
+			o->expected = strtoul(optarg, &end, 10);
+			if (*end || o->expected > MAX_SEQ)
+				die("-n: bad count '%s'", optarg);
+			break;
+		case 'T':
+			o->timeout_s = strtod(optarg, &end);
+			if (*end)
+				die("-T: bad timeout '%s'", optarg);
+			break;
+		case 'q':
+			o->quiet_ms = strtol(optarg, &end, 10);
+			if (*end)
+				die("-q: bad duration '%s'", optarg);
+			break;
+		case 'R':
+			o->readyfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (o->addr_text == NULL || o->port == 0 || optind != argc)
+		usage();
+	o->family = parse_sockaddr(o->addr_text, o->port, &o->addr);
+	if (o->family < 0)
+		die("-g: '%s' is not an address", o->addr_text);
+	o->addr_len = o->family == AF_INET ? sizeof(struct sockaddr_in)
+					   : sizeof(struct sockaddr_in6);
+	if (o->source_text != NULL &&
+	    parse_sockaddr(o->source_text, 0, &o->source) != o->family)
+		die("-s: '%s' is not an address of the group's family", o->source_text);
+	if (is_multicast(o) && o->ifname == NULL)
+		die("-I is needed to join a group");
+}
+
+static void
+join(int fd, const struct options *o)
+{
+	int level = o->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	unsigned ifindex = if_nametoindex(o->ifname);
+
+	if (ifindex == 0)
+		die("-I %s: %s", o->ifname, strerror(errno));
+	if (o->source_text != NULL) {
+		struct group_source_req req = { .gsr_interface = ifindex };
+
+		memcpy(&req.gsr_group, &o->addr, sizeof(o->addr));
+		memcpy(&req.gsr_source, &o->source, sizeof(o->source));
+		if (setsockopt(fd, level, MCAST_JOIN_SOURCE_GROUP, &req, sizeof(req)) < 0)
+			die("MCAST_JOIN_SOURCE_GROUP: %s", strerror(errno));
+	} else {
+		struct group_req req = { .gr_interface = ifindex };
+
+		memcpy(&req.gr_group, &o->addr, sizeof(o->addr));
+		if (setsockopt(fd, level, MCAST_JOIN_GROUP, &req, sizeof(req)) < 0)
+			die("MCAST_JOIN_GROUP: %s", strerror(errno));
+	}
+}
+
+static int
+open_socket(const struct options *o)
+{
+	int one = 1, fd = socket(o->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rcvbuf = 16 * 1024 * 1024;
+
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (o->family == AF_INET) {
+		if (setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) < 0)
+			die("IP_RECVTTL: %s", strerror(errno));
+		/* A relayed stream must not reach us through another group. */
+		setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &(int){ 0 }, sizeof(int));
+	} else {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0)
+			die("IPV6_RECVHOPLIMIT: %s", strerror(errno));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &(int){ 0 }, sizeof(int));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(fd, (struct sockaddr *)&o->addr, o->addr_len) < 0)
+		die("bind %s port %u: %s", o->addr_text, o->port, strerror(errno));
+	if (is_multicast(o))
+		join(fd, o);
+	return fd;
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void
+note_source(struct stats *st, const struct sockaddr_storage *from)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (from->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)from)->sin_addr, a, sizeof(a));
+	else
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)from)->sin6_addr, a, sizeof(a));
+	for (int i = 0; i < st->nsrcs; i++)
+		if (strcmp(st->srcs[i], a) == 0)
+			return;
+	if (st->nsrcs == MAX_SRCS) {
+		st->more_srcs = 1;
+		return;
+	}
+	snprintf(st->srcs[st->nsrcs++], sizeof(st->srcs[0]), "%s", a);
+}
+
+static int
+ttl_of(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		int v;
+
+		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v;
+		}
+	}
+	return -1;
+}
+
+/* Reads what is queued; returns how many datagrams arrived. */
+static int
+drain(int fd, struct stats *st)
+{
+	static uint8_t buf[65536];
+	int n = 0;
+
+	for (;;) {
+		struct sockaddr_storage from;
+		char cbuf[128];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
+				     .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		ssize_t len = recvmsg(fd, &mh, MSG_DONTWAIT);
+		uint32_t seq;
+		int ttl;
+
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return n;
+			die("recvmsg: %s", strerror(errno));
+		}
+		n++;
+		st->received++;
+		note_source(st, &from);
+		ttl = ttl_of(&mh);
+		if (ttl >= 0) {
+			if (st->ttl_min < 0 || ttl < st->ttl_min)
+				st->ttl_min = ttl;
+			if (ttl > st->ttl_max)
+				st->ttl_max = ttl;
+		}
+		if (mcp_check(buf, (size_t)len, &seq) != 0 || seq >= MAX_SEQ) {
+			st->bad_payload++;
+			continue;
+		}
+		if (seen[seq / 8] & (1u << (seq % 8))) {
+			st->dup++;
+			continue;
+		}
+		seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
+		st->unique++;
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void
+write_readyfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs("ready\n", f) == EOF || fclose(f) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct stats st = { .ttl_min = -1, .ttl_max = -1 };
+	struct pollfd pfd;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, empty;
+	int64_t start, last = 0;
+
+	parse_args(argc, argv, &o);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&empty);
+
+	pfd.fd = open_socket(&o);
+	pfd.events = POLLIN;
+	if (o.readyfile != NULL)
+		write_readyfile(o.readyfile);
+	start = now_ns();
+	while (!stop_requested && !(o.expected && st.unique >= o.expected)) {
+		int64_t deadline = INT64_MAX, wait;
+
+		if (o.timeout_s > 0)
+			deadline = start + (int64_t)(o.timeout_s * NSEC_PER_SEC);
+		if (o.quiet_ms > 0 && st.received > 0 && last + o.quiet_ms * 1000000 < deadline)
+			deadline = last + o.quiet_ms * 1000000;
+		wait = deadline == INT64_MAX ? -1 : deadline - now_ns();
+		if (deadline != INT64_MAX && wait <= 0)
+			break;
+
+		struct timespec ts = { wait / NSEC_PER_SEC, wait % NSEC_PER_SEC };
+
+		if (ppoll(&pfd, 1, wait < 0 ? NULL : &ts, &empty) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("ppoll: %s", strerror(errno));
+		}
+		if (drain(pfd.fd, &st) > 0)
+			last = now_ns();
+	}
+	printf("received=%lu unique=%lu dup=%lu bad_payload=%lu ttl_min=%d ttl_max=%d src=",
+	       st.received, st.unique, st.dup, st.bad_payload, st.ttl_min, st.ttl_max);
+	if (st.nsrcs == 0)
+		fputs("-", stdout);
+	for (int i = 0; i < st.nsrcs; i++)
+		printf("%s%s", i ? "," : "", st.srcs[i]);
+	if (st.more_srcs)
+		fputs(",...", stdout);
+	putchar('\n');
+	fflush(stdout);
+	close(pfd.fd);
+	return st.bad_payload == 0 && (o.expected == 0 || st.unique >= o.expected) ? 0 : 1;
+}
