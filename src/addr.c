@@ -10,6 +10,46 @@ int addr_cmp(const struct addr *x, const struct addr *y)
 	return memcmp(x, y, sizeof(*x));
 }
 
+/* The first n bits of x and y (as 128-bit strings) are equal. */
+static bool first_bits_equal(const uint8_t *x, const uint8_t *y, unsigned n)
+{
+	unsigned bytes = n / 8, rest = n % 8;
+
+	if (memcmp(x, y, bytes) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+	return (x[bytes] & mask) == (y[bytes] & mask);
+}
+
+bool addr_in_prefix(const struct addr *a, const struct addr *net, unsigned len)
+{
+	if (addr_is_v4(a) != addr_is_v4(net))
+		return false;
+	return first_bits_equal(a->b, net->b, addr_is_v4(net) ? 96 + len : len);
+}
+
+bool addr_has_host_bits(const struct addr *a, unsigned len)
+{
+	unsigned from = addr_is_v4(a) ? 96 + len : len;
+
+	for (unsigned i = from; i < 128; i++)
+		if (a->b[i / 8] >> (7 - i % 8) & 1)
+			return true;
+	return false;
+}
+
+struct addr addr_network(const struct addr *a, unsigned len)
+{
+	struct addr n = *a;
+
+	for (unsigned i = addr_is_v4(a) ? 96 + len : len; i < 128; i++)
+		n.b[i / 8] &= (uint8_t)~(1u << (7 - i % 8));
+	return n;
+}
+
 bool addr_is_multicast(const struct addr *a)
 {
 	if (addr_is_v4(a))

@@ -70,7 +70,22 @@ static inline struct addr addr_from_v6(const void *v6)
 	return a;
 }
 
+/* Bits in an address of a's family: 32 or 128. */
+static inline unsigned addr_bits(const struct addr *a)
+{
+	return addr_is_v4(a) ? 32 : 128;
+}
+
 int addr_cmp(const struct addr *x, const struct addr *y);
+/*
+ * Whether a lies in net/len, len counted in net's family (0-32 for IPv4,
+ * 0-128 for IPv6); an address of the other family never does.
+ */
+bool addr_in_prefix(const struct addr *a, const struct addr *net, unsigned len);
+/* Whether a has bits set beyond the first len (of its family). */
+bool addr_has_host_bits(const struct addr *a, unsigned len);
+/* a with the bits beyond the first len (of its family) cleared. */
+struct addr addr_network(const struct addr *a, unsigned len);
 bool addr_is_multicast(const struct addr *a);
 /* Unicast: neither multicast, unspecified, nor (IPv4) limited broadcast. */
 bool addr_is_unicast(const struct addr *a);

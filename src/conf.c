@@ -281,6 +281,78 @@ static int parse_group(struct parse_state *ps, const char *s, struct addr *out)
 	return 0;
 }
 
+/* "ADDR" or "ADDR/LEN"; *len is the family's full length without "/LEN". */
+static int parse_prefix(const char *s, struct addr *a, uint8_t *len)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long n;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (addr_parse(buf, a) < 0)
+		return -1;
+	*len = (uint8_t)addr_bits(a);
+	if (slash == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(slash + 1, &end, 10);
+	if (!isdigit((unsigned char)slash[1]) || errno || *end || n > addr_bits(a))
+		return -1;
+	*len = (uint8_t)n;
+	return 0;
+}
+
+/* A group prefix lies wholly in multicast space: at least 224.0.0.0/4 or ff00::/8. */
+static int parse_group_prefix(struct parse_state *ps, const char *s, struct conf_rule *r)
+{
+	char text[ADDR_STRLEN];
+
+	if (parse_prefix(s, &r->group, &r->group_len) < 0 || !addr_is_multicast(&r->group) ||
+	    r->group_len < (addr_is_v4(&r->group) ? 4 : 8)) {
+		r->group = (struct addr){ 0 };
+		diag_error(ps->d, ps->file, ps->line,
+			   "'%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
+			   s);
+		return -1;
+	}
+	if (addr_has_host_bits(&r->group, r->group_len)) {
+		struct addr net = addr_network(&r->group, r->group_len);
+
+		diag_error(ps->d, ps->file, ps->line,
+			   "group prefix '%s' has bits set beyond its length %u (the network is %s/%u)",
+			   s, r->group_len, addr_format(&net, text, sizeof(text)), r->group_len);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_source_prefix(struct parse_state *ps, const char *s, struct conf_rule *r)
+{
+	if (parse_prefix(s, &r->source, &r->source_len) < 0 || addr_is_multicast(&r->source) ||
+	    (r->source_len == addr_bits(&r->source) && !addr_is_unicast(&r->source))) {
+		r->source = (struct addr){ 0 };
+		r->source_len = 0;
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
+			   s);
+		return -1;
+	}
+	if (addr_has_host_bits(&r->source, r->source_len)) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "source prefix '%s' has bits set beyond its length %u", s, r->source_len);
+		return -1;
+	}
+	if (r->source_len == 0) {
+		/* /0 is every source: the same as no source key. */
+		r->source = (struct addr){ 0 };
+	}
+	return 0;
+}
+
 static int bad_port(struct parse_state *ps, const char *s)
 {
 	diag_error(ps->d, ps->file, ps->line,
@@ -355,6 +427,34 @@ static void parse_output(struct parse_state *ps, struct conf_rule *r, char *valu
 	r->outputs[r->n_outputs++] = o;
 }
 
+/* "PORT" or "FIRST-LAST". */
+static int parse_port_range(struct parse_state *ps, struct conf_rule *r, char *v)
+{
+	char *dash = strchr(v, '-');
+
+	if (dash != NULL)
+		*dash = '\0';
+	if (parse_port(v, &r->port) < 0 ||
+	    (dash != NULL && parse_port(dash + 1, &r->port_last) < 0)) {
+		if (dash != NULL)
+			*dash = '-';
+		r->port = r->port_last = 0;
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid port '%s' (expected 1-65535, or a range FIRST-LAST)", v);
+		return -1;
+	}
+	if (dash == NULL)
+		r->port_last = r->port;
+	if (r->port_last < r->port) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid port range '%u-%u' (the first port is above the last)",
+			   r->port, r->port_last);
+		r->port = r->port_last = 0;
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_ttl(struct parse_state *ps, struct conf_rule *r, const char *v)
 {
 	char *end;
@@ -394,8 +494,26 @@ static bool claim_key(struct parse_state *ps, const char *name, int *line)
 
 static const char *const rule_keys[KEY_COUNT] = {
 	[KEY_INPUT] = "input", [KEY_GROUP] = "group", [KEY_PORT] = "port",
-	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl",
+	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl", [KEY_LINK_LOCAL] = "link-local",
 };
+
+static void parse_join(struct parse_state *ps, char *value)
+{
+	struct conf *c = ps->conf;
+	struct conf_join j = { .rule = c->n_rules - 1, .line = ps->line };
+	struct conf_join *grown;
+
+	if (addr_parse(value, &j.group) < 0 || !addr_is_multicast(&j.group)) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "join: '%s' is not a multicast group (IPv4 or IPv6)", value);
+		return;
+	}
+	grown = realloc(c->joins, (c->n_joins + 1) * sizeof(*grown));
+	if (grown == NULL)
+		abort();
+	c->joins = grown;
+	c->joins[c->n_joins++] = j;
+}
 
 static void rule_key(struct parse_state *ps, const char *name, char *value)
 {
@@ -404,6 +522,10 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 
 	if (strcmp(name, "output") == 0) {
 		parse_output(ps, r, value);
+		return;
+	}
+	if (strcmp(name, "join") == 0) {
+		parse_join(ps, value);
 		return;
 	}
 	for (int i = 0; i < KEY_COUNT; i++)
@@ -425,19 +547,20 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 			snprintf(r->input, sizeof(r->input), "%s", value);
 		break;
 	case KEY_GROUP:
-		parse_group(ps, value, &r->group);
+		parse_group_prefix(ps, value, r);
 		break;
 	case KEY_PORT:
-		if (parse_port(value, &r->port) < 0)
-			bad_port(ps, value);
+		parse_port_range(ps, r, value);
 		break;
 	case KEY_SOURCE:
-		if (addr_parse(value, &r->source) < 0 || !addr_is_unicast(&r->source)) {
-			r->source = (struct addr){ 0 };
+		parse_source_prefix(ps, value, r);
+		break;
+	case KEY_LINK_LOCAL:
+		if (strcmp(value, "allow") == 0)
+			r->link_local = true;
+		else if (strcmp(value, "deny") != 0)
 			diag_error(ps->d, ps->file, ps->line,
-				   "invalid source '%s' (expected a unicast IPv4 or IPv6 address)",
-				   value);
-		}
+				   "invalid link-local '%s' (expected allow or deny)", value);
 		break;
 	case KEY_TTL:
 		parse_ttl(ps, r, value);
@@ -700,5 +823,6 @@ void conf_free(struct conf *conf)
 	free(conf->path);
 	free(conf->rules);
 	free(conf->inputs);
+	free(conf->joins);
 	memset(conf, 0, sizeof(*conf));
 }

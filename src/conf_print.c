@@ -47,16 +47,30 @@ void conf_print(const struct conf *c, FILE *fp)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 
-		fprintf(fp, "rule %s (line %d): input %s, group %s, port ", r->name,
+		fprintf(fp, "rule %s (line %d): input %s, group %s", r->name,
 			r->line, r->input, addr_format(&r->group, a, sizeof(a)));
-		if (r->port)
-			fprintf(fp, "%u", r->port);
-		else
+		if (!conf_group_exact(r))
+			fprintf(fp, "/%u", r->group_len);
+		fputs(", port ", fp);
+		if (r->port == 0)
 			fputs("any", fp);
-		fprintf(fp, ", source %s, ttl ",
+		else if (r->port_last != r->port)
+			fprintf(fp, "%u-%u", r->port, r->port_last);
+		else
+			fprintf(fp, "%u", r->port);
+		fprintf(fp, ", source %s",
 			addr_is_set(&r->source) ? addr_format(&r->source, b, sizeof(b)) : "any");
+		if (addr_is_set(&r->source) && r->source_len != addr_bits(&r->source))
+			fprintf(fp, "/%u", r->source_len);
+		fputs(", ttl ", fp);
 		print_ttl(r, fp);
+		if (r->link_local)
+			fputs(", link-local allowed", fp);
 		fputc('\n', fp);
+		for (size_t j = 0; j < c->n_joins; j++)
+			if (c->joins[j].rule == i)
+				fprintf(fp, "  join %s\n",
+					addr_format(&c->joins[j].group, a, sizeof(a)));
 		for (size_t j = 0; j < r->n_outputs; j++) {
 			const struct conf_output *o = &r->outputs[j];
 			uint16_t port = o->port ? o->port : r->port;

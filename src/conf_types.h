@@ -44,7 +44,7 @@ struct conf_output {
 };
 
 enum conf_rule_key {
-	KEY_INPUT, KEY_GROUP, KEY_PORT, KEY_SOURCE, KEY_TTL, KEY_COUNT
+	KEY_INPUT, KEY_GROUP, KEY_PORT, KEY_SOURCE, KEY_TTL, KEY_LINK_LOCAL, KEY_COUNT
 };
 
 struct conf_rule {
@@ -53,8 +53,11 @@ struct conf_rule {
 	int key_line[KEY_COUNT];	/* where each single key was set, 0 if not */
 	char input[IF_NAMESIZE];
 	struct addr group;		/* IPv4 or IPv6: the rule's family */
-	uint16_t port;			/* 0: any port */
+	uint8_t group_len;		/* prefix length; addr_bits(group): one group */
+	uint16_t port, port_last;	/* a range; 0, 0: any port */
 	struct addr source;		/* unset: any source */
+	uint8_t source_len;		/* prefix length of source; 0 without one */
+	bool link_local;		/* link-local = allow */
 	enum ttl_mode ttl_mode;
 	uint8_t ttl;			/* with TTL_SET */
 	struct conf_output outputs[CONF_MAX_OUTPUTS];
@@ -82,6 +85,13 @@ struct conf_input {
 	struct conf_workers w;
 };
 
+/* A join = GROUP of a rule with a group prefix. */
+struct conf_join {
+	size_t rule;		/* index into rules */
+	struct addr group;
+	int line;
+};
+
 struct conf {
 	char *path;
 	char user[CONF_USER_MAX];
@@ -95,6 +105,8 @@ struct conf {
 	struct conf_workers workers;	/* [global]: workers = 1 unless set */
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
+	struct conf_join *joins;	/* in rule order */
+	size_t n_joins;
 	struct conf_input *inputs;
 	size_t n_inputs;
 };
@@ -104,6 +116,19 @@ static inline const struct addr *conf_output_group(const struct conf_rule *r,
 						   const struct conf_output *o)
 {
 	return addr_is_set(&o->group) ? &o->group : &r->group;
+}
+
+/* One group, not a prefix. */
+static inline bool conf_group_exact(const struct conf_rule *r)
+{
+	return r->group_len == addr_bits(&r->group);
+}
+
+/* A group prefix, a port range or a source prefix: not for the hash lookup. */
+static inline bool conf_rule_wide(const struct conf_rule *r)
+{
+	return !conf_group_exact(r) || r->port != r->port_last ||
+	       (addr_is_set(&r->source) && r->source_len != addr_bits(&r->source));
 }
 
 /* The [input NAME] section of an input, or NULL. */

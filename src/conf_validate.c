@@ -26,23 +26,123 @@ static uint16_t output_port(const struct conf_rule *r, const struct conf_output 
 	return o->port ? o->port : r->port;
 }
 
+/* Two prefixes overlap when one contains the other. */
+static bool prefixes_overlap(const struct addr *x, unsigned xl, const struct addr *y,
+			     unsigned yl)
+{
+	return xl <= yl ? addr_in_prefix(y, x, xl) : addr_in_prefix(x, y, yl);
+}
+
+/* The ports a rule matches; 0, 0 (any) is 1-65535. */
+static void port_range(const struct conf_rule *r, unsigned *first, unsigned *last)
+{
+	*first = r->port ? r->port : 1;
+	*last = r->port ? r->port_last : 65535;
+}
+
+/* The group (prefix) an output sends to: its own group, or the rule's. */
+static void output_groups(const struct conf_rule *a, const struct conf_output *o,
+			  const struct addr **g, unsigned *len)
+{
+	*g = conf_output_group(a, o);
+	*len = addr_is_set(&o->group) ? addr_bits(&o->group) : a->group_len;
+}
+
 /* Can traffic sent by output o of rule a be matched by rule b? */
 static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 			 const struct conf_rule *b)
 {
-	uint16_t port = output_port(a, o);
+	const struct addr *g;
+	unsigned glen, first, last, b_first, b_last;
 
 	if (strcmp(o->ifname, b->input) != 0)
 		return false;
-	if (!addr_eq(conf_output_group(a, o), &b->group))
+	output_groups(a, o, &g, &glen);
+	if (!prefixes_overlap(g, glen, &b->group, b->group_len))
 		return false;
-	if (b->port && port && port != b->port)
+	port_range(a, &first, &last);
+	if (o->port)
+		first = last = o->port;
+	port_range(b, &b_first, &b_last);
+	if (last < b_first || b_last < first)
 		return false;
 	/* The source address is kept, so a source-specific rule only sees its own. */
 	if (addr_is_set(&a->source) && addr_is_set(&b->source) &&
-	    !addr_eq(&a->source, &b->source))
+	    !prefixes_overlap(&a->source, a->source_len, &b->source, b->source_len))
 		return false;
 	return true;
+}
+
+/* Does the rule's group (prefix) take in link-local groups (224.0.0.0/24, ff01::/16, ff02::/16)? */
+static bool takes_link_local(const struct conf_rule *r)
+{
+	struct addr ll;
+
+	if (addr_is_v4(&r->group)) {
+		ll = addr_from_v4(htonl(0xe0000000u));
+		return prefixes_overlap(&r->group, r->group_len, &ll, 24);
+	}
+	for (unsigned flags = 0; flags < 16; flags++)
+		for (unsigned scope = 1; scope <= 2; scope++) {
+			ll = (struct addr){ .b = { 0xff, (uint8_t)(flags << 4 | scope) } };
+			if (prefixes_overlap(&r->group, r->group_len, &ll, 16))
+				return true;
+		}
+	return false;
+}
+
+/*
+ * Link-local protocols (mDNS, OSPF, ...) expect never to leave their
+ * segment; only a decrementing TTL keeps a relayed copy from wandering on.
+ */
+static void check_ttl(const struct conf *c, const struct conf_rule *r, struct diag *d)
+{
+	char g[ADDR_STRLEN];
+	const char *how = r->ttl_mode == TTL_KEEP ? "ttl = keep" : "a fixed ttl";
+	int line = r->key_line[KEY_TTL] ? r->key_line[KEY_TTL] : r->line;
+
+	if (r->ttl_mode == TTL_DECREMENT || !addr_is_set(&r->group))
+		return;
+	addr_format(&r->group, g, sizeof(g));
+	if (takes_link_local(r) && !r->link_local) {
+		diag_error(d, c->path, line,
+			   "rule '%s': group %s%s%u takes in link-local groups (224.0.0.0/24, ff02::/16), and %s would relay them to other segments; set 'link-local = allow' to do so deliberately",
+			   r->name, g, conf_group_exact(r) ? "" : "/",
+			   conf_group_exact(r) ? 0 : r->group_len, how);
+		return;
+	}
+	diag_warn(d, c->path, line,
+		  "rule '%s': with %s nothing ends a loop through another relay host (the loop check covers this host only; a decrementing TTL ends one)",
+		  r->name, how);
+}
+
+/* join = GROUP: for a group prefix, groups inside it, each once. */
+static void check_joins(const struct conf *c, struct diag *d)
+{
+	char g[ADDR_STRLEN];
+
+	for (size_t i = 0; i < c->n_joins; i++) {
+		const struct conf_join *j = &c->joins[i];
+		const struct conf_rule *r = &c->rules[j->rule];
+
+		addr_format(&j->group, g, sizeof(g));
+		if (!addr_is_set(&r->group))
+			continue;
+		if (conf_group_exact(r)) {
+			diag_error(d, c->path, j->line,
+				   "rule '%s': join is for a group prefix; a rule for one group joins it already",
+				   r->name);
+		} else if (!addr_in_prefix(&j->group, &r->group, r->group_len)) {
+			diag_error(d, c->path, j->line,
+				   "rule '%s': join %s is outside the rule's group prefix", r->name, g);
+		} else {
+			for (size_t k = i; k-- > 0 && c->joins[k].rule == j->rule;)
+				if (addr_eq(&c->joins[k].group, &j->group))
+					diag_error(d, c->path, j->line,
+						   "rule '%s': join %s given twice (first at line %d)",
+						   r->name, g, c->joins[k].line);
+		}
+	}
 }
 
 static void check_outputs(const struct conf *c, const struct conf_rule *r,
@@ -118,9 +218,15 @@ static int match_cmp(const struct conf_rule *x, const struct conf_rule *y)
 		return c;
 	if ((c = addr_cmp(&x->group, &y->group)) != 0)
 		return c;
+	if (x->group_len != y->group_len)
+		return x->group_len < y->group_len ? -1 : 1;
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
-	return addr_cmp(&x->source, &y->source);
+	if (x->port_last != y->port_last)
+		return x->port_last < y->port_last ? -1 : 1;
+	if ((c = addr_cmp(&x->source, &y->source)) != 0)
+		return c;
+	return x->source_len < y->source_len ? -1 : x->source_len > y->source_len;
 }
 
 static int by_match(const void *a, const void *b)
@@ -185,8 +291,10 @@ struct loop_search {
 	int *color;
 	size_t *stack;
 	size_t depth;
-	struct match_ref *by_input;	/* complete rules by (input, group) */
+	struct match_ref *by_input;	/* complete rules for one group, by (input, group) */
 	size_t n_by_input;
+	size_t *prefixes;		/* complete rules for a group prefix */
+	size_t n_prefixes;
 };
 
 static void report_loop(struct loop_search *s, size_t closing)
@@ -232,7 +340,23 @@ static int by_size(const void *a, const void *b)
 	return *x < *y ? -1 : *x > *y;
 }
 
-/* The rules that v's outputs feed, ascending and once each; found by (input, group). */
+static void add_fed(size_t **out, size_t *n, size_t *cap, size_t i)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*out = realloc(*out, *cap * sizeof(**out));
+		if (*out == NULL)
+			abort();
+	}
+	(*out)[(*n)++] = i;
+}
+
+/*
+ * The rules that v's outputs feed, ascending and once each.  Rules for one
+ * group are found by (input, group): a group, or the run of groups in a
+ * prefix, lies together in that order; rules for a group prefix are few,
+ * and each is tried.
+ */
 static size_t *fed_by(const struct loop_search *s, size_t v, size_t *n)
 {
 	const struct conf_rule *a = &s->c->rules[v];
@@ -241,10 +365,14 @@ static size_t *fed_by(const struct loop_search *s, size_t v, size_t *n)
 	*n = 0;
 	for (size_t k = 0; k < a->n_outputs; k++) {
 		const struct conf_output *o = &a->outputs[k];
-		struct conf_rule key_rule = { .group = *conf_output_group(a, o) };
+		const struct addr *g;
+		unsigned glen;
+		struct conf_rule key_rule = { 0 };
 		struct match_ref key = { &key_rule, 0 };
 		size_t lo = 0, hi = s->n_by_input;
 
+		output_groups(a, o, &g, &glen);
+		key_rule.group = *g;
 		snprintf(key_rule.input, sizeof(key_rule.input), "%s", o->ifname);
 		while (lo < hi) {	/* the first (input, group) not below the key */
 			size_t mid = (lo + hi) / 2;
@@ -255,16 +383,15 @@ static size_t *fed_by(const struct loop_search *s, size_t v, size_t *n)
 				hi = mid;
 		}
 		for (; lo < s->n_by_input && strcmp(s->by_input[lo].r->input, o->ifname) == 0 &&
-		       addr_eq(&s->by_input[lo].r->group, &key_rule.group); lo++) {
-			if (s->by_input[lo].i == v || !output_feeds(a, o, s->by_input[lo].r))
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 8;
-				out = realloc(out, cap * sizeof(*out));
-				if (out == NULL)
-					abort();
-			}
-			out[(*n)++] = s->by_input[lo].i;
+		       addr_in_prefix(&s->by_input[lo].r->group, g, glen); lo++) {
+			if (s->by_input[lo].i != v && output_feeds(a, o, s->by_input[lo].r))
+				add_fed(&out, n, &cap, s->by_input[lo].i);
+		}
+		for (size_t p = 0; p < s->n_prefixes; p++) {
+			size_t w = s->prefixes[p];
+
+			if (w != v && output_feeds(a, o, &s->c->rules[w]))
+				add_fed(&out, n, &cap, w);
 		}
 	}
 	if (*n > 1)
@@ -303,11 +430,17 @@ static void check_loops(const struct conf *c, struct diag *d)
 	s.color = calloc(c->n_rules, sizeof(*s.color));
 	s.stack = calloc(c->n_rules, sizeof(*s.stack));
 	s.by_input = calloc(c->n_rules, sizeof(*s.by_input));
-	if (s.color == NULL || s.stack == NULL || s.by_input == NULL)
+	s.prefixes = calloc(c->n_rules, sizeof(*s.prefixes));
+	if (s.color == NULL || s.stack == NULL || s.by_input == NULL || s.prefixes == NULL)
 		abort();
-	for (size_t i = 0; i < c->n_rules; i++)
-		if (rule_complete(&c->rules[i]))
+	for (size_t i = 0; i < c->n_rules; i++) {
+		if (!rule_complete(&c->rules[i]))
+			continue;
+		if (conf_group_exact(&c->rules[i]))
 			s.by_input[s.n_by_input++] = (struct match_ref){ &c->rules[i], i };
+		else
+			s.prefixes[s.n_prefixes++] = i;
+	}
 	qsort(s.by_input, s.n_by_input, sizeof(*s.by_input), by_input_group);
 	for (size_t v = 0; v < c->n_rules; v++)
 		if (s.color[v] == WHITE && rule_complete(&c->rules[v]))
@@ -315,6 +448,7 @@ static void check_loops(const struct conf *c, struct diag *d)
 	free(s.color);
 	free(s.stack);
 	free(s.by_input);
+	free(s.prefixes);
 }
 
 /* The ring's size, where both its keys are set; the later key's line gets the error. */
@@ -358,6 +492,7 @@ void conf_validate(const struct conf *c, struct diag *d)
 
 		check_required(c, r, d);
 		check_family(c, r, d);
+		check_ttl(c, r, d);
 		if (rule_complete(r))
 			check_outputs(c, r, d);
 		for (; k < n_pairs && pairs[2 * k] == i; k++) {
@@ -369,6 +504,7 @@ void conf_validate(const struct conf *c, struct diag *d)
 		}
 	}
 	free(pairs);
+	check_joins(c, d);
 	check_loops(c, d);
 	if (c->n_rules == 0)
 		diag_warn(d, c->path, 0, "no rules: nothing will be forwarded");

@@ -74,6 +74,9 @@ struct ho_rule {
 	uint8_t group[16], source[16];	/* struct addr; source all zero: any */
 	uint16_t port;		/* network order, 0: any */
 	uint8_t ttl_mode, ttl;
+	uint16_t port_lo, port_hi;	/* host order: the range; 0, 0: any */
+	uint8_t group_len, source_len;	/* prefix lengths in the family's bits */
+	uint8_t pad[2];
 	uint32_t n_outputs;	/* may be 0 while every output is pending */
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
 };

@@ -2,6 +2,7 @@
 
 #include "rules.h"
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,50 @@ static struct rule *probe(const struct rule_table *t, const struct addr *group,
 	}
 }
 
+bool rule_is_wide(const struct rule *r)
+{
+	return r->group_len != addr_bits(&r->group) || r->port_lo != r->port_hi ||
+	       (addr_is_set(&r->source) && r->source_len != addr_bits(&r->source));
+}
+
+/* Specificity, comparable across families: prefix lengths as of 128 bits. */
+struct spec {
+	unsigned group_len, port_width, source_len;
+};
+
+static struct spec spec_of(const struct rule *r)
+{
+	unsigned off = addr_is_v4(&r->group) ? 96 : 0;
+
+	return (struct spec){
+		.group_len = off + r->group_len,
+		.port_width = r->port_lo ? (unsigned)(r->port_hi - r->port_lo) + 1 : 65536,
+		.source_len = addr_is_set(&r->source) ? off + r->source_len : 0,
+	};
+}
+
+/* Negative when x is more specific than y. */
+static int spec_cmp(struct spec x, struct spec y)
+{
+	if (x.group_len != y.group_len)
+		return x.group_len > y.group_len ? -1 : 1;
+	if (x.port_width != y.port_width)
+		return x.port_width < y.port_width ? -1 : 1;
+	if (x.source_len != y.source_len)
+		return x.source_len > y.source_len ? -1 : 1;
+	return 0;
+}
+
+static const struct rule *sort_rules;	/* qsort has no context argument */
+
+static int by_spec(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = spec_cmp(spec_of(&sort_rules[x]), spec_of(&sort_rules[y]));
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
 int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 {
 	size_t size = 8;
@@ -66,16 +111,28 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 		size *= 2;
 	memset(t, 0, sizeof(*t));
 	t->slots = calloc(size, sizeof(*t->slots));
-	if (t->slots == NULL)
+	t->wide = calloc(n + 1, sizeof(*t->wide));
+	if (t->slots == NULL || t->wide == NULL) {
+		free(t->slots);
+		free(t->wide);
+		memset(t, 0, sizeof(*t));
 		return -1;
+	}
 	t->rules = rules;
 	t->mask = size - 1;
 	for (size_t k = 0; k < n; k++) {
 		struct rule *r = &rules[k];
 		size_t i;
 
+		t->n = k + 1;
+		if (rule_is_wide(r)) {
+			t->wide[t->n_wide++] = (uint32_t)k;
+			continue;
+		}
+
 		if (probe(t, &r->group, r->port, &r->source) != NULL) {
 			free(t->slots);
+			free(t->wide);
 			memset(t, 0, sizeof(*t));
 			return -1;
 		}
@@ -83,17 +140,48 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 		     t->slots[i] != 0; i = (i + 1) & t->mask)
 			;
 		t->slots[i] = (uint32_t)k + 1;
-		t->n = k + 1;
 		t->kinds |= rule_kind(r);
 	}
+	sort_rules = rules;
+	qsort(t->wide, t->n_wide, sizeof(*t->wide), by_spec);
+	sort_rules = NULL;
 	return 0;
 }
 
 void rule_table_free(struct rule_table *t)
 {
 	free(t->slots);
+	free(t->wide);
 	free(t->rules);
 	memset(t, 0, sizeof(*t));
+}
+
+static bool wide_matches(const struct rule *w, const struct addr *group, uint16_t port,
+			 const struct addr *source)
+{
+	if (!addr_in_prefix(group, &w->group, w->group_len))
+		return false;
+	if (w->port_lo && (port < w->port_lo || port > w->port_hi))
+		return false;
+	return !addr_is_set(&w->source) || addr_in_prefix(source, &w->source, w->source_len);
+}
+
+/* The first wide rule that matches, if it is more specific than best (the hash's, or NULL). */
+static struct rule *lookup_wide(const struct rule_table *t, struct rule *best,
+				const struct addr *group, uint16_t port,
+				const struct addr *source)
+{
+	struct spec bs = best ? spec_of(best) : (struct spec){ 0, 65537, 0 };
+
+	for (size_t i = 0; i < t->n_wide; i++) {
+		struct rule *w = &t->rules[t->wide[i]];
+
+		if (spec_cmp(spec_of(w), bs) > 0)
+			break;	/* nor can any after it beat best */
+		if (wide_matches(w, group, port, source))
+			return w;
+	}
+	return best;
 }
 
 struct rule *rule_table_lookup(const struct rule_table *t, const struct addr *group,
@@ -105,12 +193,12 @@ struct rule *rule_table_lookup(const struct rule_table *t, const struct addr *gr
 	if (t->n == 0)
 		return NULL;
 	if ((t->kinds & KIND_PORT_SRC) && (r = probe(t, group, port, source)))
-		return r;
-	if ((t->kinds & KIND_PORT) && (r = probe(t, group, port, &any)))
-		return r;
-	if ((t->kinds & KIND_SRC) && (r = probe(t, group, 0, source)))
-		return r;
-	if (t->kinds & KIND_ANY)
+		;
+	else if ((t->kinds & KIND_PORT) && (r = probe(t, group, port, &any)))
+		;
+	else if ((t->kinds & KIND_SRC) && (r = probe(t, group, 0, source)))
+		;
+	else if (t->kinds & KIND_ANY)
 		r = probe(t, group, 0, &any);
-	return r;
+	return t->n_wide ? lookup_wide(t, r, group, ntohs(port), source) : r;
 }

@@ -27,7 +27,10 @@ struct rule_output {
 struct rule {
 	char name[RULE_NAME_MAX];
 	struct addr group, source;	/* source unset: any */
-	uint16_t port;			/* 0: any */
+	uint16_t port;			/* 0: any, or a range (wide) */
+	/* Prefix lengths in the family's bits, and the port range in host order (0, 0: any). */
+	uint8_t group_len, source_len;
+	uint16_t port_lo, port_hi;
 	enum pkt_ttl_mode ttl_mode;
 	uint8_t ttl;
 	struct rule_output out[RULE_MAX_OUTPUTS];
@@ -38,20 +41,36 @@ struct rule {
 	double pps, bps;
 };
 
-/* Open addressing over (group, port, source); slots hold rule index + 1. */
+/*
+ * Rules for one group, one port or any, and one source or any: open
+ * addressing over (group, port, source); slots hold rule index + 1.  The
+ * others (a group or source prefix, a port range: "wide") are tried in
+ * order of specificity, as far as they could beat what the hash found.
+ */
 struct rule_table {
 	struct rule *rules;
 	size_t n;
 	uint32_t *slots;
 	size_t mask;
 	unsigned kinds;		/* which (port, source) combinations occur */
+	uint32_t *wide;		/* indices of the wide rules, most specific first */
+	size_t n_wide;
 };
 
 /* Takes ownership of rules (malloc'd). Returns -1 on a duplicate match. */
 int rule_table_init(struct rule_table *t, struct rule *rules, size_t n);
 void rule_table_free(struct rule_table *t);
 
-/* The most specific rule: (group,port,source) > (group,port) > (group,source) > group. */
+/* Whether r is for a prefix or a range (not found by hashing). */
+bool rule_is_wide(const struct rule *r);
+
+/*
+ * The most specific rule: the longest group prefix, then the narrowest
+ * port range (one port before a range, a range before any port), then
+ * the longest source prefix (no source last); between two wide rules
+ * equal in all three, the first in the table.  For rules of one group
+ * this is (group,port,source) > (group,port) > (group,source) > group.
+ */
 struct rule *rule_table_lookup(const struct rule_table *t, const struct addr *group,
 			       uint16_t port, const struct addr *source);
 

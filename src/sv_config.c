@@ -60,7 +60,11 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		snprintf(m->name, sizeof(m->name), "%s", r->name);
 		memcpy(m->group, r->group.b, sizeof(m->group));
 		memcpy(m->source, r->source.b, sizeof(m->source));
-		m->port = htons(r->port);
+		m->port = r->port == r->port_last ? htons(r->port) : 0;
+		m->port_lo = r->port;
+		m->port_hi = r->port_last;
+		m->group_len = r->group_len;
+		m->source_len = addr_is_set(&r->source) ? r->source_len : 0;
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
 		for (size_t k = 0; k < r->n_outputs; k++) {

@@ -88,6 +88,22 @@ static bool rule_families_agree(const struct ho_rule *m)
 	return true;
 }
 
+/* Prefixes within their family, no bits beyond them, and a port or range that agree. */
+static bool rule_match_valid(const struct ho_rule *m)
+{
+	struct addr group = addr_from_v6(m->group), source = addr_from_v6(m->source);
+
+	if (m->group_len > addr_bits(&group) || addr_has_host_bits(&group, m->group_len))
+		return false;
+	if (addr_is_set(&source) ? (m->source_len == 0 || m->source_len > addr_bits(&source) ||
+				    addr_has_host_bits(&source, m->source_len))
+				 : m->source_len != 0)
+		return false;
+	if (m->port_lo > m->port_hi || (m->port_lo == 0) != (m->port_hi == 0))
+		return false;
+	return m->port == (m->port_lo == m->port_hi ? htons(m->port_lo) : 0);
+}
+
 int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *err,
 			 size_t errlen)
 {
@@ -95,6 +111,10 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 
 	if (m->n_outputs > RULE_MAX_OUTPUTS) {
 		snprintf(err, errlen, "rule %.64s has %u outputs", m->name, m->n_outputs);
+		return -1;
+	}
+	if (!rule_match_valid(m)) {
+		snprintf(err, errlen, "rule %.64s has an invalid prefix or port range", m->name);
 		return -1;
 	}
 	if (!rule_families_agree(m)) {
@@ -119,6 +139,10 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r->group = addr_from_v6(m->group);
 	r->source = addr_from_v6(m->source);
 	r->port = m->port;
+	r->port_lo = m->port_lo;
+	r->port_hi = m->port_hi;
+	r->group_len = m->group_len;
+	r->source_len = m->source_len;
 	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
 	r->ttl = m->ttl;
 	r->n_out = m->n_outputs;
