@@ -191,7 +191,7 @@ int pkt_ttl_apply(enum pkt_ttl_mode mode, uint8_t value, uint8_t ttl)
 	case PKT_TTL_DECREMENT:
 		return ttl <= 1 ? -1 : ttl - 1;
 	case PKT_TTL_KEEP:
-		return ttl;
+		return ttl == 0 ? -1 : ttl;	/* a TTL of 0 is never sent */
 	case PKT_TTL_SET:
 		return value;
 	}

@@ -626,6 +626,9 @@ static void test_ttl(void)
 		{ PKT_TTL_KEEP, 0, 1, 1 },
 		{ PKT_TTL_KEEP, 9, 64, 64 },
 		{ PKT_TTL_KEEP, 0, 255, 255 },
+		/* keep never sends a TTL of 0: that packet is dropped (ttl_expired) */
+		{ PKT_TTL_KEEP, 0, 0, -1 },
+		{ PKT_TTL_KEEP, 9, 0, -1 },
 		{ PKT_TTL_SET, 16, 1, 16 },
 		{ PKT_TTL_SET, 16, 200, 16 },
 		{ PKT_TTL_SET, 255, 0, 255 },
