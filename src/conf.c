@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_udp.h"
 #include "conf_validate.h"
 
 #include <arpa/inet.h>
@@ -297,11 +298,57 @@ static int bad_port(struct parse_state *ps, const char *s)
 	return -1;
 }
 
-/* "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT" or "IFNAME :PORT". */
+static void add_output(struct parse_state *ps, struct conf_rule *r,
+		       const struct conf_output *o)
+{
+	if (r->n_outputs == CONF_MAX_OUTPUTS) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "rule '%s': too many outputs (at most %d)", r->name,
+			   CONF_MAX_OUTPUTS);
+		return;
+	}
+	r->outputs[r->n_outputs++] = *o;
+}
+
+/* "udp ADDR:PORT [ttl=N] [source=ADDR]", the "udp" already read. */
+static void parse_udp_output(struct parse_state *ps, struct conf_rule *r)
+{
+	struct conf_output o = { .line = ps->line, .kind = OUTPUT_UDP };
+	char *dest = strtok(NULL, " \t"), *opt;
+	char err[160];
+
+	if (dest == NULL) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid output (expected 'udp ADDR:PORT [ttl=N] [source=ADDR]')");
+		return;
+	}
+	if (conf_udp_parse_dest(dest, &o.udp, err, sizeof(err)) < 0) {
+		diag_error(ps->d, ps->file, ps->line, "%s", err);
+		return;
+	}
+	while ((opt = strtok(NULL, " \t")) != NULL) {
+		if (conf_udp_parse_option(opt, &o.udp, err, sizeof(err)) < 0) {
+			diag_error(ps->d, ps->file, ps->line, "%s", err);
+			return;
+		}
+	}
+	add_output(ps, r, &o);
+}
+
+/*
+ * "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT" or "IFNAME :PORT"; or a
+ * udp output (so no interface called "udp" can be an output).
+ */
 static void parse_output(struct parse_state *ps, struct conf_rule *r, char *value)
 {
 	struct conf_output o = { .line = ps->line };
 	char *ifname = strtok(value, " \t");
+
+	if (ifname != NULL && strcmp(ifname, "udp") == 0) {
+		parse_udp_output(ps, r);
+		return;
+	}
+
 	char *target = strtok(NULL, " \t");
 	char *extra = strtok(NULL, " \t");
 
@@ -331,13 +378,7 @@ static void parse_output(struct parse_state *ps, struct conf_rule *r, char *valu
 		if (colon == NULL && *target == '\0')
 			return;
 	}
-	if (r->n_outputs == CONF_MAX_OUTPUTS) {
-		diag_error(ps->d, ps->file, ps->line,
-			   "rule '%s': too many outputs (at most %d)", r->name,
-			   CONF_MAX_OUTPUTS);
-		return;
-	}
-	r->outputs[r->n_outputs++] = o;
+	add_output(ps, r, &o);
 }
 
 static int parse_ttl(struct parse_state *ps, struct conf_rule *r, const char *v)

@@ -118,8 +118,9 @@ void conf_check_interfaces(const struct conf *c, struct diag *d, bool strict)
 
 		check_ifname(c, r->input, r->key_line[KEY_INPUT], d, strict);
 		for (size_t j = 0; j < r->n_outputs; j++)
-			check_ifname(c, r->outputs[j].ifname, r->outputs[j].line, d,
-				     strict);
+			if (r->outputs[j].kind == OUTPUT_IFACE)
+				check_ifname(c, r->outputs[j].ifname, r->outputs[j].line, d,
+					     strict);
 	}
 }
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_udp.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -25,6 +26,21 @@ static void print_ttl(const struct conf_rule *r, FILE *fp)
 		fprintf(fp, "set %u", r->ttl);
 		break;
 	}
+}
+
+/* "  -> udp 10.0.0.5:7000, ttl 5, source 10.0.0.1" */
+static void print_udp(const struct conf_udp *u, FILE *fp)
+{
+	char dest[CONF_UDP_STRLEN], src[INET6_ADDRSTRLEN];
+
+	fprintf(fp, "  -> udp %s, ttl ", conf_udp_format(u, dest, sizeof(dest)));
+	if (u->ttl)
+		fprintf(fp, "%u", u->ttl);
+	else
+		fputs("(kernel default)", fp);
+	fprintf(fp, ", source %s\n",
+		u->has_source ? conf_udp_format_addr(u->family, &u->source, src, sizeof(src))
+			      : "(routing)");
 }
 
 static void print_workers(const char *what, const struct conf_workers *w, FILE *fp)
@@ -68,6 +84,10 @@ void conf_print(const struct conf *c, FILE *fp)
 			const struct conf_output *o = &r->outputs[j];
 			uint16_t port = o->port ? o->port : r->port;
 
+			if (o->kind == OUTPUT_UDP) {
+				print_udp(&o->udp, fp);
+				continue;
+			}
 			fprintf(fp, "  -> %s %s:", o->ifname,
 				fmt_addr(conf_output_group(r, o), a));
 			if (port)

@@ -34,12 +34,33 @@ enum ttl_mode {
 	TTL_SET,
 };
 
+enum conf_output_kind {
+	OUTPUT_IFACE = 0,	/* multicast out of an interface, Ethernet header and all */
+	OUTPUT_UDP,		/* the payload, through a kernel UDP socket (routed) */
+};
+
+/*
+ * Where a udp output sends: a unicast address and port.  An IPv4 address
+ * is in the first 4 bytes of addr (and source), the rest zero, so that two
+ * destinations compare with memcmp.
+ */
+struct conf_udp {
+	sa_family_t family;	/* AF_INET or AF_INET6 */
+	uint16_t port;		/* host order */
+	struct in6_addr addr;
+	bool has_source;
+	struct in6_addr source;	/* bound with port 0: the kernel picks the port */
+	uint8_t ttl;		/* 0: the kernel's default */
+};
+
 /* Addresses are in network byte order, ports in host byte order; 0 = unset. */
 struct conf_output {
-	char ifname[IF_NAMESIZE];
+	char ifname[IF_NAMESIZE];	/* "" for a udp output */
 	in_addr_t group;	/* 0: keep the rule's group */
 	uint16_t port;		/* 0: keep the packet's port */
 	int line;
+	enum conf_output_kind kind;
+	struct conf_udp udp;	/* kind OUTPUT_UDP */
 };
 
 enum conf_rule_key {
@@ -101,6 +122,13 @@ struct conf {
 static inline bool conf_is_multicast(in_addr_t a)
 {
 	return (ntohl(a) & 0xf0000000u) == 0xe0000000u;
+}
+
+/* The address family of what a rule matches (IPv4 only, so far). */
+static inline sa_family_t conf_rule_family(const struct conf_rule *r)
+{
+	(void)r;
+	return AF_INET;
 }
 
 /* Where an output sends: its own group, else the rule's. */

@@ -2,6 +2,8 @@
 
 #include "conf_validate.h"
 
+#include "conf_udp.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@ static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 {
 	uint16_t port = output_port(a, o);
 
+	if (o->kind == OUTPUT_UDP)
+		return false;	/* unicast: no rule matches it */
 	if (strcmp(o->ifname, b->input) != 0)
 		return false;
 	if (conf_output_group(a, o) != b->group)
@@ -44,6 +48,28 @@ static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 	return true;
 }
 
+static void check_udp_output(const struct conf *c, const struct conf_rule *r, size_t i,
+			     struct diag *d)
+{
+	const struct conf_udp *u = &r->outputs[i].udp;
+	char dest[CONF_UDP_STRLEN];
+
+	conf_udp_format(u, dest, sizeof(dest));
+	if (u->family != conf_rule_family(r))
+		diag_error(d, c->path, r->outputs[i].line,
+			   "rule '%s': output 'udp %s' is %s but the rule is %s: mixing families between a rule and its outputs is a config error",
+			   r->name, dest, u->family == AF_INET6 ? "IPv6" : "IPv4",
+			   conf_rule_family(r) == AF_INET6 ? "IPv6" : "IPv4");
+	for (size_t j = 0; j < i; j++) {
+		const struct conf_output *p = &r->outputs[j];
+
+		if (p->kind == OUTPUT_UDP && conf_udp_same_dest(&p->udp, u))
+			diag_error(d, c->path, r->outputs[i].line,
+				   "rule '%s': duplicate output (same as line %d)", r->name,
+				   p->line);
+	}
+}
+
 static void check_outputs(const struct conf *c, const struct conf_rule *r,
 			  struct diag *d)
 {
@@ -52,6 +78,10 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 	for (size_t i = 0; i < r->n_outputs; i++) {
 		const struct conf_output *o = &r->outputs[i];
 
+		if (o->kind == OUTPUT_UDP) {
+			check_udp_output(c, r, i, d);
+			continue;
+		}
 		if (output_feeds(r, o, r)) {
 			struct in_addr g = { .s_addr = conf_output_group(r, o) };
 
@@ -63,7 +93,7 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 		for (size_t j = 0; j < i; j++) {
 			const struct conf_output *p = &r->outputs[j];
 
-			if (strcmp(o->ifname, p->ifname) == 0 &&
+			if (p->kind == OUTPUT_IFACE && strcmp(o->ifname, p->ifname) == 0 &&
 			    conf_output_group(r, o) == conf_output_group(r, p) &&
 			    output_port(r, o) == output_port(r, p))
 				diag_error(d, c->path, o->line,

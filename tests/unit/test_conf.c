@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_udp.h"
 #include "diag.h"
 #include "unit.h"
 
@@ -833,7 +834,9 @@ static void test_print(void)
 		"group = 239.9.9.9\n"
 		"source = 10.0.0.7\n"
 		"ttl = keep\n"
-		"output = eth3\n";
+		"output = eth3\n"
+		"output = udp 10.0.0.5:7000 ttl=7 source=10.0.0.1\n"
+		"output = udp 10.0.0.6:7000\n";
 	static const char *const want[] = {
 		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock\n",
 		"rule a (line 1): input eth0, group 239.1.1.1, port 5000, source any, ttl decrement\n",
@@ -841,6 +844,8 @@ static void test_print(void)
 		"  -> eth2 239.2.2.2:6000\n",
 		"rule b (line 7): input eth1, group 239.9.9.9, port any, source 10.0.0.7, ttl keep\n",
 		"  -> eth3 239.9.9.9:(same port)\n",
+		"  -> udp 10.0.0.5:7000, ttl 7, source 10.0.0.1\n",
+		"  -> udp 10.0.0.6:7000, ttl (kernel default), source (routing)\n",
 	};
 	struct conf c;
 	struct diag d;
@@ -860,6 +865,98 @@ static void test_print(void)
 	}
 	conf_free(&c);
 	diag_free(&d);
+}
+
+#define RULE_U "[rule u]\ninput = eth0\ngroup = 239.1.1.1\n"
+
+/* udp outputs: what they parse to, and each bad one named with its line and token. */
+static void test_udp_outputs(void)
+{
+	static const char text[] = RULE_U
+		"output = udp 10.0.0.5:7000\n"					/* 4 */
+		"output = udp 10.0.0.6:7001 ttl=5 source=10.0.0.1\n"		/* 5 */
+		"output = eth1\n";						/* 6 */
+	struct conf c;
+	struct diag d;
+	char buf[CONF_UDP_STRLEN];
+	struct conf_udp u6 = { 0 };
+	char err[200];
+
+	if (CHECK(parse(text, &c, &d) == 0 && c.n_rules == 1, "udp: file refused")) {
+		const struct conf_rule *r = &c.rules[0];
+		const struct conf_udp *a = &r->outputs[0].udp, *b = &r->outputs[1].udp;
+		uint32_t v;
+
+		CHECK(r->n_outputs == 3, "udp: %zu outputs", r->n_outputs);
+		CHECK(r->outputs[0].kind == OUTPUT_UDP && r->outputs[1].kind == OUTPUT_UDP &&
+		      r->outputs[2].kind == OUTPUT_IFACE, "udp: output kinds");
+		memcpy(&v, &a->addr, 4);
+		CHECK(a->family == AF_INET && v == ADDR(10, 0, 0, 5) && a->port == 7000 &&
+		      a->ttl == 0 && !a->has_source, "udp: first output");
+		memcpy(&v, &b->source, 4);
+		CHECK(b->ttl == 5 && b->has_source && v == ADDR(10, 0, 0, 1) &&
+		      r->outputs[1].line == 5, "udp: options of the second output");
+		CHECK(strcmp(conf_udp_format(b, buf, sizeof(buf)), "10.0.0.6:7001") == 0,
+		      "udp: formatted as %s", buf);
+		CHECK(r->outputs[0].ifname[0] == '\0', "udp: an interface name");
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* IPv6: parsed and checked here; the rule is IPv4, so it is a mix. */
+	CHECK(conf_udp_parse_dest("[2001:db8::5]:7000", &u6, err, sizeof(err)) == 0 &&
+	      u6.family == AF_INET6 && u6.port == 7000, "udp6: destination refused: %s", err);
+	CHECK(strcmp(conf_udp_format(&u6, buf, sizeof(buf)), "[2001:db8::5]:7000") == 0,
+	      "udp6: formatted as %s", buf);
+	CHECK(conf_udp_parse_option("ttl=9", &u6, err, sizeof(err)) == 0 && u6.ttl == 9,
+	      "udp6: ttl=9 refused");
+	CHECK(conf_udp_parse_option("source=2001:db8::1", &u6, err, sizeof(err)) == 0 &&
+	      u6.has_source, "udp6: source refused: %s", err);
+	CHECK(conf_udp_parse_option("source=10.0.0.1", &(struct conf_udp){ .family = AF_INET6 },
+				    err, sizeof(err)) == -1 &&
+	      strcmp(err, "'source=10.0.0.1' is not of the destination's address family") == 0,
+	      "udp6: an IPv4 source: %s", err);
+	static const char *const bad6[] = { "[ff02::1]:7000", "[::]:7000" };
+
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++)
+		CHECK(conf_udp_parse_dest(bad6[i], &u6, err, sizeof(err)) == -1 &&
+		      strstr(err, "is not a unicast address") != NULL, "udp6: %s: %s", bad6[i], err);
+	CHECK(conf_udp_parse_dest("2001:db8::5:7000", &u6, err, sizeof(err)) == -1,
+	      "udp6: an address without brackets taken");
+	CHECK(conf_udp_parse_dest("[10.0.0.1]:7000", &u6, err, sizeof(err)) == -1,
+	      "udp6: an IPv4 address in brackets taken");
+	EXPECT_ERRORS(RULE_U "output = udp [2001:db8::5]:7000\n",
+		      "4: rule 'u': output 'udp [2001:db8::5]:7000' is IPv6 but the rule is IPv4: mixing families between a rule and its outputs is a config error");
+
+	/* Each with a good output after it: only the bad one is reported. */
+	EXPECT_ERRORS(RULE_U "output = udp 239.1.1.1:7000\noutput = eth1\n",
+		      "4: '239.1.1.1' is not a unicast address (a udp output sends to one host)");
+	EXPECT_ERRORS(RULE_U "output = udp 255.255.255.255:7000\noutput = eth1\n",
+		      "4: '255.255.255.255' is not a unicast address (a udp output sends to one host)");
+	EXPECT_ERRORS(RULE_U "output = udp 0.0.0.0:7000\noutput = eth1\n",
+		      "4: '0.0.0.0' is not a unicast address (a udp output sends to one host)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5\noutput = eth1\n",
+		      "4: invalid udp destination '10.0.0.5' (expected ADDR:PORT or [ADDR6]:PORT)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:0\noutput = eth1\n",
+		      "4: invalid port '0' in '10.0.0.5:0' (expected 1-65535)");
+	EXPECT_ERRORS(RULE_U "output = udp host:7000\noutput = eth1\n",
+		      "4: invalid udp destination 'host:7000' (expected ADDR:PORT or [ADDR6]:PORT)");
+	EXPECT_ERRORS(RULE_U "output = udp\noutput = eth1\n",
+		      "4: invalid output (expected 'udp ADDR:PORT [ttl=N] [source=ADDR]')");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=0\noutput = eth1\n",
+		      "4: invalid 'ttl=0' (expected ttl=1-255)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=256\noutput = eth1\n",
+		      "4: invalid 'ttl=256' (expected ttl=1-255)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=3 ttl=4\noutput = eth1\n", "4: 'ttl=' given twice");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 source=239.1.1.1\noutput = eth1\n",
+		      "4: invalid 'source=239.1.1.1' (expected source=ADDR, a unicast address)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 tos=4\noutput = eth1\n",
+		      "4: unknown option 'tos=4' (expected ttl=N or source=ADDR)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000\noutput = udp 10.0.0.5:7000 ttl=3\n",
+		      "5: rule 'u': duplicate output (same as line 4)");
+	/* Unicast is matched by no rule: no loop, and a udp output beside the same group is fine. */
+	EXPECT_VALID(RULE_U "output = udp 10.0.0.5:7000\noutput = udp 10.0.0.5:7001\n"
+		     "[rule v]\ninput = eth1\ngroup = 239.1.1.1\noutput = eth0\n");
 }
 
 /* conf_load reads a file the same way. */
@@ -974,6 +1071,7 @@ int main(void)
 	test_rule_conflicts();
 	test_layout();
 	test_print();
+	test_udp_outputs();
 	test_load();
 	test_workers();
 	return unit_summary("test_conf");
