@@ -51,8 +51,11 @@ static void count_sent(struct egress *e, unsigned from, unsigned n)
 		struct rule_output *o = e->owner[i];
 
 		o->packets++;
-		o->bytes += e->iov[i][0].iov_len + e->iov[i][1].iov_len -
-			    sizeof(struct virtio_net_hdr) - ETH_HDR_LEN;
+		if (e->udp)
+			o->bytes += e->iov[i][0].iov_len + e->udp_overhead;
+		else
+			o->bytes += e->iov[i][0].iov_len + e->iov[i][1].iov_len -
+				    sizeof(struct virtio_net_hdr) - ETH_HDR_LEN;
 	}
 }
 
@@ -61,7 +64,11 @@ static void count_sent(struct egress *e, unsigned from, unsigned n)
  * buffer (ENOBUFS, EAGAIN) gets one more try; if it is still full, the
  * rest of this output's batch is dropped and counted, so that a slow
  * output never holds up the others or the input.  Any other error costs
- * the frame it happened on.
+ * the message it happened on, counted on its output: an interface that
+ * is down (ENETDOWN, ENXIO), no route (ENETUNREACH, EHOSTUNREACH), or an
+ * ICMP error a connected UDP socket reports (ECONNREFUSED).  The kernel
+ * returns an error met after the first message on the next call, which
+ * starts at that message.
  */
 static void egress_flush(struct fwd *f, struct egress *e)
 {
@@ -85,7 +92,7 @@ static void egress_flush(struct fwd *f, struct egress *e)
 			continue;
 		}
 		if (errno == ENOBUFS || errno == EAGAIN) {
-			log_debug("%s is full: %u frames dropped", e->ifname, e->count - done);
+			log_debug("%s is full: %u frames dropped", e->label, e->count - done);
 			f->stats.egress_full += e->count - done;
 			for (; done < e->count; done++)
 				e->owner[done]->egress_full++;
@@ -93,7 +100,7 @@ static void egress_flush(struct fwd *f, struct egress *e)
 		}
 		e->owner[done]->send_errors++;
 		f->stats.send_errors++;
-		log_debug("send on %s failed: %s", e->ifname, strerror(errno));
+		log_debug("send on %s failed: %s", e->label, strerror(errno));
 		done++;
 	}
 	e->count = 0;
@@ -124,10 +131,45 @@ static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, bool partial)
 	return sizeof(vh);
 }
 
+/*
+ * A udp output sends the payload alone, where it points in the ring; the
+ * kernel adds the headers, its TTL and its checksum.  It cannot send a
+ * fragment of a datagram: that is counted as too big.
+ */
+static void queue_udp(struct fwd *f, const struct pkt *p, struct rule *r,
+		      struct rule_output *o, struct egress *e)
+{
+	size_t payload_len;
+	const uint8_t *payload = pkt_payload(p, &payload_len);
+
+	if (!p->has_udp || p->fragment) {
+		o->too_big++;
+		f->stats.too_big++;
+		log_debug("rule %s: a fragmented datagram cannot go to %s", r->name, e->label);
+		return;
+	}
+	if (e->count == FWD_BATCH)
+		egress_flush(f, e);
+	unsigned k = e->count++;
+
+	e->iov[k][0].iov_base = (void *)payload;
+	e->iov[k][0].iov_len = payload_len;
+	e->owner[k] = o;
+	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
+	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
+	e->msgs[k].msg_hdr.msg_iovlen = 1;
+}
+
 static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 			 struct rule_output *o, uint8_t ttl, bool partial)
 {
 	struct egress *e = &f->egress[o->egress];
+
+	if (e->udp) {
+		queue_udp(f, p, r, o, e);
+		return;
+	}
+
 	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl,
 				  .csum_partial = partial };
 	size_t payload_len, hdr_len;
@@ -137,7 +179,7 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 		o->too_big++;
 		f->stats.too_big++;
 		log_debug("rule %s: %zu-byte packet exceeds the MTU %u of %s", r->name,
-			  p->ip_len, e->mtu, e->ifname);
+			  p->ip_len, e->mtu, e->label);
 		return;
 	}
 	if (e->count == FWD_BATCH)
@@ -331,7 +373,7 @@ void fwd_update_rates(struct fwd *f, uint64_t dt_ns)
 		r->bps = 8 * per_second(r->bytes_in, r->rate_bytes, dt_ns);
 		r->rate_packets = r->packets_in;
 		r->rate_bytes = r->bytes_in;
-		for (unsigned k = 0; k < r->n_out; k++) {
+		for (unsigned k = 0; k < r->n_all; k++) {
 			struct rule_output *o = &r->out[k];
 
 			o->pps = per_second(o->packets, o->rate_packets, dt_ns);

@@ -14,7 +14,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 3
+#define HANDOFF_VERSION 4
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -44,7 +44,8 @@ struct ho_setup {
 	char input[IF_NAMESIZE];
 };
 
-enum ho_role { HO_ROLE_INGRESS = 1, HO_ROLE_EGRESS = 2 };
+/* UDP: a connected UDP socket of a udp output; rules refer to its slot like an egress one's. */
+enum ho_role { HO_ROLE_INGRESS = 1, HO_ROLE_EGRESS = 2, HO_ROLE_UDP = 3 };
 
 struct ho_socket {
 	uint32_t role;
@@ -59,14 +60,21 @@ struct ho_socket {
 	uint32_t ring_mode;		/* enum ring_mode: RING_FRAMES or RING_BLOCKS */
 	uint32_t ring_frame_size;	/* frames mode: a slot's size; 0 for blocks */
 	uint32_t pad2;
+	/* UDP: where the socket is connected to (for the log and the byte counts). */
+	uint16_t udp_family;		/* AF_INET or AF_INET6 */
+	uint16_t udp_port;		/* host order */
+	uint8_t udp_addr[16];		/* AF_INET: the first 4 bytes */
 };
+
+/* Pending: nothing to send with yet (slot unused); the worker keeps its counters. */
+#define HO_OUT_PENDING 0x01
 
 struct ho_output {
 	uint32_t slot;
 	in_addr_t group;
 	uint16_t port;		/* network order, 0 keeps */
 	uint8_t conf_index;	/* which output of the configured rule */
-	uint8_t pad;
+	uint8_t flags;		/* HO_OUT_* */
 };
 
 struct ho_rule {
@@ -74,7 +82,7 @@ struct ho_rule {
 	in_addr_t group, source;
 	uint16_t port;		/* network order, 0: any */
 	uint8_t ttl_mode, ttl;
-	uint32_t n_outputs;	/* may be 0 while every output is pending */
+	uint32_t n_outputs;	/* pending ones included */
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
 };
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf_types.h"
 #include "ring.h"
 
 /* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
@@ -37,6 +38,14 @@ int psock_retire_ingress(int fd, int ifindex);
 int psock_fanout_join(int fd, int *id);
 /* Protocol 0 and a locked drop-all filter: it can send but receives nothing. */
 int psock_open_egress(int ifindex);
+
+/*
+ * A udp output's UDP socket: its TTL and source set, connected to its
+ * destination (so that ICMP errors are reported on it), receiving nothing
+ * (a locked drop-all filter).  -1 with errno: EADDRNOTAVAIL for a source
+ * address not on this host (yet), ENETUNREACH for no route (yet).
+ */
+int psock_open_udp(const struct conf_udp *u);
 
 /*
  * Group memberships on one interface, spread over as many AF_INET sockets

@@ -29,8 +29,13 @@ struct rule {
 	uint16_t port;			/* 0: any */
 	enum pkt_ttl_mode ttl_mode;
 	uint8_t ttl;
+	/*
+	 * out[0..n_out) are sent to; out[n_out..n_all) are pending (nothing
+	 * to send with yet) and only keep their counters, so that an output
+	 * that comes back counts on from where it was.
+	 */
 	struct rule_output out[RULE_MAX_OUTPUTS];
-	unsigned n_out;
+	unsigned n_out, n_all;
 	uint64_t packets_in, bytes_in, ttl_expired;
 	uint64_t last_packet_ns;		/* CLOCK_MONOTONIC */
 	uint64_t rate_packets, rate_bytes;	/* at the last rate sample */

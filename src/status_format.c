@@ -15,11 +15,17 @@ static void json_port(struct strbuf *b, int port)
 
 static void json_output(struct strbuf *b, const struct st_output *o)
 {
-	sb_printf(b, "{\"interface\": ");
-	sb_json_string(b, o->interface);
-	sb_printf(b, ", \"group\": ");
-	sb_json_string(b, o->group);
-	sb_printf(b, ", \"port\": ");
+	if (o->udp) {
+		sb_printf(b, "{\"type\": \"udp\", \"destination\": ");
+		sb_json_string(b, o->dest);
+		sb_printf(b, ", \"interface\": null, \"group\": null, \"port\": ");
+	} else {
+		sb_printf(b, "{\"type\": \"multicast\", \"interface\": ");
+		sb_json_string(b, o->interface);
+		sb_printf(b, ", \"group\": ");
+		sb_json_string(b, o->group);
+		sb_printf(b, ", \"port\": ");
+	}
 	json_port(b, o->port);
 	sb_printf(b, ", \"state\": \"%s\", \"packets_out\": %" PRIu64
 		  ", \"bytes_out\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
@@ -149,13 +155,16 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		sb_printf(b, "%-16s %" PRIu64 " dropped: TTL expired\n", "", r->ttl_expired);
 	for (size_t k = 0; k < r->n_outputs; k++) {
 		const struct st_output *o = &r->outputs[k];
-		char dest[48];
+		char dest[72];
 
-		if (o->port < 0)
+		if (o->udp)
+			snprintf(dest, sizeof(dest), "-> %s", o->dest);
+		else if (o->port < 0)
 			snprintf(dest, sizeof(dest), "-> %s:*", o->group);
 		else
 			snprintf(dest, sizeof(dest), "-> %s:%d", o->group, o->port);
-		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "", o->interface,
+		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "",
+			  o->udp ? "udp" : o->interface,
 			  o->active ? "active" : "pending", dest,
 			  human((double)o->packets, p), human((double)o->bytes, by),
 			  human(o->pps, pps), human(o->bps, bps));

@@ -10,6 +10,8 @@
 /* A snapshot of the daemon's state, rendered as a table or as JSON (no I/O). */
 
 struct st_output {
+	bool udp;		/* a udp output: dest, not interface, group and port */
+	char dest[56];		/* "10.0.0.5:7000" or "[2001:db8::5]:7000" */
 	char interface[16];
 	char group[16];
 	int port;		/* -1: the packet's own port (rule matches any) */

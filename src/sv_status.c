@@ -2,6 +2,7 @@
 
 #include "sv.h"
 
+#include "conf_udp.h"
 #include "stats_set.h"
 #include "status_format.h"
 
@@ -53,6 +54,13 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	const struct conf_output *c = &r->outputs[k];
 	uint16_t port = c->port ? c->port : r->port;
 
+	if (c->kind == OUTPUT_UDP) {
+		o->udp = true;
+		conf_udp_format(&c->udp, o->dest, sizeof(o->dest));
+		o->port = c->udp.port;
+		o->active = sv_udp_find(sv, &c->udp) != NULL;
+		return;
+	}
 	snprintf(o->interface, sizeof(o->interface), "%s", c->ifname);
 	fmt_addr(conf_output_group(r, c), o->group);
 	o->port = port ? port : -1;

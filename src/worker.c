@@ -216,8 +216,8 @@ static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
 	rs->last_packet_ns = r->last_packet_ns;
 	rs->pps = r->pps;
 	rs->bps = r->bps;
-	rs->n_outputs = r->n_out;
-	for (unsigned k = 0; k < r->n_out; k++) {
+	rs->n_outputs = r->n_all;
+	for (unsigned k = 0; k < r->n_all; k++) {
 		rs->outputs[k].packets = r->out[k].packets;
 		rs->outputs[k].bytes = r->out[k].bytes;
 		rs->outputs[k].send_errors = r->out[k].send_errors;
