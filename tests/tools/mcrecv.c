@@ -5,7 +5,11 @@
  * losses and duplicates.  A test tool for mcrelay.
  *
  * mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]
- *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS]
+ *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS] [-u]
+ *
+ * With -u, GROUP is a unicast address of this host (a relay's udp output
+ * sends there): no multicast MAC is expected, and a UDP socket bound to
+ * PORT, never read, keeps the host from answering with ICMP errors.
  *
  * With -L it also measures one-way latency: the send time mcsend -L put
  * in the payload against the kernel's receive timestamp of the frame
@@ -62,6 +66,7 @@ struct options {
 	int		verbose;
 	int		latency;	/* -L */
 	long		warmup_ms;	/* -W */
+	int		unicast;	/* -u */
 };
 
 struct stats {
@@ -107,7 +112,7 @@ static void
 usage(void)
 {
 	fputs("usage: mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]\n"
-	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W MS]\n"
+	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W MS] [-u]\n"
 	    "  -n EXPECTED  stop after this many unique sequence numbers (max 10000000)\n"
 	    "  -T SECONDS   stop after this long, 0 = never (default 10)\n"
 	    "  -R FILE      create FILE once the capture socket is bound\n"
@@ -115,7 +120,8 @@ usage(void)
 	    "  -q MS        stop after MS milliseconds without a packet, once one came\n"
 	    "  -v           describe each bad packet on stderr (the first 100)\n"
 	    "  -L           measure latency from the send time in the payload (mcsend -L)\n"
-	    "  -W MS        -L: leave out packets received in the first MS ms\n",
+	    "  -W MS        -L: leave out packets received in the first MS ms\n"
+	    "  -u           GROUP is a unicast address of this host (no MAC check)\n",
 	    stderr);
 	exit(1);
 }
@@ -143,16 +149,19 @@ parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
 	o->want_ttl = -1;
-	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:h")) != -1) {
+	const char *group = NULL;
+
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:uh")) != -1) {
 		switch (c) {
 		case 'I':
 			o->ifname = optarg;
 			break;
 		case 'g':
-			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
-			    !IN_MULTICAST(ntohl(o->group.s_addr)))
-				die("-g: '%s' is not an IPv4 multicast group", optarg);
+			group = optarg;
 			have_group = 1;
+			break;
+		case 'u':
+			o->unicast = 1;
 			break;
 		case 'p':
 			o->port = (uint16_t)parse_ulong(optarg, 1, 65535, 'p');
@@ -192,6 +201,10 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || o->ifname == NULL || !have_group || !have_port)
 		usage();
+	if (inet_pton(AF_INET, group, &o->group) != 1 ||
+	    (!o->unicast && !IN_MULTICAST(ntohl(o->group.s_addr))))
+		die("-g: '%s' is not an IPv4 %s", group,
+		    o->unicast ? "address" : "multicast group");
 }
 
 static int64_t
@@ -249,6 +262,18 @@ open_capture(const struct options *o)
 	mr.mr_type = PACKET_MR_PROMISC;
 	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
 		die("PACKET_ADD_MEMBERSHIP: %s", strerror(errno));
+	return fd;
+}
+
+/* -u: a bound UDP socket, so that datagrams to PORT are not answered with ICMP errors. */
+static int
+open_sink(const struct options *o)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(o->port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("UDP socket on port %u: %s", o->port, strerror(errno));
 	return fd;
 }
 
@@ -450,9 +475,9 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		st->bad_ip_csum++;
 		complain(o, udp, ulen, "bad_ip_csum: 0x%02x%02x", ip[10], ip[11]);
 	}
-	if (f[0] != 0x01 || f[1] != 0x00 || f[2] != 0x5e ||
+	if (!o->unicast && (f[0] != 0x01 || f[1] != 0x00 || f[2] != 0x5e ||
 	    f[3] != ((group >> 16) & 0x7f) || f[4] != ((group >> 8) & 0xff) ||
-	    f[5] != (group & 0xff)) {
+	    f[5] != (group & 0xff))) {
 		st->bad_mac++;
 		complain(o, udp, ulen, "bad_mac: %02x:%02x:%02x:%02x:%02x:%02x",
 		    f[0], f[1], f[2], f[3], f[4], f[5]);
@@ -673,7 +698,7 @@ main(int argc, char **argv)
 	struct stats st;
 	struct sigaction sa;
 	sigset_t block;
-	int fd, ok;
+	int fd, sink = -1, ok;
 
 	parse_args(argc, argv, &o);
 	memset(&st, 0, sizeof(st));
@@ -689,11 +714,15 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	fd = open_capture(&o);
+	if (o.unicast)
+		sink = open_sink(&o);
 	if (o.readyfile != NULL)
 		write_readyfile(o.readyfile);
 	capture(fd, &o, &st);
 	print_summary(fd, &o, &st);
 	close(fd);
+	if (sink >= 0)
+		close(sink);
 
 	ok = st.bad_ip_csum == 0 && st.bad_udp_csum == 0 && st.bad_mac == 0 &&
 	    st.bad_payload == 0 && st.bad_ttl == 0;
