@@ -17,6 +17,7 @@
 struct fwd_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t vlan;		/* tagged for a VLAN without rules, or QinQ */
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 };
 
@@ -28,6 +29,7 @@ struct egress {
 	uint8_t mac[6];
 	char ifname[IF_NAMESIZE];
 	struct sockaddr_ll addr;
+	struct sockaddr_ll addr_tagged;	/* protocol 802.1Q, for frames sent with a tag */
 	unsigned count;
 	struct mmsghdr msgs[FWD_BATCH];
 	struct iovec iov[FWD_BATCH][2];

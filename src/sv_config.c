@@ -61,6 +61,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		m->group = r->group;
 		m->source = r->source;
 		m->port = htons(r->port);
+		m->vlan = r->vlan;
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
 		for (size_t k = 0; k < r->n_outputs; k++) {
@@ -73,6 +74,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 			o->group = conf_output_group(r, &r->outputs[k]);
 			o->port = htons(r->outputs[k].port);
 			o->conf_index = (uint8_t)k;
+			o->vlan = r->outputs[k].vlan;
 			m->n_outputs++;
 		}
 	}

@@ -46,6 +46,8 @@ static int add_egress(struct worker_conf *p, const struct ho_socket *s, int fd,
 	e->addr.sll_protocol = htons(0x0800);
 	e->addr.sll_ifindex = s->ifindex;
 	e->addr.sll_halen = 6;
+	e->addr_tagged = e->addr;
+	e->addr_tagged.sll_protocol = htons(0x8100);
 	return 0;
 }
 
@@ -96,6 +98,7 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r->group = m->group;
 	r->source = m->source;
 	r->port = m->port;
+	r->vlan = m->vlan;
 	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
 	r->ttl = m->ttl;
 	r->n_out = m->n_outputs;
@@ -104,6 +107,7 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 		r->out[i].group = m->outputs[i].group;
 		r->out[i].port = m->outputs[i].port;
 		r->out[i].conf_index = m->outputs[i].conf_index;
+		r->out[i].vlan = m->outputs[i].vlan;
 		pkt_multicast_mac(m->outputs[i].group, r->out[i].dst_mac);
 	}
 	return 0;
