@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "diag.h"
 #include "unit.h"
+#include "vlan_config.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -938,6 +939,31 @@ static void test_vlan(void)
 		      "2: invalid VLAN ID '99999999999' (expected 'vlan N' with N from 1 to 4094)");
 }
 
+/* The sub-interface through which a VLAN's memberships go, from /proc/net/vlan/config. */
+static void test_vlan_config(void)
+{
+	static const char text[] =
+		"VLAN Dev name\t | VLAN ID\n"
+		"Name-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\n"
+		"eth0.100       | 100  | eth0\n"
+		"trunk7         | 7  | eth1\n"
+		"eth0.1000      | 1000  | eth0\n"
+		"broken | x | eth0\n"
+		"short | 5\n";
+	char name[IF_NAMESIZE] = "";
+
+	CHECK(vlan_config_find(text, "eth0", 100, name) && strcmp(name, "eth0.100") == 0,
+	      "eth0 VLAN 100: '%s'", name);
+	CHECK(vlan_config_find(text, "eth1", 7, name) && strcmp(name, "trunk7") == 0,
+	      "eth1 VLAN 7: '%s'", name);
+	CHECK(vlan_config_find(text, "eth0", 1000, name) && strcmp(name, "eth0.1000") == 0,
+	      "eth0 VLAN 1000: '%s'", name);
+	CHECK(!vlan_config_find(text, "eth1", 100, name), "VLAN 100 found on eth1");
+	CHECK(!vlan_config_find(text, "eth0", 10, name), "VLAN 10 found on eth0");
+	CHECK(!vlan_config_find(text, "eth0", 5, name), "a short line matched");
+	CHECK(!vlan_config_find("", "eth0", 100, name), "found in an empty file");
+}
+
 /* conf_load reads a file the same way. */
 static void test_load(void)
 {
@@ -1051,6 +1077,7 @@ int main(void)
 	test_layout();
 	test_print();
 	test_vlan();
+	test_vlan_config();
 	test_load();
 	test_workers();
 	return unit_summary("test_conf");
