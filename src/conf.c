@@ -3,6 +3,7 @@
 #include "conf.h"
 #include "conf_udp.h"
 #include "conf_validate.h"
+#include "packet.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -80,6 +81,8 @@ static bool valid_rule_name(const char *s)
 }
 
 static bool valid_ifname(const char *s);
+static int parse_number(const char *s, bool units, uint32_t min, uint32_t max,
+			uint32_t *out);
 
 /* "KIND" or "KIND ARG": the argument (maybe empty), or NULL for another kind. */
 static char *section_arg(char *name, const char *kind)
@@ -335,31 +338,82 @@ static void parse_udp_output(struct parse_state *ps, struct conf_rule *r)
 	add_output(ps, r, &o);
 }
 
+/* A VLAN ID as "vlan N" gives it: 1-4094 (0 means untagged, 4095 is reserved). */
+static int parse_vid(struct parse_state *ps, const char *s, uint16_t *out)
+{
+	uint32_t v;
+
+	if (s == NULL || parse_number(s, false, 1, PKT_VID_MAX, &v) < 0) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid VLAN ID '%s' (expected 'vlan N' with N from 1 to %d)",
+			   s ? s : "", PKT_VID_MAX);
+		return -1;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
 /*
- * "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT" or "IFNAME :PORT"; or a
- * udp output (so no interface called "udp" can be an output).
+ * "IFNAME" followed by the words of words[] (NULL-terminated, at most max),
+ * with "vlan N" taken out of them into *vid.  Returns the interface name,
+ * or NULL after reporting why.
+ */
+static char *split_vlan(struct parse_state *ps, char *value, uint16_t *vid, char **words,
+			size_t max, size_t *n)
+{
+	char *ifname = strtok(value, " \t"), *w;
+
+	*n = 0;
+	*vid = 0;
+	if (ifname == NULL)
+		return NULL;
+	if (!valid_ifname(ifname)) {
+		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s'", ifname);
+		return NULL;
+	}
+	while ((w = strtok(NULL, " \t")) != NULL) {
+		if (strcmp(w, "vlan") == 0) {
+			if (*vid) {
+				diag_error(ps->d, ps->file, ps->line,
+					   "duplicate 'vlan' for interface %s", ifname);
+				return NULL;
+			}
+			if (parse_vid(ps, strtok(NULL, " \t"), vid) < 0)
+				return NULL;
+		} else if (*n == max) {
+			*n = max + 1;
+			return ifname;
+		} else {
+			words[(*n)++] = w;
+		}
+	}
+	return ifname;
+}
+
+/*
+ * "IFNAME [vlan N] [GROUP][:PORT]": the target is optional, vlan may come
+ * before it; or "udp ADDR:PORT [ttl=N] [source=ADDR]".
  */
 static void parse_output(struct parse_state *ps, struct conf_rule *r, char *value)
 {
 	struct conf_output o = { .line = ps->line };
-	char *ifname = strtok(value, " \t");
+	char *target = NULL, *first = value + strspn(value, " \t");
+	size_t n;
+	size_t errors = ps->d->errors;
 
-	if (ifname != NULL && strcmp(ifname, "udp") == 0) {
+	/* So no interface called "udp" can be an output. */
+	if (strncmp(first, "udp", 3) == 0 && (first[3] == '\0' || isspace((unsigned char)first[3]))) {
+		strtok(value, " \t");
 		parse_udp_output(ps, r);
 		return;
 	}
 
-	char *target = strtok(NULL, " \t");
-	char *extra = strtok(NULL, " \t");
+	char *ifname = split_vlan(ps, value, &o.vlan, &target, 1, &n);
 
-	if (ifname == NULL || extra != NULL) {
-		diag_error(ps->d, ps->file, ps->line,
-			   "invalid output (expected 'IFNAME [GROUP][:PORT]')");
-		return;
-	}
-	if (!valid_ifname(ifname)) {
-		diag_error(ps->d, ps->file, ps->line,
-			   "invalid interface name '%s'", ifname);
+	if (ifname == NULL || n > 1) {
+		if (ps->d->errors == errors)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')");
 		return;
 	}
 	snprintf(o.ifname, sizeof(o.ifname), "%s", ifname);
@@ -418,6 +472,26 @@ static bool claim_key(struct parse_state *ps, const char *name, int *line)
 	return true;
 }
 
+/* "IFNAME" or "IFNAME vlan N". */
+static void parse_input(struct parse_state *ps, struct conf_rule *r, char *value)
+{
+	char buf[512], *extra = NULL;
+	size_t n;
+	size_t errors = ps->d->errors;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	char *ifname = split_vlan(ps, buf, &r->vlan, &extra, 0, &n);
+
+	if (ifname == NULL || n > 0) {
+		r->vlan = 0;
+		if (ps->d->errors == errors)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid input '%s' (expected 'IFNAME [vlan N]')", value);
+		return;
+	}
+	snprintf(r->input, sizeof(r->input), "%s", ifname);
+}
+
 static const char *const rule_keys[KEY_COUNT] = {
 	[KEY_INPUT] = "input", [KEY_GROUP] = "group", [KEY_PORT] = "port",
 	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl",
@@ -444,11 +518,7 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 		return;
 	switch (key) {
 	case KEY_INPUT:
-		if (!valid_ifname(value))
-			diag_error(ps->d, ps->file, ps->line,
-				   "invalid interface name '%s'", value);
-		else
-			snprintf(r->input, sizeof(r->input), "%s", value);
+		parse_input(ps, r, value);
 		break;
 	case KEY_GROUP:
 		parse_group(ps, value, &r->group);

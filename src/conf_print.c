@@ -70,8 +70,10 @@ void conf_print(const struct conf *c, FILE *fp)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 
-		fprintf(fp, "rule %s (line %d): input %s, group %s, port ", r->name,
-			r->line, r->input, fmt_addr(r->group, a));
+		fprintf(fp, "rule %s (line %d): input %s", r->name, r->line, r->input);
+		if (r->vlan)
+			fprintf(fp, " vlan %u", r->vlan);
+		fprintf(fp, ", group %s, port ", fmt_addr(r->group, a));
 		if (r->port)
 			fprintf(fp, "%u", r->port);
 		else
@@ -88,8 +90,10 @@ void conf_print(const struct conf *c, FILE *fp)
 				print_udp(&o->udp, fp);
 				continue;
 			}
-			fprintf(fp, "  -> %s %s:", o->ifname,
-				fmt_addr(conf_output_group(r, o), a));
+			fprintf(fp, "  -> %s", o->ifname);
+			if (o->vlan)
+				fprintf(fp, " vlan %u", o->vlan);
+			fprintf(fp, " %s:", fmt_addr(conf_output_group(r, o), a));
 			if (port)
 				fprintf(fp, "%u\n", port);
 			else

@@ -58,6 +58,7 @@ struct conf_output {
 	char ifname[IF_NAMESIZE];	/* "" for a udp output */
 	in_addr_t group;	/* 0: keep the rule's group */
 	uint16_t port;		/* 0: keep the packet's port */
+	uint16_t vlan;		/* VID to send tagged with; 0: untagged */
 	int line;
 	enum conf_output_kind kind;
 	struct conf_udp udp;	/* kind OUTPUT_UDP */
@@ -72,6 +73,7 @@ struct conf_rule {
 	int line;			/* the [rule NAME] header */
 	int key_line[KEY_COUNT];	/* where each single key was set, 0 if not */
 	char input[IF_NAMESIZE];
+	uint16_t vlan;			/* VID received on (input = IFNAME vlan N); 0: untagged */
 	in_addr_t group;
 	uint16_t port;			/* 0: any port */
 	in_addr_t source;		/* 0: any source */

@@ -36,7 +36,7 @@ static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 
 	if (o->kind == OUTPUT_UDP)
 		return false;	/* unicast: no rule matches it */
-	if (strcmp(o->ifname, b->input) != 0)
+	if (strcmp(o->ifname, b->input) != 0 || o->vlan != b->vlan)
 		return false;
 	if (conf_output_group(a, o) != b->group)
 		return false;
@@ -94,6 +94,7 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 			const struct conf_output *p = &r->outputs[j];
 
 			if (p->kind == OUTPUT_IFACE && strcmp(o->ifname, p->ifname) == 0 &&
+			    o->vlan == p->vlan &&
 			    conf_output_group(r, o) == conf_output_group(r, p) &&
 			    output_port(r, o) == output_port(r, p))
 				diag_error(d, c->path, o->line,
@@ -120,6 +121,8 @@ static int match_cmp(const struct conf_rule *x, const struct conf_rule *y)
 
 	if (c)
 		return c;
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
 	if (x->port != y->port)

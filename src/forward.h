@@ -18,6 +18,7 @@
 struct fwd_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t vlan;		/* tagged for a VLAN without rules, or QinQ */
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 };
 
@@ -36,6 +37,7 @@ struct egress {
 	unsigned udp_overhead;	/* udp: IP and UDP header bytes the kernel adds */
 	char label[64];		/* for the log: "eth1" or "udp 10.0.0.5:7000" */
 	struct sockaddr_ll addr;
+	struct sockaddr_ll addr_tagged;	/* protocol 802.1Q, for frames sent with a tag */
 	unsigned count;
 	struct mmsghdr msgs[FWD_BATCH];
 	struct iovec iov[FWD_BATCH][2];

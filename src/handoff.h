@@ -75,6 +75,8 @@ struct ho_output {
 	uint16_t port;		/* network order, 0 keeps */
 	uint8_t conf_index;	/* which output of the configured rule */
 	uint8_t flags;		/* HO_OUT_* */
+	uint16_t vlan;		/* VID of the 802.1Q tag to send with; 0: untagged */
+	uint16_t pad2;
 };
 
 struct ho_rule {
@@ -83,6 +85,8 @@ struct ho_rule {
 	uint16_t port;		/* network order, 0: any */
 	uint8_t ttl_mode, ttl;
 	uint32_t n_outputs;	/* pending ones included */
+	uint16_t vlan;		/* VID it is received on; 0: untagged */
+	uint16_t pad;
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
 };
 
@@ -103,6 +107,7 @@ struct ho_worker_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t vlan;		/* dropped: a tag whose VLAN has no rules, or QinQ */
 	uint32_t n_rules;	/* entries in this message */
 	uint32_t first_rule;	/* index of the first of them */
 	uint32_t total_rules;	/* in the worker, across messages */

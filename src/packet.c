@@ -19,7 +19,24 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
+static bool is_tag(uint16_t type)
+{
+	return type == ETH_P_VLAN || type == ETH_P_QINQ;
+}
+
+/* A VID that selects a VLAN: not a priority tag (0), not the reserved 4095. */
+static enum pkt_result take_tci(struct pkt *p, uint16_t tci)
+{
+	uint16_t vid = tci & 0x0fff;
+
+	if (vid == 0 || vid > PKT_VID_MAX)
+		return PKT_VLAN;
+	p->vlan = vid;
+	return PKT_OK;
+}
+
+enum pkt_result pkt_parse(uint8_t *frame, size_t len, const struct pkt_tag *meta,
+			  struct pkt *p)
 {
 	size_t off = 12;
 	uint16_t type;
@@ -30,11 +47,20 @@ enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
 	if (len < ETH_HDR_LEN)
 		return PKT_MALFORMED;
 	type = get16(frame + off);
-	for (int tags = 0; (type == ETH_P_VLAN || type == ETH_P_QINQ) && tags < 2; tags++) {
-		off += 4;
-		if (len < off + 2)
-			return PKT_MALFORMED;
+	if (meta != NULL && meta->present) {
+		/* A second tag in the frame, or an outer 802.1ad one: QinQ. */
+		if (is_tag(type) || (meta->tpid != 0 && meta->tpid != ETH_P_VLAN))
+			return PKT_VLAN;
+		if (take_tci(p, meta->tci) != PKT_OK)
+			return PKT_VLAN;
+	} else if (is_tag(type)) {
+		/* Even a tag too short to read is counted as a tag, not as malformed. */
+		if (type != ETH_P_VLAN || len < ETH_HDR_LEN + PKT_VLAN_HDR_LEN)
+			return PKT_VLAN;
+		off += PKT_VLAN_HDR_LEN;
 		type = get16(frame + off);
+		if (is_tag(type) || take_tci(p, get16(frame + 14)) != PKT_OK)
+			return PKT_VLAN;
 	}
 	if (type != ETH_P_IPV4)
 		return PKT_NOT_IPV4;
@@ -95,6 +121,8 @@ const char *pkt_result_name(enum pkt_result r)
 		return "bad IPv4 header checksum";
 	case PKT_FRAGMENT:
 		return "non-first fragment";
+	case PKT_VLAN:
+		return "VLAN tag not relayed";
 	}
 	return "?";
 }
@@ -115,14 +143,22 @@ void pkt_complete_udp_csum(struct pkt *p)
 size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 			   uint8_t *out)
 {
-	uint8_t *ip = out + ETH_HDR_LEN;
+	size_t l2 = pkt_l2_len(rw);
+	uint8_t *ip = out + l2;
 	uint8_t *udp = ip + p->ihl;
 	uint16_t ip_check, udp_check, w_old, w_new;
 
 	memcpy(out, rw->dst_mac, 6);
 	memcpy(out + 6, rw->src_mac, 6);
-	out[12] = ETH_P_IPV4 >> 8;
-	out[13] = ETH_P_IPV4 & 0xff;
+	if (rw->vlan) {
+		/* PCP 0, DEI 0: the tag chooses the VLAN, nothing else. */
+		out[12] = ETH_P_VLAN >> 8;
+		out[13] = ETH_P_VLAN & 0xff;
+		out[14] = (uint8_t)(rw->vlan >> 8 & 0x0f);
+		out[15] = (uint8_t)(rw->vlan & 0xff);
+	}
+	out[l2 - 2] = ETH_P_IPV4 >> 8;
+	out[l2 - 1] = ETH_P_IPV4 & 0xff;
 	memcpy(ip, p->frame + p->l3, p->ihl + (p->has_udp ? UDP_HDR_LEN : 0));
 
 	memcpy(&ip_check, ip + 10, 2);
@@ -134,7 +170,7 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 		memcpy(ip + 16, &rw->group, 4);
 		ip_check = csum_replace32(ip_check, p->dst, rw->group);
 		memcpy(ip + 10, &ip_check, 2);
-		return ETH_HDR_LEN + p->ihl;
+		return l2 + p->ihl;
 	}
 	memcpy(&udp_check, udp + 6, 2);
 	/* Zero means "no checksum" (RFC 768); an intermediate zero does not. */
@@ -156,7 +192,7 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 			memcpy(udp + 2, &rw->port, 2);
 		memcpy(ip + 10, &ip_check, 2);
 		memcpy(udp + 6, &udp_check, 2);
-		return ETH_HDR_LEN + p->ihl + UDP_HDR_LEN;
+		return l2 + p->ihl + UDP_HDR_LEN;
 	}
 	if (rw->group != p->dst) {
 		memcpy(ip + 16, &rw->group, 4);
@@ -174,7 +210,7 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 		udp_check = 0xffff;
 	memcpy(ip + 10, &ip_check, 2);
 	memcpy(udp + 6, &udp_check, 2);
-	return ETH_HDR_LEN + p->ihl + UDP_HDR_LEN;
+	return l2 + p->ihl + UDP_HDR_LEN;
 }
 
 const uint8_t *pkt_payload(const struct pkt *p, size_t *len)

@@ -57,12 +57,12 @@ static int bind_packet(int fd, int ifindex, uint16_t protocol)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
-int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups)
+int psock_set_filter(int fd, const struct bpf_match *m)
 {
 	struct sock_filter prog[BPF_MAX_INSNS];
 	struct sock_fprog fprog = { .filter = prog };
 
-	fprog.len = (unsigned short)bpf_build_filter(groups, n_groups, prog);
+	fprog.len = (unsigned short)bpf_build_filter(m, prog);
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
 }
 
@@ -78,8 +78,7 @@ static int lock_filter(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one));
 }
 
-int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
-		       const struct ring_params *ring)
+int psock_open_ingress(int ifindex, const struct bpf_match *m, const struct ring_params *ring)
 {
 	int one = 1;
 	int fd;
@@ -92,7 +91,7 @@ int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (psock_set_filter(fd, groups, n_groups) < 0 || lock_filter(fd) < 0 ||
+	if (psock_set_filter(fd, m) < 0 || lock_filter(fd) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
 	    ring_setup(fd, ring) < 0)
 		goto fail;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "conf_types.h"
+#include "bpf.h"
 #include "ring.h"
 
 /* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
@@ -23,9 +24,8 @@ struct iface_info {
 int psock_iface_lookup(const char *name, struct iface_info *info);
 
 /* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored, with a receive ring. */
-int psock_open_ingress(int ifindex, const in_addr_t *groups, size_t n_groups,
-		       const struct ring_params *ring);
-int psock_set_filter(int fd, const in_addr_t *groups, size_t n_groups);
+int psock_open_ingress(int ifindex, const struct bpf_match *m, const struct ring_params *ring);
+int psock_set_filter(int fd, const struct bpf_match *m);
 /*
  * Stops an ingress socket's capture; what it has queued stays readable.
  * Not for a socket in a fanout group: the kernel refuses to rebind those.

@@ -14,9 +14,10 @@ static unsigned rule_kind(const struct rule *r)
 	return r->source ? KIND_SRC : KIND_ANY;
 }
 
-static uint32_t hash_key(in_addr_t group, uint16_t port, in_addr_t source)
+static uint32_t hash_key(uint16_t vid, in_addr_t group, uint16_t port, in_addr_t source)
 {
-	uint64_t h = ((uint64_t)group << 32 | (uint64_t)port << 16) ^ source;
+	uint64_t h = ((uint64_t)group << 32 | (uint64_t)port << 16 | vid) ^
+		     ((uint64_t)source << 12);
 
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
@@ -26,17 +27,18 @@ static uint32_t hash_key(in_addr_t group, uint16_t port, in_addr_t source)
 	return (uint32_t)h;
 }
 
-static struct rule *probe(const struct rule_table *t, in_addr_t group,
+static struct rule *probe(const struct rule_table *t, uint16_t vid, in_addr_t group,
 			  uint16_t port, in_addr_t source)
 {
-	for (size_t i = hash_key(group, port, source) & t->mask;; i = (i + 1) & t->mask) {
+	for (size_t i = hash_key(vid, group, port, source) & t->mask;; i = (i + 1) & t->mask) {
 		uint32_t s = t->slots[i];
 		struct rule *r;
 
 		if (s == 0)
 			return NULL;
 		r = &t->rules[s - 1];
-		if (r->group == group && r->port == port && r->source == source)
+		if (r->group == group && r->port == port && r->source == source &&
+		    r->vlan == vid)
 			return r;
 	}
 }
@@ -57,17 +59,18 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 		struct rule *r = &rules[k];
 		size_t i;
 
-		if (probe(t, r->group, r->port, r->source) != NULL) {
+		if (r->vlan > PKT_VID_MAX || probe(t, r->vlan, r->group, r->port, r->source)) {
 			free(t->slots);
 			memset(t, 0, sizeof(*t));
 			return -1;
 		}
-		for (i = hash_key(r->group, r->port, r->source) & t->mask;
+		for (i = hash_key(r->vlan, r->group, r->port, r->source) & t->mask;
 		     t->slots[i] != 0; i = (i + 1) & t->mask)
 			;
 		t->slots[i] = (uint32_t)k + 1;
 		t->n = k + 1;
 		t->kinds |= rule_kind(r);
+		t->vlans[r->vlan / 64] |= 1ULL << (r->vlan % 64);
 	}
 	return 0;
 }
@@ -79,20 +82,20 @@ void rule_table_free(struct rule_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-struct rule *rule_table_lookup(const struct rule_table *t, in_addr_t group,
+struct rule *rule_table_lookup(const struct rule_table *t, uint16_t vid, in_addr_t group,
 			       uint16_t port, in_addr_t source)
 {
 	struct rule *r = NULL;
 
 	if (t->n == 0)
 		return NULL;
-	if ((t->kinds & KIND_PORT_SRC) && (r = probe(t, group, port, source)))
+	if ((t->kinds & KIND_PORT_SRC) && (r = probe(t, vid, group, port, source)))
 		return r;
-	if ((t->kinds & KIND_PORT) && (r = probe(t, group, port, 0)))
+	if ((t->kinds & KIND_PORT) && (r = probe(t, vid, group, port, 0)))
 		return r;
-	if ((t->kinds & KIND_SRC) && (r = probe(t, group, 0, source)))
+	if ((t->kinds & KIND_SRC) && (r = probe(t, vid, group, 0, source)))
 		return r;
 	if (t->kinds & KIND_ANY)
-		r = probe(t, group, 0, 0);
+		r = probe(t, vid, group, 0, 0);
 	return r;
 }

@@ -2,6 +2,7 @@
 #define MCRELAY_RULES_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct rule_output {
 	uint16_t port;		/* network order; 0 keeps the packet's port */
 	uint8_t dst_mac[6];
 	uint8_t conf_index;	/* which output of the configured rule */
+	uint16_t vlan;		/* VID of the 802.1Q tag to send with; 0: untagged */
 	uint64_t packets, bytes, send_errors, too_big;
 	uint64_t egress_full;	/* dropped: the device queue stayed full */
 	uint64_t rate_packets, rate_bytes;	/* at the last rate sample */
@@ -27,6 +29,7 @@ struct rule {
 	char name[RULE_NAME_MAX];
 	in_addr_t group, source;	/* source 0: any */
 	uint16_t port;			/* 0: any */
+	uint16_t vlan;			/* VID it is received on; 0: untagged */
 	enum pkt_ttl_mode ttl_mode;
 	uint8_t ttl;
 	/*
@@ -42,21 +45,31 @@ struct rule {
 	double pps, bps;
 };
 
-/* Open addressing over (group, port, source); slots hold rule index + 1. */
+/* Open addressing over (vlan, group, port, source); slots hold rule index + 1. */
 struct rule_table {
 	struct rule *rules;
 	size_t n;
 	uint32_t *slots;
 	size_t mask;
 	unsigned kinds;		/* which (port, source) combinations occur */
+	uint64_t vlans[(PKT_VID_MAX + 64) / 64];	/* VIDs with rules; bit 0: untagged */
 };
 
 /* Takes ownership of rules (malloc'd). Returns -1 on a duplicate match. */
 int rule_table_init(struct rule_table *t, struct rule *rules, size_t n);
 void rule_table_free(struct rule_table *t);
 
-/* The most specific rule: (group,port,source) > (group,port) > (group,source) > group. */
-struct rule *rule_table_lookup(const struct rule_table *t, in_addr_t group,
+/* Whether any rule is received on VLAN vid (0: untagged). */
+static inline bool rule_table_has_vlan(const struct rule_table *t, uint16_t vid)
+{
+	return vid <= PKT_VID_MAX && (t->vlans[vid / 64] >> (vid % 64) & 1);
+}
+
+/*
+ * The most specific rule of VLAN vid (0: untagged):
+ * (group,port,source) > (group,port) > (group,source) > group.
+ */
+struct rule *rule_table_lookup(const struct rule_table *t, uint16_t vid, in_addr_t group,
 			       uint16_t port, in_addr_t source);
 
 #endif

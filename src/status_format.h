@@ -15,6 +15,7 @@ struct st_output {
 	char interface[16];
 	char group[16];
 	int port;		/* -1: the packet's own port (rule matches any) */
+	unsigned vlan;		/* VID it is sent tagged with; 0: untagged */
 	bool active;
 	uint64_t packets, bytes, send_errors, too_big;
 	uint64_t egress_full;	/* dropped: the device queue stayed full */
@@ -24,6 +25,7 @@ struct st_output {
 struct st_rule {
 	char name[64];
 	char input[16];
+	unsigned vlan;		/* VID it is received on; 0: untagged */
 	char group[16];
 	int port;		/* -1: any */
 	char source[16];	/* "": any */
@@ -43,7 +45,7 @@ struct st_worker {
 	double uptime;
 	unsigned restarts;
 	uint64_t rx_packets, rx_bytes;
-	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 };
 

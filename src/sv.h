@@ -59,7 +59,8 @@ struct sv_input {
 	struct membership_set joins;
 	uint32_t joins_generation;	/* configuration the joins are for; 0: none */
 	in_addr_t *groups;
-	size_t n_groups;
+	uint16_t *vids;			/* the VLANs its rules choose, sorted */
+	struct bpf_match match;		/* what the filter passes: the two above */
 	uint64_t filter_digest;		/* of the filter for these groups */
 	unsigned n_workers;		/* how many should run (workers = N | auto) */
 	bool wanted;			/* configured, present and up */

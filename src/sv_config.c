@@ -82,6 +82,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		m->group = r->group;
 		m->source = r->source;
 		m->port = htons(r->port);
+		m->vlan = r->vlan;
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
 		for (size_t k = 0; k < r->n_outputs; k++) {
@@ -100,6 +101,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 			o->group = co->kind == OUTPUT_UDP ? 0 : conf_output_group(r, co);
 			o->port = htons(co->port);
 			o->conf_index = (uint8_t)k;
+			o->vlan = co->vlan;
 		}
 	}
 	return n_rules;

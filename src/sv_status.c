@@ -62,6 +62,7 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 		return;
 	}
 	snprintf(o->interface, sizeof(o->interface), "%s", c->ifname);
+	o->vlan = c->vlan;
 	fmt_addr(conf_output_group(r, c), o->group);
 	o->port = port ? port : -1;
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
@@ -93,6 +94,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 {
 	snprintf(o->name, sizeof(o->name), "%s", r->name);
 	snprintf(o->input, sizeof(o->input), "%s", r->input);
+	o->vlan = r->vlan;
 	fmt_addr(r->group, o->group);
 	o->port = r->port ? r->port : -1;
 	if (r->source)

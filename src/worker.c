@@ -248,7 +248,8 @@ static void send_stats(struct worker *w)
 			.rx_packets = s->rx_packets, .rx_bytes = s->rx_bytes,
 			.no_match = s->no_match, .malformed = s->malformed,
 			.not_udp = s->not_udp, .fragments = s->fragments,
-			.ttl_expired = s->ttl_expired, .send_errors = s->send_errors,
+			.ttl_expired = s->ttl_expired, .vlan = s->vlan,
+			.send_errors = s->send_errors,
 			.too_big = s->too_big, .ring_drops = s->ring_drops,
 			.egress_full = s->egress_full,
 			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
@@ -270,10 +271,10 @@ static void log_totals(struct worker *w)
 	fwd_collect_kernel_stats(&w->fwd);
 	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
 		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
-		 " TTL expired, %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
+		 " VLAN not relayed, %" PRIu64 " TTL expired, %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
 		 " ring drops, %" PRIu64 " output queue full",
 		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
-		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full);
+		 s->vlan, s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full);
 }
 
 /* Returns false at end of file. */

@@ -60,6 +60,8 @@ static int add_egress(struct worker_conf *p, const struct ho_socket *s, int fd,
 	e->addr.sll_protocol = htons(0x0800);
 	e->addr.sll_ifindex = s->ifindex;
 	e->addr.sll_halen = 6;
+	e->addr_tagged = e->addr;
+	e->addr_tagged.sll_protocol = htons(0x8100);
 	return 0;
 }
 
@@ -110,6 +112,7 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r->group = m->group;
 	r->source = m->source;
 	r->port = m->port;
+	r->vlan = m->vlan;
 	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
 	r->ttl = m->ttl;
 	/* The outputs to send to first, the pending ones after them. */
@@ -124,6 +127,7 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 			o->group = mo->group;
 			o->port = mo->port;
 			o->conf_index = mo->conf_index;
+			o->vlan = mo->vlan;
 			pkt_multicast_mac(mo->group, o->dst_mac);
 			r->n_all++;
 		}

@@ -65,6 +65,7 @@ struct options {
 	long		quiet_ms;	/* 0: not given */
 	int		verbose;
 	int		latency;	/* -L */
+	unsigned	vid;		/* -Q: the 802.1Q VID expected; 0: no tag */
 	long		warmup_ms;	/* -W */
 	int		unicast;	/* -u */
 };
@@ -73,6 +74,7 @@ struct stats {
 	unsigned long	received, unique, dup;
 	unsigned long	bad_ip_csum, bad_udp_csum, csum_partial;
 	unsigned long	bad_mac, bad_payload, bad_ttl;
+	unsigned long	bad_vlan;	/* not tagged as -Q says (untagged by default) */
 	unsigned long	kdrops;
 	int		ttl_min, ttl_max;
 	int		have_seq;
@@ -121,7 +123,9 @@ usage(void)
 	    "  -v           describe each bad packet on stderr (the first 100)\n"
 	    "  -L           measure latency from the send time in the payload (mcsend -L)\n"
 	    "  -W MS        -L: leave out packets received in the first MS ms\n"
-	    "  -u           GROUP is a unicast address of this host (no MAC check)\n",
+	    "  -u           GROUP is a unicast address of this host (no MAC check)\n"
+	    "  -Q VID       every packet must carry one 802.1Q tag with this VID, in\n"
+	    "               the frame or in the metadata (default: no tag)\n",
 	    stderr);
 	exit(1);
 }
@@ -151,7 +155,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->want_ttl = -1;
 	const char *group = NULL;
 
-	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:uh")) != -1) {
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:Q:uh")) != -1) {
 		switch (c) {
 		case 'I':
 			o->ifname = optarg;
@@ -188,6 +192,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'Q':
+			o->vid = (unsigned)parse_ulong(optarg, 1, 4094, 'Q');
 			break;
 		case 'L':
 			o->latency = 1;
@@ -419,8 +426,9 @@ note_latency(const struct options *o, struct stats *st, uint64_t tx_ns,
  */
 static int
 handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
-    size_t len, int csum_not_ready, int64_t rx_ns)
+    size_t len, int csum_not_ready, int64_t rx_ns, int meta_vid)
 {
+	int tags = meta_vid >= 0, vid = meta_vid;
 	const uint8_t *ip, *udp;
 	uint64_t tx_ns;
 	uint32_t group = ntohl(o->group.s_addr), seq;
@@ -433,6 +441,8 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		return 0;
 	type = (uint16_t)(f[off] << 8 | f[off + 1]);
 	while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && len >= off + 8) {
+		if (tags++ == 0)
+			vid = (f[off + 2] << 8 | f[off + 3]) & 0x0fff;
 		off += 4;
 		type = (uint16_t)(f[off] << 8 | f[off + 1]);
 	}
@@ -456,6 +466,12 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		return 0;	/* a later fragment that happens to look like ours */
 
 	st->received++;
+	if (tags != (o->vid != 0) || (o->vid != 0 && vid != (int)o->vid)) {
+		st->bad_vlan++;
+		if (o->verbose)
+			fprintf(stderr, "mcrecv: %d tags, VID %d, expected %s %u\n", tags, vid,
+			    o->vid ? "VID" : "no tag", o->vid);
+	}
 	memcpy(&src, ip + 12, 4);
 	note_source(st, src);
 	ttl = ip[8];
@@ -548,7 +564,7 @@ drain(int fd, const struct options *o, struct stats *st)
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
 		struct cmsghdr *cm;
-		int csum_not_ready = 0;
+		int csum_not_ready = 0, meta_vid = -1;
 		int64_t rx_ns = 0;
 		ssize_t n;
 
@@ -578,10 +594,13 @@ drain(int fd, const struct options *o, struct stats *st)
 				continue;
 			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
 			csum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+			if (aux.tp_status & TP_STATUS_VLAN_VALID)
+				meta_vid = aux.tp_vlan_tci & 0x0fff;
 		}
 		if (msg.msg_flags & MSG_TRUNC)
 			continue;	/* bigger than any frame the tools make */
-		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready, rx_ns);
+		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready, rx_ns,
+		    meta_vid);
 	}
 }
 
@@ -680,7 +699,7 @@ print_summary(int fd, const struct options *o, struct stats *st)
 		    inet_ntop(AF_INET, &st->srcs[i], a, sizeof(a)));
 	if (st->more_srcs)
 		fputs(",...", stdout);
-	printf(" reordered=%lu", st->reordered);
+	printf(" reordered=%lu bad_vlan=%lu", st->reordered, st->bad_vlan);
 	if (o->latency)
 		printf(" lat_n=%lu lat_min_us=%.1f lat_p50_us=%.1f lat_p99_us=%.1f "
 		    "lat_p999_us=%.1f lat_max_us=%.1f lat_user=%lu lat_neg=%lu",
@@ -725,7 +744,7 @@ main(int argc, char **argv)
 		close(sink);
 
 	ok = st.bad_ip_csum == 0 && st.bad_udp_csum == 0 && st.bad_mac == 0 &&
-	    st.bad_payload == 0 && st.bad_ttl == 0;
+	    st.bad_payload == 0 && st.bad_ttl == 0 && st.bad_vlan == 0;
 	if (o.expected != 0 && st.unique < o.expected)
 		ok = 0;
 	return ok ? 0 : 1;
