@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_udp.h"
 #include "conf_validate.h"
+#include "packet.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -79,6 +81,8 @@ static bool valid_rule_name(const char *s)
 }
 
 static bool valid_ifname(const char *s);
+static int parse_number(const char *s, bool units, uint32_t min, uint32_t max,
+			uint32_t *out);
 
 /* "KIND" or "KIND ARG": the argument (maybe empty), or NULL for another kind. */
 static char *section_arg(char *name, const char *kind)
@@ -366,15 +370,18 @@ static int bad_port(struct parse_state *ps, const char *s)
  */
 static int parse_target(struct parse_state *ps, char *target, struct conf_output *o)
 {
+	char given[INET6_ADDRSTRLEN + 16];
 	char *group = target, *port = NULL;
 
+	snprintf(given, sizeof(given), "%s", target);
 	if (*target == '[') {
 		char *close = strchr(target, ']');
 
-		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+		if (close == NULL || close == target + 1 ||
+		    (close[1] != '\0' && close[1] != ':')) {
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid output target '%s' (expected [GROUP] or [GROUP]:PORT)",
-				   target);
+				   given);
 			return -1;
 		}
 		group = target + 1;
@@ -391,40 +398,131 @@ static int parse_target(struct parse_state *ps, char *target, struct conf_output
 	if (*group != '\0' && parse_group(ps, group, &o->group) < 0)
 		return -1;
 	if (*group == '\0' && port == NULL) {
-		diag_error(ps->d, ps->file, ps->line, "invalid output target '%s'", target);
+		diag_error(ps->d, ps->file, ps->line, "invalid output target '%s'", given);
 		return -1;
 	}
 	return 0;
 }
 
-/* "IFNAME", "IFNAME GROUP", "IFNAME GROUP:PORT", "IFNAME [GROUP]:PORT" or "IFNAME :PORT". */
-static void parse_output(struct parse_state *ps, struct conf_rule *r, char *value)
+static void add_output(struct parse_state *ps, struct conf_rule *r,
+		       const struct conf_output *o)
 {
-	struct conf_output o = { .line = ps->line };
-	char *ifname = strtok(value, " \t");
-	char *target = strtok(NULL, " \t");
-	char *extra = strtok(NULL, " \t");
-
-	if (ifname == NULL || extra != NULL) {
-		diag_error(ps->d, ps->file, ps->line,
-			   "invalid output (expected 'IFNAME [GROUP][:PORT]')");
-		return;
-	}
-	if (!valid_ifname(ifname)) {
-		diag_error(ps->d, ps->file, ps->line,
-			   "invalid interface name '%s'", ifname);
-		return;
-	}
-	snprintf(o.ifname, sizeof(o.ifname), "%s", ifname);
-	if (target != NULL && parse_target(ps, target, &o) < 0)
-		return;
 	if (r->n_outputs == CONF_MAX_OUTPUTS) {
 		diag_error(ps->d, ps->file, ps->line,
 			   "rule '%s': too many outputs (at most %d)", r->name,
 			   CONF_MAX_OUTPUTS);
 		return;
 	}
-	r->outputs[r->n_outputs++] = o;
+	r->outputs[r->n_outputs++] = *o;
+}
+
+/* "udp ADDR:PORT [ttl=N] [source=ADDR]", the "udp" already read. */
+static void parse_udp_output(struct parse_state *ps, struct conf_rule *r)
+{
+	struct conf_output o = { .line = ps->line, .kind = OUTPUT_UDP };
+	char *dest = strtok(NULL, " \t"), *opt;
+	char err[160];
+
+	if (dest == NULL) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid output (expected 'udp ADDR:PORT [ttl=N] [source=ADDR]')");
+		return;
+	}
+	if (conf_udp_parse_dest(dest, &o.udp, err, sizeof(err)) < 0) {
+		diag_error(ps->d, ps->file, ps->line, "%s", err);
+		return;
+	}
+	while ((opt = strtok(NULL, " \t")) != NULL) {
+		if (conf_udp_parse_option(opt, &o.udp, err, sizeof(err)) < 0) {
+			diag_error(ps->d, ps->file, ps->line, "%s", err);
+			return;
+		}
+	}
+	add_output(ps, r, &o);
+}
+
+/* A VLAN ID as "vlan N" gives it: 1-4094 (0 means untagged, 4095 is reserved). */
+static int parse_vid(struct parse_state *ps, const char *s, uint16_t *out)
+{
+	uint32_t v;
+
+	if (s == NULL || parse_number(s, false, 1, PKT_VID_MAX, &v) < 0) {
+		diag_error(ps->d, ps->file, ps->line,
+			   "invalid VLAN ID '%s' (expected 'vlan N' with N from 1 to %d)",
+			   s ? s : "", PKT_VID_MAX);
+		return -1;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * "IFNAME" followed by the words of words[] (NULL-terminated, at most max),
+ * with "vlan N" taken out of them into *vid.  Returns the interface name,
+ * or NULL after reporting why.
+ */
+static char *split_vlan(struct parse_state *ps, char *value, uint16_t *vid, char **words,
+			size_t max, size_t *n)
+{
+	char *ifname = strtok(value, " \t"), *w;
+
+	*n = 0;
+	*vid = 0;
+	if (ifname == NULL)
+		return NULL;
+	if (!valid_ifname(ifname)) {
+		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s'", ifname);
+		return NULL;
+	}
+	while ((w = strtok(NULL, " \t")) != NULL) {
+		if (strcmp(w, "vlan") == 0) {
+			if (*vid) {
+				diag_error(ps->d, ps->file, ps->line,
+					   "duplicate 'vlan' for interface %s", ifname);
+				return NULL;
+			}
+			if (parse_vid(ps, strtok(NULL, " \t"), vid) < 0)
+				return NULL;
+		} else if (*n == max) {
+			*n = max + 1;
+			return ifname;
+		} else {
+			words[(*n)++] = w;
+		}
+	}
+	return ifname;
+}
+
+/*
+ * "IFNAME [vlan N] [TARGET]" (see parse_target): the target is optional,
+ * vlan may come before it; or "udp ADDR:PORT [ttl=N] [source=ADDR]".
+ */
+static void parse_output(struct parse_state *ps, struct conf_rule *r, char *value)
+{
+	struct conf_output o = { .line = ps->line };
+	char *target = NULL, *first = value + strspn(value, " \t");
+	size_t n;
+	size_t errors = ps->d->errors;
+
+	/* So no interface called "udp" can be an output. */
+	if (strncmp(first, "udp", 3) == 0 && (first[3] == '\0' || isspace((unsigned char)first[3]))) {
+		strtok(value, " \t");
+		parse_udp_output(ps, r);
+		return;
+	}
+
+	char *ifname = split_vlan(ps, value, &o.vlan, &target, 1, &n);
+
+	if (ifname == NULL || n > 1) {
+		if (ps->d->errors == errors)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')");
+		return;
+	}
+	snprintf(o.ifname, sizeof(o.ifname), "%s", ifname);
+	if (target != NULL && parse_target(ps, target, &o) < 0)
+		return;
+	add_output(ps, r, &o);
 }
 
 /* "PORT" or "FIRST-LAST". */
@@ -492,6 +590,26 @@ static bool claim_key(struct parse_state *ps, const char *name, int *line)
 	return true;
 }
 
+/* "IFNAME" or "IFNAME vlan N". */
+static void parse_input(struct parse_state *ps, struct conf_rule *r, char *value)
+{
+	char buf[512], *extra = NULL;
+	size_t n;
+	size_t errors = ps->d->errors;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	char *ifname = split_vlan(ps, buf, &r->vlan, &extra, 0, &n);
+
+	if (ifname == NULL || n > 0) {
+		r->vlan = 0;
+		if (ps->d->errors == errors)
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid input '%s' (expected 'IFNAME [vlan N]')", value);
+		return;
+	}
+	snprintf(r->input, sizeof(r->input), "%s", ifname);
+}
+
 static const char *const rule_keys[KEY_COUNT] = {
 	[KEY_INPUT] = "input", [KEY_GROUP] = "group", [KEY_PORT] = "port",
 	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl", [KEY_LINK_LOCAL] = "link-local",
@@ -540,11 +658,7 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 		return;
 	switch (key) {
 	case KEY_INPUT:
-		if (!valid_ifname(value))
-			diag_error(ps->d, ps->file, ps->line,
-				   "invalid interface name '%s'", value);
-		else
-			snprintf(r->input, sizeof(r->input), "%s", value);
+		parse_input(ps, r, value);
 		break;
 	case KEY_GROUP:
 		parse_group_prefix(ps, value, r);

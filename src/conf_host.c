@@ -2,10 +2,13 @@
 
 #include "conf_host.h"
 
+#include "vlan_config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,6 +107,50 @@ static void check_ifname(const struct conf *c, const char *ifname, int line,
 			  "interface '%s' does not exist on this host", ifname);
 }
 
+bool conf_vlan_subif(const char *parent, uint16_t vid, char out[IF_NAMESIZE])
+{
+	/* A line per sub-interface: enough for thousands. */
+	static char text[256 * 1024];
+	FILE *fp = fopen("/proc/net/vlan/config", "re");
+	size_t len;
+
+	if (fp == NULL)
+		return false;	/* no 802.1Q support loaded: no sub-interface */
+	len = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[len] = '\0';
+	return vlan_config_find(text, parent, vid, out);
+}
+
+/*
+ * Group memberships for a VLAN can only be sent tagged through a VLAN
+ * sub-interface: where there is none, say so once per input and VLAN.
+ */
+static void check_vlan_joins(const struct conf *c, struct diag *d)
+{
+	struct { const char *input; uint16_t vid; } said[64];
+	size_t n_said = 0;
+	char subif[IF_NAMESIZE];
+
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct conf_rule *r = &c->rules[i];
+		bool done = false;
+
+		if (r->vlan == 0 || if_nametoindex(r->input) == 0)
+			continue;
+		for (size_t k = 0; k < n_said && !done; k++)
+			done = said[k].vid == r->vlan && strcmp(said[k].input, r->input) == 0;
+		if (done)
+			continue;
+		if (n_said < sizeof(said) / sizeof(said[0]))
+			said[n_said++] = (typeof(said[0])){ r->input, r->vlan };
+		if (!conf_vlan_subif(r->input, r->vlan, subif))
+			diag_warn(d, c->path, r->key_line[KEY_INPUT],
+				  "no membership can be made for VLAN %u on %s (no VLAN sub-interface of %s with id %u): the stream must be flooded or forwarded statically",
+				  r->vlan, r->input, r->input, r->vlan);
+	}
+}
+
 void conf_check_user(const struct conf *c, struct diag *d)
 {
 	if (getpwnam(c->user) == NULL)
@@ -118,9 +165,11 @@ void conf_check_interfaces(const struct conf *c, struct diag *d, bool strict)
 
 		check_ifname(c, r->input, r->key_line[KEY_INPUT], d, strict);
 		for (size_t j = 0; j < r->n_outputs; j++)
-			check_ifname(c, r->outputs[j].ifname, r->outputs[j].line, d,
-				     strict);
+			if (r->outputs[j].kind == OUTPUT_IFACE)
+				check_ifname(c, r->outputs[j].ifname, r->outputs[j].line, d,
+					     strict);
 	}
+	check_vlan_joins(c, d);
 }
 
 int conf_resolve_user(const struct conf *c, uid_t *uid, gid_t *gid, struct diag *d)

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_udp.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -18,6 +19,21 @@ static void print_ttl(const struct conf_rule *r, FILE *fp)
 		fprintf(fp, "set %u", r->ttl);
 		break;
 	}
+}
+
+/* "  -> udp 10.0.0.5:7000, ttl 5, source 10.0.0.1" */
+static void print_udp(const struct conf_udp *u, FILE *fp)
+{
+	char dest[CONF_UDP_STRLEN], src[INET6_ADDRSTRLEN];
+
+	fprintf(fp, "  -> udp %s, ttl ", conf_udp_format(u, dest, sizeof(dest)));
+	if (u->ttl)
+		fprintf(fp, "%u", u->ttl);
+	else
+		fputs("(kernel default)", fp);
+	fprintf(fp, ", source %s\n",
+		u->has_source ? conf_udp_format_addr(u->family, &u->source, src, sizeof(src))
+			      : "(routing)");
 }
 
 static void print_workers(const char *what, const struct conf_workers *w, FILE *fp)
@@ -44,11 +60,13 @@ void conf_print(const struct conf *c, FILE *fp)
 		fprintf(fp, "input %s (line %d): ", c->inputs[i].name, c->inputs[i].line);
 		print_workers("", &c->inputs[i].w, fp);
 	}
-	for (size_t i = 0; i < c->n_rules; i++) {
+	for (size_t i = 0, j = 0; i < c->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[i];
 
-		fprintf(fp, "rule %s (line %d): input %s, group %s", r->name,
-			r->line, r->input, addr_format(&r->group, a, sizeof(a)));
+		fprintf(fp, "rule %s (line %d): input %s", r->name, r->line, r->input);
+		if (r->vlan)
+			fprintf(fp, " vlan %u", r->vlan);
+		fprintf(fp, ", group %s", addr_format(&r->group, a, sizeof(a)));
 		if (!conf_group_exact(r))
 			fprintf(fp, "/%u", r->group_len);
 		fputs(", port ", fp);
@@ -67,15 +85,21 @@ void conf_print(const struct conf *c, FILE *fp)
 		if (r->link_local)
 			fputs(", link-local allowed", fp);
 		fputc('\n', fp);
-		for (size_t j = 0; j < c->n_joins; j++)
-			if (c->joins[j].rule == i)
-				fprintf(fp, "  join %s\n",
-					addr_format(&c->joins[j].group, a, sizeof(a)));
-		for (size_t j = 0; j < r->n_outputs; j++) {
-			const struct conf_output *o = &r->outputs[j];
-			uint16_t port = o->port ? o->port : r->port;
+		for (; j < c->n_joins && c->joins[j].rule <= i; j++)
+			fprintf(fp, "  join %s\n", addr_format(&c->joins[j].group, a, sizeof(a)));
+		for (size_t k = 0; k < r->n_outputs; k++) {
+			const struct conf_output *o = &r->outputs[k];
+			/* A range keeps each packet's own port. */
+			uint16_t port = o->port ? o->port : r->port == r->port_last ? r->port : 0;
 
-			fprintf(fp, "  -> %s %s%s\n", o->ifname,
+			if (o->kind == OUTPUT_UDP) {
+				print_udp(&o->udp, fp);
+				continue;
+			}
+			fprintf(fp, "  -> %s", o->ifname);
+			if (o->vlan)
+				fprintf(fp, " vlan %u", o->vlan);
+			fprintf(fp, " %s%s\n",
 				addr_format_port(conf_output_group(r, o), port, a, sizeof(a)),
 				port ? "" : " (same port)");
 		}

@@ -35,12 +35,34 @@ enum ttl_mode {
 	TTL_SET,
 };
 
+enum conf_output_kind {
+	OUTPUT_IFACE = 0,	/* multicast out of an interface, Ethernet header and all */
+	OUTPUT_UDP,		/* the payload, through a kernel UDP socket (routed) */
+};
+
+/*
+ * Where a udp output sends: a unicast address and port.  An IPv4 address
+ * is in the first 4 bytes of addr (and source), the rest zero, so that two
+ * destinations compare with memcmp.
+ */
+struct conf_udp {
+	sa_family_t family;	/* AF_INET or AF_INET6 */
+	uint16_t port;		/* host order */
+	struct in6_addr addr;
+	bool has_source;
+	struct in6_addr source;	/* bound with port 0: the kernel picks the port */
+	uint8_t ttl;		/* 0: the kernel's default */
+};
+
 /* Ports in host byte order; 0 or an unset address: not set. */
 struct conf_output {
-	char ifname[IF_NAMESIZE];
+	char ifname[IF_NAMESIZE];	/* "" for a udp output */
 	struct addr group;	/* unset: keep the rule's group */
 	uint16_t port;		/* 0: keep the packet's port */
+	uint16_t vlan;		/* VID to send tagged with; 0: untagged */
 	int line;
+	enum conf_output_kind kind;
+	struct conf_udp udp;	/* kind OUTPUT_UDP */
 };
 
 enum conf_rule_key {
@@ -52,6 +74,7 @@ struct conf_rule {
 	int line;			/* the [rule NAME] header */
 	int key_line[KEY_COUNT];	/* where each single key was set, 0 if not */
 	char input[IF_NAMESIZE];
+	uint16_t vlan;			/* VID received on (input = IFNAME vlan N); 0: untagged */
 	struct addr group;		/* IPv4 or IPv6: the rule's family */
 	uint8_t group_len;		/* prefix length; addr_bits(group): one group */
 	uint16_t port, port_last;	/* a range; 0, 0: any port */
@@ -116,6 +139,12 @@ static inline const struct addr *conf_output_group(const struct conf_rule *r,
 						   const struct conf_output *o)
 {
 	return addr_is_set(&o->group) ? &o->group : &r->group;
+}
+
+/* The address family of what a rule matches: its group's. */
+static inline sa_family_t conf_rule_family(const struct conf_rule *r)
+{
+	return (sa_family_t)addr_family(&r->group);
 }
 
 /* One group, not a prefix. */

@@ -2,6 +2,8 @@
 
 #include "conf_validate.h"
 
+#include "conf_udp.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +57,9 @@ static bool output_feeds(const struct conf_rule *a, const struct conf_output *o,
 	const struct addr *g;
 	unsigned glen, first, last, b_first, b_last;
 
-	if (strcmp(o->ifname, b->input) != 0)
+	if (o->kind == OUTPUT_UDP)
+		return false;	/* unicast: no rule matches it */
+	if (strcmp(o->ifname, b->input) != 0 || o->vlan != b->vlan)
 		return false;
 	output_groups(a, o, &g, &glen);
 	if (!prefixes_overlap(g, glen, &b->group, b->group_len))
@@ -145,6 +149,28 @@ static void check_joins(const struct conf *c, struct diag *d)
 	}
 }
 
+static void check_udp_output(const struct conf *c, const struct conf_rule *r, size_t i,
+			     struct diag *d)
+{
+	const struct conf_udp *u = &r->outputs[i].udp;
+	char dest[CONF_UDP_STRLEN];
+
+	conf_udp_format(u, dest, sizeof(dest));
+	if (u->family != conf_rule_family(r))
+		diag_error(d, c->path, r->outputs[i].line,
+			   "rule '%s': output 'udp %s' is %s but the rule is %s: mixing families between a rule and its outputs is a config error",
+			   r->name, dest, u->family == AF_INET6 ? "IPv6" : "IPv4",
+			   conf_rule_family(r) == AF_INET6 ? "IPv6" : "IPv4");
+	for (size_t j = 0; j < i; j++) {
+		const struct conf_output *p = &r->outputs[j];
+
+		if (p->kind == OUTPUT_UDP && conf_udp_same_dest(&p->udp, u))
+			diag_error(d, c->path, r->outputs[i].line,
+				   "rule '%s': duplicate output (same as line %d)", r->name,
+				   p->line);
+	}
+}
+
 static void check_outputs(const struct conf *c, const struct conf_rule *r,
 			  struct diag *d)
 {
@@ -153,6 +179,10 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 	for (size_t i = 0; i < r->n_outputs; i++) {
 		const struct conf_output *o = &r->outputs[i];
 
+		if (o->kind == OUTPUT_UDP) {
+			check_udp_output(c, r, i, d);
+			continue;
+		}
 		if (addr_is_set(&o->group) && addr_family(&o->group) != addr_family(&r->group)) {
 			diag_error(d, c->path, o->line,
 				   "rule '%s': output group %s is %s but the rule's group is %s (a rule and its outputs are of one family)",
@@ -170,7 +200,8 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 		for (size_t j = 0; j < i; j++) {
 			const struct conf_output *p = &r->outputs[j];
 
-			if (strcmp(o->ifname, p->ifname) == 0 &&
+			if (p->kind == OUTPUT_IFACE && strcmp(o->ifname, p->ifname) == 0 &&
+			    o->vlan == p->vlan &&
 			    addr_eq(conf_output_group(r, o), conf_output_group(r, p)) &&
 			    output_port(r, o) == output_port(r, p))
 				diag_error(d, c->path, o->line,
@@ -216,6 +247,8 @@ static int match_cmp(const struct conf_rule *x, const struct conf_rule *y)
 
 	if (c)
 		return c;
+	if (x->vlan != y->vlan)
+		return x->vlan < y->vlan ? -1 : 1;
 	if ((c = addr_cmp(&x->group, &y->group)) != 0)
 		return c;
 	if (x->group_len != y->group_len)

@@ -51,8 +51,12 @@ static void count_sent(struct egress *e, unsigned from, unsigned n)
 		struct rule_output *o = e->owner[i];
 
 		o->packets++;
-		o->bytes += e->iov[i][0].iov_len + e->iov[i][1].iov_len -
-			    sizeof(struct virtio_net_hdr) - ETH_HDR_LEN;
+		if (e->udp)
+			o->bytes += e->iov[i][0].iov_len + e->udp_overhead;
+		else
+			o->bytes += e->iov[i][0].iov_len + e->iov[i][1].iov_len -
+				    sizeof(struct virtio_net_hdr) - ETH_HDR_LEN -
+				    (o->vlan ? PKT_VLAN_HDR_LEN : 0);
 	}
 }
 
@@ -61,7 +65,11 @@ static void count_sent(struct egress *e, unsigned from, unsigned n)
  * buffer (ENOBUFS, EAGAIN) gets one more try; if it is still full, the
  * rest of this output's batch is dropped and counted, so that a slow
  * output never holds up the others or the input.  Any other error costs
- * the frame it happened on.
+ * the message it happened on, counted on its output: an interface that
+ * is down (ENETDOWN, ENXIO), no route (ENETUNREACH, EHOSTUNREACH), or an
+ * ICMP error a connected UDP socket reports (ECONNREFUSED).  The kernel
+ * returns an error met after the first message on the next call, which
+ * starts at that message.
  */
 static void egress_flush(struct fwd *f, struct egress *e)
 {
@@ -85,7 +93,7 @@ static void egress_flush(struct fwd *f, struct egress *e)
 			continue;
 		}
 		if (errno == ENOBUFS || errno == EAGAIN) {
-			log_debug("%s is full: %u frames dropped", e->ifname, e->count - done);
+			log_debug("%s is full: %u frames dropped", e->label, e->count - done);
 			f->stats.egress_full += e->count - done;
 			for (; done < e->count; done++)
 				e->owner[done]->egress_full++;
@@ -93,7 +101,7 @@ static void egress_flush(struct fwd *f, struct egress *e)
 		}
 		e->owner[done]->send_errors++;
 		f->stats.send_errors++;
-		log_debug("send on %s failed: %s", e->ifname, strerror(errno));
+		log_debug("send on %s failed: %s", e->label, strerror(errno));
 		done++;
 	}
 	e->count = 0;
@@ -111,25 +119,61 @@ static void flush_all(struct fwd *f)
  * asks the output device (or the kernel, for one without the offload) to
  * complete it, so the payload is never summed here.
  */
-static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, bool partial)
+static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, const struct pkt_rewrite *rw,
+			   bool partial)
 {
 	struct virtio_net_hdr vh = { 0 };
 
 	if (partial) {
 		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		vh.csum_start = (uint16_t)(ETH_HDR_LEN + p->ihl);
+		vh.csum_start = (uint16_t)(pkt_l2_len(rw) + p->ihl);
 		vh.csum_offset = 6;
 	}
 	memcpy(out, &vh, sizeof(vh));
 	return sizeof(vh);
 }
 
+/*
+ * A udp output sends the payload alone, where it points in the ring; the
+ * kernel adds the headers, its TTL and its checksum.  It cannot send a
+ * fragment of a datagram: that is counted as too big.
+ */
+static void queue_udp(struct fwd *f, const struct pkt *p, struct rule *r,
+		      struct rule_output *o, struct egress *e)
+{
+	size_t payload_len;
+	const uint8_t *payload = pkt_payload(p, &payload_len);
+
+	if (!p->has_udp || p->fragment) {
+		o->too_big++;
+		f->stats.too_big++;
+		log_debug("rule %s: a fragmented datagram cannot go to %s", r->name, e->label);
+		return;
+	}
+	if (e->count == FWD_BATCH)
+		egress_flush(f, e);
+	unsigned k = e->count++;
+
+	e->iov[k][0].iov_base = (void *)payload;
+	e->iov[k][0].iov_len = payload_len;
+	e->owner[k] = o;
+	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
+	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
+	e->msgs[k].msg_hdr.msg_iovlen = 1;
+}
+
 static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 			 struct rule_output *o, uint8_t ttl, bool partial)
 {
 	struct egress *e = &f->egress[o->egress];
+
+	if (e->udp) {
+		queue_udp(f, p, r, o, e);
+		return;
+	}
+
 	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl,
-				  .csum_partial = partial };
+				  .vlan = o->vlan, .csum_partial = partial };
 	size_t payload_len, hdr_len;
 	const uint8_t *payload = pkt_payload(p, &payload_len);
 
@@ -137,7 +181,7 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 		o->too_big++;
 		f->stats.too_big++;
 		log_debug("rule %s: %zu-byte packet exceeds the MTU %u of %s", r->name,
-			  p->ip_len, e->mtu, e->ifname);
+			  p->ip_len, e->mtu, e->label);
 		return;
 	}
 	if (e->count == FWD_BATCH)
@@ -146,7 +190,7 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 
 	memcpy(rw.dst_mac, o->dst_mac, 6);
 	memcpy(rw.src_mac, e->mac, 6);
-	hdr_len = put_vnet_hdr(e->hdr[k], p, partial);
+	hdr_len = put_vnet_hdr(e->hdr[k], p, &rw, partial);
 	hdr_len += pkt_rewrite_headers(p, &rw, e->hdr[k] + hdr_len);
 	e->iov[k][0].iov_base = e->hdr[k];
 	e->iov[k][0].iov_len = hdr_len;
@@ -156,7 +200,8 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
 	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
 	e->msgs[k].msg_hdr.msg_iovlen = 2;
-	e->msgs[k].msg_hdr.msg_name = &e->addr;
+	/* The protocol a tagged frame is sent with is that of its outer header. */
+	e->msgs[k].msg_hdr.msg_name = o->vlan ? &e->addr_tagged : &e->addr;
 	e->msgs[k].msg_hdr.msg_namelen = sizeof(e->addr);
 }
 
@@ -176,6 +221,9 @@ static void count_drop(struct fwd *f, enum pkt_result res)
 	case PKT_IPV6_EXT:
 		f->stats.ipv6_ext++;
 		break;
+	case PKT_VLAN:
+		f->stats.vlan++;
+		break;
 	default:
 		f->stats.malformed++;
 		break;
@@ -192,15 +240,31 @@ static struct rule *fragment_rule(struct fwd *f, const struct pkt *p)
 {
 	long i = frag_lookup(f->frags, addr_v4(&p->src), addr_v4(&p->dst), p->ip_id, f->now_ns);
 
-	return i >= 0 && (size_t)i < f->table.n ? &f->table.rules[i] : NULL;
+	/* The same datagram id on another VLAN is another datagram. */
+	if (i < 0 || (size_t)i >= f->table.n || f->table.rules[i].vlan != p->vlan)
+		return NULL;
+	return &f->table.rules[i];
 }
 
-static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t status)
+static void forward_frame(struct fwd *f, const struct ring_frame *fr)
 {
 	struct pkt p;
-	enum pkt_result res = pkt_parse(frame, len, &p);
+	struct pkt_tag meta = {
+		.present = (fr->status & TP_STATUS_VLAN_VALID) != 0,
+		.tpid = fr->status & TP_STATUS_VLAN_TPID_VALID ? fr->vlan_tpid : 0,
+		.tci = fr->vlan_tci,
+	};
+	enum pkt_result res = pkt_parse(fr->data, fr->len, &meta, &p);
 	struct rule *r;
 
+	/* Only the VLANs chosen in the rules are relayed: untagged (0) is one of them. */
+	if ((res == PKT_OK || res == PKT_FRAGMENT) && p.vlan &&
+	    !rule_table_has_vlan(&f->table, p.vlan)) {
+		f->stats.vlan++;
+		if (log_debug_enabled())
+			log_debug("dropped a frame on %s: VLAN %u has no rules", f->ifname, p.vlan);
+		return;
+	}
 	if (res == PKT_FRAGMENT) {
 		r = fragment_rule(f, &p);
 		if (r == NULL) {
@@ -211,7 +275,7 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		count_drop(f, res);
 		return;
 	} else {
-		r = rule_table_lookup(&f->table, &p.dst, p.dport, &p.src);
+		r = rule_table_lookup(&f->table, p.vlan, &p.dst, p.dport, &p.src);
 		if (r != NULL && p.fragment)
 			frag_remember(f->frags, addr_v4(&p.src), addr_v4(&p.dst), p.ip_id,
 				      (uint32_t)(r - f->table.rules), f->now_ns);
@@ -238,7 +302,7 @@ static void forward_frame(struct fwd *f, uint8_t *frame, size_t len, uint32_t st
 		log_debug("rule %s: TTL expired", r->name);
 		return;
 	}
-	bool partial = (status & TP_STATUS_CSUMNOTREADY) && p.has_udp && !p.fragment;
+	bool partial = (fr->status & TP_STATUS_CSUMNOTREADY) && p.has_udp && !p.fragment;
 
 	for (unsigned i = 0; i < r->n_out; i++)
 		queue_output(f, &p, r, &r->out[i], (uint8_t)ttl, partial);
@@ -254,7 +318,7 @@ static void take_frame(struct fwd *f, const struct ring_frame *fr)
 			  f->ifname, fr->wire_len);
 		return;
 	}
-	forward_frame(f, fr->data, fr->len, fr->status);
+	forward_frame(f, fr);
 }
 
 /* Forwards the frames of one block; false if its frames are not as the kernel writes them. */
@@ -337,7 +401,7 @@ void fwd_update_rates(struct fwd *f, uint64_t dt_ns)
 		r->bps = 8 * per_second(r->bytes_in, r->rate_bytes, dt_ns);
 		r->rate_packets = r->packets_in;
 		r->rate_bytes = r->bytes_in;
-		for (unsigned k = 0; k < r->n_out; k++) {
+		for (unsigned k = 0; k < r->n_all; k++) {
 			struct rule_output *o = &r->out[k];
 
 			o->pps = per_second(o->packets, o->rate_packets, dt_ns);

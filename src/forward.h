@@ -3,6 +3,7 @@
 
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -17,18 +18,27 @@
 struct fwd_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t vlan;		/* tagged for a VLAN without rules, or QinQ */
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 	uint64_t ipv6_fragments, ipv6_ext;	/* IPv6 not relayed (packet.h) */
 };
 
-/* One output interface, with a batch of frames waiting to be sent. */
+/*
+ * Where outputs send, with a batch of messages waiting: an output
+ * interface's packet socket (frames: headers built here, then the
+ * payload), or a udp output's connected UDP socket (the payload alone).
+ */
 struct egress {
 	int fd;
 	int ifindex;
 	unsigned mtu;
 	uint8_t mac[6];
 	char ifname[IF_NAMESIZE];
+	bool udp;
+	unsigned udp_overhead;	/* udp: IP and UDP header bytes the kernel adds */
+	char label[64];		/* for the log: "eth1" or "udp 10.0.0.5:7000" */
 	struct sockaddr_ll addr;
+	struct sockaddr_ll addr_tagged;	/* protocol 802.1Q, for frames sent with a tag */
 	unsigned count;
 	struct mmsghdr msgs[FWD_BATCH];
 	struct iovec iov[FWD_BATCH][2];

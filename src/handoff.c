@@ -2,6 +2,7 @@
 
 #include "handoff.h"
 
+#include "packet.h"
 #include "ring.h"
 
 #include <stdbool.h>
@@ -93,14 +94,22 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 	if (type == HO_RULE) {
 		const struct ho_rule *r = p;
 
-		if (r->n_outputs > HANDOFF_MAX_OUTPUTS ||
+		if (r->n_outputs > HANDOFF_MAX_OUTPUTS || r->vlan > PKT_VID_MAX ||
 		    r->ttl_mode > 2 || memchr(r->name, '\0', sizeof(r->name)) == NULL)
 			return HO_EVALUE;
+		for (uint32_t i = 0; i < r->n_outputs; i++)
+			if ((r->outputs[i].flags & ~HO_OUT_PENDING) ||
+			    r->outputs[i].vlan > PKT_VID_MAX)
+				return HO_EVALUE;
 	} else if (type == HO_SOCKET) {
 		const struct ho_socket *s = p;
 
-		if ((s->role != HO_ROLE_INGRESS && s->role != HO_ROLE_EGRESS) ||
+		if ((s->role != HO_ROLE_INGRESS && s->role != HO_ROLE_EGRESS &&
+		     s->role != HO_ROLE_UDP) ||
 		    memchr(s->ifname, '\0', sizeof(s->ifname)) == NULL)
+			return HO_EVALUE;
+		if (s->role == HO_ROLE_UDP && s->udp_family != AF_INET &&
+		    s->udp_family != AF_INET6)
 			return HO_EVALUE;
 		if (s->role == HO_ROLE_INGRESS && !ring_ok(s))
 			return HO_EVALUE;

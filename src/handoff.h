@@ -44,7 +44,8 @@ struct ho_setup {
 	char input[IF_NAMESIZE];
 };
 
-enum ho_role { HO_ROLE_INGRESS = 1, HO_ROLE_EGRESS = 2 };
+/* UDP: a connected UDP socket of a udp output; rules refer to its slot like an egress one's. */
+enum ho_role { HO_ROLE_INGRESS = 1, HO_ROLE_EGRESS = 2, HO_ROLE_UDP = 3 };
 
 struct ho_socket {
 	uint32_t role;
@@ -59,14 +60,23 @@ struct ho_socket {
 	uint32_t ring_mode;		/* enum ring_mode: RING_FRAMES or RING_BLOCKS */
 	uint32_t ring_frame_size;	/* frames mode: a slot's size; 0 for blocks */
 	uint32_t pad2;
+	/* UDP: where the socket is connected to (for the log and the byte counts). */
+	uint16_t udp_family;		/* AF_INET or AF_INET6 */
+	uint16_t udp_port;		/* host order */
+	uint8_t udp_addr[16];		/* AF_INET: the first 4 bytes */
 };
+
+/* Pending: nothing to send with yet (slot unused); the worker keeps its counters. */
+#define HO_OUT_PENDING 0x01
 
 struct ho_output {
 	uint32_t slot;
 	uint8_t group[16];	/* struct addr: IPv4 as ::ffff:a.b.c.d */
 	uint16_t port;		/* network order, 0 keeps */
 	uint8_t conf_index;	/* which output of the configured rule */
-	uint8_t pad;
+	uint8_t flags;		/* HO_OUT_* */
+	uint16_t vlan;		/* VID of the 802.1Q tag to send with; 0: untagged */
+	uint16_t pad2;
 };
 
 struct ho_rule {
@@ -76,8 +86,8 @@ struct ho_rule {
 	uint8_t ttl_mode, ttl;
 	uint16_t port_lo, port_hi;	/* host order: the range; 0, 0: any */
 	uint8_t group_len, source_len;	/* prefix lengths in the family's bits */
-	uint8_t pad[2];
-	uint32_t n_outputs;	/* may be 0 while every output is pending */
+	uint16_t vlan;		/* VID it is received on; 0: untagged */
+	uint32_t n_outputs;	/* pending ones included */
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
 };
 
@@ -98,6 +108,7 @@ struct ho_worker_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t vlan;		/* dropped: a tag whose VLAN has no rules, or QinQ */
 	uint64_t ipv6_fragments, ipv6_ext;
 	uint32_t n_rules;	/* entries in this message */
 	uint32_t first_rule;	/* index of the first of them */

@@ -23,12 +23,13 @@ struct netwatch {
 	struct event *ev;
 	void (*changed)(void *);
 	void *arg;
+	bool routes;			/* route events watched too */
 	unsigned long foreign;		/* messages ignored, in all */
 	unsigned long foreign_unlogged;	/* of those, not yet in the log */
 	time_t foreign_logged_at;	/* CLOCK_MONOTONIC seconds; 0: never */
 };
 
-static bool relevant(const struct nlmsghdr *h)
+static bool relevant(const struct netwatch *nw, const struct nlmsghdr *h)
 {
 	switch (h->nlmsg_type) {
 	case RTM_NEWLINK:
@@ -36,6 +37,8 @@ static bool relevant(const struct nlmsghdr *h)
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
 		return true;
+	case RTM_NEWROUTE:
+		return nw->routes;
 	}
 	return false;
 }
@@ -93,7 +96,7 @@ static void on_netlink(evutil_socket_t fd, short what, void *arg)
 		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		     h = NLMSG_NEXT(h, n))
-			if (relevant(h))
+			if (relevant(nw, h))
 				changed = true;
 	}
 	if (changed)
@@ -132,4 +135,19 @@ void netwatch_close(struct netwatch *nw)
 	if (nw->fd >= 0)
 		close(nw->fd);
 	free(nw);
+}
+
+int netwatch_watch_routes(struct netwatch *nw, bool on)
+{
+	static const int groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
+				      RTNLGRP_IPV6_IFADDR };
+	int opt = on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP;
+
+	if (nw->routes == on)
+		return 0;
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (setsockopt(nw->fd, SOL_NETLINK, opt, &groups[i], sizeof(groups[i])) < 0)
+			return -1;
+	nw->routes = on;
+	return 0;
 }

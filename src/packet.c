@@ -136,7 +136,24 @@ static enum pkt_result parse_ipv6(struct pkt *p)
 	return parse_ipv6_chain(p, ip[6]);
 }
 
-enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
+static bool is_tag(uint16_t type)
+{
+	return type == ETH_P_VLAN || type == ETH_P_QINQ;
+}
+
+/* A VID that selects a VLAN: not a priority tag (0), not the reserved 4095. */
+static enum pkt_result take_tci(struct pkt *p, uint16_t tci)
+{
+	uint16_t vid = tci & 0x0fff;
+
+	if (vid == 0 || vid > PKT_VID_MAX)
+		return PKT_VLAN;
+	p->vlan = vid;
+	return PKT_OK;
+}
+
+enum pkt_result pkt_parse(uint8_t *frame, size_t len, const struct pkt_tag *meta,
+			  struct pkt *p)
 {
 	size_t off = 12;
 	uint16_t type;
@@ -147,11 +164,20 @@ enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p)
 	if (len < ETH_HDR_LEN)
 		return PKT_MALFORMED;
 	type = get16(frame + off);
-	for (int tags = 0; (type == ETH_P_VLAN || type == ETH_P_QINQ) && tags < 2; tags++) {
-		off += 4;
-		if (len < off + 2)
-			return PKT_MALFORMED;
+	if (meta != NULL && meta->present) {
+		/* A second tag in the frame, or an outer 802.1ad one: QinQ. */
+		if (is_tag(type) || (meta->tpid != 0 && meta->tpid != ETH_P_VLAN))
+			return PKT_VLAN;
+		if (take_tci(p, meta->tci) != PKT_OK)
+			return PKT_VLAN;
+	} else if (is_tag(type)) {
+		/* Even a tag too short to read is counted as a tag, not as malformed. */
+		if (type != ETH_P_VLAN || len < ETH_HDR_LEN + PKT_VLAN_HDR_LEN)
+			return PKT_VLAN;
+		off += PKT_VLAN_HDR_LEN;
 		type = get16(frame + off);
+		if (is_tag(type) || take_tci(p, get16(frame + 14)) != PKT_OK)
+			return PKT_VLAN;
 	}
 	p->l3 = off + 2;
 	if (type == ETH_P_IPV4)
@@ -180,6 +206,8 @@ const char *pkt_result_name(enum pkt_result r)
 		return "IPv6 fragment";
 	case PKT_IPV6_EXT:
 		return "IPv6 extension headers not walkable";
+	case PKT_VLAN:
+		return "VLAN tag not relayed";
 	}
 	return "?";
 }
@@ -233,7 +261,7 @@ static uint16_t udp_check_update(uint16_t check, const struct pkt *p,
 	return check ? check : 0xffff;
 }
 
-static size_t rewrite_ipv4(const struct pkt *p, const struct pkt_rewrite *rw, uint8_t *ip)
+static void rewrite_ipv4(const struct pkt *p, const struct pkt_rewrite *rw, uint8_t *ip)
 {
 	uint16_t ip_check, w_old, w_new;
 	in_addr_t group = addr_v4(&rw->group);
@@ -249,20 +277,27 @@ static size_t rewrite_ipv4(const struct pkt *p, const struct pkt_rewrite *rw, ui
 		ip_check = csum_replace32(ip_check, addr_v4(&p->dst), group);
 	}
 	memcpy(ip + 10, &ip_check, 2);
-	return p->ihl;
 }
 
 size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 			   uint8_t *out)
 {
-	uint8_t *ip = out + ETH_HDR_LEN;
+	size_t l2 = pkt_l2_len(rw);
+	uint8_t *ip = out + l2;
 	uint8_t *udp = ip + p->ihl;
 	uint16_t type = p->v6 ? ETH_P_IPV6 : ETH_P_IPV4;
 
 	memcpy(out, rw->dst_mac, 6);
 	memcpy(out + 6, rw->src_mac, 6);
-	out[12] = (uint8_t)(type >> 8);
-	out[13] = type & 0xff;
+	if (rw->vlan) {
+		/* PCP 0, DEI 0: the tag chooses the VLAN, nothing else. */
+		out[12] = ETH_P_VLAN >> 8;
+		out[13] = ETH_P_VLAN & 0xff;
+		out[14] = (uint8_t)(rw->vlan >> 8 & 0x0f);
+		out[15] = (uint8_t)(rw->vlan & 0xff);
+	}
+	out[l2 - 2] = (uint8_t)(type >> 8);
+	out[l2 - 1] = type & 0xff;
 	memcpy(ip, p->frame + p->l3, p->ihl + (p->has_udp ? UDP_HDR_LEN : 0));
 	if (p->v6) {
 		ip[7] = rw->ttl;	/* the hop limit: no header checksum in IPv6 */
@@ -271,7 +306,7 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 		rewrite_ipv4(p, rw, ip);
 	}
 	if (!p->has_udp)
-		return ETH_HDR_LEN + p->ihl;
+		return l2 + p->ihl;
 
 	uint16_t check;
 
@@ -280,7 +315,7 @@ size_t pkt_rewrite_headers(const struct pkt *p, const struct pkt_rewrite *rw,
 	if (rw->port && rw->port != p->dport)
 		memcpy(udp + 2, &rw->port, 2);
 	memcpy(udp + 6, &check, 2);
-	return ETH_HDR_LEN + p->ihl + UDP_HDR_LEN;
+	return l2 + p->ihl + UDP_HDR_LEN;
 }
 
 const uint8_t *pkt_payload(const struct pkt *p, size_t *len)
@@ -297,7 +332,7 @@ int pkt_ttl_apply(enum pkt_ttl_mode mode, uint8_t value, uint8_t ttl)
 	case PKT_TTL_DECREMENT:
 		return ttl <= 1 ? -1 : ttl - 1;
 	case PKT_TTL_KEEP:
-		return ttl;
+		return ttl == 0 ? -1 : ttl;	/* a TTL of 0 is never sent */
 	case PKT_TTL_SET:
 		return value;
 	}

@@ -9,11 +9,13 @@
 #include "addr.h"
 
 #define ETH_HDR_LEN 14
+#define PKT_VLAN_HDR_LEN 4	/* an 802.1Q tag */
+#define PKT_VID_MAX 4094
 /* IPv6 extension headers relayed in front of UDP: at most this many, of these bytes. */
 #define PKT_IPV6_MAX_EXT 8
 #define PKT_IPV6_MAX_EXT_BYTES 80
-/* Ethernet + the largest IP header (IPv6 with its extensions) + UDP. */
-#define PKT_MAX_HDR (ETH_HDR_LEN + 40 + PKT_IPV6_MAX_EXT_BYTES + 8)
+/* Ethernet, an 802.1Q tag, the largest IP header (IPv6 with its extensions) and UDP. */
+#define PKT_MAX_HDR (ETH_HDR_LEN + PKT_VLAN_HDR_LEN + 40 + PKT_IPV6_MAX_EXT_BYTES + 8)
 
 enum pkt_result {
 	PKT_OK = 0,
@@ -24,12 +26,24 @@ enum pkt_result {
 	PKT_FRAGMENT,		/* a non-first IPv4 fragment: no UDP header, no port */
 	PKT_IPV6_FRAGMENT,	/* an IPv6 fragment header: not relayed */
 	PKT_IPV6_EXT,		/* an IPv6 extension chain too long or not walkable */
+	PKT_VLAN,		/* a tag that is never relayed: two tags, 802.1ad, VID 0 or 4095 */
+};
+
+/*
+ * The tag the ring reported for a frame (TP_STATUS_VLAN_VALID): receive
+ * offload, or the kernel's own receive path, took it out of the frame.
+ */
+struct pkt_tag {
+	bool present;
+	uint16_t tpid;		/* 0 when the kernel did not say (taken as 802.1Q) */
+	uint16_t tci;
 };
 
 /* A parsed frame; offsets index frame[], addresses and ports in network order. */
 struct pkt {
 	uint8_t *frame;
 	size_t len;		/* captured bytes */
+	uint16_t vlan;		/* the VID of its single 802.1Q tag; 0: untagged */
 	size_t l3;		/* offset of the IP header */
 	size_t ihl;		/* bytes from the IP header to UDP: IPv6 extensions included */
 	size_t ip_len;		/* IP total length (the frame may be padded) */
@@ -48,6 +62,7 @@ struct pkt_rewrite {
 	struct addr group;	/* new destination address, of the packet's family */
 	uint16_t port;		/* new destination port, network order; 0 keeps it */
 	uint8_t ttl;
+	uint16_t vlan;		/* VID of the 802.1Q tag to send with; 0: untagged */
 	/*
 	 * The UDP checksum field holds only the pseudo-header sum, to be
 	 * completed by the device (offload): only a change of the pseudo
@@ -58,17 +73,27 @@ struct pkt_rewrite {
 
 /*
  * PKT_OK and PKT_FRAGMENT leave p complete enough to forward the frame
- * (a non-first fragment has no port: has_udp is false).
+ * (a non-first fragment has no port: has_udp is false).  meta is the tag
+ * the ring reported, or NULL.  A frame may have one 802.1Q tag, either in
+ * meta or in the frame (then the IPv4 header starts 4 bytes later); any
+ * other tagging gives PKT_VLAN.
  */
-enum pkt_result pkt_parse(uint8_t *frame, size_t len, struct pkt *p);
+enum pkt_result pkt_parse(uint8_t *frame, size_t len, const struct pkt_tag *meta,
+			  struct pkt *p);
 const char *pkt_result_name(enum pkt_result r);
 
 /* Completes a UDP checksum that offload left holding only the pseudo-header sum. */
 void pkt_complete_udp_csum(struct pkt *p);
 
+/* The Ethernet header's length, with the 802.1Q tag if rw has one. */
+static inline size_t pkt_l2_len(const struct pkt_rewrite *rw)
+{
+	return ETH_HDR_LEN + (rw->vlan ? PKT_VLAN_HDR_LEN : 0);
+}
+
 /*
- * Writes the rewritten Ethernet, IP and (unless it is a non-first
- * fragment) UDP headers into out (at least PKT_MAX_HDR bytes) and returns
+ * Writes the rewritten Ethernet (with rw's 802.1Q tag, if any), IP and
+ * (unless it is a non-first fragment) UDP headers into out (at least PKT_MAX_HDR bytes) and returns
  * their length.  The payload is unchanged and follows at pkt_payload();
  * checksums are updated incrementally.  A first fragment's UDP checksum
  * covers the whole datagram, which the incremental update keeps right.

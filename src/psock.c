@@ -57,12 +57,12 @@ static int bind_packet(int fd, int ifindex, uint16_t protocol)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
-int psock_set_filter(int fd, const struct addr *groups, size_t n_groups)
+int psock_set_filter(int fd, const struct bpf_match *m)
 {
 	struct sock_filter prog[BPF_MAX_INSNS];
 	struct sock_fprog fprog = { .filter = prog };
 
-	fprog.len = (unsigned short)bpf_build_filter(groups, n_groups, prog);
+	fprog.len = (unsigned short)bpf_build_filter(m, prog);
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog));
 }
 
@@ -78,8 +78,7 @@ static int lock_filter(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one));
 }
 
-int psock_open_ingress(int ifindex, const struct addr *groups, size_t n_groups,
-		       const struct ring_params *ring)
+int psock_open_ingress(int ifindex, const struct bpf_match *m, const struct ring_params *ring)
 {
 	int one = 1;
 	int fd;
@@ -92,7 +91,7 @@ int psock_open_ingress(int ifindex, const struct addr *groups, size_t n_groups,
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (psock_set_filter(fd, groups, n_groups) < 0 || lock_filter(fd) < 0 ||
+	if (psock_set_filter(fd, m) < 0 || lock_filter(fd) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
 	    ring_setup(fd, ring) < 0)
 		goto fail;
@@ -275,4 +274,62 @@ void psock_membership_close(struct membership_set *m)
 	close_socks(&m->v4);
 	close_socks(&m->v6);
 	memset(m, 0, sizeof(*m));
+}
+
+/* addr of u's family, in sa; returns its length. */
+static socklen_t udp_sockaddr(sa_family_t family, const struct in6_addr *a, uint16_t port,
+			      struct sockaddr_storage *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		s6->sin6_addr = *a;
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a, 4);
+	return sizeof(*s4);
+}
+
+int psock_open_udp(const struct conf_udp *u)
+{
+	int fd = socket(u->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int size = 4 * 1024 * 1024, ttl = u->ttl;
+	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fprog = { .len = 1, .filter = &drop_all };
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
+	    lock_filter(fd) < 0)
+		goto fail;
+	if (ttl && (u->family == AF_INET6
+			    ? setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl))
+			    : setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))) < 0)
+		goto fail;
+	if (u->has_source) {
+		len = udp_sockaddr(u->family, &u->source, 0, &sa);
+		if (bind(fd, (struct sockaddr *)&sa, len) < 0)
+			goto fail;
+	}
+	len = udp_sockaddr(u->family, &u->addr, u->port, &sa);
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0)
+		goto fail;
+	return fd;
+fail:;
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+	return -1;
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "conf_types.h"
+#include "bpf.h"
 #include "ring.h"
 
 /* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
@@ -23,9 +25,8 @@ struct iface_info {
 int psock_iface_lookup(const char *name, struct iface_info *info);
 
 /* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored, with a receive ring. */
-int psock_open_ingress(int ifindex, const struct addr *groups, size_t n_groups,
-		       const struct ring_params *ring);
-int psock_set_filter(int fd, const struct addr *groups, size_t n_groups);
+int psock_open_ingress(int ifindex, const struct bpf_match *m, const struct ring_params *ring);
+int psock_set_filter(int fd, const struct bpf_match *m);
 /*
  * Stops an ingress socket's capture; what it has queued stays readable.
  * Not for a socket in a fanout group: the kernel refuses to rebind those.
@@ -38,6 +39,14 @@ int psock_retire_ingress(int fd, int ifindex);
 int psock_fanout_join(int fd, int *id);
 /* Protocol 0 and a locked drop-all filter: it can send but receives nothing. */
 int psock_open_egress(int ifindex);
+
+/*
+ * A udp output's UDP socket: its TTL and source set, connected to its
+ * destination (so that ICMP errors are reported on it), receiving nothing
+ * (a locked drop-all filter).  -1 with errno: EADDRNOTAVAIL for a source
+ * address not on this host (yet), ENETUNREACH for no route (yet).
+ */
+int psock_open_udp(const struct conf_udp *u);
 
 /*
  * Group memberships on one interface (IGMP for IPv4, MLD for IPv6), spread

@@ -58,6 +58,8 @@ struct ring_frame {
 	uint32_t len;		/* captured bytes */
 	uint32_t wire_len;	/* bytes on the wire; more than len when truncated */
 	uint32_t status;	/* TP_STATUS_* */
+	uint16_t vlan_tci;	/* with TP_STATUS_VLAN_VALID: the tag offload took out */
+	uint16_t vlan_tpid;	/* with TP_STATUS_VLAN_TPID_VALID */
 };
 
 /* Walks the frames of one block, checking every offset against its size. */

@@ -87,6 +87,8 @@ bool ring_walk_next(struct ring_walk *w, struct ring_frame *f)
 	f->len = h->tp_snaplen;
 	f->wire_len = h->tp_len;
 	f->status = h->tp_status;
+	f->vlan_tci = (uint16_t)h->hv1.tp_vlan_tci;
+	f->vlan_tpid = (uint16_t)h->hv1.tp_vlan_tpid;
 	w->left--;
 	if (h->tp_next_offset == 0)
 		w->left = 0;
@@ -142,6 +144,8 @@ bool ring_frame_read(const struct ring *r, void *slot, struct ring_frame *f)
 	f->len = h->tp_snaplen;
 	f->wire_len = h->tp_len;
 	f->status = h->tp_status;
+	f->vlan_tci = h->tp_vlan_tci;
+	f->vlan_tpid = h->tp_vlan_tpid;
 	return true;
 }
 

@@ -36,25 +36,27 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
-static uint32_t hash_key(const struct addr *group, uint16_t port, const struct addr *source)
+static uint32_t hash_key(uint16_t vid, const struct addr *group, uint16_t port,
+			 const struct addr *source)
 {
-	uint64_t h = mix(load64(group->b + 8) ^ (uint64_t)port << 48);
+	uint64_t h = mix(load64(group->b + 8) ^ (uint64_t)port << 48 ^ (uint64_t)vid << 32);
 
 	h = mix(h ^ load64(group->b) ^ load64(source->b + 8));
 	return (uint32_t)mix(h ^ load64(source->b));
 }
 
-static struct rule *probe(const struct rule_table *t, const struct addr *group,
+static struct rule *probe(const struct rule_table *t, uint16_t vid, const struct addr *group,
 			  uint16_t port, const struct addr *source)
 {
-	for (size_t i = hash_key(group, port, source) & t->mask;; i = (i + 1) & t->mask) {
+	for (size_t i = hash_key(vid, group, port, source) & t->mask;; i = (i + 1) & t->mask) {
 		uint32_t s = t->slots[i];
 		struct rule *r;
 
 		if (s == 0)
 			return NULL;
 		r = &t->rules[s - 1];
-		if (r->port == port && addr_eq(&r->group, group) && addr_eq(&r->source, source))
+		if (r->port == port && r->vlan == vid && addr_eq(&r->group, group) &&
+		    addr_eq(&r->source, source))
 			return r;
 	}
 }
@@ -125,18 +127,25 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 		size_t i;
 
 		t->n = k + 1;
-		if (rule_is_wide(r)) {
-			t->wide[t->n_wide++] = (uint32_t)k;
-			continue;
-		}
-
-		if (probe(t, &r->group, r->port, &r->source) != NULL) {
+		if (r->vlan > PKT_VID_MAX) {
 			free(t->slots);
 			free(t->wide);
 			memset(t, 0, sizeof(*t));
 			return -1;
 		}
-		for (i = hash_key(&r->group, r->port, &r->source) & t->mask;
+		t->vlans[r->vlan / 64] |= 1ULL << (r->vlan % 64);
+		if (rule_is_wide(r)) {
+			t->wide[t->n_wide++] = (uint32_t)k;
+			continue;
+		}
+
+		if (probe(t, r->vlan, &r->group, r->port, &r->source) != NULL) {
+			free(t->slots);
+			free(t->wide);
+			memset(t, 0, sizeof(*t));
+			return -1;
+		}
+		for (i = hash_key(r->vlan, &r->group, r->port, &r->source) & t->mask;
 		     t->slots[i] != 0; i = (i + 1) & t->mask)
 			;
 		t->slots[i] = (uint32_t)k + 1;
@@ -156,10 +165,10 @@ void rule_table_free(struct rule_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static bool wide_matches(const struct rule *w, const struct addr *group, uint16_t port,
-			 const struct addr *source)
+static bool wide_matches(const struct rule *w, uint16_t vid, const struct addr *group,
+			 uint16_t port, const struct addr *source)
 {
-	if (!addr_in_prefix(group, &w->group, w->group_len))
+	if (w->vlan != vid || !addr_in_prefix(group, &w->group, w->group_len))
 		return false;
 	if (w->port_lo && (port < w->port_lo || port > w->port_hi))
 		return false;
@@ -167,7 +176,7 @@ static bool wide_matches(const struct rule *w, const struct addr *group, uint16_
 }
 
 /* The first wide rule that matches, if it is more specific than best (the hash's, or NULL). */
-static struct rule *lookup_wide(const struct rule_table *t, struct rule *best,
+static struct rule *lookup_wide(const struct rule_table *t, struct rule *best, uint16_t vid,
 				const struct addr *group, uint16_t port,
 				const struct addr *source)
 {
@@ -178,27 +187,27 @@ static struct rule *lookup_wide(const struct rule_table *t, struct rule *best,
 
 		if (spec_cmp(spec_of(w), bs) > 0)
 			break;	/* nor can any after it beat best */
-		if (wide_matches(w, group, port, source))
+		if (wide_matches(w, vid, group, port, source))
 			return w;
 	}
 	return best;
 }
 
-struct rule *rule_table_lookup(const struct rule_table *t, const struct addr *group,
-			       uint16_t port, const struct addr *source)
+struct rule *rule_table_lookup(const struct rule_table *t, uint16_t vid,
+			       const struct addr *group, uint16_t port, const struct addr *source)
 {
 	static const struct addr any;
 	struct rule *r = NULL;
 
 	if (t->n == 0)
 		return NULL;
-	if ((t->kinds & KIND_PORT_SRC) && (r = probe(t, group, port, source)))
+	if ((t->kinds & KIND_PORT_SRC) && (r = probe(t, vid, group, port, source)))
 		;
-	else if ((t->kinds & KIND_PORT) && (r = probe(t, group, port, &any)))
+	else if ((t->kinds & KIND_PORT) && (r = probe(t, vid, group, port, &any)))
 		;
-	else if ((t->kinds & KIND_SRC) && (r = probe(t, group, 0, source)))
+	else if ((t->kinds & KIND_SRC) && (r = probe(t, vid, group, 0, source)))
 		;
 	else if (t->kinds & KIND_ANY)
-		r = probe(t, group, 0, &any);
-	return t->n_wide ? lookup_wide(t, r, group, ntohs(port), source) : r;
+		r = probe(t, vid, group, 0, &any);
+	return t->n_wide ? lookup_wide(t, r, vid, group, ntohs(port), source) : r;
 }

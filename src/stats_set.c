@@ -142,6 +142,7 @@ void stats_set_fill_worker(struct st_worker *o, const struct ho_worker_stats *s)
 	o->not_udp = s->not_udp;
 	o->fragments = s->fragments;
 	o->ttl_expired = s->ttl_expired;
+	o->vlan = s->vlan;
 	o->send_errors = s->send_errors;
 	o->too_big = s->too_big;
 	o->ring_drops = s->ring_drops;

@@ -14,13 +14,38 @@ static void json_port(struct strbuf *b, int port)
 		sb_printf(b, "%d", port);
 }
 
+static void json_vlan(struct strbuf *b, unsigned vlan)
+{
+	if (vlan)
+		sb_printf(b, ", \"vlan\": %u", vlan);
+	else
+		sb_printf(b, ", \"vlan\": null");
+}
+
+/* "eth0", or "eth0 vlan 100": as the configuration says it. */
+static const char *iface_vlan(const char *ifname, unsigned vlan, char buf[32])
+{
+	if (vlan)
+		snprintf(buf, 32, "%s vlan %u", ifname, vlan);
+	else
+		snprintf(buf, 32, "%s", ifname);
+	return buf;
+}
+
 static void json_output(struct strbuf *b, const struct st_output *o)
 {
-	sb_printf(b, "{\"interface\": ");
-	sb_json_string(b, o->interface);
-	sb_printf(b, ", \"group\": ");
-	sb_json_string(b, o->group);
-	sb_printf(b, ", \"port\": ");
+	if (o->udp) {
+		sb_printf(b, "{\"type\": \"udp\", \"destination\": ");
+		sb_json_string(b, o->dest);
+		sb_printf(b, ", \"interface\": null, \"vlan\": null, \"group\": null, \"port\": ");
+	} else {
+		sb_printf(b, "{\"type\": \"multicast\", \"interface\": ");
+		sb_json_string(b, o->interface);
+		json_vlan(b, o->vlan);
+		sb_printf(b, ", \"group\": ");
+		sb_json_string(b, o->group);
+		sb_printf(b, ", \"port\": ");
+	}
 	json_port(b, o->port);
 	sb_printf(b, ", \"state\": \"%s\", \"packets_out\": %" PRIu64
 		  ", \"bytes_out\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
@@ -36,6 +61,7 @@ static void json_rule(struct strbuf *b, const struct st_rule *r)
 	sb_json_string(b, r->name);
 	sb_printf(b, ", \"input\": ");
 	sb_json_string(b, r->input);
+	json_vlan(b, r->vlan);
 	sb_printf(b, ", \"group\": ");
 	sb_json_string(b, r->group);
 	sb_printf(b, ", \"port\": ");
@@ -70,12 +96,13 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
 		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
-		  ", \"ttl_expired\": %" PRIu64 ", \"send_errors\": %" PRIu64
+		  ", \"ttl_expired\": %" PRIu64 ", \"vlan\": %" PRIu64
+		  ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
 		  ", \"egress_full\": %" PRIu64 ", \"ipv6_fragments\": %" PRIu64
 		  ", \"ipv6_ext\": %" PRIu64 "}}",
 		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
-		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired,
+		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
 		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_fragments,
 		  w->ipv6_ext);
 }
@@ -146,6 +173,7 @@ static const char *bracket_close(const char *a)
 static void text_rule(struct strbuf *b, const struct st_rule *r)
 {
 	char match[128], port[12] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
+	char iface[32];
 
 	if (r->port >= 0)
 		snprintf(port, sizeof(port), "%d", r->port);
@@ -155,8 +183,8 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		snprintf(last, sizeof(last), "never");
 	else
 		snprintf(last, sizeof(last), "%s ago", duration(r->last_packet_age, age));
-	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", r->name, r->input,
-		  r->active ? "active" : "pending", match,
+	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", r->name,
+		  iface_vlan(r->input, r->vlan, iface), r->active ? "active" : "pending", match,
 		  human((double)r->packets_in, p), human((double)r->bytes_in, by),
 		  human(r->pps, pps), human(r->bps, bps), last);
 	if (r->ttl_expired)
@@ -167,9 +195,13 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 
 		if (o->port >= 0)
 			snprintf(oport, sizeof(oport), "%d", o->port);
-		snprintf(dest, sizeof(dest), "-> %s%s%s:%s", bracket_open(o->group), o->group,
-			 bracket_close(o->group), oport);
-		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "", o->interface,
+		if (o->udp)
+			snprintf(dest, sizeof(dest), "-> %s", o->dest);
+		else
+			snprintf(dest, sizeof(dest), "-> %s%s%s:%s", bracket_open(o->group),
+				 o->group, bracket_close(o->group), oport);
+		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "",
+			  o->udp ? "udp" : iface_vlan(o->interface, o->vlan, iface),
 			  o->active ? "active" : "pending", dest,
 			  human((double)o->packets, p), human((double)o->bytes, by),
 			  human(o->pps, pps), human(o->bps, bps));
@@ -190,9 +222,9 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
 	for (size_t i = 0; i < st->n_rules; i++)
 		text_rule(b, &st->rules[i]);
-	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "WORKER",
-		  "PID", "STATE", "UPTIME", "RESTARTS", "RX", "NOMATCH", "MALFORM", "TTLEXP",
-		  "SENDERR", "QFULL", "RINGDROP");
+	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "WORKER",
+		  "PID", "STATE", "UPTIME", "RESTARTS", "RX", "NOMATCH", "MALFORM", "VLAN",
+		  "TTLEXP", "SENDERR", "QFULL", "RINGDROP");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
 		char rx[16], name[32];
@@ -203,11 +235,11 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		else
 			snprintf(name, sizeof(name), "%s/%u", w->input, w->index);
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
 			  w->malformed + w->not_udp + w->fragments + w->ipv6_fragments + w->ipv6_ext,
-			  w->ttl_expired,
+			  w->vlan, w->ttl_expired,
 			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
 	}
 }

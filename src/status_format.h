@@ -11,9 +11,12 @@
 /* A snapshot of the daemon's state, rendered as a table or as JSON (no I/O). */
 
 struct st_output {
+	bool udp;		/* a udp output: dest, not interface, group and port */
+	char dest[56];		/* "10.0.0.5:7000" or "[2001:db8::5]:7000" */
 	char interface[16];
 	char group[INET6_ADDRSTRLEN];
 	int port;		/* -1: the packet's own port (rule matches any) */
+	unsigned vlan;		/* VID it is sent tagged with; 0: untagged */
 	bool active;
 	uint64_t packets, bytes, send_errors, too_big;
 	uint64_t egress_full;	/* dropped: the device queue stayed full */
@@ -23,6 +26,7 @@ struct st_output {
 struct st_rule {
 	char name[64];
 	char input[16];
+	unsigned vlan;		/* VID it is received on; 0: untagged */
 	char group[INET6_ADDRSTRLEN];
 	int port;		/* -1: any */
 	char source[INET6_ADDRSTRLEN];	/* "": any */
@@ -42,7 +46,7 @@ struct st_worker {
 	double uptime;
 	unsigned restarts;
 	uint64_t rx_packets, rx_bytes;
-	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
+	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 	uint64_t ipv6_fragments, ipv6_ext;
 };

@@ -249,6 +249,7 @@ static void shutdown_all(struct supervisor *sv)
 		svi_free(sv->inputs[i]);
 	free(sv->inputs);
 	sv_egress_close_all(sv);
+	sv_udp_close_all(sv);
 	if (sv->control)
 		control_close(sv->control);
 	if (sv->netwatch)

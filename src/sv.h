@@ -35,6 +35,18 @@ struct sv_egress {
 };
 
 /*
+ * A udp output's connected UDP socket, shared by every rule and worker
+ * that sends to the same destination with the same options.  fd -1:
+ * pending, e.g. no route or no such source address yet; it is tried
+ * again at every sync (interface, address and route events, reloads).
+ */
+struct sv_udp {
+	struct conf_udp dest;
+	int fd;
+	int last_error;		/* of the last failed attempt: logged once */
+};
+
+/*
  * An input interface: what its workers share.  The group memberships are
  * the input's, so that one of its workers restarting leaves no group while
  * the others forward; the groups, sorted, are what every one of its
@@ -47,7 +59,8 @@ struct sv_input {
 	struct membership_set joins;
 	uint32_t joins_generation;	/* configuration the joins are for; 0: none */
 	struct addr *groups;
-	size_t n_groups;
+	uint16_t *vids;			/* the VLANs its rules choose, sorted */
+	struct bpf_match match;		/* what the filter passes: the two above */
 	uint64_t filter_digest;		/* of the filter for these groups */
 	unsigned n_workers;		/* how many should run (workers = N | auto) */
 	bool wanted;			/* configured, present and up */
@@ -102,6 +115,8 @@ struct supervisor {
 	size_t n_inputs;
 	struct sv_egress *egress;
 	size_t n_egress;
+	struct sv_udp *udp;
+	size_t n_udp;
 	uint32_t generation;
 	bool ready, stopping;
 	bool hold_spawn;	/* start-up: open sockets but start no worker yet */
@@ -146,6 +161,11 @@ static inline uint64_t sv_fnv1a(uint64_t h, const void *data, size_t len)
 	}
 	return h;
 }
+
+/* sv_udp.c: one UDP socket per udp output destination (and options) that can be reached */
+const struct sv_udp *sv_udp_find(const struct supervisor *sv, const struct conf_udp *u);
+void sv_udp_sync(struct supervisor *sv);
+void sv_udp_close_all(struct supervisor *sv);
 
 /* sv_input.c: an input's memberships and filter, shared by its workers */
 struct sv_input *svi_new(struct supervisor *sv, const char *name);

@@ -12,6 +12,12 @@
  * the receiving half.
  */
 
+/* What a worker's egress slot is: an output interface's socket or a udp output's. */
+struct slot {
+	const struct sv_egress *e;
+	const struct sv_udp *u;
+};
+
 static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
 		       const struct iface_info *info, int fd)
 {
@@ -31,19 +37,34 @@ static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
 	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
 }
 
-/* The egress slots of this worker: each output interface once, in order of use. */
-static int slot_of(struct sv_egress **slots, size_t *n, struct sv_egress *e)
+static int send_udp_socket(struct sv_worker *w, uint32_t slot, const struct sv_udp *u)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (slots[i] == e)
-			return (int)i;
-	slots[*n] = e;
-	return (int)(*n)++;
+	struct ho_socket s = {
+		.role = HO_ROLE_UDP, .slot = slot,
+		.udp_family = u->dest.family, .udp_port = u->dest.port,
+	};
+
+	memcpy(s.udp_addr, &u->dest.addr, sizeof(s.udp_addr));
+	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), u->fd);
 }
 
-/* The rules of this worker, with the outputs whose interfaces are up. */
+/* The egress slots of this worker: each socket once, in order of use. */
+static uint32_t slot_of(struct slot *slots, size_t *n, struct slot s)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (slots[i].e == s.e && slots[i].u == s.u)
+			return (uint32_t)i;
+	slots[*n] = s;
+	return (uint32_t)(*n)++;
+}
+
+/*
+ * The rules of this worker.  An output without its socket (interface
+ * absent or down, udp destination not reachable yet) is sent pending, so
+ * that the worker keeps its counters.
+ */
 static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
-			  struct sv_egress **slots, size_t *n_slots)
+			  struct slot *slots, size_t *n_slots)
 {
 	const struct conf *c = &w->sv->conf;
 	size_t n_rules = 0;
@@ -65,19 +86,27 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		m->port_hi = r->port_last;
 		m->group_len = r->group_len;
 		m->source_len = addr_is_set(&r->source) ? r->source_len : 0;
+		m->vlan = r->vlan;
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
 		for (size_t k = 0; k < r->n_outputs; k++) {
-			struct sv_egress *e = sv_egress_find(w->sv, r->outputs[k].ifname);
-			struct ho_output *o = &m->outputs[m->n_outputs];
+			const struct conf_output *co = &r->outputs[k];
+			struct ho_output *o = &m->outputs[m->n_outputs++];
+			struct slot sl = { 0 };
 
-			if (e == NULL)
-				continue;	/* pending: interface absent or down */
-			o->slot = (uint32_t)slot_of(slots, n_slots, e);
-			memcpy(o->group, conf_output_group(r, &r->outputs[k])->b, sizeof(o->group));
-			o->port = htons(r->outputs[k].port);
+			if (co->kind == OUTPUT_UDP)
+				sl.u = sv_udp_find(w->sv, &co->udp);
+			else
+				sl.e = sv_egress_find(w->sv, co->ifname);
+			if (sl.e || sl.u)
+				o->slot = slot_of(slots, n_slots, sl);
+			else
+				o->flags = HO_OUT_PENDING;
+			if (co->kind != OUTPUT_UDP)
+				memcpy(o->group, conf_output_group(r, co)->b, sizeof(o->group));
+			o->port = htons(co->port);
 			o->conf_index = (uint8_t)k;
-			m->n_outputs++;
+			o->vlan = co->vlan;
 		}
 	}
 	return n_rules;
@@ -85,13 +114,19 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 
 static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *setup,
 			      const struct ho_rule *rules, size_t n_rules,
-			      struct sv_egress *const *slots, size_t n_slots)
+			      const struct slot *slots, size_t n_slots)
 {
 	uint64_t h = sv_fnv1a(0xcbf29ce484222325ULL, setup, sizeof(*setup));
 
 	h = sv_fnv1a(h, &w->info.ifindex, sizeof(w->info.ifindex));
-	for (size_t i = 0; i < n_slots; i++)
-		h = sv_fnv1a(h, &slots[i]->info, sizeof(slots[i]->info));
+	for (size_t i = 0; i < n_slots; i++) {
+		if (slots[i].e) {
+			h = sv_fnv1a(h, &slots[i].e->info, sizeof(slots[i].e->info));
+		} else {
+			h = sv_fnv1a(h, &slots[i].u->dest, sizeof(slots[i].u->dest));
+			h = sv_fnv1a(h, &slots[i].u->fd, sizeof(slots[i].u->fd));
+		}
+	}
 	return sv_fnv1a(h, rules, n_rules * sizeof(*rules));
 }
 
@@ -106,7 +141,7 @@ int sv_config_send(struct sv_worker *w, bool force)
 	struct supervisor *sv = w->sv;
 	const struct conf *c = &sv->conf;
 	size_t max = c->n_rules * CONF_MAX_OUTPUTS + 1, n_slots = 0, n_rules;
-	struct sv_egress **slots = calloc(max, sizeof(*slots));
+	struct slot *slots = calloc(max, sizeof(*slots));
 	struct ho_rule *rules = calloc(c->n_rules + 1, sizeof(*rules));
 	struct ho_setup setup = { .uid = sv->uid, .gid = sv->gid,
 				  .log_level = (uint32_t)c->log_level };
@@ -132,8 +167,9 @@ int sv_config_send(struct sv_worker *w, bool force)
 	    send_socket(w, HO_ROLE_INGRESS, 0, &w->info, w->ingress_fd) < 0)
 		goto out;
 	for (size_t i = 0; i < n_slots; i++)
-		if (send_socket(w, HO_ROLE_EGRESS, (uint32_t)i, &slots[i]->info,
-				slots[i]->fd) < 0)
+		if ((slots[i].e ? send_socket(w, HO_ROLE_EGRESS, (uint32_t)i, &slots[i].e->info,
+					      slots[i].e->fd)
+				: send_udp_socket(w, (uint32_t)i, slots[i].u)) < 0)
 			goto out;
 	for (size_t i = 0; i < n_rules; i++)
 		if (svw_send_msg(w, HO_RULE, &rules[i], sizeof(rules[i]), -1) < 0)

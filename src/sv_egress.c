@@ -88,5 +88,6 @@ void sv_egress_sync(struct supervisor *sv)
 	egress_drop_stale(sv);
 	for (size_t i = 0; i < sv->conf.n_rules; i++)
 		for (size_t k = 0; k < sv->conf.rules[i].n_outputs; k++)
-			egress_open(sv, sv->conf.rules[i].outputs[k].ifname);
+			if (sv->conf.rules[i].outputs[k].kind == OUTPUT_IFACE)
+				egress_open(sv, sv->conf.rules[i].outputs[k].ifname);
 }

@@ -2,6 +2,7 @@
 
 #include "sv.h"
 
+#include "conf_udp.h"
 #include "stats_set.h"
 #include "status_format.h"
 
@@ -51,7 +52,15 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	const struct conf_output *c = &r->outputs[k];
 	uint16_t port = c->port ? c->port : r->port;
 
+	if (c->kind == OUTPUT_UDP) {
+		o->udp = true;
+		conf_udp_format(&c->udp, o->dest, sizeof(o->dest));
+		o->port = c->udp.port;
+		o->active = sv_udp_find(sv, &c->udp) != NULL;
+		return;
+	}
 	snprintf(o->interface, sizeof(o->interface), "%s", c->ifname);
+	o->vlan = c->vlan;
 	fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
 	o->port = port ? port : -1;
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
@@ -83,6 +92,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 {
 	snprintf(o->name, sizeof(o->name), "%s", r->name);
 	snprintf(o->input, sizeof(o->input), "%s", r->input);
+	o->vlan = r->vlan;
 	fmt_addr(&r->group, o->group, sizeof(o->group));
 	o->port = r->port ? r->port : -1;
 	if (addr_is_set(&r->source))

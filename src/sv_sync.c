@@ -208,6 +208,7 @@ void sv_sync(struct supervisor *sv)
 	if (sv->stopping)
 		return;
 	sv_egress_sync(sv);
+	sv_udp_sync(sv);
 	sweep_workers(sv);
 	/* Each input once, in order of first use; inputs are few, rules may be 10,000. */
 	const char **inputs = calloc(sv->conf.n_rules + 1, sizeof(*inputs));

@@ -140,7 +140,7 @@ static int replace_ingress(struct sv_worker *w, const struct iface_info *info)
 		return 0;
 	ring_params_resolve(&w->sv->conf.ring, info->mtu, (uint32_t)sysconf(_SC_PAGESIZE),
 			    &ring);
-	fd = psock_open_ingress(info->ifindex, in->groups, in->n_groups, &ring);
+	fd = psock_open_ingress(info->ifindex, &in->match, &ring);
 	if (fd < 0) {
 		log_warn("cannot open the ingress socket on %s", w->input);
 		return -1;

@@ -216,8 +216,8 @@ static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
 	rs->last_packet_ns = r->last_packet_ns;
 	rs->pps = r->pps;
 	rs->bps = r->bps;
-	rs->n_outputs = r->n_out;
-	for (unsigned k = 0; k < r->n_out; k++) {
+	rs->n_outputs = r->n_all;
+	for (unsigned k = 0; k < r->n_all; k++) {
 		rs->outputs[k].packets = r->out[k].packets;
 		rs->outputs[k].bytes = r->out[k].bytes;
 		rs->outputs[k].send_errors = r->out[k].send_errors;
@@ -248,7 +248,8 @@ static void send_stats(struct worker *w)
 			.rx_packets = s->rx_packets, .rx_bytes = s->rx_bytes,
 			.no_match = s->no_match, .malformed = s->malformed,
 			.not_udp = s->not_udp, .fragments = s->fragments,
-			.ttl_expired = s->ttl_expired, .send_errors = s->send_errors,
+			.ttl_expired = s->ttl_expired, .vlan = s->vlan,
+			.send_errors = s->send_errors,
 			.too_big = s->too_big, .ring_drops = s->ring_drops,
 			.egress_full = s->egress_full, .ipv6_fragments = s->ipv6_fragments,
 			.ipv6_ext = s->ipv6_ext,
@@ -271,11 +272,11 @@ static void log_totals(struct worker *w)
 	fwd_collect_kernel_stats(&w->fwd);
 	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
 		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
-		 " TTL expired, %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
-		 " ring drops, %" PRIu64 " output queue full, %" PRIu64 " IPv6 fragments, %"
-		 PRIu64 " IPv6 extension chains not walkable",
+		 " VLAN not relayed, %" PRIu64 " TTL expired, %" PRIu64 " send errors, %" PRIu64
+		 " too big, %" PRIu64 " ring drops, %" PRIu64 " output queue full, %" PRIu64
+		 " IPv6 fragments, %" PRIu64 " IPv6 extension chains not walkable",
 		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
-		 s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full,
+		 s->vlan, s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full,
 		 s->ipv6_fragments, s->ipv6_ext);
 }
 

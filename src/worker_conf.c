@@ -2,6 +2,8 @@
 
 #include "worker_conf.h"
 
+#include "conf_udp.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,10 +44,24 @@ static int add_egress(struct worker_conf *p, const struct ho_socket *s, int fd,
 	e->mtu = s->mtu;
 	memcpy(e->mac, s->mac, 6);
 	snprintf(e->ifname, sizeof(e->ifname), "%s", s->ifname);
+	if (s->role == HO_ROLE_UDP) {
+		struct conf_udp u = { .family = s->udp_family, .port = s->udp_port };
+		char dest[CONF_UDP_STRLEN];
+
+		memcpy(&u.addr, s->udp_addr, sizeof(u.addr));
+		e->udp = true;
+		e->udp_overhead = (s->udp_family == AF_INET6 ? 40 : 20) + 8;
+		snprintf(e->label, sizeof(e->label), "udp %s",
+			 conf_udp_format(&u, dest, sizeof(dest)));
+		return 0;
+	}
+	snprintf(e->label, sizeof(e->label), "%s", s->ifname);
 	e->addr.sll_family = AF_PACKET;
 	e->addr.sll_protocol = htons(0x0800);
 	e->addr.sll_ifindex = s->ifindex;
 	e->addr.sll_halen = 6;
+	e->addr_tagged = e->addr;
+	e->addr_tagged.sll_protocol = htons(0x8100);
 	return 0;
 }
 
@@ -143,15 +159,27 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r->port_hi = m->port_hi;
 	r->group_len = m->group_len;
 	r->source_len = m->source_len;
+	r->vlan = m->vlan;
 	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
 	r->ttl = m->ttl;
-	r->n_out = m->n_outputs;
-	for (unsigned i = 0; i < m->n_outputs; i++) {
-		r->out[i].egress = m->outputs[i].slot;
-		r->out[i].group = addr_from_v6(m->outputs[i].group);
-		r->out[i].port = m->outputs[i].port;
-		r->out[i].conf_index = m->outputs[i].conf_index;
-		addr_multicast_mac(&r->out[i].group, r->out[i].dst_mac);
+	/* The outputs to send to first, the pending ones after them. */
+	for (int pending = 0; pending <= 1; pending++) {
+		for (unsigned i = 0; i < m->n_outputs; i++) {
+			const struct ho_output *mo = &m->outputs[i];
+			struct rule_output *o = &r->out[r->n_all];
+
+			if (!(mo->flags & HO_OUT_PENDING) != !pending)
+				continue;
+			o->egress = pending ? 0 : mo->slot;
+			o->group = addr_from_v6(mo->group);
+			o->port = mo->port;
+			o->conf_index = mo->conf_index;
+			o->vlan = mo->vlan;
+			addr_multicast_mac(&o->group, o->dst_mac);
+			r->n_all++;
+		}
+		if (!pending)
+			r->n_out = r->n_all;
 	}
 	return 0;
 }
@@ -178,7 +206,7 @@ int worker_conf_complete(const struct worker_conf *p, const struct ho_commit *c,
 
 static void carry_output(struct rule_output *now, const struct rule *old)
 {
-	for (unsigned k = 0; k < old->n_out; k++) {
+	for (unsigned k = 0; k < old->n_all; k++) {
 		const struct rule_output *o = &old->out[k];
 
 		if (o->conf_index != now->conf_index)
@@ -212,7 +240,7 @@ static void carry_rule(struct rule *now, const struct rule *o)
 	now->rate_bytes = o->rate_bytes;
 	now->pps = o->pps;
 	now->bps = o->bps;
-	for (unsigned k = 0; k < now->n_out; k++)
+	for (unsigned k = 0; k < now->n_all; k++)
 		carry_output(&now->out[k], o);
 }
 

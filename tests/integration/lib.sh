@@ -606,7 +606,7 @@ def has_rule(name): return any(r.get("name") == name for r in d.get("rules") or 
 def has_worker(inp): return any(w.get("input") == inp for w in d.get("workers") or [])
 def output(name, ifname):
     for o in rule(name).get("outputs") or []:
-        if o.get("interface") == ifname:
+        if o.get("interface") == ifname or o.get("destination") == ifname:
             return o
     raise LookupError("rule %r has no output %r in the status" % (name, ifname))
 rc = 0
@@ -625,7 +625,8 @@ sys.exit(rc)
 # one JSON object, keeps it in $TMP/status.json and prints the value of
 # each Python expression EXPR on it, one a line (strings as they are,
 # anything else as JSON: null, true, 12.5).  The expressions see the
-# document as d and can use rule(NAME), worker(INPUT), output(RULE, IFNAME),
+# document as d and can use rule(NAME), worker(INPUT), output(RULE, IFNAME)
+# (IFNAME, or a udp output's destination "ADDR:PORT"),
 # has_rule(NAME) and has_worker(INPUT).  Returns non-zero if the client
 # fails (its status), the output is not JSON (3) or an expression fails (2).
 # Never exits the test, so it can be used in $(...) and wait_until.

@@ -5,7 +5,11 @@
  * losses and duplicates.  A test tool for mcrelay.
  *
  * mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]
- *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS]
+ *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS] [-u]
+ *
+ * With -u, GROUP is a unicast address of this host (a relay's udp output
+ * sends there): no multicast MAC is expected, and a UDP socket bound to
+ * PORT, never read, keeps the host from answering with ICMP errors.
  *
  * With -L it also measures one-way latency: the send time mcsend -L put
  * in the payload against the kernel's receive timestamp of the frame
@@ -61,13 +65,16 @@ struct options {
 	long		quiet_ms;	/* 0: not given */
 	int		verbose;
 	int		latency;	/* -L */
+	unsigned	vid;		/* -Q: the 802.1Q VID expected; 0: no tag */
 	long		warmup_ms;	/* -W */
+	int		unicast;	/* -u */
 };
 
 struct stats {
 	unsigned long	received, unique, dup;
 	unsigned long	bad_ip_csum, bad_udp_csum, csum_partial;
 	unsigned long	bad_mac, bad_payload, bad_ttl;
+	unsigned long	bad_vlan;	/* not tagged as -Q says (untagged by default) */
 	unsigned long	kdrops;
 	int		ttl_min, ttl_max;
 	int		have_seq;
@@ -107,7 +114,7 @@ static void
 usage(void)
 {
 	fputs("usage: mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]\n"
-	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W MS]\n"
+	    "              [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W MS] [-u]\n"
 	    "  -n EXPECTED  stop after this many unique sequence numbers (max 10000000)\n"
 	    "  -T SECONDS   stop after this long, 0 = never (default 10)\n"
 	    "  -R FILE      create FILE once the capture socket is bound\n"
@@ -115,7 +122,10 @@ usage(void)
 	    "  -q MS        stop after MS milliseconds without a packet, once one came\n"
 	    "  -v           describe each bad packet on stderr (the first 100)\n"
 	    "  -L           measure latency from the send time in the payload (mcsend -L)\n"
-	    "  -W MS        -L: leave out packets received in the first MS ms\n",
+	    "  -W MS        -L: leave out packets received in the first MS ms\n"
+	    "  -u           GROUP is a unicast address of this host (no MAC check)\n"
+	    "  -Q VID       every packet must carry one 802.1Q tag with this VID, in\n"
+	    "               the frame or in the metadata (default: no tag)\n",
 	    stderr);
 	exit(1);
 }
@@ -143,16 +153,19 @@ parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_s = 10;
 	o->want_ttl = -1;
-	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:h")) != -1) {
+	const char *group = NULL;
+
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:Q:uh")) != -1) {
 		switch (c) {
 		case 'I':
 			o->ifname = optarg;
 			break;
 		case 'g':
-			if (inet_pton(AF_INET, optarg, &o->group) != 1 ||
-			    !IN_MULTICAST(ntohl(o->group.s_addr)))
-				die("-g: '%s' is not an IPv4 multicast group", optarg);
+			group = optarg;
 			have_group = 1;
+			break;
+		case 'u':
+			o->unicast = 1;
 			break;
 		case 'p':
 			o->port = (uint16_t)parse_ulong(optarg, 1, 65535, 'p');
@@ -180,6 +193,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 'Q':
+			o->vid = (unsigned)parse_ulong(optarg, 1, 4094, 'Q');
+			break;
 		case 'L':
 			o->latency = 1;
 			break;
@@ -192,6 +208,10 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || o->ifname == NULL || !have_group || !have_port)
 		usage();
+	if (inet_pton(AF_INET, group, &o->group) != 1 ||
+	    (!o->unicast && !IN_MULTICAST(ntohl(o->group.s_addr))))
+		die("-g: '%s' is not an IPv4 %s", group,
+		    o->unicast ? "address" : "multicast group");
 }
 
 static int64_t
@@ -249,6 +269,18 @@ open_capture(const struct options *o)
 	mr.mr_type = PACKET_MR_PROMISC;
 	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
 		die("PACKET_ADD_MEMBERSHIP: %s", strerror(errno));
+	return fd;
+}
+
+/* -u: a bound UDP socket, so that datagrams to PORT are not answered with ICMP errors. */
+static int
+open_sink(const struct options *o)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(o->port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("UDP socket on port %u: %s", o->port, strerror(errno));
 	return fd;
 }
 
@@ -394,8 +426,9 @@ note_latency(const struct options *o, struct stats *st, uint64_t tx_ns,
  */
 static int
 handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
-    size_t len, int csum_not_ready, int64_t rx_ns)
+    size_t len, int csum_not_ready, int64_t rx_ns, int meta_vid)
 {
+	int tags = meta_vid >= 0, vid = meta_vid;
 	const uint8_t *ip, *udp;
 	uint64_t tx_ns;
 	uint32_t group = ntohl(o->group.s_addr), seq;
@@ -408,6 +441,8 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		return 0;
 	type = (uint16_t)(f[off] << 8 | f[off + 1]);
 	while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && len >= off + 8) {
+		if (tags++ == 0)
+			vid = (f[off + 2] << 8 | f[off + 3]) & 0x0fff;
 		off += 4;
 		type = (uint16_t)(f[off] << 8 | f[off + 1]);
 	}
@@ -431,6 +466,12 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		return 0;	/* a later fragment that happens to look like ours */
 
 	st->received++;
+	if (tags != (o->vid != 0) || (o->vid != 0 && vid != (int)o->vid)) {
+		st->bad_vlan++;
+		if (o->verbose)
+			fprintf(stderr, "mcrecv: %d tags, VID %d, expected %s %u\n", tags, vid,
+			    o->vid ? "VID" : "no tag", o->vid);
+	}
 	memcpy(&src, ip + 12, 4);
 	note_source(st, src);
 	ttl = ip[8];
@@ -450,9 +491,9 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 		st->bad_ip_csum++;
 		complain(o, udp, ulen, "bad_ip_csum: 0x%02x%02x", ip[10], ip[11]);
 	}
-	if (f[0] != 0x01 || f[1] != 0x00 || f[2] != 0x5e ||
+	if (!o->unicast && (f[0] != 0x01 || f[1] != 0x00 || f[2] != 0x5e ||
 	    f[3] != ((group >> 16) & 0x7f) || f[4] != ((group >> 8) & 0xff) ||
-	    f[5] != (group & 0xff)) {
+	    f[5] != (group & 0xff))) {
 		st->bad_mac++;
 		complain(o, udp, ulen, "bad_mac: %02x:%02x:%02x:%02x:%02x:%02x",
 		    f[0], f[1], f[2], f[3], f[4], f[5]);
@@ -523,7 +564,7 @@ drain(int fd, const struct options *o, struct stats *st)
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
 		struct cmsghdr *cm;
-		int csum_not_ready = 0;
+		int csum_not_ready = 0, meta_vid = -1;
 		int64_t rx_ns = 0;
 		ssize_t n;
 
@@ -553,10 +594,13 @@ drain(int fd, const struct options *o, struct stats *st)
 				continue;
 			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
 			csum_not_ready = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+			if (aux.tp_status & TP_STATUS_VLAN_VALID)
+				meta_vid = aux.tp_vlan_tci & 0x0fff;
 		}
 		if (msg.msg_flags & MSG_TRUNC)
 			continue;	/* bigger than any frame the tools make */
-		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready, rx_ns);
+		ours |= handle_frame(o, st, frame, (size_t)n, csum_not_ready, rx_ns,
+		    meta_vid);
 	}
 }
 
@@ -655,7 +699,7 @@ print_summary(int fd, const struct options *o, struct stats *st)
 		    inet_ntop(AF_INET, &st->srcs[i], a, sizeof(a)));
 	if (st->more_srcs)
 		fputs(",...", stdout);
-	printf(" reordered=%lu", st->reordered);
+	printf(" reordered=%lu bad_vlan=%lu", st->reordered, st->bad_vlan);
 	if (o->latency)
 		printf(" lat_n=%lu lat_min_us=%.1f lat_p50_us=%.1f lat_p99_us=%.1f "
 		    "lat_p999_us=%.1f lat_max_us=%.1f lat_user=%lu lat_neg=%lu",
@@ -673,7 +717,7 @@ main(int argc, char **argv)
 	struct stats st;
 	struct sigaction sa;
 	sigset_t block;
-	int fd, ok;
+	int fd, sink = -1, ok;
 
 	parse_args(argc, argv, &o);
 	memset(&st, 0, sizeof(st));
@@ -689,14 +733,18 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	fd = open_capture(&o);
+	if (o.unicast)
+		sink = open_sink(&o);
 	if (o.readyfile != NULL)
 		write_readyfile(o.readyfile);
 	capture(fd, &o, &st);
 	print_summary(fd, &o, &st);
 	close(fd);
+	if (sink >= 0)
+		close(sink);
 
 	ok = st.bad_ip_csum == 0 && st.bad_udp_csum == 0 && st.bad_mac == 0 &&
-	    st.bad_payload == 0 && st.bad_ttl == 0;
+	    st.bad_payload == 0 && st.bad_ttl == 0 && st.bad_vlan == 0;
 	if (o.expected != 0 && st.unique < o.expected)
 		ok = 0;
 	return ok ? 0 : 1;

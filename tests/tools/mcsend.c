@@ -5,7 +5,7 @@
  *
  * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
  *        [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
- *        [-L] [-D SECONDS] [-b BURST] [-V]
+ *        [-L] [-D SECONDS] [-b BURST] [-V] [-Q [OUTER:]VID]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
@@ -14,8 +14,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -52,6 +54,16 @@ struct options {
 	uint64_t	duration_ns;	/* -D: 0 = no limit */
 	unsigned long	burst;		/* -b: 0 = from the rate */
 	int		verbose;	/* -V: print elapsed_ns too */
+	unsigned	vid;		/* -Q: send with this 802.1Q tag, raw */
+	unsigned	outer_vid;	/* -Q OUTER:VID: and an 802.1ad tag outside it */
+};
+
+/* A raw sender (-Q): the frame's headers, built once, the payload after them. */
+struct raw {
+	int		fd;
+	uint8_t		frame[14 + 8 + 28 + MCP_MAX_LEN];
+	size_t		hdr;	/* bytes before the UDP payload */
+	uint8_t		*ip;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -89,7 +101,9 @@ usage(void)
 	    "  -D SECONDS stop after this long (then -n defaults to no limit)\n"
 	    "  -b BURST   at most BURST packets back to back when pacing, 1..64\n"
 	    "             (default PPS/1000), with a 1 ns timer slack\n"
-	    "  -V         also print elapsed_ns=N, the time spent sending\n", stderr);
+	    "  -V         also print elapsed_ns=N, the time spent sending\n"
+	    "  -Q [OUTER:]VID  send raw frames on -I with an 802.1Q tag VID (1..4094)\n"
+	    "             in the frame, inside an 802.1ad tag OUTER if given; needs -B\n", stderr);
 	exit(1);
 }
 
@@ -119,7 +133,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pps = 1000;
 	o->ttl = 16;
 	o->size = 64;
-	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:Vh")) != -1) {
+	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:h")) != -1) {
 		switch (c) {
 		case 'g':
 			if (inet_pton(AF_INET, optarg, &o->group) == 1 &&
@@ -180,6 +194,17 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'V':
 			o->verbose = 1;
 			break;
+		case 'Q': {
+			char *colon = strchr(optarg, ':');
+
+			if (colon != NULL) {
+				*colon = '\0';
+				o->outer_vid = (unsigned)parse_ulong(optarg, 1, 4094, 'Q');
+				optarg = colon + 1;
+			}
+			o->vid = (unsigned)parse_ulong(optarg, 1, 4094, 'Q');
+			break;
+		}
 		default:
 			usage();
 		}
@@ -221,6 +246,107 @@ bind_source(int fd, const struct options *o)
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		die("bind %s:%u: %s", o->bind_text ? o->bind_text : "*",
 		    (unsigned)o->bind_port, strerror(errno));
+}
+
+static void
+put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t
+sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An AF_PACKET socket on -I and the Ethernet, tags, IPv4 and UDP headers. */
+static void
+raw_open(const struct options *o, struct raw *r)
+{
+	struct ifreq ifr;
+	uint32_t g = ntohl(o->group.s_addr);
+	uint8_t *p = r->frame;
+
+	struct in_addr src;
+
+	if (o->ifname == NULL || o->bind_text == NULL || o->family != AF_INET ||
+	    inet_pton(AF_INET, o->bind_text, &src) != 1 || src.s_addr == 0)
+		die("-Q needs -I, an IPv4 group and -B with an IPv4 address");
+	r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (r->fd < 0)
+		die("socket(AF_PACKET): %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o->ifname);
+	if (ioctl(r->fd, SIOCGIFHWADDR, &ifr) < 0)
+		die("%s: %s", o->ifname, strerror(errno));
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+	    .sll_ifindex = (int)if_nametoindex(o->ifname) };
+
+	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		die("bind %s: %s", o->ifname, strerror(errno));
+	memcpy(p, "\x01\x00\x5e", 3);
+	p[3] = (uint8_t)(g >> 16 & 0x7f);
+	p[4] = (uint8_t)(g >> 8);
+	p[5] = (uint8_t)g;
+	memcpy(p + 6, ifr.ifr_hwaddr.sa_data, 6);
+	p += 12;
+	if (o->outer_vid) {
+		put16(p, 0x88a8);
+		put16(p + 2, o->outer_vid);
+		p += 4;
+	}
+	put16(p, 0x8100);
+	put16(p + 2, o->vid);
+	put16(p + 4, 0x0800);
+	r->ip = p + 6;
+	r->hdr = (size_t)(r->ip - r->frame) + 28;
+	memset(r->ip, 0, 28);
+	r->ip[0] = 0x45;
+	r->ip[6] = 0x40;	/* DF */
+	r->ip[8] = (uint8_t)o->ttl;
+	r->ip[9] = IPPROTO_UDP;
+	memcpy(r->ip + 12, &src, 4);
+	memcpy(r->ip + 16, &o->group, 4);
+	put16(r->ip + 20, o->bind_port ? o->bind_port : 40000);
+	put16(r->ip + 22, o->port);
+}
+
+/* Sends payload (already in place after the headers) as one tagged frame. */
+static void
+raw_send(struct raw *r, size_t len, uint32_t seq)
+{
+	uint8_t *ip = r->ip, *udp = ip + 20;
+	uint32_t sum;
+
+	put16(ip + 2, (unsigned)(28 + len));
+	put16(ip + 4, seq & 0xffff);
+	put16(ip + 10, 0);
+	put16(ip + 10, fold(sum16(0, ip, 20)));
+	put16(udp + 4, (unsigned)(8 + len));
+	put16(udp + 6, 0);
+	sum = sum16(0, ip + 12, 8) + IPPROTO_UDP + (uint32_t)(8 + len);
+	sum = sum16(sum, udp, 8 + len);
+	put16(udp + 6, fold(sum) ? fold(sum) : 0xffff);
+	while (send(r->fd, r->frame, r->hdr + len, 0) < 0) {
+		if (errno == EINTR && !stop_requested)
+			continue;
+		if (errno != ENOBUFS && errno != EAGAIN)
+			die("send: %s", strerror(errno));
+	}
 }
 
 static int
@@ -351,7 +477,11 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	static struct raw raw;
+
 	fd = open_socket(&o);
+	if (o.vid)
+		raw_open(&o, &raw);
 	memset(&dst, 0, sizeof(dst));
 	if (o.family == AF_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dst;
@@ -402,13 +532,18 @@ main(int argc, char **argv)
 		    !stop_requested; i++) {
 			uint32_t seq = o.seq_start + (uint32_t)sent;
 
+			uint8_t *payload = o.vid ? raw.frame + raw.hdr : buf;
+
 			if (o.stamp) {
-				mcp_build_ts(buf, o.size, seq);
-				mcp_stamp(buf, realtime_ns());
+				mcp_build_ts(payload, o.size, seq);
+				mcp_stamp(payload, realtime_ns());
 			} else {
-				mcp_build(buf, o.size, seq);
+				mcp_build(payload, o.size, seq);
 			}
-			send_one(fd, buf, o.size, &dst, dst_len);
+			if (o.vid)
+				raw_send(&raw, o.size, seq);
+			else
+				send_one(fd, buf, o.size, &dst, dst_len);
 			sent++;
 		}
 		if (o.duration_ns != 0 && now_ns() >= end)

@@ -21,6 +21,28 @@
 
 /* ---- a classic BPF interpreter, only what the builder uses ---- */
 
+/* The frame's metadata the ancillary loads read: a tag taken out of the frame. */
+static struct {
+	bool present;
+	uint16_t tpid, tci;
+} anc;
+
+static bool load_anc(uint32_t k, uint32_t *a)
+{
+	switch (k) {
+	case SKF_AD_OFF + SKF_AD_VLAN_TAG_PRESENT:
+		*a = anc.present;
+		return true;
+	case SKF_AD_OFF + SKF_AD_VLAN_TAG:
+		*a = anc.present ? anc.tci : 0;
+		return true;
+	case SKF_AD_OFF + SKF_AD_VLAN_TPID:
+		*a = anc.present ? anc.tpid : 0;
+		return true;
+	}
+	return false;
+}
+
 /*
  * Runs prog over pkt and returns what it returns; a load beyond the end of
  * the packet returns 0, as in the kernel.  *err is set for a program the
@@ -37,6 +59,14 @@ static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const uint8_t 
 		uint64_t off = f->k;
 		size_t size = 0;
 
+		if (BPF_CLASS(f->code) == BPF_LD && BPF_MODE(f->code) == BPF_ABS &&
+		    f->k >= (uint32_t)SKF_AD_OFF) {
+			if (!load_anc(f->k, &a)) {
+				*err = "unexpected ancillary load";
+				return 0;
+			}
+			continue;
+		}
 		switch (f->code) {
 		case BPF_LD | BPF_W | BPF_ABS:
 		case BPF_LD | BPF_H | BPF_ABS:
@@ -66,6 +96,13 @@ static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const uint8_t 
 				return 0;
 			}
 			break;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			if (pc >= n) {
+				*err = "jump beyond the end";
+				return 0;
+			}
+			break;
 		case BPF_RET | BPF_K:
 			return f->k;
 		default:
@@ -85,17 +122,20 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* An IPv4 frame to dst (network order), optionally tagged; returns its length. */
-static size_t make_frame(uint8_t *f, bool vlan, uint8_t proto, in_addr_t dst, size_t ihl)
+#define VID 7	/* the VLAN of the tagged frames of test_groups */
+
+/* An IPv4 frame to dst (network order), with a tag for vid in it unless 0; returns its length. */
+static size_t make_frame_vid(uint8_t *f, uint16_t vid, uint8_t proto, in_addr_t dst,
+			     size_t ihl)
 {
-	size_t l3 = vlan ? 18 : 14, ip_len = ihl + 8 + 32;
+	size_t l3 = vid ? 18 : 14, ip_len = ihl + 8 + 32;
 	uint8_t *ip = f + l3;
 
 	memset(f, 0, l3 + ip_len);
 	memcpy(f, "\x01\x00\x5e\x01\x02\x03\x02\x00\x00\x00\x00\x01", 12);
-	if (vlan) {
+	if (vid) {
 		put16(f + 12, 0x8100);
-		put16(f + 14, 0x0007);
+		put16(f + 14, (uint16_t)(0xa000 | vid));	/* with a priority */
 	}
 	put16(f + l3 - 2, 0x0800);
 	ip[0] = (uint8_t)(0x40 | ihl / 4);
@@ -110,6 +150,11 @@ static size_t make_frame(uint8_t *f, bool vlan, uint8_t proto, in_addr_t dst, si
 	return l3 + ip_len;
 }
 
+static size_t make_frame(uint8_t *f, bool vlan, uint8_t proto, in_addr_t dst, size_t ihl)
+{
+	return make_frame_vid(f, vlan ? VID : 0, proto, dst, ihl);
+}
+
 /* ---- the tests ---- */
 
 /* The shape the kernel insists on: jumps inside the program, a return at the end. */
@@ -119,7 +164,10 @@ static bool check_shape(const struct sock_filter *prog, size_t len, size_t n_gro
 			"%zu groups: %zu instructions", n_groups, len);
 
 	for (size_t pc = 0; ok && pc < len; pc++)
-		if (prog[pc].code == (BPF_JMP | BPF_JEQ | BPF_K))
+		if (prog[pc].code == (BPF_JMP | BPF_JA))
+			ok = CHECK(pc + 1 + prog[pc].k < len,
+				   "%zu groups: jump at %zu leaves the program", n_groups, pc);
+		else if (prog[pc].code == (BPF_JMP | BPF_JEQ | BPF_K))
 			ok = CHECK(pc + 1 + prog[pc].jt < len && pc + 1 + prog[pc].jf < len,
 				   "%zu groups: jump at %zu leaves the program", n_groups, pc);
 	return ok && CHECK(BPF_CLASS(prog[len - 1].code) == BPF_RET,
@@ -235,7 +283,9 @@ static void test_groups(uint64_t *rng, size_t n)
 		groups[j] = t;
 	}
 	memset(prog, 0xee, sizeof(prog));
-	len = bpf_build_filter(groups, n, prog);
+	len = bpf_build_filter(&(struct bpf_match){ .groups = groups, .n_groups = n,
+						   .untagged = true, .vids = &(uint16_t){ VID },
+						   .n_vids = 1 }, prog);
 	struct tallies ts = { .n_groups = n, .prog = prog, .len = len };
 
 	if (!check_shape(prog, len, n))
@@ -311,6 +361,110 @@ static void test_groups(uint64_t *rng, size_t n)
 	report(&ts);
 }
 
+/* One frame kind of test_vlans: a tag in the frame, in the metadata, or both. */
+struct vlan_case {
+	const char *what;
+	uint16_t frame_vid;	/* an 802.1Q tag in the frame; 0: none */
+	uint16_t frame_outer;	/* a second tag's TPID outside it; 0: none */
+	uint16_t meta_vid;	/* a tag in the metadata; 0: none */
+	uint16_t meta_tpid;
+	uint16_t take;		/* the VLAN it is for (0: untagged); 0xffff: never taken */
+};
+
+static bool vlan_chosen(const uint16_t *vids, size_t n, uint16_t vid)
+{
+	if (n > BPF_MAX_LISTED_VIDS)
+		return vid != 0xffff;	/* any VID: the worker chooses */
+	for (size_t i = 0; i < n; i++)
+		if (vids[i] == vid)
+			return true;
+	return false;
+}
+
+/*
+ * Untagged frames pass only where untagged rules exist, tagged ones only
+ * for the VLANs chosen, whether offload took the tag out of the frame or
+ * not; two tags never pass.
+ */
+static void test_vlans(void)
+{
+	static const struct vlan_case cases[] = {
+		{ "untagged", 0, 0, 0, 0, 0 },
+		{ "in-frame tag 100", 100, 0, 0, 0, 100 },
+		{ "in-frame tag 200", 200, 0, 0, 0, 200 },
+		{ "in-frame tag 300", 300, 0, 0, 0, 300 },
+		{ "metadata tag 100", 0, 0, 100, 0x8100, 100 },
+		{ "metadata tag 200", 0, 0, 200, 0x8100, 200 },
+		{ "metadata tag 300", 0, 0, 300, 0x8100, 300 },
+		{ "metadata 802.1ad tag 100", 0, 0, 100, 0x88a8, 0xffff },
+		{ "metadata tag 100, in-frame tag 100", 100, 0, 100, 0x8100, 0xffff },
+		{ "802.1ad and 802.1Q tag 100 in the frame", 100, 0x88a8, 0, 0, 0xffff },
+		{ "two 802.1Q tags 100 in the frame", 100, 0x8100, 0, 0, 0xffff },
+	};
+	static const uint16_t many[BPF_MAX_LISTED_VIDS + 1] = {
+		100, 200, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17 };
+	static const struct {
+		bool untagged;
+		const uint16_t *vids;
+		size_t n_vids;
+	} sets[] = {
+		{ true, NULL, 0 },
+		{ false, many, 1 },
+		{ true, many, 1 },
+		{ false, many, 2 },
+		{ true, many, 2 },
+		{ false, many, BPF_MAX_LISTED_VIDS + 1 },
+	};
+	in_addr_t group = htonl(0xef010101);
+	struct sock_filter prog[BPF_MAX_INSNS];
+	uint8_t f[160];
+
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		struct bpf_match m = { .groups = &group, .n_groups = 1,
+				       .untagged = sets[s].untagged, .vids = sets[s].vids,
+				       .n_vids = sets[s].n_vids };
+		size_t len = bpf_build_filter(&m, prog);
+
+		if (!check_shape(prog, len, 1))
+			continue;
+		check_kernel_accepts(prog, len, 1);
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			const struct vlan_case *vc = &cases[c];
+			size_t flen = make_frame_vid(f, vc->frame_vid, IPPROTO_UDP, group, 20);
+			const char *err;
+			bool want = vc->take == 0 ? m.untagged
+						  : vlan_chosen(m.vids, m.n_vids, vc->take);
+
+			if (vc->frame_outer) {
+				memmove(f + 4, f, flen);
+				memmove(f, f + 4, 12);
+				put16(f + 12, vc->frame_outer);
+				put16(f + 14, 100);
+				flen += 4;
+			}
+			anc.present = vc->meta_vid != 0;
+			anc.tpid = vc->meta_tpid;
+			anc.tci = (uint16_t)(0x6000 | vc->meta_vid);
+			uint32_t r = bpf_run(prog, len, f, flen, &err);
+
+			CHECK(err == NULL && (want ? r >= MIN_ACCEPT : r == 0),
+			      "untagged %d, %zu VIDs: %s %s (%s)", m.untagged, m.n_vids,
+			      vc->what, want ? "dropped" : "accepted", err ? err : "");
+			/* The same frame to a group not listed is dropped either way. */
+			memset(f + flen - 40 - 4, 0, 4);
+			CHECK(bpf_run(prog, len, f, flen, &err) == 0,
+			      "untagged %d, %zu VIDs: %s to 0.0.0.0 accepted", m.untagged,
+			      m.n_vids, vc->what);
+			anc.present = false;
+		}
+	}
+	/* Rules for neither untagged frames nor any VLAN: nothing passes. */
+	struct bpf_match none = { .groups = &group, .n_groups = 1 };
+
+	CHECK(bpf_build_filter(&none, prog) == 1 && prog[0].k == 0,
+	      "no untagged rules and no VLANs: not a drop-all program");
+}
+
 /* The interpreter itself must be able to say no, or the tests above prove nothing. */
 static void test_interpreter(void)
 {
@@ -348,6 +502,7 @@ int main(void)
 	unit_deadline(120);
 
 	test_interpreter();
+	test_vlans();
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		test_groups(&rng, counts[i]);
 	return unit_summary("test_bpf");

@@ -6,8 +6,10 @@
 #include "config.h"
 
 #include "conf.h"
+#include "conf_udp.h"
 #include "diag.h"
 #include "unit.h"
+#include "vlan_config.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -436,7 +438,7 @@ static void test_values(void)
 		      "output = eth2 239.2.2.2 extra\n",
 		      "5: invalid interface name 'abcdefghijklmnop'",
 		      "6: invalid interface name 'eth/2'",
-		      "7: invalid output (expected 'IFNAME [GROUP][:PORT]')");
+		      "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')");
 
 	/* A key without a value; the line is reported, nothing else. */
 	EXPECT_ERRORS(RULE_A
@@ -833,7 +835,14 @@ static void test_print(void)
 		"group = 239.9.9.9\n"
 		"source = 10.0.0.7\n"
 		"ttl = keep\n"
-		"output = eth3\n";
+		"output = eth3\n"
+		"output = udp 10.0.0.5:7000 ttl=7 source=10.0.0.1\n"
+		"output = udp 10.0.0.6:7000\n"
+		"[rule c]\n"
+		"input = eth0 vlan 100\n"
+		"group = 239.1.1.1\n"
+		"output = eth1 vlan 200\n"
+		"output = eth1 vlan 201 239.5.5.5:7\n";
 	static const char *const want[] = {
 		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock\n",
 		"rule a (line 1): input eth0, group 239.1.1.1, port 5000, source any, ttl decrement\n",
@@ -841,6 +850,11 @@ static void test_print(void)
 		"  -> eth2 239.2.2.2:6000\n",
 		"rule b (line 7): input eth1, group 239.9.9.9, port any, source 10.0.0.7, ttl keep\n",
 		"  -> eth3 239.9.9.9:(same port)\n",
+		"  -> udp 10.0.0.5:7000, ttl 7, source 10.0.0.1\n",
+		"  -> udp 10.0.0.6:7000, ttl (kernel default), source (routing)\n",
+		"rule c (line 15): input eth0 vlan 100, group 239.1.1.1, port any",
+		"  -> eth1 vlan 200 239.1.1.1:(same port)\n",
+		"  -> eth1 vlan 201 239.5.5.5:7\n",
 	};
 	struct conf c;
 	struct diag d;
@@ -860,6 +874,191 @@ static void test_print(void)
 	}
 	conf_free(&c);
 	diag_free(&d);
+}
+
+#define RULE_U "[rule u]\ninput = eth0\ngroup = 239.1.1.1\n"
+
+/* udp outputs: what they parse to, and each bad one named with its line and token. */
+static void test_udp_outputs(void)
+{
+	static const char text[] = RULE_U
+		"output = udp 10.0.0.5:7000\n"					/* 4 */
+		"output = udp 10.0.0.6:7001 ttl=5 source=10.0.0.1\n"		/* 5 */
+		"output = eth1\n";						/* 6 */
+	struct conf c;
+	struct diag d;
+	char buf[CONF_UDP_STRLEN];
+	struct conf_udp u6 = { 0 };
+	char err[200];
+
+	if (CHECK(parse(text, &c, &d) == 0 && c.n_rules == 1, "udp: file refused")) {
+		const struct conf_rule *r = &c.rules[0];
+		const struct conf_udp *a = &r->outputs[0].udp, *b = &r->outputs[1].udp;
+		uint32_t v;
+
+		CHECK(r->n_outputs == 3, "udp: %zu outputs", r->n_outputs);
+		CHECK(r->outputs[0].kind == OUTPUT_UDP && r->outputs[1].kind == OUTPUT_UDP &&
+		      r->outputs[2].kind == OUTPUT_IFACE, "udp: output kinds");
+		memcpy(&v, &a->addr, 4);
+		CHECK(a->family == AF_INET && v == ADDR(10, 0, 0, 5) && a->port == 7000 &&
+		      a->ttl == 0 && !a->has_source, "udp: first output");
+		memcpy(&v, &b->source, 4);
+		CHECK(b->ttl == 5 && b->has_source && v == ADDR(10, 0, 0, 1) &&
+		      r->outputs[1].line == 5, "udp: options of the second output");
+		CHECK(strcmp(conf_udp_format(b, buf, sizeof(buf)), "10.0.0.6:7001") == 0,
+		      "udp: formatted as %s", buf);
+		CHECK(r->outputs[0].ifname[0] == '\0', "udp: an interface name");
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* IPv6: parsed and checked here; the rule is IPv4, so it is a mix. */
+	CHECK(conf_udp_parse_dest("[2001:db8::5]:7000", &u6, err, sizeof(err)) == 0 &&
+	      u6.family == AF_INET6 && u6.port == 7000, "udp6: destination refused: %s", err);
+	CHECK(strcmp(conf_udp_format(&u6, buf, sizeof(buf)), "[2001:db8::5]:7000") == 0,
+	      "udp6: formatted as %s", buf);
+	CHECK(conf_udp_parse_option("ttl=9", &u6, err, sizeof(err)) == 0 && u6.ttl == 9,
+	      "udp6: ttl=9 refused");
+	CHECK(conf_udp_parse_option("source=2001:db8::1", &u6, err, sizeof(err)) == 0 &&
+	      u6.has_source, "udp6: source refused: %s", err);
+	CHECK(conf_udp_parse_option("source=10.0.0.1", &(struct conf_udp){ .family = AF_INET6 },
+				    err, sizeof(err)) == -1 &&
+	      strcmp(err, "'source=10.0.0.1' is not of the destination's address family") == 0,
+	      "udp6: an IPv4 source: %s", err);
+	static const char *const bad6[] = { "[ff02::1]:7000", "[::]:7000" };
+
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++)
+		CHECK(conf_udp_parse_dest(bad6[i], &u6, err, sizeof(err)) == -1 &&
+		      strstr(err, "is not a unicast address") != NULL, "udp6: %s: %s", bad6[i], err);
+	CHECK(conf_udp_parse_dest("2001:db8::5:7000", &u6, err, sizeof(err)) == -1,
+	      "udp6: an address without brackets taken");
+	CHECK(conf_udp_parse_dest("[10.0.0.1]:7000", &u6, err, sizeof(err)) == -1,
+	      "udp6: an IPv4 address in brackets taken");
+	EXPECT_ERRORS(RULE_U "output = udp [2001:db8::5]:7000\n",
+		      "4: rule 'u': output 'udp [2001:db8::5]:7000' is IPv6 but the rule is IPv4: mixing families between a rule and its outputs is a config error");
+
+	/* Each with a good output after it: only the bad one is reported. */
+	EXPECT_ERRORS(RULE_U "output = udp 239.1.1.1:7000\noutput = eth1\n",
+		      "4: '239.1.1.1' is not a unicast address (a udp output sends to one host)");
+	EXPECT_ERRORS(RULE_U "output = udp 255.255.255.255:7000\noutput = eth1\n",
+		      "4: '255.255.255.255' is not a unicast address (a udp output sends to one host)");
+	EXPECT_ERRORS(RULE_U "output = udp 0.0.0.0:7000\noutput = eth1\n",
+		      "4: '0.0.0.0' is not a unicast address (a udp output sends to one host)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5\noutput = eth1\n",
+		      "4: invalid udp destination '10.0.0.5' (expected ADDR:PORT or [ADDR6]:PORT)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:0\noutput = eth1\n",
+		      "4: invalid port '0' in '10.0.0.5:0' (expected 1-65535)");
+	EXPECT_ERRORS(RULE_U "output = udp host:7000\noutput = eth1\n",
+		      "4: invalid udp destination 'host:7000' (expected ADDR:PORT or [ADDR6]:PORT)");
+	EXPECT_ERRORS(RULE_U "output = udp\noutput = eth1\n",
+		      "4: invalid output (expected 'udp ADDR:PORT [ttl=N] [source=ADDR]')");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=0\noutput = eth1\n",
+		      "4: invalid 'ttl=0' (expected ttl=1-255)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=256\noutput = eth1\n",
+		      "4: invalid 'ttl=256' (expected ttl=1-255)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=3 ttl=4\noutput = eth1\n", "4: 'ttl=' given twice");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 source=239.1.1.1\noutput = eth1\n",
+		      "4: invalid 'source=239.1.1.1' (expected source=ADDR, a unicast address)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 tos=4\noutput = eth1\n",
+		      "4: unknown option 'tos=4' (expected ttl=N or source=ADDR)");
+	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000\noutput = udp 10.0.0.5:7000 ttl=3\n",
+		      "5: rule 'u': duplicate output (same as line 4)");
+	/* Unicast is matched by no rule: no loop, and a udp output beside the same group is fine. */
+	EXPECT_VALID(RULE_U "output = udp 10.0.0.5:7000\noutput = udp 10.0.0.5:7001\n"
+		     "[rule v]\ninput = eth1\ngroup = 239.1.1.1\noutput = eth0\n");
+}
+
+/*
+ * "input = IFNAME vlan N" and "output = IFNAME vlan N [GROUP][:PORT]":
+ * VIDs 1-4094, once; rules that differ by VLAN only do not conflict, and
+ * loops and duplicates take the VLAN into account.
+ */
+static void test_vlan(void)
+{
+	struct conf c;
+	struct diag d;
+
+	if (CHECK(parse("[rule a]\ninput = eth0 vlan 100\ngroup = 239.1.1.1\n"
+			"output = eth1 vlan 4094 :6000\noutput = eth1 vlan 1\n"
+			"output = eth2\n"
+			"output = eth1 239.2.2.2 vlan 7\n", &c, &d) == 0, "VLAN rule refused")) {
+		CHECK(strcmp(c.rules[0].input, "eth0") == 0 && c.rules[0].vlan == 100,
+		      "input eth0 vlan 100 read as '%s' vlan %u", c.rules[0].input,
+		      c.rules[0].vlan);
+		CHECK(c.rules[0].outputs[0].vlan == 4094 && c.rules[0].outputs[0].port == 6000 &&
+		      c.rules[0].outputs[1].vlan == 1 && c.rules[0].outputs[2].vlan == 0 &&
+		      c.rules[0].outputs[3].vlan == 7 &&
+		      c.rules[0].outputs[3].group == ADDR(239, 2, 2, 2),
+		      "output VLANs read wrong");
+	}
+	conf_free(&c);
+	diag_free(&d);
+	/* The same match on another VLAN, or untagged, is another rule. */
+	EXPECT_VALID("[rule a]\ninput = eth0 vlan 100\ngroup = 239.1.1.1\noutput = eth1\n"
+		     "[rule b]\ninput = eth0 vlan 200\ngroup = 239.1.1.1\noutput = eth2\n"
+		     "[rule c]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth3\n");
+	/* A tagged copy of a rule's own stream on its input does not reach it on another VLAN. */
+	EXPECT_VALID("[rule a]\ninput = eth0 vlan 100\ngroup = 239.1.1.1\n"
+		     "output = eth0 vlan 101\noutput = eth0\n");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 100\ngroup = 239.1.1.1\noutput = eth1\n"
+		      "[rule b]\ninput = eth0 vlan 100\ngroup = 239.1.1.1\noutput = eth2\n",
+		      "5: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 100\ngroup = 239.1.1.1\n"
+		      "output = eth0 vlan 100\n",
+		      "4: rule 'a': output 'eth0 239.1.1.1' sends the rule's own traffic back to its input (same interface, group and port)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"
+		      "output = eth1 vlan 5\noutput = eth1 vlan 5 239.1.1.1\n",
+		      "5: rule 'a': duplicate output (same as line 4)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 0\ngroup = 239.1.1.1\noutput = eth1\n",
+		      "2: invalid VLAN ID '0' (expected 'vlan N' with N from 1 to 4094)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 4095\ngroup = 239.1.1.1\noutput = eth1\n",
+		      "2: invalid VLAN ID '4095' (expected 'vlan N' with N from 1 to 4094)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan\ngroup = 239.1.1.1\noutput = eth1\n",
+		      "2: invalid VLAN ID '' (expected 'vlan N' with N from 1 to 4094)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 1x\ngroup = 239.1.1.1\noutput = eth1\n",
+		      "2: invalid VLAN ID '1x' (expected 'vlan N' with N from 1 to 4094)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 10 vlan 10\ngroup = 239.1.1.1\n"
+		      "output = eth1\n",
+		      "2: duplicate 'vlan' for interface eth0");
+	EXPECT_ERRORS("[rule a]\ninput = eth0 100\ngroup = 239.1.1.1\noutput = eth1\n",
+		      "2: invalid input 'eth0 100' (expected 'IFNAME [vlan N]')");
+	EXPECT_ERRORS(RULE_A "output = eth2 vlan 5000 239.2.2.2\n"
+		      "output = eth2 vlan 2 vlan 3\n"
+		      "output = eth2 vlan 2 239.2.2.2 :5\n"
+		      "output = eth2 vlan -1\n",
+		      "5: invalid VLAN ID '5000' (expected 'vlan N' with N from 1 to 4094)",
+		      "6: duplicate 'vlan' for interface eth2",
+		      "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')",
+		      "8: invalid VLAN ID '-1' (expected 'vlan N' with N from 1 to 4094)");
+	/* The rule is still complete without its input: only the VLAN is reported. */
+	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 99999999999\ngroup = 239.1.1.1\n"
+		      "output = eth1\n",
+		      "2: invalid VLAN ID '99999999999' (expected 'vlan N' with N from 1 to 4094)");
+}
+
+/* The sub-interface through which a VLAN's memberships go, from /proc/net/vlan/config. */
+static void test_vlan_config(void)
+{
+	static const char text[] =
+		"VLAN Dev name\t | VLAN ID\n"
+		"Name-Type: VLAN_NAME_TYPE_RAW_PLUS_VID_NO_PAD\n"
+		"eth0.100       | 100  | eth0\n"
+		"trunk7         | 7  | eth1\n"
+		"eth0.1000      | 1000  | eth0\n"
+		"broken | x | eth0\n"
+		"short | 5\n";
+	char name[IF_NAMESIZE] = "";
+
+	CHECK(vlan_config_find(text, "eth0", 100, name) && strcmp(name, "eth0.100") == 0,
+	      "eth0 VLAN 100: '%s'", name);
+	CHECK(vlan_config_find(text, "eth1", 7, name) && strcmp(name, "trunk7") == 0,
+	      "eth1 VLAN 7: '%s'", name);
+	CHECK(vlan_config_find(text, "eth0", 1000, name) && strcmp(name, "eth0.1000") == 0,
+	      "eth0 VLAN 1000: '%s'", name);
+	CHECK(!vlan_config_find(text, "eth1", 100, name), "VLAN 100 found on eth1");
+	CHECK(!vlan_config_find(text, "eth0", 10, name), "VLAN 10 found on eth0");
+	CHECK(!vlan_config_find(text, "eth0", 5, name), "a short line matched");
+	CHECK(!vlan_config_find("", "eth0", 100, name), "found in an empty file");
 }
 
 /* conf_load reads a file the same way. */
@@ -974,6 +1173,9 @@ int main(void)
 	test_rule_conflicts();
 	test_layout();
 	test_print();
+	test_udp_outputs();
+	test_vlan();
+	test_vlan_config();
 	test_load();
 	test_workers();
 	return unit_summary("test_conf");

@@ -276,7 +276,7 @@ static void test_rewrite(void)
 	struct pkt_rewrite rw = { .group = inet_addr("239.9.9.9"), .port = htons(7000), .ttl = 8 };
 	size_t n = later_fragment(frame, src, dst), plen, hlen;
 
-	if (!CHECK(pkt_parse(frame, n, &p) == PKT_FRAGMENT, "not a later fragment"))
+	if (!CHECK(pkt_parse(frame, n, NULL, &p) == PKT_FRAGMENT, "not a later fragment"))
 		return;
 	CHECK(!p.has_udp, "a later fragment claims a UDP header");
 	CHECK(p.src == src && p.dst == dst && p.ip_id == htons(0x1234) && p.ttl == 9,

@@ -57,7 +57,8 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		struct ho_socket *s = p;
 
 		random_bytes(rng, s, sizeof(*s));
-		s->role = unit_rand_below(rng, 2) ? HO_ROLE_INGRESS : HO_ROLE_EGRESS;
+		s->role = HO_ROLE_INGRESS + unit_rand_below(rng, 3);
+		s->udp_family = unit_rand_below(rng, 2) ? AF_INET : AF_INET6;
 		random_name(rng, s->ifname, sizeof(s->ifname));
 		s->ring_block_size = RING_PAGE * (1 + unit_rand_below(rng, 64));
 		s->ring_blocks = RING_BLOCKS_MIN + unit_rand_below(rng, 100);
@@ -75,6 +76,11 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		random_name(rng, r->name, sizeof(r->name));
 		r->ttl_mode = (uint8_t)unit_rand_below(rng, 3);
 		r->n_outputs = 1 + unit_rand_below(rng, HANDOFF_MAX_OUTPUTS);
+		r->vlan = (uint16_t)unit_rand_below(rng, 4095);
+		for (unsigned i = 0; i < HANDOFF_MAX_OUTPUTS; i++) {
+			r->outputs[i].flags &= HO_OUT_PENDING;
+			r->outputs[i].vlan = (uint16_t)unit_rand_below(rng, 4095);
+		}
 		return sizeof(*r);
 	}
 	case HO_COMMIT:
@@ -289,9 +295,20 @@ static void stats_past_total(void *p) { ((struct ho_worker_stats *)p)->first_rul
 static void rule_17_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = HANDOFF_MAX_OUTPUTS + 1; }
 static void rule_huge_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = UINT32_MAX; }
 static void rule_ttl_mode(void *p) { ((struct ho_rule *)p)->ttl_mode = 3; }
+static void rule_vlan(void *p) { ((struct ho_rule *)p)->vlan = 4095; }
+static void output_vlan(void *p) { ((struct ho_rule *)p)->outputs[0].vlan = 0xffff; }
 static void rule_name(void *p) { memset(((struct ho_rule *)p)->name, 'x', HANDOFF_NAME_MAX); }
 static void socket_role_0(void *p) { ((struct ho_socket *)p)->role = 0; }
-static void socket_role_3(void *p) { ((struct ho_socket *)p)->role = 3; }
+static void socket_role_4(void *p) { ((struct ho_socket *)p)->role = 4; }
+static void rule_output_flags(void *p)
+{
+	((struct ho_rule *)p)->outputs[0].flags = 0x02;
+}
+static void udp_family(void *p)
+{
+	((struct ho_socket *)p)->role = HO_ROLE_UDP;
+	((struct ho_socket *)p)->udp_family = AF_PACKET;
+}
 static void socket_ifname(void *p) { memset(((struct ho_socket *)p)->ifname, 'e', IF_NAMESIZE); }
 static struct ho_socket *ingress(void *p)
 {
@@ -327,8 +344,12 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_RULE, "RULE with UINT32_MAX outputs", rule_huge_outputs);
 	expect_evalue(rng, HO_RULE, "RULE with ttl mode 3", rule_ttl_mode);
 	expect_evalue(rng, HO_RULE, "RULE with an unterminated name", rule_name);
+	expect_evalue(rng, HO_RULE, "RULE received on VLAN 4095", rule_vlan);
+	expect_evalue(rng, HO_RULE, "RULE with an output to VLAN 65535", output_vlan);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with role 0", socket_role_0);
-	expect_evalue(rng, HO_SOCKET, "SOCKET with role 3", socket_role_3);
+	expect_evalue(rng, HO_SOCKET, "SOCKET with role 4", socket_role_4);
+	expect_evalue(rng, HO_RULE, "RULE with an unknown output flag", rule_output_flags);
+	expect_evalue(rng, HO_SOCKET, "UDP SOCKET of family AF_PACKET", udp_family);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with an unterminated ifname", socket_ifname);
 	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 0-byte ring block", ring_block_0);
 	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a block not of whole pages",

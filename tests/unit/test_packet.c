@@ -84,7 +84,9 @@ static uint16_t ref_udp_csum(const uint8_t *ip, const uint8_t *udp, size_t udp_l
 /* ---- frames ---- */
 
 struct spec {
-	bool vlan;
+	bool vlan;		/* an 802.1Q tag in the frame */
+	bool meta_tag;		/* an 802.1Q tag the ring reports (not in the frame) */
+	uint16_t vid;		/* of either */
 	size_t ihl;		/* bytes */
 	size_t payload;		/* UDP payload bytes */
 	size_t pad;		/* Ethernet padding after the IPv4 datagram */
@@ -125,7 +127,8 @@ static void build(uint64_t *rng, struct frame *f)
 	p[0] &= 0xfe;		/* a unicast source does not matter, but be tidy */
 	if (s->vlan) {
 		put16(p + 12, 0x8100);
-		put16(p + 14, (uint16_t)unit_rand(rng));
+		/* Priority and DEI bits are random: only the VID chooses. */
+		put16(p + 14, (uint16_t)((unit_rand(rng) & 0xf000) | s->vid));
 		put16(p + 16, 0x0800);
 		f->l3 = 18;
 	} else {
@@ -164,6 +167,9 @@ static void random_spec(uint64_t *rng, struct spec *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->vlan = unit_rand_below(rng, 4) == 0;
+	s->meta_tag = !s->vlan && unit_rand_below(rng, 4) == 0;
+	if (s->vlan || s->meta_tag)
+		s->vid = (uint16_t)(1 + unit_rand_below(rng, PKT_VID_MAX));
 	s->ihl = 4 * (5 + unit_rand_below(rng, 11));
 	/* Half the frames small, so that short and odd lengths are frequent. */
 	s->payload = unit_rand_below(rng, 2) ? unit_rand_below(rng, 40)
@@ -209,10 +215,20 @@ static void expected_mac(uint32_t group_host, uint8_t mac[6])
 
 /* ---- the random frames ---- */
 
+/* The tag the ring would report for f, or NULL. */
+static const struct pkt_tag *meta_of(const struct frame *f, struct pkt_tag *t)
+{
+	if (!f->s.meta_tag)
+		return NULL;
+	*t = (struct pkt_tag){ .present = true, .tpid = 0x8100, .tci = f->s.vid | 0x2000 };
+	return t;
+}
+
 static void check_parsed(int i, const struct frame *f, const struct pkt *p)
 {
 	const struct spec *s = &f->s;
 
+	CHECK(p->vlan == s->vid, "frame %d: VLAN %u, expected %u", i, p->vlan, s->vid);
 	CHECK(p->frame == f->buf && p->len == f->len, "frame %d: frame/len", i);
 	CHECK(p->l3 == f->l3 && p->ihl == s->ihl && p->ip_len == s->ihl + 8 + s->payload,
 	      "frame %d: l3 %zu ihl %zu ip_len %zu, expected %zu %zu %zu", i, p->l3,
@@ -231,9 +247,11 @@ static void check_rewrite(int i, const struct frame *f, const struct pkt *p,
 	size_t hlen, plen;
 	const uint8_t *payload;
 
+	size_t l2 = rw->vlan ? 18 : 14;
+
 	memset(out, 0xa5, sizeof(out));
 	hlen = pkt_rewrite_headers(p, rw, out);
-	if (!CHECK(hlen == ETH_HDR_LEN + s->ihl + 8, "frame %d: header length %zu", i, hlen))
+	if (!CHECK(hlen == l2 + s->ihl + 8, "frame %d: header length %zu", i, hlen))
 		return;
 	for (size_t k = PKT_MAX_HDR; k < sizeof(out); k++)
 		if (!CHECK(out[k] == 0xa5, "frame %d: wrote beyond PKT_MAX_HDR", i))
@@ -246,15 +264,19 @@ static void check_rewrite(int i, const struct frame *f, const struct pkt *p,
 	memcpy(res + hlen, payload, plen);
 
 	const uint8_t *oip = f->buf + f->l3, *oudp = oip + s->ihl;
-	uint8_t *ip = res + ETH_HDR_LEN, *udp = ip + s->ihl;
+	uint8_t *ip = res + l2, *udp = ip + s->ihl;
 	uint32_t group = ntohl(rw->group);
 	uint16_t port = rw->port ? ntohs(rw->port) : s->dport;
 
 	expected_mac(group, mac);
 	CHECK(memcmp(res, mac, 6) == 0, "frame %d: destination MAC is not that of the group", i);
 	CHECK(memcmp(res + 6, rw->src_mac, 6) == 0, "frame %d: source MAC", i);
-	CHECK(get16(res + 12) == 0x0800, "frame %d: ethertype %#x (vlan %d)", i,
-	      get16(res + 12), s->vlan);
+	if (rw->vlan)
+		CHECK(get16(res + 12) == 0x8100 && get16(res + 14) == rw->vlan,
+		      "frame %d: tag %#06x %#06x, expected 0x8100 and VID %u (PCP 0)", i,
+		      get16(res + 12), get16(res + 14), rw->vlan);
+	CHECK(get16(res + l2 - 2) == 0x0800, "frame %d: ethertype %#x (vlan %d, out %u)", i,
+	      get16(res + l2 - 2), s->vlan, rw->vlan);
 	CHECK(ip[8] == rw->ttl, "frame %d: ttl %u, expected %u", i, ip[8], rw->ttl);
 	CHECK(memcmp(ip + 16, &rw->group, 4) == 0, "frame %d: destination address", i);
 	CHECK(memcmp(ip + 12, oip + 12, 4) == 0, "frame %d: source address changed", i);
@@ -296,6 +318,8 @@ static void random_rewrite(uint64_t *rng, const struct pkt *p, struct pkt_rewrit
 		rw->port = htons((uint16_t)(1 + unit_rand_below(rng, 65535)));
 	}
 	rw->ttl = (uint8_t)unit_rand(rng);
+	if (unit_rand_below(rng, 3) == 0)
+		rw->vlan = (uint16_t)(1 + unit_rand_below(rng, PKT_VID_MAX));
 	pkt_multicast_mac(rw->group, rw->dst_mac);
 	random_bytes(rng, rw->src_mac, 6);
 }
@@ -310,9 +334,10 @@ static void check_complete(int i, struct frame *f)
 	size_t udp_len = 8 + f->s.payload;
 	uint16_t want = ref_udp_csum(ip, udp, udp_len);
 	struct pkt p;
+	struct pkt_tag t;
 
 	put16(udp + 6, ref_fold(ref_pseudo_sum(ip, udp_len)));
-	if (!CHECK(pkt_parse(f->buf, f->len, &p) == PKT_OK, "frame %d: reparse", i))
+	if (!CHECK(pkt_parse(f->buf, f->len, meta_of(f, &t), &p) == PKT_OK, "frame %d: reparse", i))
 		return;
 	pkt_complete_udp_csum(&p);
 	CHECK(get16(udp + 6) == want, "frame %d: completed UDP checksum %#06x, expected %#06x",
@@ -330,13 +355,14 @@ static void check_partial_rewrite(int i, struct frame *f, const struct pkt_rewri
 	struct pkt_rewrite rw = *rw0;
 	uint8_t out[PKT_MAX_HDR];
 	struct pkt p;
+	struct pkt_tag t;
 
 	put16(udp + 6, ref_fold(ref_pseudo_sum(ip, udp_len)));
-	if (!CHECK(pkt_parse(f->buf, f->len, &p) == PKT_OK, "frame %d: reparse", i))
+	if (!CHECK(pkt_parse(f->buf, f->len, meta_of(f, &t), &p) == PKT_OK, "frame %d: reparse", i))
 		return;
 	rw.csum_partial = true;
 	pkt_rewrite_headers(&p, &rw, out);
-	uint8_t *nip = out + ETH_HDR_LEN, *nudp = nip + f->s.ihl;
+	uint8_t *nip = out + pkt_l2_len(&rw), *nudp = nip + f->s.ihl;
 	uint16_t want = ref_fold(ref_pseudo_sum(nip, udp_len)), got = get16(nudp + 6);
 
 	CHECK(got == want || (got == 0 && want == 0xffff) || (got == 0xffff && want == 0),
@@ -353,12 +379,13 @@ static void test_random_frames(uint64_t *rng)
 	for (int i = 0; i < N_FRAMES; i++) {
 		struct pkt p;
 		struct pkt_rewrite rw;
+		struct pkt_tag t;
 		enum pkt_result r;
 
 		random_spec(rng, &f.s);
 		build(rng, &f);
 		memcpy(copy, f.buf, f.len);
-		r = pkt_parse(f.buf, f.len, &p);
+		r = pkt_parse(f.buf, f.len, meta_of(&f, &t), &p);
 		if (!CHECK(r == PKT_OK, "frame %d: pkt_parse says %s", i, pkt_result_name(r)))
 			continue;
 		check_parsed(i, &f, &p);
@@ -386,7 +413,7 @@ static void test_zero_checksums(uint64_t *rng)
 	bool found = false;
 
 	plain_frame(rng, &f);
-	if (!CHECK(pkt_parse(f.buf, f.len, &p) == PKT_OK, "plain frame refused"))
+	if (!CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "plain frame refused"))
 		return;
 	memcpy(&check, f.buf + f.l3 + 20 + 6, 2);
 	for (long n = 0; n < 20000000 && !found; n++) {
@@ -415,7 +442,7 @@ static void test_zero_checksums(uint64_t *rng)
 		CHECK(get16(f.buf + f.l3 + 26) == 0xffff, "checksum %#06x, expected 0xffff",
 		      get16(f.buf + f.l3 + 26));
 		f.s.dst = ntohl(g);
-		if (CHECK(pkt_parse(f.buf, f.len, &p) == PKT_OK, "0xffff frame refused")) {
+		if (CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "0xffff frame refused")) {
 			random_rewrite(rng, &p, &rw);
 			check_rewrite(-3, &f, &p, &rw);
 			rw.group = p.dst;
@@ -446,7 +473,7 @@ static void test_complete_zero(uint64_t *rng)
 	put16(udp + 8, (uint16_t)(0xffff - ref_fold(sum)));
 	CHECK(ref_udp_csum(ip, udp, 108) == 0xffff, "reference: checksum should compute to 0");
 	put16(udp + 6, ref_fold(ref_pseudo_sum(ip, 108)));
-	if (!CHECK(pkt_parse(f.buf, f.len, &p) == PKT_OK, "zero-checksum frame refused"))
+	if (!CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "zero-checksum frame refused"))
 		return;
 	pkt_complete_udp_csum(&p);
 	CHECK(get16(udp + 6) == 0xffff, "completed checksum %#06x, expected 0xffff",
@@ -459,7 +486,7 @@ static void expect_result(const char *what, uint8_t *frame, size_t len,
 			  enum pkt_result want)
 {
 	struct pkt p;
-	enum pkt_result r = pkt_parse(frame, len, &p);
+	enum pkt_result r = pkt_parse(frame, len, NULL, &p);
 
 	CHECK(r == want, "%s: pkt_parse says '%s', expected '%s'", what, pkt_result_name(r),
 	      pkt_result_name(want));
@@ -563,7 +590,7 @@ static void test_malformed(uint64_t *rng)
 	expect_result("first fragment claiming only itself", f.buf, f.len, PKT_MALFORMED);
 	put16(udp + 4, 3000);
 	memcpy(udp + 6, "\x12\x34", 2);
-	if (CHECK(pkt_parse(f.buf, f.len, &p) == PKT_OK, "first fragment refused")) {
+	if (CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "first fragment refused")) {
 		size_t plen;
 
 		CHECK(p.fragment, "first fragment not flagged");
@@ -576,13 +603,13 @@ static void test_malformed(uint64_t *rng)
 	put16(udp + 4, 108);
 	put16(ip + 6, 0x4000);
 	fix_ip_csum(ip);
-	if (CHECK(pkt_parse(f.buf, f.len, &p) == PKT_OK, "DF frame refused"))
+	if (CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "DF frame refused"))
 		CHECK(!p.fragment, "DF taken for a fragment");
 
 	/* Ethernet padding after the datagram is not payload. */
 	plain_frame(rng, &f);
 	memset(f.buf + f.len, 0xee, 20);
-	if (CHECK(pkt_parse(f.buf, f.len + 20, &p) == PKT_OK, "padded frame refused")) {
+	if (CHECK(pkt_parse(f.buf, f.len + 20, NULL, &p) == PKT_OK, "padded frame refused")) {
 		size_t plen;
 
 		pkt_payload(&p, &plen);
@@ -590,23 +617,75 @@ static void test_malformed(uint64_t *rng)
 		      p.ip_len, plen);
 	}
 
-	/* VLAN tags: one, two (802.1ad outside), and a tagged ARP frame. */
+}
+
+static void expect_tagged(const char *what, uint8_t *frame, size_t len,
+			  const struct pkt_tag *meta, enum pkt_result want, uint16_t vid)
+{
+	struct pkt p;
+	enum pkt_result r = pkt_parse(frame, len, meta, &p);
+
+	if (CHECK(r == want, "%s: pkt_parse says '%s', expected '%s'", what,
+		  pkt_result_name(r), pkt_result_name(want)) && r == PKT_OK)
+		CHECK(p.vlan == vid && p.l3 == (get16(frame + 12) == 0x8100 ? 18u : 14u),
+		      "%s: VLAN %u l3 %zu, expected VLAN %u", what, p.vlan, p.l3, vid);
+}
+
+/*
+ * Tags: one 802.1Q tag, in the frame or in the ring's metadata, chooses a
+ * VLAN; everything else that is tagged is PKT_VLAN, never malformed.
+ */
+static void test_vlan(uint64_t *rng)
+{
+	static struct frame f;
+	struct pkt_tag meta = { .present = true, .tpid = 0x8100, .tci = 100 };
+
+	plain_frame(rng, &f);
+	expect_tagged("untagged", f.buf, f.len, NULL, PKT_OK, 0);
+	expect_tagged("untagged, no tag in the metadata", f.buf, f.len,
+		      &(struct pkt_tag){ .present = false, .tci = 7 }, PKT_OK, 0);
+	expect_tagged("metadata tag 100", f.buf, f.len, &meta, PKT_OK, 100);
+	meta.tci = 0xe000 | 4094;
+	expect_tagged("metadata tag 4094 with priority 7", f.buf, f.len, &meta, PKT_OK, 4094);
+	meta.tpid = 0;
+	expect_tagged("metadata tag, TPID not given", f.buf, f.len, &meta, PKT_OK, 4094);
+	meta.tci = 0x2000;
+	expect_tagged("metadata priority tag (VID 0)", f.buf, f.len, &meta, PKT_VLAN, 0);
+	meta.tci = 4095;
+	expect_tagged("metadata VID 4095", f.buf, f.len, &meta, PKT_VLAN, 0);
+	meta = (struct pkt_tag){ .present = true, .tpid = 0x88a8, .tci = 100 };
+	expect_tagged("metadata 802.1ad tag", f.buf, f.len, &meta, PKT_VLAN, 0);
+
 	f.s.vlan = true;
+	f.s.vid = 200;
 	build(rng, &f);
-	if (CHECK(pkt_parse(f.buf, f.len, &p) == PKT_OK, "tagged frame refused"))
-		CHECK(p.l3 == 18, "tagged frame: l3 %zu", p.l3);
-	expect_result("tag without an ethertype", f.buf, 16, PKT_MALFORMED);
-	expect_result("tagged, truncated IPv4 header", f.buf, 18 + 19, PKT_MALFORMED);
+	expect_tagged("in-frame tag 200", f.buf, f.len, NULL, PKT_OK, 200);
+	expect_tagged("tag cut short", f.buf, 16, NULL, PKT_VLAN, 0);
+	expect_tagged("tag without an ethertype", f.buf, 17, NULL, PKT_VLAN, 0);
+	expect_tagged("tagged, truncated IPv4 header", f.buf, 18 + 19, NULL, PKT_MALFORMED, 0);
+	meta = (struct pkt_tag){ .present = true, .tpid = 0x8100, .tci = 300 };
+	expect_tagged("QinQ: metadata tag, then one in the frame", f.buf, f.len, &meta,
+		      PKT_VLAN, 0);
+	put16(f.buf + 14, 0);
+	expect_tagged("in-frame priority tag", f.buf, f.len, NULL, PKT_VLAN, 0);
+	put16(f.buf + 14, 0x0fff);
+	expect_tagged("in-frame VID 4095", f.buf, f.len, NULL, PKT_VLAN, 0);
+	put16(f.buf + 14, 200);
 	put16(f.buf + 16, 0x0806);
-	expect_result("tagged ARP", f.buf, f.len, PKT_NOT_IPV4);
+	expect_tagged("tagged ARP", f.buf, f.len, NULL, PKT_NOT_IPV4, 0);
+	put16(f.buf + 16, 0x0800);
+	put16(f.buf + 12, 0x88a8);
+	expect_tagged("one 802.1ad tag in the frame", f.buf, f.len, NULL, PKT_VLAN, 0);
+
+	/* Two tags in the frame: 802.1ad outside, 802.1Q inside, and 802.1Q twice. */
+	put16(f.buf + 12, 0x8100);
 	memmove(f.buf + 4, f.buf, f.len);
 	memmove(f.buf, f.buf + 4, 12);
 	put16(f.buf + 12, 0x88a8);
 	put16(f.buf + 14, 0x0064);
-	put16(f.buf + 16, 0x8100);
-	put16(f.buf + 20, 0x0800);
-	if (CHECK(pkt_parse(f.buf, f.len + 4, &p) == PKT_OK, "double-tagged frame refused"))
-		CHECK(p.l3 == 22, "double-tagged frame: l3 %zu", p.l3);
+	expect_tagged("802.1ad + 802.1Q in the frame", f.buf, f.len + 4, NULL, PKT_VLAN, 0);
+	put16(f.buf + 12, 0x8100);
+	expect_tagged("802.1Q twice in the frame", f.buf, f.len + 4, NULL, PKT_VLAN, 0);
 }
 
 /* ---- the small helpers ---- */
@@ -626,6 +705,9 @@ static void test_ttl(void)
 		{ PKT_TTL_KEEP, 0, 1, 1 },
 		{ PKT_TTL_KEEP, 9, 64, 64 },
 		{ PKT_TTL_KEEP, 0, 255, 255 },
+		/* keep never sends a TTL of 0: that packet is dropped (ttl_expired) */
+		{ PKT_TTL_KEEP, 0, 0, -1 },
+		{ PKT_TTL_KEEP, 9, 0, -1 },
 		{ PKT_TTL_SET, 16, 1, 16 },
 		{ PKT_TTL_SET, 16, 200, 16 },
 		{ PKT_TTL_SET, 255, 0, 255 },
@@ -660,7 +742,7 @@ static void test_mac(void)
 		      "pkt_multicast_mac(%#x) = %02x:%02x:%02x:%02x:%02x:%02x", cases[i].group,
 		      mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	}
-	for (int r = PKT_OK; r <= PKT_FRAGMENT; r++)
+	for (int r = PKT_OK; r <= PKT_VLAN; r++)
 		for (int s = PKT_OK; s < r; s++)
 			CHECK(strcmp(pkt_result_name(r), pkt_result_name(s)) != 0,
 			      "results %d and %d have the same name", r, s);
@@ -735,6 +817,7 @@ int main(void)
 	test_zero_checksums(&rng);
 	test_complete_zero(&rng);
 	test_malformed(&rng);
+	test_vlan(&rng);
 	test_ttl();
 	test_mac();
 	test_csum(&rng);

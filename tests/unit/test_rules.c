@@ -79,13 +79,13 @@ static void test_precedence(void)
 				if (where[k] >= 0 && port_ok && source_ok)
 					want = where[k];
 			}
-			struct rule *got = rule_table_lookup(&t, G, port, source);
+			struct rule *got = rule_table_lookup(&t, 0, G, port, source);
 
 			CHECK(want < 0 ? got == NULL : got == &t.rules[want],
 			      "set %#x, query port %s source %s: got %s, expected %s", set,
 			      q & 2 ? "P" : "P2", q & 1 ? "S" : "S2", got ? got->name : "none",
 			      want < 0 ? "none" : t.rules[want].name);
-			CHECK(rule_table_lookup(&t, G2, port, source) == NULL,
+			CHECK(rule_table_lookup(&t, 0, G2, port, source) == NULL,
 			      "set %#x: a rule matched another group", set);
 		}
 		rule_table_free(&t);
@@ -99,17 +99,17 @@ static void test_empty_and_duplicates(void)
 	struct rule *rules;
 
 	CHECK(rule_table_init(&t, NULL, 0) == 0, "empty table refused");
-	CHECK(rule_table_lookup(&t, htonl(0xef010101), htons(5000), htonl(0x0a000001)) == NULL,
+	CHECK(rule_table_lookup(&t, 0, htonl(0xef010101), htons(5000), htonl(0x0a000001)) == NULL,
 	      "empty table found something");
-	CHECK(rule_table_lookup(&t, 0, 0, 0) == NULL, "empty table found (0, 0, 0)");
+	CHECK(rule_table_lookup(&t, 0, 0, 0, 0) == NULL, "empty table found (0, 0, 0)");
 	rule_table_free(&t);
 
 	rules = new_rules(1);
 	set_rule(&rules[0], "only", htonl(0xe0000001), 0, 0);
 	if (CHECK(rule_table_init(&t, rules, 1) == 0, "one-rule table refused")) {
-		CHECK(rule_table_lookup(&t, htonl(0xe0000001), htons(1), htonl(0x01020304)) ==
+		CHECK(rule_table_lookup(&t, 0, htonl(0xe0000001), htons(1), htonl(0x01020304)) ==
 		      &t.rules[0], "one-rule table: no match");
-		CHECK(rule_table_lookup(&t, htonl(0xe0000002), htons(1), htonl(0x01020304)) ==
+		CHECK(rule_table_lookup(&t, 0, htonl(0xe0000002), htons(1), htonl(0x01020304)) ==
 		      NULL, "one-rule table: wrong group matched");
 		rule_table_free(&t);
 	}
@@ -120,9 +120,9 @@ static void test_empty_and_duplicates(void)
 		for (size_t i = 0; i < n; i++)
 			set_rule(&rules[i], "p", htonl(0xe0000100 + (uint32_t)i), 0, 0);
 		if (CHECK(rule_table_init(&t, rules, n) == 0, "%zu rules refused", n)) {
-			CHECK(rule_table_lookup(&t, htonl(0xe0000100 + (uint32_t)n - 1), 0, 0) ==
+			CHECK(rule_table_lookup(&t, 0, htonl(0xe0000100 + (uint32_t)n - 1), 0, 0) ==
 			      &t.rules[n - 1], "%zu rules: the last not found", n);
-			CHECK(rule_table_lookup(&t, htonl(0xe0000000), htons(9), htonl(1)) == NULL,
+			CHECK(rule_table_lookup(&t, 0, htonl(0xe0000000), htons(9), htonl(1)) == NULL,
 			      "%zu rules: a miss found something", n);
 			rule_table_free(&t);
 		}
@@ -142,6 +142,61 @@ static void test_empty_and_duplicates(void)
 		      "kind %u: a refused table is not left empty", k);
 		free(rules);
 	}
+}
+
+/*
+ * Rules that differ only by VLAN are distinct, each VLAN finds only its own
+ * rules (untagged = 0 included), and the table knows which VLANs it serves.
+ */
+static void test_vlans(void)
+{
+	static const uint16_t vids[] = { 0, 1, 100, 200, 4094 };
+	enum { NV = sizeof(vids) / sizeof(vids[0]) };
+	struct rule_table t;
+	struct rule *rules = new_rules(2 * NV);
+	in_addr_t g = htonl(0xef010101);
+
+	for (size_t i = 0; i < NV; i++) {
+		set_rule(&rules[2 * i], "any", g, 0, 0);
+		set_rule(&rules[2 * i + 1], "port", g, htons(5000), 0);
+		rules[2 * i].vlan = rules[2 * i + 1].vlan = vids[i];
+	}
+	if (!CHECK(rule_table_init(&t, rules, 2 * NV) == 0, "rules differing by VLAN refused"))
+		return;
+	for (size_t i = 0; i < NV; i++) {
+		struct rule *r = rule_table_lookup(&t, vids[i], g, htons(5000), htonl(1));
+		struct rule *any = rule_table_lookup(&t, vids[i], g, htons(6000), htonl(1));
+
+		CHECK(r == &t.rules[2 * i + 1], "VLAN %u: port rule not found", vids[i]);
+		CHECK(any == &t.rules[2 * i], "VLAN %u: any-port rule not found", vids[i]);
+		CHECK(rule_table_has_vlan(&t, vids[i]), "VLAN %u not served", vids[i]);
+	}
+	CHECK(rule_table_lookup(&t, 300, g, htons(5000), htonl(1)) == NULL,
+	      "VLAN 300 matched another VLAN's rule");
+	CHECK(!rule_table_has_vlan(&t, 300) && !rule_table_has_vlan(&t, 4095) &&
+	      !rule_table_has_vlan(&t, 65535), "VLANs without rules served");
+	rule_table_free(&t);
+
+	/* Untagged rules only: no VLAN served. */
+	rules = new_rules(1);
+	set_rule(&rules[0], "u", g, 0, 0);
+	if (CHECK(rule_table_init(&t, rules, 1) == 0, "one rule refused")) {
+		CHECK(rule_table_has_vlan(&t, 0) && !rule_table_has_vlan(&t, 100),
+		      "untagged table serves the wrong VLANs");
+		CHECK(rule_table_lookup(&t, 100, g, 0, 0) == NULL,
+		      "a tagged frame found an untagged rule");
+		rule_table_free(&t);
+	}
+
+	/* The same VLAN and match twice is a duplicate; a VID beyond 4094 is refused. */
+	rules = new_rules(2);
+	set_rule(&rules[0], "a", g, 0, 0);
+	set_rule(&rules[1], "b", g, 0, 0);
+	rules[0].vlan = rules[1].vlan = 7;
+	CHECK(rule_table_init(&t, rules, 2) == -1, "duplicate within a VLAN accepted");
+	rules[1].vlan = 4095;
+	CHECK(rule_table_init(&t, rules, 2) == -1, "VID 4095 accepted");
+	free(rules);
 }
 
 /* The most specific rule for a query, by looking at every rule. */
@@ -216,7 +271,7 @@ static void test_random(uint64_t *rng)
 	for (size_t i = 0; i < N_RANDOM; i++) {
 		const struct rule *r = &t.rules[i];
 
-		if (rule_table_lookup(&t, r->group, r->port, r->source) != r)
+		if (rule_table_lookup(&t, 0, r->group, r->port, r->source) != r)
 			missing++;
 	}
 	CHECK(missing == 0, "%zu of %d rules not found by their own match", missing, N_RANDOM);
@@ -236,7 +291,7 @@ static void test_random(uint64_t *rng)
 		if (unit_rand_below(rng, 4) == 0)
 			s = htonl(0xc0a80001);	/* a source no rule names */
 		want = linear_lookup(t.rules, t.n, g, p, s);
-		got = rule_table_lookup(&t, g, p, s);
+		got = rule_table_lookup(&t, 0, g, p, s);
 		hits += want != NULL;
 		if (got != want && ++wrong <= 5)
 			printf("    query %d: got %s, expected %s\n", i, got ? got->name : "none",
@@ -267,6 +322,7 @@ int main(void)
 
 	test_precedence();
 	test_empty_and_duplicates();
+	test_vlans();
 	test_random(&rng);
 	return unit_summary("test_rules");
 }

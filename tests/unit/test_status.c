@@ -32,6 +32,7 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	w->no_match = 5;
 	w->ring_drops = 9;
 	w->egress_full = 11;
+	w->vlan = 13;
 	snprintf(r[0].name, sizeof(r[0].name), "video1");
 	snprintf(r[0].input, sizeof(r[0].input), "eth0");
 	snprintf(r[0].group, sizeof(r[0].group), "239.1.1.1");
@@ -46,6 +47,7 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	snprintf(r[0].outputs[0].interface, 16, "eth1");
 	snprintf(r[0].outputs[0].group, 16, "239.2.2.2");
 	r[0].outputs[0].port = 6000;
+	r[0].outputs[0].vlan = 200;
 	r[0].outputs[0].active = true;
 	r[0].outputs[0].packets = 999;
 	r[0].outputs[0].send_errors = 1;
@@ -55,13 +57,20 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	r[0].outputs[1].port = 5000;
 	snprintf(r[1].name, sizeof(r[1].name), "feed");
 	snprintf(r[1].input, sizeof(r[1].input), "eth7");
+	r[1].vlan = 100;
 	snprintf(r[1].group, sizeof(r[1].group), "239.3.3.3");
 	r[1].port = -1;
 	r[1].last_packet_age = -1;
-	r[1].n_outputs = 1;
+	r[1].n_outputs = 2;
 	snprintf(r[1].outputs[0].interface, 16, "eth1");
 	snprintf(r[1].outputs[0].group, 16, "239.3.3.3");
 	r[1].outputs[0].port = -1;
+	r[1].outputs[1].udp = true;
+	snprintf(r[1].outputs[1].dest, sizeof(r[1].outputs[1].dest), "10.0.0.5:7000");
+	r[1].outputs[1].port = 7000;
+	r[1].outputs[1].active = true;
+	r[1].outputs[1].packets = 77;
+	r[1].outputs[1].send_errors = 3;
 }
 
 static void test_json(void)
@@ -80,16 +89,20 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"restarts\": 3");
 	EXPECT_HAS(&sb, "\"rx_packets\": 1234567");
 	EXPECT_HAS(&sb, "\"no_match\": 5");
+	EXPECT_HAS(&sb, "\"ttl_expired\": 0, \"vlan\": 13");
+	EXPECT_HAS(&sb, "\"name\": \"video1\", \"input\": \"eth0\", \"vlan\": null");
 	EXPECT_HAS(&sb, "\"ring\": 9, \"egress_full\": 11}");
 	EXPECT_HAS(&sb, "\"name\": \"video1\"");
 	EXPECT_HAS(&sb, "\"port\": 5000, \"source\": \"10.0.0.1\", \"state\": \"active\"");
 	EXPECT_HAS(&sb, "\"packets_in\": 1000, \"bytes_in\": 1316000, \"pps\": 50.5");
 	EXPECT_HAS(&sb, "\"last_packet_age_s\": 0.250");
-	EXPECT_HAS(&sb, "{\"interface\": \"eth1\", \"group\": \"239.2.2.2\", \"port\": 6000, \"state\": \"active\", \"packets_out\": 999");
+	EXPECT_HAS(&sb, "{\"type\": \"multicast\", \"interface\": \"eth1\", \"vlan\": 200, \"group\": \"239.2.2.2\", \"port\": 6000, \"state\": \"active\", \"packets_out\": 999");
 	EXPECT_HAS(&sb, "\"send_errors\": 1, \"too_big\": 0, \"egress_full\": 12}");
-	EXPECT_HAS(&sb, "{\"interface\": \"eth9\", \"group\": \"239.1.1.1\", \"port\": 5000, \"state\": \"pending\"");
-	EXPECT_HAS(&sb, "\"name\": \"feed\", \"input\": \"eth7\", \"group\": \"239.3.3.3\", \"port\": null, \"source\": null, \"state\": \"pending\"");
+	EXPECT_HAS(&sb, "{\"type\": \"multicast\", \"interface\": \"eth9\", \"vlan\": null, \"group\": \"239.1.1.1\", \"port\": 5000, \"state\": \"pending\"");
+	EXPECT_HAS(&sb, "\"name\": \"feed\", \"input\": \"eth7\", \"vlan\": 100, \"group\": \"239.3.3.3\", \"port\": null, \"source\": null, \"state\": \"pending\"");
 	EXPECT_HAS(&sb, "\"last_packet_age_s\": null");
+	EXPECT_HAS(&sb, "{\"type\": \"udp\", \"destination\": \"10.0.0.5:7000\", \"interface\": null, \"vlan\": null, \"group\": null, \"port\": 7000, \"state\": \"active\", \"packets_out\": 77");
+	EXPECT_HAS(&sb, "\"send_errors\": 3, \"too_big\": 0");
 	/* Balanced brackets and braces: the cheapest structural check without a parser. */
 	int braces = 0, brackets = 0;
 	bool in_string = false;
@@ -124,7 +137,13 @@ static void test_text(void)
 	EXPECT_HAS(&sb, "-> 239.2.2.2:6000");
 	EXPECT_HAS(&sb, "1 send errors, 0 too big, 12 queue full");
 	EXPECT_HAS(&sb, "QFULL");
+	EXPECT_HAS(&sb, "eth7 vlan 100");
+	EXPECT_HAS(&sb, "eth1 vlan 200");
+	EXPECT_HAS(&sb, " VLAN ");
+	EXPECT_HAS(&sb, "       13 ");
 	EXPECT_HAS(&sb, "239.3.3.3:*");
+	EXPECT_HAS(&sb, "udp      active   -> 10.0.0.5:7000");
+	EXPECT_HAS(&sb, "3 send errors, 0 too big, 0 queue full");
 	EXPECT_HAS(&sb, "never");
 	EXPECT_HAS(&sb, "0s ago");
 	EXPECT_HAS(&sb, "1.32M");	/* bytes in, human-readable */
