@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff,frag}."""
 import os
+import socket
 import struct
 import sys
 
@@ -29,10 +30,53 @@ def frame(payload, vlan=False, qinq=False, frag=0, ttl=16, group=(239, 1, 1, 1),
     return eth + ip + udp
 
 
+def frame6(payload, exts=(), vlan=False, hlim=16, group="ff3e::1234", port=5000, last=17):
+    """An IPv6 frame; exts: (next-header type, total length) of each extension header."""
+    src, dst = socket.inet_pton(socket.AF_INET6, "2001:db8::1"), socket.inet_pton(socket.AF_INET6, group)
+    types = [t for t, _ in exts] + [last]
+    chain = b""
+    for i, (t, n) in enumerate(exts):
+        hlen = n // 4 - 2 if t == 51 else n // 8 - 1
+        body = bytes((types[i + 1], hlen))
+        if t == 0 or t == 60:
+            body += bytes((1, n - 4)) + bytes(n - 4)     # PadN over the rest
+        elif t == 43:
+            body += bytes((0, 0)) + bytes(n - 4)          # type 0, segments left 0
+        else:
+            body += bytes(n - 2)
+        chain += body
+    udp_len = 8 + len(payload)
+    pseudo = src + dst + struct.pack("!IxxxB", udp_len, 17)
+    udp = struct.pack("!HHHH", 40000, port, udp_len, 0) + payload
+    udp = udp[:6] + struct.pack("!H", csum(pseudo + udp) or 0xFFFF) + udp[8:]
+    if last != 17:
+        udp = payload
+    ip = struct.pack("!IHBB16s16s", 0x60000000, len(chain) + len(udp), types[0], hlim, src, dst)
+    eth = bytes.fromhex("333300001234" "020000000001")
+    eth += bytes.fromhex("8100000a86dd") if vlan else bytes.fromhex("86dd")
+    return eth + ip + chain + udp
+
+
 def main():
     top = sys.argv[1]
+    V = 4  # HANDOFF_VERSION
+    a6 = lambda t: socket.inet_pton(socket.AF_INET6, t)
+    # struct ho_rule: an IPv6 rule on VLAN 10 with two outputs (struct addr: 16 bytes
+    # each), the second pending and tagged: slot, group, port, conf_index, flags, vlan.
+    outs = [struct.pack("=I16sHBBHH", k, a6("ff3e::4321") if k == 0 else a6("ff3e::1234"),
+                        0x7017 if k == 0 else 0, k, k, 20 * k, 0) for k in range(2)]
+    # (port in network order, ttl mode and value, port range in host order, prefix
+    # lengths, vlan)
+    rule6 = (struct.pack("=64s16s16sHBBHHBBHI", b"six", a6("ff3e::1234"), a6("2001:db8::1"),
+                         0x8813, 0, 0, 5000, 5000, 128, 128, 10, 2) + b"".join(outs) +
+             bytes(28 * 14))
+    # struct ho_worker_stats (vlan, ipv6_fragments and ipv6_ext included), one ho_rule_stats.
+    stats = struct.pack("=14Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 0, 1, 0)
+    stats += struct.pack("=64s4Q2d2I", b"six", 1000, 1316000, 1, 123456789, 50.5, 1e6, 2, 0)
+    stats += b"".join(struct.pack("=5Q2d2I", 999, 1000, 1, 0, 2, 1.5, 2.5, k, 0) for k in range(16))
     seeds = {
-        # Port, flags (1: complete, 2: metadata tag, 4: output tag, 8: 802.1ad), TCI; frame.
+        # Port, flags (1: complete, 2: metadata tag, 4: output tag, 8: 802.1ad,
+        # 0x20: rewrite to the packet's own destination), TCI; frame.
         "packet": [b"\0\0\x10\0\0" + frame(b"MCRL" + bytes(60)),
                    b"\x17\x70\x05\0\0" + frame(b"x" * 1000, vlan=True),
                    b"\0\0\x01\0\0" + frame(b"y" * 100, frag=0x2000),
@@ -40,15 +84,33 @@ def main():
                    b"\0\0\x12\x20\x64" + frame(b"m" * 64),
                    b"\0\0\x16\x00\xc8" + frame(b"o" * 64),
                    b"\0\0\x1a\x00\x64" + frame(b"s" * 64, vlan=True),
-                   b"\0\0\x10\0\0" + frame(b"q" * 64, vlan=True, qinq=True)],
+                   b"\0\0\x10\0\0" + frame(b"q" * 64, vlan=True, qinq=True),
+                   b"\0\0\x10\0\0" + frame6(b"MCRL" + bytes(60)),
+                   b"\x17\x70\x05\0\0" + frame6(b"x" * 1000, vlan=True),
+                   b"\0\0\x16\x00\x64" + frame6(b"t" * 64),
+                   # hop-by-hop, destination options, routing (segments left 0), AH
+                   b"\0\0\x30\0\0" + frame6(b"w" * 200, exts=((0, 8), (60, 16), (43, 24), (51, 24))),
+                   b"\0\0\x21\0\0" + frame6(b"v" * 100, exts=((0, 8), (44, 8))),   # fragment header
+                   b"\0\0\x00\0\0" + frame6(bytes(24), exts=((0, 8),), last=58)],  # MLD-like
         "conf": [open(os.path.join(os.path.dirname(__file__), "../../etc/mcrelay.conf"), "rb").read(),
                  b"[global]\nuser = nobody\n[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"
-                 b"port = 5000\noutput = eth1 239.2.2.2:6000\nttl = keep\n"],
-        "handoff": [b"\0" + struct.pack("=HHIQ", 4, 6, 0, 0x0123456789abcdef),
-                    b"\0" + struct.pack("=HHIQ", 4, 4, 12, 0x0123456789abcdef) + bytes(12),
-                    b"\1" + struct.pack("=HHIQ", 4, 2, 64, 0x0123456789abcdef) +
-                    struct.pack("=IIiI16s6s2xIIIIII", 1, 0, 2, 1500, b"eth0", bytes(6),
-                                131072, 64, 1, 2, 1664, 0)],
+                 b"port = 5000\noutput = eth1 239.2.2.2:6000\nttl = keep\n",
+                 b"[rule six]\ninput = eth0\ngroup = ff3e::1234\nport = 5000\nsource = 2001:db8::1\n"
+                 b"output = eth1 [ff3e::4321]:6000\noutput = eth2 ff3e::5\noutput = eth3 :7000\n",
+                 b"[rule wide]\ninput = eth0 vlan 10\ngroup = 239.1.0.0/16\nport = 5000-5099\n"
+                 b"source = 10.1.0.0/16\njoin = 239.1.2.3\noutput = eth1 vlan 20\n"
+                 b"output = udp 192.0.2.1:6000\n"],
+        "handoff": [b"\0" + struct.pack("=HHIQ", V, 6, 0, 0x0123456789abcdef),
+                    b"\0" + struct.pack("=HHIQ", V, 4, 12, 0x0123456789abcdef) + bytes(12),
+                    b"\0" + struct.pack("=HHIQ", V, 3, len(rule6), 0x0123456789abcdef) + rule6,
+                    b"\0" + struct.pack("=HHIQ", V, 7, len(stats), 0x0123456789abcdef) + stats,
+                    # struct ho_socket: an ingress socket, then a udp one
+                    b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIIIHH16s", 1, 0, 2, 1500, b"eth0", bytes(6),
+                                131072, 64, 1, 2, 1664, 0, 0, 0, bytes(16)),
+                    b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIIIHH16s", 3, 1, 0, 1500, b"", bytes(6),
+                                0, 0, 0, 0, 0, 0, socket.AF_INET6, 6000, a6("2001:db8::2"))],
         # A secret, then (op|key, clock step, rule): a datagram, a spoofed first
         # fragment for it, its later fragments; then one past FRAG_TTL_NS.
         "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,

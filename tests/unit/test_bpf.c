@@ -124,8 +124,8 @@ static void put16(uint8_t *p, uint16_t v)
 
 #define VID 7	/* the VLAN of the tagged frames of test_groups */
 
-/* An IPv4 frame to dst (network order), with a tag for vid in it unless 0; returns its length. */
-static size_t make_frame_vid(uint8_t *f, uint16_t vid, uint8_t proto, in_addr_t dst,
+/* An IPv4 frame to dst (an IPv4 struct addr), with a tag for vid in it unless 0; returns its length. */
+static size_t make_frame_vid(uint8_t *f, uint16_t vid, uint8_t proto, struct addr dst,
 			     size_t ihl)
 {
 	size_t l3 = vid ? 18 : 14, ip_len = ihl + 8 + 32;
@@ -143,39 +143,78 @@ static size_t make_frame_vid(uint8_t *f, uint16_t vid, uint8_t proto, in_addr_t 
 	ip[8] = 64;
 	ip[9] = proto;
 	memcpy(ip + 12, "\x0a\x00\x00\x01", 4);
-	memcpy(ip + 16, &dst, 4);
+	memcpy(ip + 16, dst.b + 12, 4);
 	put16(ip + ihl, 4000);
 	put16(ip + ihl + 2, 5000);
 	put16(ip + ihl + 4, 8 + 32);
 	return l3 + ip_len;
 }
 
-static size_t make_frame(uint8_t *f, bool vlan, uint8_t proto, in_addr_t dst, size_t ihl)
+static size_t make_frame(uint8_t *f, bool vlan, uint8_t proto, struct addr dst, size_t ihl)
 {
 	return make_frame_vid(f, vlan ? VID : 0, proto, dst, ihl);
+}
+
+/*
+ * An IPv6 frame to dst, with a tag for vid in it unless 0, with next header
+ * nh; with hbh, a hop-by-hop options header (8 bytes) in front of it.
+ * Returns its length.
+ */
+static size_t make_frame6_vid(uint8_t *f, uint16_t vid, uint8_t nh, struct addr dst, bool hbh)
+{
+	size_t l3 = vid ? 18 : 14, ext = hbh ? 8 : 0, ip_len = 40 + ext + 8 + 32;
+	uint8_t *ip = f + l3;
+
+	memset(f, 0, l3 + ip_len);
+	memcpy(f, "\x33\x33\x00\x00\x00\x01\x02\x00\x00\x00\x00\x01", 12);
+	if (vid) {
+		put16(f + 12, 0x8100);
+		put16(f + 14, vid);
+	}
+	put16(f + l3 - 2, 0x86dd);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)(ip_len - 40));
+	ip[6] = hbh ? 0 : nh;
+	ip[7] = 64;
+	memcpy(ip + 8, unit_v6("2001:db8::1").b, 16);
+	memcpy(ip + 24, dst.b, 16);
+	if (hbh) {
+		ip[40] = nh;
+		ip[41] = 0;
+		ip[42] = 1;	/* PadN over the rest */
+		ip[43] = 4;
+	}
+	put16(ip + 40 + ext, 4000);
+	put16(ip + 40 + ext + 2, 5000);
+	put16(ip + 40 + ext + 4, 8 + 32);
+	return l3 + ip_len;
+}
+
+static size_t make_frame6(uint8_t *f, bool vlan, uint8_t nh, struct addr dst, bool hbh)
+{
+	return make_frame6_vid(f, vlan ? VID : 0, nh, dst, hbh);
 }
 
 /* ---- the tests ---- */
 
 /* The shape the kernel insists on: jumps inside the program, a return at the end. */
-static bool check_shape(const struct sock_filter *prog, size_t len, size_t n_groups)
+static bool check_shape(const struct sock_filter *prog, size_t len, const char *name)
 {
-	bool ok = CHECK(len >= 1 && len <= BPF_MAX_INSNS,
-			"%zu groups: %zu instructions", n_groups, len);
+	bool ok = CHECK(len >= 1 && len <= BPF_MAX_INSNS, "%s: %zu instructions", name, len);
 
 	for (size_t pc = 0; ok && pc < len; pc++)
 		if (prog[pc].code == (BPF_JMP | BPF_JA))
 			ok = CHECK(pc + 1 + prog[pc].k < len,
-				   "%zu groups: jump at %zu leaves the program", n_groups, pc);
+				   "%s: jump at %zu leaves the program", name, pc);
 		else if (prog[pc].code == (BPF_JMP | BPF_JEQ | BPF_K))
 			ok = CHECK(pc + 1 + prog[pc].jt < len && pc + 1 + prog[pc].jf < len,
-				   "%zu groups: jump at %zu leaves the program", n_groups, pc);
+				   "%s: jump at %zu leaves the program", name, pc);
 	return ok && CHECK(BPF_CLASS(prog[len - 1].code) == BPF_RET,
-			   "%zu groups: the last instruction is not a return", n_groups);
+			   "%s: the last instruction is not a return", name);
 }
 
 /* Attaching the program to any socket runs the kernel's checker on it. */
-static void check_kernel_accepts(const struct sock_filter *prog, size_t len, size_t n_groups)
+static void check_kernel_accepts(const struct sock_filter *prog, size_t len, const char *name)
 {
 	struct sock_fprog fprog = { .len = (unsigned short)len,
 				    .filter = (struct sock_filter *)prog };
@@ -186,7 +225,7 @@ static void check_kernel_accepts(const struct sock_filter *prog, size_t len, siz
 		return;
 	}
 	CHECK(setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) == 0,
-	      "%zu groups: the kernel refuses the program: %s", n_groups, strerror(errno));
+	      "%s: the kernel refuses the program: %s", name, strerror(errno));
 	close(fd);
 }
 
@@ -198,28 +237,28 @@ struct tally {
 	const char *what;
 	bool accept;		/* expected */
 	unsigned runs, wrong;
-	in_addr_t example;	/* the first wrong one */
+	struct addr example;	/* the first wrong one */
 	uint32_t example_ret;
 };
 
-#define MAX_TALLIES 32
+#define MAX_TALLIES 48
 
 struct tallies {
 	struct tally t[MAX_TALLIES];
 	size_t n;
-	size_t n_groups;
+	const char *name;	/* "N IPv4 + M IPv6 groups" */
 	const struct sock_filter *prog;
 	size_t len;
 };
 
 static void expect(struct tallies *ts, const char *what, bool accept, const uint8_t *f,
-		   size_t flen, in_addr_t dst)
+		   size_t flen, struct addr dst)
 {
 	struct tally *t = NULL;
 	const char *err;
 	uint32_t r = bpf_run(ts->prog, ts->len, f, flen, &err);
 
-	CHECK(err == NULL, "%zu groups, %s: %s", ts->n_groups, what, err ? err : "");
+	CHECK(err == NULL, "%s, %s: %s", ts->name, what, err ? err : "");
 	for (size_t i = 0; i < ts->n && t == NULL; i++)
 		if (strcmp(ts->t[i].what, what) == 0 && ts->t[i].accept == accept)
 			t = &ts->t[i];
@@ -244,40 +283,95 @@ static void report(const struct tallies *ts)
 		const struct tally *t = &ts->t[i];
 
 		CHECK(t->wrong == 0,
-		      "%zu groups, %s: %u of %u frames %s, e.g. to %s (returned %u)",
-		      ts->n_groups, t->what, t->wrong, t->runs,
+		      "%s, %s: %u of %u frames %s, e.g. to %s (returned %u)",
+		      ts->name, t->what, t->wrong, t->runs,
 		      t->accept ? "dropped" : "accepted",
-		      inet_ntoa((struct in_addr){ t->example }), t->example_ret);
+		      unit_addr_str(&t->example), t->example_ret);
 	}
 }
 
 #define EXPECT_ACCEPT(f, flen, what) expect(&ts, what, true, f, flen, dst)
 #define EXPECT_DROP(f, flen, what) expect(&ts, what, false, f, flen, dst)
+#define EXPECT(accept, f, flen, what) expect(&ts, what, accept, f, flen, dst)
 
-static bool listed(const in_addr_t *groups, size_t n, in_addr_t g)
+static bool listed(const struct addr *groups, size_t n, struct addr g)
 {
 	for (size_t i = 0; i < n; i++)
-		if (groups[i] == g)
+		if (addr_eq(&groups[i], &g))
 			return true;
 	return false;
 }
 
-static void test_groups(uint64_t *rng, size_t n)
+/* A random multicast group of the family, not among groups. */
+static struct addr unlisted_group(uint64_t *rng, bool v6, const struct addr *groups, size_t n)
 {
-	static in_addr_t groups[MAX_GROUPS];
-	struct sock_filter prog[BPF_MAX_INSNS + 1];
-	uint8_t f[128];
-	size_t len, flen;
-	bool all = n > 200;	/* too many to list: every multicast group passes */
-	uint32_t base = (uint32_t)(unit_rand(rng) >> 40);
-	in_addr_t dst;
+	struct addr a;
 
-	/* Distinct groups all over 224.0.0.0/4, in a random order. */
-	for (size_t i = 0; i < n; i++)
-		groups[i] = htonl(0xe0000000u | (base + (uint32_t)i * 524287u) % 0x10000000u);
+	do {
+		if (v6) {
+			for (int i = 0; i < 16; i++)
+				a.b[i] = (uint8_t)unit_rand(rng);
+			a.b[0] = 0xff;
+		} else {
+			a = unit_v4h(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
+		}
+	} while (listed(groups, n, a));
+	return a;
+}
+
+/*
+ * Whether the program falls back to "every multicast group" for a family:
+ * it must list up to 200 instructions' worth of groups (the old IPv4
+ * limit, one per IPv4 group, eight per IPv6 one) and cannot list what
+ * does not fit in BPF_MAX_INSNS; in between, ask the program itself, and
+ * the checks below hold it to one answer for every unlisted group.
+ */
+static bool falls_back(const struct sock_filter *prog, size_t len, bool v6, size_t n4,
+		       size_t n6, uint64_t *rng, const struct addr *groups, size_t n)
+{
+	uint8_t f[160];
+	size_t flen;
+	const char *err;
+	struct addr g;
+
+	if ((v6 ? n6 == 0 : n4 == 0) || (v6 ? n4 + 8 * n6 : n4) <= 200)
+		return false;
+	if ((v6 ? 8 * n6 : n4) > BPF_MAX_INSNS - 8)
+		return true;
+	g = unlisted_group(rng, v6, groups, n);
+	flen = v6 ? make_frame6(f, false, IPPROTO_UDP, g, false)
+		  : make_frame(f, false, IPPROTO_UDP, g, 20);
+	return bpf_run(prog, len, f, flen, &err) != 0;
+}
+
+static void test_groups(uint64_t *rng, size_t n4, size_t n6)
+{
+	static struct addr groups[2 * MAX_GROUPS];
+	struct sock_filter prog[BPF_MAX_INSNS + 1];
+	uint8_t f[160];
+	char name[64];
+	size_t n = n4 + n6, len, flen;
+	bool all4, all6;	/* too many to list: every multicast group passes */
+	uint32_t base = (uint32_t)(unit_rand(rng) >> 40);
+	struct addr dst;
+
+	snprintf(name, sizeof(name), "%zu IPv4 + %zu IPv6 groups", n4, n6);
+	/* Distinct groups all over 224.0.0.0/4 and ff00::/8, in a random order. */
+	for (size_t i = 0; i < n4; i++)
+		groups[i] = unit_v4h(0xe0000000u | (base + (uint32_t)i * 524287u) % 0x10000000u);
+	for (size_t i = n4; i < n; i++) {
+		/* Every scope and flags; the words vary at both ends. */
+		do {
+			for (int k = 0; k < 16; k++)
+				groups[i].b[k] = (uint8_t)unit_rand(rng);
+			groups[i].b[0] = 0xff;
+			if (i % 3 == 0)	/* and some that differ from another in one word */
+				memset(groups[i].b + 2, 0, 10);
+		} while (listed(groups, i, groups[i]));
+	}
 	for (size_t i = n; i > 1; i--) {
 		size_t j = unit_rand_below(rng, (uint32_t)i);
-		in_addr_t t = groups[i - 1];
+		struct addr t = groups[i - 1];
 
 		groups[i - 1] = groups[j];
 		groups[j] = t;
@@ -286,15 +380,19 @@ static void test_groups(uint64_t *rng, size_t n)
 	len = bpf_build_filter(&(struct bpf_match){ .groups = groups, .n_groups = n,
 						   .untagged = true, .vids = &(uint16_t){ VID },
 						   .n_vids = 1 }, prog);
-	struct tallies ts = { .n_groups = n, .prog = prog, .len = len };
+	struct tallies ts = { .name = name, .prog = prog, .len = len };
 
-	if (!check_shape(prog, len, n))
+	if (!check_shape(prog, len, name))
 		return;
-	CHECK(prog[BPF_MAX_INSNS].code == 0xeeee, "%zu groups: wrote beyond BPF_MAX_INSNS", n);
-	check_kernel_accepts(prog, len, n);
+	CHECK(prog[BPF_MAX_INSNS].code == 0xeeee, "%s: wrote beyond BPF_MAX_INSNS", name);
+	check_kernel_accepts(prog, len, name);
+	all4 = falls_back(prog, len, false, n4, n6, rng, groups, n);
+	all6 = falls_back(prog, len, true, n4, n6, rng, groups, n);
 
 	for (size_t i = 0; i < n; i++) {
 		dst = groups[i];
+		if (!addr_is_v4(&dst))
+			continue;
 		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
 		EXPECT_ACCEPT(f, flen, "UDP to a listed group");
 		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
@@ -315,49 +413,129 @@ static void test_groups(uint64_t *rng, size_t n)
 		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
 		put16(f + 16, 0x0806);
 		EXPECT_DROP(f, flen, "tagged ARP with the group at offset 34");
+		/* The IPv6 group of the same last 32 bits, or the mapped address. */
+		dst.b[0] = 0xff;
+		dst.b[1] = 0x0e;
+		if (!listed(groups, n, dst)) {
+			flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+			EXPECT(all6, f, flen, "IPv6 UDP to ff0e:...:ffff:<a listed IPv4 group>");
+		}
+		dst = groups[i];
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT_DROP(f, flen, "IPv6 UDP to ::ffff:<a listed IPv4 group>");
+	}
+	for (size_t i = 0; i < n; i++) {
+		dst = groups[i];
+		if (addr_is_v4(&dst))
+			continue;
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT_ACCEPT(f, flen, "IPv6 UDP to a listed group");
+		flen = make_frame6(f, true, IPPROTO_UDP, dst, false);
+		EXPECT_ACCEPT(f, flen, "tagged IPv6 UDP to a listed group");
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, true);
+		EXPECT_ACCEPT(f, flen, "IPv6 UDP after a hop-by-hop header to a listed group");
+		/* Matched on the destination alone: the worker walks the headers. */
+		flen = make_frame6(f, false, IPPROTO_ICMPV6, dst, false);
+		EXPECT_ACCEPT(f, flen, "ICMPv6 to a listed group");
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT_DROP(f, 14 + 24, "IPv6 to a listed group cut short before the address");
+		/* The fallback looks at the first byte only; the worker drops the rest. */
+		if (!all6)
+			EXPECT_DROP(f, 14 + 39, "IPv6 to a listed group cut short in the address");
+		put16(f + 12, 0x0806);
+		EXPECT_DROP(f, flen, "ARP with an IPv6 group at offset 38");
+		put16(f + 12, 0x0800);
+		EXPECT_DROP(f, flen, "IPv4 ethertype on an IPv6 frame to a listed group");
+		flen = make_frame6(f, true, IPPROTO_UDP, dst, false);
+		put16(f + 16, 0x0806);
+		EXPECT_DROP(f, flen, "tagged ARP with an IPv6 group at offset 42");
+		/* One bit off in each word: another group, listed only if it is. */
+		for (int w = 0; w < 4; w++) {
+			dst = groups[i];
+			dst.b[4 * w + (w == 0 ? 1 : 3)] ^= 0x01;
+			flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+			EXPECT(all6 || listed(groups, n, dst), f, flen,
+			       "IPv6 UDP to a listed group with one bit changed");
+		}
+		/* The IPv4 group of the same last 32 bits. */
+		dst = groups[i];
+		if ((dst.b[12] & 0xf0) == 0xe0) {
+			dst = unit_v4(dst.b[12], dst.b[13], dst.b[14], dst.b[15]);
+			flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
+			EXPECT(all4 || listed(groups, n, dst), f, flen,
+			       "IPv4 UDP to the last 32 bits of a listed IPv6 group");
+		}
 	}
 
 	/* Groups that are not listed, and destinations that are not groups. */
 	for (int i = 0; i < 200; i++) {
-		do
-			dst = htonl(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
-		while (listed(groups, n, dst));
+		dst = unlisted_group(rng, false, groups, n);
 		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
-		if (all)
-			EXPECT_ACCEPT(f, flen, "UDP to an unlisted group");
-		else
-			EXPECT_DROP(f, flen, "UDP to an unlisted group");
+		EXPECT(all4, f, flen, "UDP to an unlisted group");
 		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
-		if (all)
-			EXPECT_ACCEPT(f, flen, "tagged UDP to an unlisted group");
-		else
-			EXPECT_DROP(f, flen, "tagged UDP to an unlisted group");
+		EXPECT(all4, f, flen, "tagged UDP to an unlisted group");
+		flen = make_frame(f, false, IPPROTO_TCP, dst, 20);
+		EXPECT_DROP(f, flen, "TCP to an unlisted group");
+
+		dst = unlisted_group(rng, true, groups, n);
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT(all6, f, flen, "IPv6 UDP to an unlisted group");
+		flen = make_frame6(f, true, IPPROTO_UDP, dst, true);
+		EXPECT(all6, f, flen, "tagged IPv6 UDP with options to an unlisted group");
 
 		uint32_t u = (uint32_t)(unit_rand(rng) >> 32);
 
 		if ((u & 0xf0000000u) == 0xe0000000u)
 			u ^= 0x80000000u;	/* not multicast */
-		dst = htonl(u);
+		dst = unit_v4h(u);
 		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
 		EXPECT_DROP(f, flen, "UDP to a unicast address");
 		flen = make_frame(f, true, IPPROTO_UDP, dst, 20);
 		EXPECT_DROP(f, flen, "tagged UDP to a unicast address");
+
+		for (int k = 0; k < 16; k++)
+			dst.b[k] = (uint8_t)unit_rand(rng);
+		if (dst.b[0] == 0xff)
+			dst.b[0] = 0xfe;
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT_DROP(f, flen, "IPv6 UDP to a unicast address");
+		flen = make_frame6(f, true, IPPROTO_UDP, dst, false);
+		EXPECT_DROP(f, flen, "tagged IPv6 UDP to a unicast address");
 	}
 	static const uint32_t edges[] = { 0xdfffffff, 0xf0000000, 0xffffffff, 0x00000000 };
 
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
-		dst = htonl(edges[i]);
+		dst = unit_v4h(edges[i]);
 		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
 		EXPECT_DROP(f, flen, "UDP just outside 224.0.0.0/4");
 	}
-	if (all) {
-		dst = htonl(0xe0000000);
+	static const char *const edges6[] = { "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::",
+					      "::ffff:224.0.0.1", "fe80::1", "2001:db8::ff" };
+
+	for (size_t i = 0; i < sizeof(edges6) / sizeof(edges6[0]); i++) {
+		dst = unit_v6(edges6[i]);
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT_DROP(f, flen, "IPv6 UDP just outside ff00::/8");
+	}
+	if (all4) {
+		dst = unit_v4h(0xe0000000);
 		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
 		EXPECT_ACCEPT(f, flen, "UDP to 224.0.0.0");
-		dst = htonl(0xefffffff);
+		dst = unit_v4h(0xefffffff);
 		flen = make_frame(f, false, IPPROTO_UDP, dst, 20);
 		EXPECT_ACCEPT(f, flen, "UDP to 239.255.255.255");
 	}
+	if (all6) {
+		dst = unit_v6("ff00::");
+		flen = make_frame6(f, false, IPPROTO_UDP, dst, false);
+		EXPECT_ACCEPT(f, flen, "IPv6 UDP to ff00::");
+		dst = unit_v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+		flen = make_frame6(f, true, IPPROTO_UDP, dst, false);
+		EXPECT_ACCEPT(f, flen, "tagged IPv6 UDP to ffff:...:ffff");
+	}
+	/* The fallbacks the sizes force, checked here and not only assumed above. */
+	CHECK(!all4 || n4 > 200, "%s: IPv4 groups not listed", name);
+	CHECK(!all6 || n4 + 8 * n6 > 200, "%s: IPv6 groups not listed", name);
 	report(&ts);
 }
 
@@ -415,54 +593,69 @@ static void test_vlans(void)
 		{ true, many, 2 },
 		{ false, many, BPF_MAX_LISTED_VIDS + 1 },
 	};
-	in_addr_t group = htonl(0xef010101);
+	static const char *const family[2] = { "IPv4", "IPv6" };
+	struct addr groups[2] = { unit_v4(239, 1, 1, 1), unit_v6("ff3e::1:1") };
 	struct sock_filter prog[BPF_MAX_INSNS];
 	uint8_t f[160];
 
-	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
-		struct bpf_match m = { .groups = &group, .n_groups = 1,
-				       .untagged = sets[s].untagged, .vids = sets[s].vids,
-				       .n_vids = sets[s].n_vids };
-		size_t len = bpf_build_filter(&m, prog);
+	/* Rules for one IPv4 group, then for one IPv6 group. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+			struct bpf_match m = { .groups = &groups[v6], .n_groups = 1,
+					       .untagged = sets[s].untagged, .vids = sets[s].vids,
+					       .n_vids = sets[s].n_vids };
+			size_t len = bpf_build_filter(&m, prog);
 
-		if (!check_shape(prog, len, 1))
-			continue;
-		check_kernel_accepts(prog, len, 1);
-		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-			const struct vlan_case *vc = &cases[c];
-			size_t flen = make_frame_vid(f, vc->frame_vid, IPPROTO_UDP, group, 20);
-			const char *err;
-			bool want = vc->take == 0 ? m.untagged
-						  : vlan_chosen(m.vids, m.n_vids, vc->take);
+			if (!check_shape(prog, len, family[v6]))
+				continue;
+			check_kernel_accepts(prog, len, family[v6]);
+			for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+				const struct vlan_case *vc = &cases[c];
+				size_t flen = v6 ? make_frame6_vid(f, vc->frame_vid, IPPROTO_UDP,
+								   groups[v6], false)
+						 : make_frame_vid(f, vc->frame_vid, IPPROTO_UDP,
+								  groups[v6], 20);
+				const char *err;
+				bool want = vc->take == 0 ? m.untagged
+							  : vlan_chosen(m.vids, m.n_vids, vc->take);
 
-			if (vc->frame_outer) {
-				memmove(f + 4, f, flen);
-				memmove(f, f + 4, 12);
-				put16(f + 12, vc->frame_outer);
-				put16(f + 14, 100);
-				flen += 4;
+				if (vc->frame_outer) {
+					memmove(f + 4, f, flen);
+					memmove(f, f + 4, 12);
+					put16(f + 12, vc->frame_outer);
+					put16(f + 14, 100);
+					flen += 4;
+				}
+				anc.present = vc->meta_vid != 0;
+				anc.tpid = vc->meta_tpid;
+				anc.tci = (uint16_t)(0x6000 | vc->meta_vid);
+				uint32_t r = bpf_run(prog, len, f, flen, &err);
+
+				CHECK(err == NULL && (want ? r >= MIN_ACCEPT : r == 0),
+				      "%s, untagged %d, %zu VIDs: %s %s (%s)", family[v6], m.untagged,
+				      m.n_vids, vc->what, want ? "dropped" : "accepted",
+				      err ? err : "");
+				/*
+				 * The same frame to a group not listed (:: or 0.0.0.0,
+				 * just before the UDP header and its 32 bytes) is
+				 * dropped either way.
+				 */
+				memset(f + flen - 40 - (v6 ? 16 : 4), 0, v6 ? 16 : 4);
+				CHECK(bpf_run(prog, len, f, flen, &err) == 0,
+				      "%s, untagged %d, %zu VIDs: %s to an unlisted address accepted",
+				      family[v6], m.untagged, m.n_vids, vc->what);
+				anc.present = false;
 			}
-			anc.present = vc->meta_vid != 0;
-			anc.tpid = vc->meta_tpid;
-			anc.tci = (uint16_t)(0x6000 | vc->meta_vid);
-			uint32_t r = bpf_run(prog, len, f, flen, &err);
-
-			CHECK(err == NULL && (want ? r >= MIN_ACCEPT : r == 0),
-			      "untagged %d, %zu VIDs: %s %s (%s)", m.untagged, m.n_vids,
-			      vc->what, want ? "dropped" : "accepted", err ? err : "");
-			/* The same frame to a group not listed is dropped either way. */
-			memset(f + flen - 40 - 4, 0, 4);
-			CHECK(bpf_run(prog, len, f, flen, &err) == 0,
-			      "untagged %d, %zu VIDs: %s to 0.0.0.0 accepted", m.untagged,
-			      m.n_vids, vc->what);
-			anc.present = false;
 		}
 	}
 	/* Rules for neither untagged frames nor any VLAN: nothing passes. */
-	struct bpf_match none = { .groups = &group, .n_groups = 1 };
+	struct bpf_match none = { .groups = groups, .n_groups = 2 };
 
 	CHECK(bpf_build_filter(&none, prog) == 1 && prog[0].k == 0,
 	      "no untagged rules and no VLANs: not a drop-all program");
+	none.any_v4 = none.any_v6 = true;
+	CHECK(bpf_build_filter(&none, prog) == 1 && prog[0].k == 0,
+	      "prefix rules, but no untagged rules and no VLANs: not a drop-all program");
 }
 
 /* The interpreter itself must be able to say no, or the tests above prove nothing. */
@@ -496,7 +689,14 @@ static void test_interpreter(void)
 
 int main(void)
 {
-	static const size_t counts[] = { 0, 1, 3, 200, 201, 500 };
+	static const size_t counts[][2] = {
+		{ 0, 0 }, { 1, 0 }, { 3, 0 }, { 200, 0 }, { 201, 0 }, { 237, 0 }, { 238, 0 },
+		{ 500, 0 },
+		{ 0, 1 }, { 0, 3 }, { 0, 25 }, { 0, 29 }, { 0, 30 }, { 0, 31 }, { 0, 100 },
+		{ 0, 500 },
+		{ 1, 1 }, { 3, 3 }, { 100, 10 }, { 100, 20 }, { 200, 30 }, { 500, 3 },
+		{ 3, 500 }, { 500, 500 },
+	};
 	uint64_t rng = unit_seed(0x627066ULL);
 
 	unit_deadline(120);
@@ -504,6 +704,6 @@ int main(void)
 	test_interpreter();
 	test_vlans();
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
-		test_groups(&rng, counts[i]);
+		test_groups(&rng, counts[i][0], counts[i][1]);
 	return unit_summary("test_bpf");
 }

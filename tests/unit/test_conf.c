@@ -21,8 +21,15 @@
 /* A complete rule of four lines, for files whose subject is elsewhere. */
 #define RULE_A "[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth1\n"
 
-/* 239.1.1.1 and friends, in network order, without going through inet_pton. */
-#define ADDR(a, b, c, d) htonl((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+/* 239.1.1.1 and friends as a struct addr, without going through inet_pton. */
+#define ADDR(a, b, c, d) unit_v4(a, b, c, d)
+
+static bool is(const struct addr *a, struct addr want)
+{
+	return addr_eq(a, &want);
+}
+
+static const struct addr NONE;	/* unset: any source, or the rule's group */
 
 static int parse(const char *text, struct conf *c, struct diag *d)
 {
@@ -127,7 +134,11 @@ static void test_full(void)
 	struct diag d;
 	int rc = parse(text, &c, &d);
 
-	if (!CHECK(rc == 0 && d.n == 0, "full file: returned %d, %zu diagnostics", rc, d.n))
+	/* Valid; only the warnings that a fixed or kept TTL ends no loop between hosts. */
+	if (!CHECK(rc == 0 && d.errors == 0 && d.n == 2 &&
+		   has_line(&d, NAME ":11: warning: rule 'video1': with a fixed ttl nothing ends a loop through another relay host (the loop check covers this host only; a decrementing TTL ends one)") &&
+		   has_line(&d, NAME ":20: warning: rule 'keep-it': with ttl = keep nothing ends a loop through another relay host (the loop check covers this host only; a decrementing TTL ends one)"),
+		   "full file: returned %d, %zu diagnostics", rc, d.n))
 		show_diag(&d);
 	if (!CHECK(c.n_rules == 3, "full file: %zu rules, expected 3", c.n_rules))
 		goto out;
@@ -142,24 +153,26 @@ static void test_full(void)
 	CHECK(strcmp(r->name, "video1") == 0, "rule 0 name '%s'", r->name);
 	CHECK(r->line == 6, "rule 0 line %d, expected 6", r->line);
 	CHECK(strcmp(r->input, "eth0") == 0, "rule 0 input '%s'", r->input);
-	CHECK(r->group == ADDR(239, 1, 1, 1), "rule 0 group %#x", ntohl(r->group));
+	CHECK(is(&r->group, ADDR(239, 1, 1, 1)), "rule 0 group %s", unit_addr_str(&r->group));
 	CHECK(r->port == 5000, "rule 0 port %u, expected 5000 (host order)", r->port);
-	CHECK(r->source == ADDR(10, 10, 1, 100), "rule 0 source %#x", ntohl(r->source));
+	CHECK(is(&r->source, ADDR(10, 10, 1, 100)), "rule 0 source %s", unit_addr_str(&r->source));
 	CHECK(r->ttl_mode == TTL_SET && r->ttl == 16, "rule 0 ttl mode %d value %u",
 	      r->ttl_mode, r->ttl);
-	for (int k = 0; k < KEY_COUNT; k++)
+	CHECK(r->key_line[KEY_LINK_LOCAL] == 0, "rule 0 link-local set at line %d",
+	      r->key_line[KEY_LINK_LOCAL]);
+	for (int k = 0; k < KEY_LINK_LOCAL; k++)
 		CHECK(r->key_line[k] == 7 + k, "rule 0 key %d set at line %d, expected %d",
 		      k, r->key_line[k], 7 + k);
 	if (CHECK(r->n_outputs == 4, "rule 0 has %zu outputs, expected 4", r->n_outputs)) {
 		const struct {
 			const char *ifname;
-			in_addr_t group;	/* as configured: 0 = keep */
+			struct addr group;	/* as configured: unset = keep */
 			uint16_t port;
-			in_addr_t effective;	/* conf_output_group() */
+			struct addr effective;	/* conf_output_group() */
 		} want[4] = {
-			{ "eth1", 0, 0, ADDR(239, 1, 1, 1) },
+			{ "eth1", NONE, 0, ADDR(239, 1, 1, 1) },
 			{ "eth2", ADDR(239, 2, 2, 2), 6000, ADDR(239, 2, 2, 2) },
-			{ "eth3", 0, 7000, ADDR(239, 1, 1, 1) },
+			{ "eth3", NONE, 7000, ADDR(239, 1, 1, 1) },
 			{ "eth4", ADDR(239, 3, 3, 3), 0, ADDR(239, 3, 3, 3) },
 		};
 
@@ -169,24 +182,24 @@ static void test_full(void)
 			CHECK(strcmp(o->ifname, want[i].ifname) == 0,
 			      "output %d ifname '%s', expected '%s'", i, o->ifname,
 			      want[i].ifname);
-			CHECK(o->group == want[i].group, "output %d group %#x, expected %#x",
-			      i, ntohl(o->group), ntohl(want[i].group));
+			CHECK(is(&o->group, want[i].group), "output %d group %s, expected %s",
+			      i, unit_addr_str(&o->group), unit_addr_str(&want[i].group));
 			CHECK(o->port == want[i].port, "output %d port %u, expected %u", i,
 			      o->port, want[i].port);
 			CHECK(o->line == 12 + i, "output %d line %d, expected %d", i, o->line,
 			      12 + i);
-			CHECK(conf_output_group(r, o) == want[i].effective,
-			      "output %d effective group %#x", i,
-			      ntohl(conf_output_group(r, o)));
+			CHECK(is(conf_output_group(r, o), want[i].effective),
+			      "output %d effective group %s", i,
+			      unit_addr_str(conf_output_group(r, o)));
 		}
 	}
 
 	r = &c.rules[1];
 	CHECK(strcmp(r->name, "keep-it") == 0 && r->line == 17, "rule 1 '%s' line %d",
 	      r->name, r->line);
-	CHECK(r->group == ADDR(224, 0, 1, 1), "rule 1 group %#x", ntohl(r->group));
-	CHECK(r->port == 0 && r->source == 0, "rule 1 port %u source %#x, expected any",
-	      r->port, r->source);
+	CHECK(is(&r->group, ADDR(224, 0, 1, 1)), "rule 1 group %s", unit_addr_str(&r->group));
+	CHECK(r->port == 0 && is(&r->source, NONE), "rule 1 port %u source %s, expected any",
+	      r->port, unit_addr_str(&r->source));
 	CHECK(r->key_line[KEY_PORT] == 0 && r->key_line[KEY_SOURCE] == 0,
 	      "rule 1 unset keys have lines %d, %d", r->key_line[KEY_PORT],
 	      r->key_line[KEY_SOURCE]);
@@ -197,11 +210,12 @@ static void test_full(void)
 	r = &c.rules[2];
 	CHECK(strcmp(r->name, "dec_2.x") == 0 && r->line == 22, "rule 2 '%s' line %d",
 	      r->name, r->line);
-	CHECK(r->group == ADDR(239, 255, 255, 255), "rule 2 group %#x", ntohl(r->group));
+	CHECK(is(&r->group, ADDR(239, 255, 255, 255)), "rule 2 group %s", unit_addr_str(&r->group));
 	CHECK(r->port == 65535, "rule 2 port %u", r->port);
 	CHECK(r->ttl_mode == TTL_DECREMENT, "rule 2 ttl mode %d, expected decrement",
 	      r->ttl_mode);
-	CHECK(r->n_outputs == 1 && r->outputs[0].port == 1 && r->outputs[0].group == 0,
+	CHECK(r->n_outputs == 1 && r->outputs[0].port == 1 &&
+	      is(&r->outputs[0].group, NONE),
 	      "rule 2 output ':1'");
 out:
 	conf_free(&c);
@@ -224,8 +238,8 @@ static void test_defaults(void)
 		const struct conf_rule *r = &c.rules[0];
 
 		CHECK(r->ttl_mode == TTL_DECREMENT, "default ttl mode %d", r->ttl_mode);
-		CHECK(r->port == 0 && r->source == 0, "default port %u source %#x",
-		      r->port, r->source);
+		CHECK(r->port == 0 && is(&r->source, NONE), "default port %u source %s",
+		      r->port, unit_addr_str(&r->source));
 		CHECK(r->line == 1 && r->key_line[KEY_INPUT] == 2 &&
 		      r->key_line[KEY_GROUP] == 3 && r->outputs[0].line == 4,
 		      "lines of the minimal rule");
@@ -358,19 +372,19 @@ static void test_values(void)
 			 "[rule a]\ninput = eth0\ngroup = %s\noutput = eth1\n",
 			 bad_groups[i]);
 		snprintf(msg, sizeof(msg),
-			 "3: '%s' is not an IPv4 multicast group (224.0.0.0/4)",
+			 "3: '%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
 			 bad_groups[i]);
 		EXPECT_ERRORS(text, msg);
 		snprintf(text, sizeof(text),
 			 RULE_A "output = eth2 %s:6000\noutput = eth3 %s\n",
 			 bad_groups[i], bad_groups[i]);
 		snprintf(msg, sizeof(msg),
-			 "5: '%s' is not an IPv4 multicast group (224.0.0.0/4)",
+			 "5: '%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
 			 bad_groups[i]);
 		char msg6[256];
 
 		snprintf(msg6, sizeof(msg6),
-			 "6: '%s' is not an IPv4 multicast group (224.0.0.0/4)",
+			 "6: '%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
 			 bad_groups[i]);
 		EXPECT_ERRORS(text, msg, msg6);
 	}
@@ -380,7 +394,8 @@ static void test_values(void)
 
 	for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
 		snprintf(text, sizeof(text), RULE_A "port = %s\n", bad_ports[i]);
-		snprintf(msg, sizeof(msg), "5: invalid port '%s' (expected 1-65535)",
+		snprintf(msg, sizeof(msg),
+			 "5: invalid port '%s' (expected 1-65535, or a range FIRST-LAST)",
 			 bad_ports[i]);
 		EXPECT_ERRORS(text, msg);
 		if (strchr(bad_ports[i], ' '))
@@ -414,12 +429,12 @@ static void test_values(void)
 
 	static const char *const bad_sources[] = { "239.1.1.1", "224.0.0.1", "0.0.0.0",
 						   "255.255.255.255", "garbage",
-						   "10.0.0", "10.0.0.0/8" };
+						   "10.0.0", "10.0.0.0/33", "10.0.0.0/" };
 
 	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
 		snprintf(text, sizeof(text), RULE_A "source = %s\n", bad_sources[i]);
 		snprintf(msg, sizeof(msg),
-			 "5: invalid source '%s' (expected a unicast IPv4 address)",
+			 "5: invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
 			 bad_sources[i]);
 		EXPECT_ERRORS(text, msg);
 	}
@@ -722,7 +737,7 @@ static void test_layout(void)
 		      "output = eth1\n"
 		      "port = 99999\n",
 		      "3: unknown key 'shape' in [rule a]",
-		      "6: invalid port '99999' (expected 1-65535)");
+		      "6: invalid port '99999' (expected 1-65535, or a range FIRST-LAST)");
 
 	/* Comments at the start of a line and after a value. */
 	static const char comments[] =
@@ -747,11 +762,11 @@ static void test_layout(void)
 		const struct conf_rule *r = &c.rules[0];
 
 		CHECK(strcmp(r->input, "eth0") == 0, "comments: input '%s'", r->input);
-		CHECK(r->group == ADDR(239, 1, 1, 1) && r->port == 5000,
+		CHECK(is(&r->group, ADDR(239, 1, 1, 1)) && r->port == 5000,
 		      "comments: group or port");
 		CHECK(r->ttl_mode == TTL_SET && r->ttl == 9, "comments: ttl");
 		CHECK(strcmp(r->outputs[0].ifname, "eth2") == 0 &&
-		      r->outputs[0].group == ADDR(239, 2, 2, 2) &&
+		      is(&r->outputs[0].group, ADDR(239, 2, 2, 2)) &&
 		      r->outputs[0].port == 6000, "comments: output");
 	}
 	conf_free(&c);
@@ -800,14 +815,14 @@ static void test_layout(void)
 		"    port = 0\n";
 	rc = parse(indented, &c, &d);
 	if (!CHECK(rc == -1 && d.errors == 1 &&
-		   has_line(&d, NAME ":8: invalid port '0' (expected 1-65535)"),
+		   has_line(&d, NAME ":8: invalid port '0' (expected 1-65535, or a range FIRST-LAST)"),
 		   "indented: wrong diagnostics"))
 		show_diag(&d);
 	CHECK(strcmp(c.user, "relay") == 0, "indented: user '%s'", c.user);
 	if (CHECK(c.n_rules == 1, "indented: %zu rules", c.n_rules)) {
 		const struct conf_rule *r = &c.rules[0];
 
-		CHECK(strcmp(r->input, "eth0") == 0 && r->group == ADDR(239, 1, 1, 1),
+		CHECK(strcmp(r->input, "eth0") == 0 && is(&r->group, ADDR(239, 1, 1, 1)),
 		      "indented: input '%s'", r->input);
 		CHECK(r->n_outputs == 2 && strcmp(r->outputs[1].ifname, "eth2") == 0,
 		      "indented: %zu outputs", r->n_outputs);
@@ -818,7 +833,8 @@ static void test_layout(void)
 	/* A UTF-8 byte order mark at the start is skipped. */
 	EXPECT_VALID("\xef\xbb\xbf" RULE_A);
 	/* No newline at the end of the last line. */
-	EXPECT_ERRORS(RULE_A "port = 0", "5: invalid port '0' (expected 1-65535)");
+	EXPECT_ERRORS(RULE_A "port = 0",
+		      "5: invalid port '0' (expected 1-65535, or a range FIRST-LAST)");
 }
 
 static void test_print(void)
@@ -849,11 +865,11 @@ static void test_print(void)
 		"  -> eth1 239.1.1.1:5000\n",
 		"  -> eth2 239.2.2.2:6000\n",
 		"rule b (line 7): input eth1, group 239.9.9.9, port any, source 10.0.0.7, ttl keep\n",
-		"  -> eth3 239.9.9.9:(same port)\n",
+		"  -> eth3 239.9.9.9 (same port)\n",
 		"  -> udp 10.0.0.5:7000, ttl 7, source 10.0.0.1\n",
 		"  -> udp 10.0.0.6:7000, ttl (kernel default), source (routing)\n",
 		"rule c (line 15): input eth0 vlan 100, group 239.1.1.1, port any",
-		"  -> eth1 vlan 200 239.1.1.1:(same port)\n",
+		"  -> eth1 vlan 200 239.1.1.1 (same port)\n",
 		"  -> eth1 vlan 201 239.5.5.5:7\n",
 	};
 	struct conf c;
@@ -894,16 +910,16 @@ static void test_udp_outputs(void)
 	if (CHECK(parse(text, &c, &d) == 0 && c.n_rules == 1, "udp: file refused")) {
 		const struct conf_rule *r = &c.rules[0];
 		const struct conf_udp *a = &r->outputs[0].udp, *b = &r->outputs[1].udp;
-		uint32_t v;
+		/* IPv4 in the first 4 bytes, the rest zero. */
+		static const struct in6_addr a5 = { .s6_addr = { 10, 0, 0, 5 } },
+					     a1 = { .s6_addr = { 10, 0, 0, 1 } };
 
 		CHECK(r->n_outputs == 3, "udp: %zu outputs", r->n_outputs);
 		CHECK(r->outputs[0].kind == OUTPUT_UDP && r->outputs[1].kind == OUTPUT_UDP &&
 		      r->outputs[2].kind == OUTPUT_IFACE, "udp: output kinds");
-		memcpy(&v, &a->addr, 4);
-		CHECK(a->family == AF_INET && v == ADDR(10, 0, 0, 5) && a->port == 7000 &&
-		      a->ttl == 0 && !a->has_source, "udp: first output");
-		memcpy(&v, &b->source, 4);
-		CHECK(b->ttl == 5 && b->has_source && v == ADDR(10, 0, 0, 1) &&
+		CHECK(a->family == AF_INET && memcmp(&a->addr, &a5, sizeof(a5)) == 0 &&
+		      a->port == 7000 && a->ttl == 0 && !a->has_source, "udp: first output");
+		CHECK(b->ttl == 5 && b->has_source && memcmp(&b->source, &a1, sizeof(a1)) == 0 &&
 		      r->outputs[1].line == 5, "udp: options of the second output");
 		CHECK(strcmp(conf_udp_format(b, buf, sizeof(buf)), "10.0.0.6:7001") == 0,
 		      "udp: formatted as %s", buf);
@@ -936,6 +952,16 @@ static void test_udp_outputs(void)
 	      "udp6: an IPv4 address in brackets taken");
 	EXPECT_ERRORS(RULE_U "output = udp [2001:db8::5]:7000\n",
 		      "4: rule 'u': output 'udp [2001:db8::5]:7000' is IPv6 but the rule is IPv4: mixing families between a rule and its outputs is a config error");
+
+	EXPECT_ERRORS("[rule s]\ninput = eth0\ngroup = ff3e::1\noutput = udp 10.0.0.5:7000\n",
+		      "4: rule 's': output 'udp 10.0.0.5:7000' is IPv4 but the rule is IPv6: mixing families between a rule and its outputs is a config error");
+	/* An IPv6 rule on a VLAN with an IPv6 udp output and a tagged IPv6 output. */
+	EXPECT_VALID("[rule s]\ninput = eth0 vlan 5\ngroup = ff3e::1\n"
+		     "output = udp [2001:db8::5]:7000\noutput = eth1 vlan 6 [ff3e::2]:6000\n"
+		     "output = eth0 vlan 6 [ff3e::1]\n");
+	EXPECT_ERRORS("[rule s]\ninput = eth0 vlan 5\ngroup = ff3e::1\n"
+		      "output = udp [2001:db8::5]:7000\noutput = eth0 vlan 5 [ff3e::1]\n",
+		      "5: rule 's': output 'eth0 ff3e::1' sends the rule's own traffic back to its input (same interface, group and port)");
 
 	/* Each with a good output after it: only the bad one is reported. */
 	EXPECT_ERRORS(RULE_U "output = udp 239.1.1.1:7000\noutput = eth1\n",
@@ -988,7 +1014,7 @@ static void test_vlan(void)
 		CHECK(c.rules[0].outputs[0].vlan == 4094 && c.rules[0].outputs[0].port == 6000 &&
 		      c.rules[0].outputs[1].vlan == 1 && c.rules[0].outputs[2].vlan == 0 &&
 		      c.rules[0].outputs[3].vlan == 7 &&
-		      c.rules[0].outputs[3].group == ADDR(239, 2, 2, 2),
+		      is(&c.rules[0].outputs[3].group, ADDR(239, 2, 2, 2)),
 		      "output VLANs read wrong");
 	}
 	conf_free(&c);
@@ -1059,6 +1085,195 @@ static void test_vlan_config(void)
 	CHECK(!vlan_config_find(text, "eth0", 10, name), "VLAN 10 found on eth0");
 	CHECK(!vlan_config_find(text, "eth0", 5, name), "a short line matched");
 	CHECK(!vlan_config_find("", "eth0", 100, name), "found in an empty file");
+}
+
+/* conf_print's text of a file that must be valid, for the lines of an IPv6 case. */
+static void expect_print_at(int where, const char *text, const char *const *want)
+{
+	struct conf c;
+	struct diag d;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *fp;
+
+	if (!CHECK(parse(text, &c, &d) == 0 && d.errors == 0, "case at line %d: file refused",
+		   where))
+		show_diag(&d);
+	fp = open_memstream(&out, &size);
+	if (CHECK(fp != NULL, "open_memstream failed")) {
+		conf_print(&c, fp);
+		fclose(fp);
+		for (size_t i = 0; want[i] != NULL; i++)
+			CHECK(strstr(out, want[i]) != NULL,
+			      "case at line %d: no line '%.*s' in:\n%s", where,
+			      (int)strlen(want[i]) - 1, want[i], out);
+		free(out);
+	}
+	conf_free(&c);
+	diag_free(&d);
+}
+
+#define EXPECT_PRINT(text, ...) \
+	expect_print_at(__LINE__, text, (const char *const[]){ __VA_ARGS__, NULL })
+
+#define RULE_6 "[rule a]\ninput = eth0\ngroup = ff3e::1234\noutput = eth1\n"
+
+static void test_ipv6(void)
+{
+	static const char text[] =
+		"[rule six]\n"					/* 1 */
+		"input = eth0\n"				/* 2 */
+		"group = ff3e::1234\n"				/* 3 */
+		"port = 5000\n"					/* 4 */
+		"source = 2001:db8::1\n"			/* 5 */
+		"output = eth1 [ff3e::4321]:6000\n"		/* 6 */
+		"output = eth2 ff3e::4321\n"			/* 7 */
+		"output = eth3 [ff3e::5]\n"			/* 8 */
+		"output = eth4 :7000\n"				/* 9 */
+		"output = eth5\n"				/* 10 */
+		"output = eth6 ff3e::1:6000\n";			/* 11 */
+	struct conf c;
+	struct diag d;
+	int rc = parse(text, &c, &d);
+
+	if (!CHECK(rc == 0 && d.n == 0, "IPv6 file: returned %d, %zu diagnostics", rc, d.n))
+		show_diag(&d);
+	if (CHECK(c.n_rules == 1 && c.rules[0].n_outputs == 6, "IPv6 file: rules or outputs")) {
+		const struct conf_rule *r = &c.rules[0];
+		const struct {
+			struct addr group;	/* as configured */
+			uint16_t port;
+			struct addr effective;
+		} want[6] = {
+			{ unit_v6("ff3e::4321"), 6000, unit_v6("ff3e::4321") },
+			{ unit_v6("ff3e::4321"), 0, unit_v6("ff3e::4321") },
+			{ unit_v6("ff3e::5"), 0, unit_v6("ff3e::5") },
+			{ NONE, 7000, unit_v6("ff3e::1234") },
+			{ NONE, 0, unit_v6("ff3e::1234") },
+			/* Without brackets, the last colon is the address's own. */
+			{ unit_v6("ff3e::1:6000"), 0, unit_v6("ff3e::1:6000") },
+		};
+
+		CHECK(is(&r->group, unit_v6("ff3e::1234")) && r->port == 5000 &&
+		      is(&r->source, unit_v6("2001:db8::1")), "IPv6 rule: group %s port %u source %s",
+		      unit_addr_str(&r->group), r->port, unit_addr_str(&r->source));
+		for (int i = 0; i < 6; i++) {
+			const struct conf_output *o = &r->outputs[i];
+
+			CHECK(is(&o->group, want[i].group) && o->port == want[i].port &&
+			      is(conf_output_group(r, o), want[i].effective) && o->line == 6 + i,
+			      "IPv6 output %d: group %s port %u effective %s line %d", i,
+			      unit_addr_str(&o->group), o->port,
+			      unit_addr_str(conf_output_group(r, o)), o->line);
+		}
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	EXPECT_PRINT(text,
+		     "rule six (line 1): input eth0, group ff3e::1234, port 5000, source 2001:db8::1, ttl decrement\n",
+		     "  -> eth1 [ff3e::4321]:6000\n",
+		     "  -> eth2 [ff3e::4321]:5000\n",
+		     "  -> eth3 [ff3e::5]:5000\n",
+		     "  -> eth4 [ff3e::1234]:7000\n",
+		     "  -> eth5 [ff3e::1234]:5000\n",
+		     "  -> eth6 [ff3e::1:6000]:5000\n");
+	EXPECT_PRINT(RULE_6 "output = eth2 [ff3e::4321]\noutput = eth3 :6000\n",
+		     "rule a (line 1): input eth0, group ff3e::1234, port any, source any, ttl decrement\n",
+		     "  -> eth1 ff3e::1234 (same port)\n",
+		     "  -> eth2 ff3e::4321 (same port)\n",
+		     "  -> eth3 [ff3e::1234]:6000\n");
+	/* IPv4 and IPv6 rules side by side, on one input. */
+	EXPECT_PRINT(RULE_A "[rule b]\ninput = eth0\ngroup = ff02::1:3\nport = 5355\noutput = eth1\n",
+		     "  -> eth1 239.1.1.1 (same port)\n",
+		     "rule b (line 5): input eth0, group ff02::1:3, port 5355, source any, ttl decrement\n",
+		     "  -> eth1 [ff02::1:3]:5355\n");
+
+	/* Brackets. */
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1\n",
+		      "5: invalid output target '[ff3e::1' (expected [GROUP] or [GROUP]:PORT)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]6000\n",
+		      "5: invalid output target '[ff3e::1]6000' (expected [GROUP] or [GROUP]:PORT)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]]:6000\n",
+		      "5: invalid output target '[ff3e::1]]:6000' (expected [GROUP] or [GROUP]:PORT)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]:\n",
+		      "5: invalid port '' (expected 1-65535)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]:0\n",
+		      "5: invalid port '0' (expected 1-65535)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]:70000\n",
+		      "5: invalid port '70000' (expected 1-65535)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [[ff3e::1]]\n",
+		      "5: invalid output target '[[ff3e::1]]' (expected [GROUP] or [GROUP]:PORT)");
+	/* Empty brackets are no group: refused, with or without a port, quoted whole. */
+	EXPECT_ERRORS(RULE_6 "output = eth2 []\n",
+		      "5: invalid output target '[]' (expected [GROUP] or [GROUP]:PORT)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 []:6000\n",
+		      "5: invalid output target '[]:6000' (expected [GROUP] or [GROUP]:PORT)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1\noutput = eth3 ]:6000\n",
+		      "5: invalid output target '[ff3e::1' (expected [GROUP] or [GROUP]:PORT)",
+		      "6: ']' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 [2001:db8::1]:6000\n",
+		      "5: '2001:db8::1' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 ff3e::1:70000\n",
+		      "5: 'ff3e::1:70000' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = [ff3e::1]\noutput = eth1\n",
+		      "3: '[ff3e::1]' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
+
+	/* Addresses an IPv6 rule cannot have. */
+	static const char *const bad_groups[] = {
+		"::ffff:239.1.1.1", "::", "2001:db8::1", "fe80::1", "ff3e::1%eth0", "ff3e:::1",
+		"ff3e::1::2", "ff3e::12345", "::239.1.1.1",
+	};
+	char t[512], msg[256];
+
+	for (size_t i = 0; i < sizeof(bad_groups) / sizeof(bad_groups[0]); i++) {
+		snprintf(t, sizeof(t), "[rule a]\ninput = eth0\ngroup = %s\noutput = eth1\n",
+			 bad_groups[i]);
+		snprintf(msg, sizeof(msg),
+			 "3: '%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
+			 bad_groups[i]);
+		EXPECT_ERRORS(t, msg);
+		snprintf(t, sizeof(t), RULE_6 "output = eth2 [%s]:6000\n", bad_groups[i]);
+		snprintf(msg, sizeof(msg),
+			 "5: '%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
+			 bad_groups[i]);
+		EXPECT_ERRORS(t, msg);
+	}
+	static const char *const bad_sources[] = { "::ffff:10.0.0.1", "::", "ff3e::1",
+						   "ff02::1", "2001:db8::/129", "2001:db8:::1" };
+
+	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
+		snprintf(t, sizeof(t), RULE_6 "source = %s\n", bad_sources[i]);
+		snprintf(msg, sizeof(msg),
+			 "5: invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
+			 bad_sources[i]);
+		EXPECT_ERRORS(t, msg);
+	}
+
+	/* One family per rule: its group, its source, its outputs. */
+	EXPECT_ERRORS(RULE_A "output = eth2 [ff3e::1]:6000\noutput = eth3 ff3e::2\n",
+		      "5: rule 'a': output group ff3e::1 is IPv6 but the rule's group is IPv4 (a rule and its outputs are of one family)",
+		      "6: rule 'a': output group ff3e::2 is IPv6 but the rule's group is IPv4 (a rule and its outputs are of one family)");
+	EXPECT_ERRORS(RULE_6 "output = eth2 239.2.2.2:6000\n",
+		      "5: rule 'a': output group 239.2.2.2 is IPv4 but the rule's group is IPv6 (a rule and its outputs are of one family)");
+	EXPECT_ERRORS(RULE_6 "source = 10.0.0.1\n",
+		      "5: rule 'a': source 10.0.0.1 is IPv4 but group ff3e::1234 is IPv6");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\nsource = 2001:db8::1\ngroup = 239.1.1.1\noutput = eth1\n",
+		      "3: rule 'a': source 2001:db8::1 is IPv6 but group 239.1.1.1 is IPv4");
+
+	/* Loops and duplicates are found among IPv6 rules as among IPv4 ones. */
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = ff3e::1\noutput = eth0\n",
+		      "4: rule 'a': output 'eth0 ff3e::1' sends the rule's own traffic back to its input (same interface, group and port)");
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = ff3e::1\noutput = eth0 [ff3e::2]\n");
+	EXPECT_ERRORS(RULE_6 "output = eth1 [ff3e::1234]\n",
+		      "5: rule 'a': duplicate output (same as line 4)");
+	EXPECT_ERRORS(RULE_6 "[rule b]\ninput = eth0\ngroup = ff3e:0::1234\noutput = eth2\n",
+		      "5: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	/* The same last 32 bits in the other family are another group. */
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth1\n"
+		     "[rule b]\ninput = eth0\ngroup = ff3e::ef01:101\noutput = eth1\n"
+		     "[rule c]\ninput = eth0\ngroup = ff3e::ef01:101\nsource = 2001:db8::1\n"
+		     "port = 5000\noutput = eth2 [ff3e::2]:6000\n");
 }
 
 /* conf_load reads a file the same way. */
@@ -1176,6 +1391,7 @@ int main(void)
 	test_udp_outputs();
 	test_vlan();
 	test_vlan_config();
+	test_ipv6();
 	test_load();
 	test_workers();
 	return unit_summary("test_conf");

@@ -273,22 +273,24 @@ static void test_rewrite(void)
 	uint8_t frame[400], hdr[PKT_MAX_HDR];
 	in_addr_t src = inet_addr("10.0.0.1"), dst = inet_addr("239.1.1.1");
 	struct pkt p;
-	struct pkt_rewrite rw = { .group = inet_addr("239.9.9.9"), .port = htons(7000), .ttl = 8 };
+	struct pkt_rewrite rw = { .group = unit_v4(239, 9, 9, 9), .port = htons(7000), .ttl = 8 };
 	size_t n = later_fragment(frame, src, dst), plen, hlen;
 
 	if (!CHECK(pkt_parse(frame, n, NULL, &p) == PKT_FRAGMENT, "not a later fragment"))
 		return;
 	CHECK(!p.has_udp, "a later fragment claims a UDP header");
-	CHECK(p.src == src && p.dst == dst && p.ip_id == htons(0x1234) && p.ttl == 9,
+	CHECK(addr_v4(&p.src) == src &&
+	      addr_is_v4(&p.src) && addr_is_v4(&p.dst) && addr_v4(&p.dst) == dst && !p.v6 &&
+	      p.ip_id == htons(0x1234) && p.ttl == 9,
 	      "addresses, id or ttl not parsed");
-	pkt_multicast_mac(rw.group, rw.dst_mac);
+	addr_multicast_mac(&rw.group, rw.dst_mac);
 	hlen = pkt_rewrite_headers(&p, &rw, hdr);
 	CHECK(hlen == ETH_HDR_LEN + 20, "header length %zu, expected 34", hlen);
 	const uint8_t *payload = pkt_payload(&p, &plen);
 
 	CHECK(plen == 300 && payload == frame + 14 + 20, "payload %zu bytes at the wrong place", plen);
 	CHECK(csum_fold(csum_add(0, hdr + 14, 20)) == 0xffff, "IPv4 header checksum wrong");
-	CHECK(memcmp(hdr + 14 + 16, &rw.group, 4) == 0, "destination not rewritten");
+	CHECK(memcmp(hdr + 14 + 16, rw.group.b + 12, 4) == 0, "destination not rewritten");
 	CHECK(memcmp(hdr + 14 + 12, &src, 4) == 0, "source changed");
 	CHECK(hdr[14 + 8] == 8, "ttl %u, expected 8", hdr[14 + 8]);
 	CHECK(hdr[14 + 6] == 0 && hdr[14 + 7] == 185, "fragment offset changed");

@@ -233,7 +233,8 @@ static void check_parsed(int i, const struct frame *f, const struct pkt *p)
 	CHECK(p->l3 == f->l3 && p->ihl == s->ihl && p->ip_len == s->ihl + 8 + s->payload,
 	      "frame %d: l3 %zu ihl %zu ip_len %zu, expected %zu %zu %zu", i, p->l3,
 	      p->ihl, p->ip_len, f->l3, s->ihl, s->ihl + 8 + s->payload);
-	CHECK(p->src == htonl(s->src) && p->dst == htonl(s->dst) &&
+	CHECK(addr_is_v4(&p->src) && addr_is_v4(&p->dst) && !p->v6 &&
+	      addr_v4(&p->src) == htonl(s->src) && addr_v4(&p->dst) == htonl(s->dst) &&
 	      p->dport == htons(s->dport) && p->ttl == s->ttl && !p->fragment,
 	      "frame %d: parsed addresses, port, ttl or fragment flag wrong", i);
 }
@@ -265,7 +266,7 @@ static void check_rewrite(int i, const struct frame *f, const struct pkt *p,
 
 	const uint8_t *oip = f->buf + f->l3, *oudp = oip + s->ihl;
 	uint8_t *ip = res + l2, *udp = ip + s->ihl;
-	uint32_t group = ntohl(rw->group);
+	uint32_t group = ntohl(addr_v4(&rw->group));
 	uint16_t port = rw->port ? ntohs(rw->port) : s->dport;
 
 	expected_mac(group, mac);
@@ -278,7 +279,7 @@ static void check_rewrite(int i, const struct frame *f, const struct pkt *p,
 	CHECK(get16(res + l2 - 2) == 0x0800, "frame %d: ethertype %#x (vlan %d, out %u)", i,
 	      get16(res + l2 - 2), s->vlan, rw->vlan);
 	CHECK(ip[8] == rw->ttl, "frame %d: ttl %u, expected %u", i, ip[8], rw->ttl);
-	CHECK(memcmp(ip + 16, &rw->group, 4) == 0, "frame %d: destination address", i);
+	CHECK(memcmp(ip + 16, rw->group.b + 12, 4) == 0, "frame %d: destination address", i);
 	CHECK(memcmp(ip + 12, oip + 12, 4) == 0, "frame %d: source address changed", i);
 	CHECK(memcmp(ip, oip, 8) == 0 && ip[9] == oip[9] &&
 	      memcmp(ip + 20, oip + 20, s->ihl - 20) == 0,
@@ -306,7 +307,7 @@ static void random_rewrite(uint64_t *rng, const struct pkt *p, struct pkt_rewrit
 	if (unit_rand_below(rng, 8) == 0)
 		rw->group = p->dst;
 	else
-		rw->group = htonl(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
+		rw->group = unit_v4h(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
 	switch (unit_rand_below(rng, 8)) {
 	case 0: case 1: case 2:
 		rw->port = 0;
@@ -320,7 +321,7 @@ static void random_rewrite(uint64_t *rng, const struct pkt *p, struct pkt_rewrit
 	rw->ttl = (uint8_t)unit_rand(rng);
 	if (unit_rand_below(rng, 3) == 0)
 		rw->vlan = (uint16_t)(1 + unit_rand_below(rng, PKT_VID_MAX));
-	pkt_multicast_mac(rw->group, rw->dst_mac);
+	addr_multicast_mac(&rw->group, rw->dst_mac);
 	random_bytes(rng, rw->src_mac, 6);
 }
 
@@ -409,7 +410,7 @@ static void test_zero_checksums(uint64_t *rng)
 	struct pkt p;
 	struct pkt_rewrite rw;
 	uint16_t check;
-	in_addr_t g = 0;
+	struct addr g = { 0 };
 	bool found = false;
 
 	plain_frame(rng, &f);
@@ -417,15 +418,15 @@ static void test_zero_checksums(uint64_t *rng)
 		return;
 	memcpy(&check, f.buf + f.l3 + 20 + 6, 2);
 	for (long n = 0; n < 20000000 && !found; n++) {
-		g = htonl(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
-		found = csum_replace32(check, p.dst, g) == 0;
+		g = unit_v4h(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
+		found = csum_replace32(check, addr_v4(&p.dst), addr_v4(&g)) == 0;
 	}
 	if (!CHECK(found, "no group found that zeroes the checksum"))
 		return;
 	memset(&rw, 0, sizeof(rw));
 	rw.group = g;
 	rw.ttl = 9;
-	pkt_multicast_mac(g, rw.dst_mac);
+	addr_multicast_mac(&g, rw.dst_mac);
 	/* The group alone: the checksum computes to zero and goes out as 0xffff. */
 	check_rewrite(-1, &f, &p, &rw);
 	/* The group, then the port. */
@@ -441,12 +442,12 @@ static void test_zero_checksums(uint64_t *rng)
 		memcpy(f.buf + f.l3, out + ETH_HDR_LEN, 28);
 		CHECK(get16(f.buf + f.l3 + 26) == 0xffff, "checksum %#06x, expected 0xffff",
 		      get16(f.buf + f.l3 + 26));
-		f.s.dst = ntohl(g);
+		f.s.dst = ntohl(addr_v4(&g));
 		if (CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "0xffff frame refused")) {
 			random_rewrite(rng, &p, &rw);
 			check_rewrite(-3, &f, &p, &rw);
 			rw.group = p.dst;
-			pkt_multicast_mac(rw.group, rw.dst_mac);
+			addr_multicast_mac(&rw.group, rw.dst_mac);
 			rw.port = htons(1);
 			check_rewrite(-4, &f, &p, &rw);
 		}
@@ -568,9 +569,11 @@ static void test_malformed(uint64_t *rng)
 	fix_ip_csum(ip);
 
 	put16(f.buf + 12, 0x0806);
-	expect_result("ARP", f.buf, f.len, PKT_NOT_IPV4);
+	expect_result("ARP", f.buf, f.len, PKT_NOT_IP);
 	put16(f.buf + 12, 0x86dd);
-	expect_result("IPv6", f.buf, f.len, PKT_NOT_IPV4);
+	expect_result("an IPv4 header under the IPv6 ethertype", f.buf, f.len, PKT_MALFORMED);
+	put16(f.buf + 12, 0x88b5);
+	expect_result("another ethertype", f.buf, f.len, PKT_NOT_IP);
 	put16(f.buf + 12, 0x0800);
 
 	static const uint16_t later[] = { 0x0001, 0x2001, 0x1000, 0x1fff, 0x3fff, 0x00b9 };
@@ -672,7 +675,7 @@ static void test_vlan(uint64_t *rng)
 	expect_tagged("in-frame VID 4095", f.buf, f.len, NULL, PKT_VLAN, 0);
 	put16(f.buf + 14, 200);
 	put16(f.buf + 16, 0x0806);
-	expect_tagged("tagged ARP", f.buf, f.len, NULL, PKT_NOT_IPV4, 0);
+	expect_tagged("tagged ARP", f.buf, f.len, NULL, PKT_NOT_IP, 0);
 	put16(f.buf + 16, 0x0800);
 	put16(f.buf + 12, 0x88a8);
 	expect_tagged("one 802.1ad tag in the frame", f.buf, f.len, NULL, PKT_VLAN, 0);
@@ -686,6 +689,843 @@ static void test_vlan(uint64_t *rng)
 	expect_tagged("802.1ad + 802.1Q in the frame", f.buf, f.len + 4, NULL, PKT_VLAN, 0);
 	put16(f.buf + 12, 0x8100);
 	expect_tagged("802.1Q twice in the frame", f.buf, f.len + 4, NULL, PKT_VLAN, 0);
+}
+
+/* ---- IPv6 ---- */
+
+#define N_FRAMES6 10000
+#define MAX_EXT 10
+#define FRAME6_MAX (22 + 40 + 8 * 255 + 8 + MAX_PAYLOAD + MAX_PAD)
+#define NH_HOPOPTS 0
+#define NH_ROUTING 43
+#define NH_FRAGMENT 44
+#define NH_ESP 50
+#define NH_AH 51
+#define NH_ICMPV6 58
+#define NH_NONE 59
+#define NH_DSTOPTS 60
+
+/* The one's complement sum of the IPv6 UDP pseudo-header (RFC 8200 8.1), not complemented. */
+static uint32_t ref_pseudo_sum6(const uint8_t *ip, size_t udp_len)
+{
+	uint32_t sum = ref_sum(0, ip + 8, 32);
+
+	return sum + (uint32_t)(udp_len >> 16) + (uint32_t)(udp_len & 0xffff) + IPPROTO_UDP;
+}
+
+/* The UDP checksum of a complete IPv6 datagram, computed from scratch. */
+static uint16_t ref_udp6_csum(const uint8_t *ip, const uint8_t *udp, size_t udp_len)
+{
+	uint32_t sum = ref_pseudo_sum6(ip, udp_len);
+	uint16_t c;
+
+	sum = ref_sum(sum, udp, 6);
+	sum = ref_sum(sum, udp + 8, udp_len - 8);
+	c = (uint16_t)~ref_fold(sum);
+	return c ? c : 0xffff;
+}
+
+struct spec6 {
+	bool vlan;		/* an 802.1Q tag in the frame */
+	bool meta_tag;		/* an 802.1Q tag the ring reports (not in the frame) */
+	bool qinq;		/* 802.1ad outside the 802.1Q tag: PKT_VLAN */
+	uint16_t vid;		/* of the 802.1Q tag */
+	size_t n_ext;
+	uint8_t ext_type[MAX_EXT];
+	size_t ext_len[MAX_EXT];	/* bytes, a valid length for the type */
+	uint8_t routing_left;		/* segments left in every routing header */
+	uint8_t last;			/* the header after the extensions: UDP or not */
+	size_t payload, pad;
+	uint8_t hlim;
+	struct addr src, dst;
+	uint16_t sport, dport;
+	bool udp_csum;
+};
+
+struct frame6 {
+	uint8_t buf[FRAME6_MAX];
+	size_t len, l3, ext;	/* ext: bytes of extension headers */
+	struct spec6 s;
+};
+
+static void build6(uint64_t *rng, struct frame6 *f)
+{
+	const struct spec6 *s = &f->s;
+	uint8_t *p = f->buf, *ip, *h, *udp;
+
+	f->ext = 0;
+	for (size_t k = 0; k < s->n_ext; k++)
+		f->ext += s->ext_len[k];
+	size_t ip_len = 40 + f->ext + 8 + s->payload;
+
+	random_bytes(rng, p, 12);
+	f->l3 = 14;
+	if (s->qinq) {
+		put16(p + 12, 0x88a8);
+		put16(p + 14, (uint16_t)unit_rand(rng));
+		f->l3 += 4;
+	}
+	if (s->vlan || s->qinq) {
+		put16(p + f->l3 - 2, 0x8100);
+		/* Priority and DEI bits are random: only the VID chooses. */
+		put16(p + f->l3, (uint16_t)((unit_rand(rng) & 0xf000) | s->vid));
+		f->l3 += 4;
+	}
+	put16(p + f->l3 - 2, 0x86dd);
+	ip = p + f->l3;
+	random_bytes(rng, ip, 4);	/* traffic class and flow label */
+	ip[0] = (uint8_t)(0x60 | (ip[0] & 0x0f));
+	put16(ip + 4, (uint16_t)(ip_len - 40));
+	ip[6] = s->n_ext ? s->ext_type[0] : s->last;
+	ip[7] = s->hlim;
+	memcpy(ip + 8, s->src.b, 16);
+	memcpy(ip + 24, s->dst.b, 16);
+	h = ip + 40;
+	for (size_t k = 0; k < s->n_ext; k++) {
+		random_bytes(rng, h, s->ext_len[k]);
+		h[0] = k + 1 < s->n_ext ? s->ext_type[k + 1] : s->last;
+		if (s->ext_type[k] == NH_AH)
+			h[1] = (uint8_t)(s->ext_len[k] / 4 - 2);
+		else
+			h[1] = (uint8_t)(s->ext_len[k] / 8 - 1);
+		if (s->ext_type[k] == NH_ROUTING)
+			h[3] = s->routing_left;
+		h += s->ext_len[k];
+	}
+	udp = h;
+	put16(udp, s->sport);
+	put16(udp + 2, s->dport);
+	put16(udp + 4, (uint16_t)(8 + s->payload));
+	put16(udp + 6, 0);
+	random_bytes(rng, udp + 8, s->payload);
+	if (s->udp_csum)
+		put16(udp + 6, ref_udp6_csum(ip, udp, 8 + s->payload));
+	random_bytes(rng, udp + 8 + s->payload, s->pad);
+	f->len = f->l3 + ip_len + s->pad;
+}
+
+static struct addr random_group6(uint64_t *rng)
+{
+	struct addr a;
+
+	random_bytes(rng, a.b, 16);
+	a.b[0] = 0xff;
+	if (unit_rand_below(rng, 2))
+		memset(a.b + 2, 0, 10);	/* the usual short form: ff3e::1234 */
+	return a;
+}
+
+/* A chain of extension headers the parser walks: at most 8, of at most 80 bytes. */
+static void random_chain(uint64_t *rng, struct spec6 *s)
+{
+	static const uint8_t types[] = { NH_DSTOPTS, NH_ROUTING, NH_AH };
+	size_t total = 0, n = unit_rand_below(rng, 2) ? 0 : 1 + unit_rand_below(rng, 8);
+
+	s->n_ext = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint8_t type = k == 0 && unit_rand_below(rng, 2) ? NH_HOPOPTS
+			       : types[unit_rand_below(rng, 3)];
+		size_t len = type == NH_AH ? 4 * (2 + unit_rand_below(rng, 6))
+					   : 8 * (1 + unit_rand_below(rng, 4));
+
+		if (total + len > PKT_IPV6_MAX_EXT_BYTES)
+			break;
+		s->ext_type[s->n_ext] = type;
+		s->ext_len[s->n_ext++] = len;
+		total += len;
+	}
+}
+
+static void random_spec6(uint64_t *rng, struct spec6 *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->vlan = unit_rand_below(rng, 4) == 0;
+	s->meta_tag = !s->vlan && unit_rand_below(rng, 4) == 0;
+	s->qinq = unit_rand_below(rng, 16) == 0;
+	if (s->vlan || s->meta_tag || s->qinq)
+		s->vid = (uint16_t)(1 + unit_rand_below(rng, PKT_VID_MAX));
+	random_chain(rng, s);
+	s->last = IPPROTO_UDP;
+	s->payload = unit_rand_below(rng, 2) ? unit_rand_below(rng, 40)
+					     : unit_rand_below(rng, MAX_PAYLOAD + 1);
+	s->pad = unit_rand_below(rng, 8) == 0 ? unit_rand_below(rng, MAX_PAD + 1) : 0;
+	s->hlim = (uint8_t)(2 + unit_rand_below(rng, 254));
+	random_bytes(rng, s->src.b, 16);
+	s->src.b[0] = 0x20;
+	s->dst = random_group6(rng);
+	s->sport = (uint16_t)unit_rand(rng);
+	s->dport = (uint16_t)unit_rand(rng);
+	s->udp_csum = unit_rand_below(rng, 16) != 0;	/* zero: relayed as it came */
+}
+
+/* A small valid frame: ff3e::1234 from 2001:db8::1, 100 bytes of payload, no extensions. */
+static void plain6(uint64_t *rng, struct frame6 *f)
+{
+	memset(&f->s, 0, sizeof(f->s));
+	f->s.last = IPPROTO_UDP;
+	f->s.payload = 100;
+	f->s.hlim = 64;
+	f->s.src = unit_v6("2001:db8::1");
+	f->s.dst = unit_v6("ff3e::1234");
+	f->s.sport = 4000;
+	f->s.dport = 5000;
+	f->s.udp_csum = true;
+	build6(rng, f);
+}
+
+/* The tag the ring would report for f, or NULL. */
+static const struct pkt_tag *meta_of6(const struct frame6 *f, struct pkt_tag *t)
+{
+	if (!f->s.meta_tag)
+		return NULL;
+	*t = (struct pkt_tag){ .present = true, .tpid = 0x8100, .tci = f->s.vid | 0xa000 };
+	return t;
+}
+
+static void check_parsed6(int i, const struct frame6 *f, const struct pkt *p)
+{
+	const struct spec6 *s = &f->s;
+
+	CHECK(p->vlan == s->vid, "frame6 %d: VLAN %u, expected %u", i, p->vlan, s->vid);
+
+	CHECK(p->frame == f->buf && p->len == f->len && p->v6, "frame6 %d: frame/len/v6", i);
+	CHECK(p->l3 == f->l3 && p->ihl == 40 + f->ext &&
+	      p->ip_len == 40 + f->ext + 8 + s->payload,
+	      "frame6 %d: l3 %zu ihl %zu ip_len %zu, expected %zu %zu %zu", i, p->l3, p->ihl,
+	      p->ip_len, f->l3, 40 + f->ext, 40 + f->ext + 8 + s->payload);
+	CHECK(addr_eq(&p->src, &s->src) && addr_eq(&p->dst, &s->dst) &&
+	      p->dport == htons(s->dport) && p->ttl == s->hlim && !p->fragment && p->has_udp,
+	      "frame6 %d: parsed addresses (%s, %s), port, hop limit or flags wrong", i,
+	      unit_addr_str(&p->src), unit_addr_str(&p->dst));
+}
+
+/* 33:33 and the low 32 bits of the group (RFC 2464). */
+static void expected_mac6(const struct addr *g, uint8_t mac[6])
+{
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	memcpy(mac + 2, g->b + 12, 4);
+}
+
+static void check_rewrite6(int i, const struct frame6 *f, const struct pkt *p,
+			   const struct pkt_rewrite *rw)
+{
+	const struct spec6 *s = &f->s;
+	static uint8_t res[FRAME6_MAX];
+	uint8_t out[PKT_MAX_HDR + 16], mac[6];
+	size_t hlen, plen, hdr = 40 + f->ext, l2 = rw->vlan ? 18 : 14;
+	const uint8_t *payload;
+
+	memset(out, 0xa5, sizeof(out));
+	hlen = pkt_rewrite_headers(p, rw, out);
+	if (!CHECK(hlen == l2 + hdr + 8, "frame6 %d: header length %zu", i, hlen))
+		return;
+	for (size_t k = PKT_MAX_HDR; k < sizeof(out); k++)
+		if (!CHECK(out[k] == 0xa5, "frame6 %d: wrote beyond PKT_MAX_HDR", i))
+			break;
+	payload = pkt_payload(p, &plen);
+	if (!CHECK(plen == s->payload && payload == f->buf + f->l3 + hdr + 8,
+		   "frame6 %d: payload length %zu, expected %zu", i, plen, s->payload))
+		return;
+	memcpy(res, out, hlen);
+	memcpy(res + hlen, payload, plen);
+
+	const uint8_t *oip = f->buf + f->l3, *oudp = oip + hdr;
+	uint8_t *ip = res + l2, *udp = ip + hdr;
+	uint16_t port = rw->port ? ntohs(rw->port) : s->dport;
+
+	expected_mac6(&rw->group, mac);
+	CHECK(memcmp(res, mac, 6) == 0, "frame6 %d: destination MAC is not that of the group", i);
+	CHECK(memcmp(res + 6, rw->src_mac, 6) == 0, "frame6 %d: source MAC", i);
+	if (rw->vlan)
+		CHECK(get16(res + 12) == 0x8100 && get16(res + 14) == rw->vlan,
+		      "frame6 %d: tag %#06x %#06x, expected 0x8100 and VID %u (PCP 0)", i,
+		      get16(res + 12), get16(res + 14), rw->vlan);
+	CHECK(get16(res + l2 - 2) == 0x86dd, "frame6 %d: ethertype %#x (vlan %d, out %u)", i,
+	      get16(res + l2 - 2), s->vlan, rw->vlan);
+	CHECK(ip[7] == rw->ttl, "frame6 %d: hop limit %u, expected %u", i, ip[7], rw->ttl);
+	CHECK(memcmp(ip + 24, rw->group.b, 16) == 0, "frame6 %d: destination address", i);
+	CHECK(memcmp(ip + 8, oip + 8, 16) == 0, "frame6 %d: source address changed", i);
+	CHECK(memcmp(ip, oip, 7) == 0 && memcmp(ip + 40, oip + 40, f->ext) == 0,
+	      "frame6 %d: version, class, flow, length, next header or extensions changed", i);
+	CHECK(get16(udp) == s->sport && get16(udp + 2) == port &&
+	      get16(udp + 4) == 8 + s->payload,
+	      "frame6 %d: UDP ports or length (dport %u, expected %u)", i, get16(udp + 2), port);
+	if (s->udp_csum)
+		CHECK(get16(udp + 6) == ref_udp6_csum(ip, udp, 8 + s->payload),
+		      "frame6 %d: UDP checksum %#06x, recomputed %#06x (was %#06x)", i,
+		      get16(udp + 6), ref_udp6_csum(ip, udp, 8 + s->payload), get16(oudp + 6));
+	else
+		CHECK(get16(udp + 6) == 0, "frame6 %d: UDP checksum %#06x, expected it left zero",
+		      i, get16(udp + 6));
+}
+
+static void random_rewrite6(uint64_t *rng, const struct pkt *p, struct pkt_rewrite *rw)
+{
+	memset(rw, 0, sizeof(*rw));
+	rw->group = unit_rand_below(rng, 8) == 0 ? p->dst : random_group6(rng);
+	switch (unit_rand_below(rng, 8)) {
+	case 0: case 1: case 2:
+		rw->port = 0;
+		break;
+	case 3:
+		rw->port = p->dport;
+		break;
+	default:
+		rw->port = htons((uint16_t)(1 + unit_rand_below(rng, 65535)));
+	}
+	rw->ttl = (uint8_t)unit_rand(rng);
+	if (unit_rand_below(rng, 3) == 0)
+		rw->vlan = (uint16_t)(1 + unit_rand_below(rng, PKT_VID_MAX));
+	addr_multicast_mac(&rw->group, rw->dst_mac);
+	random_bytes(rng, rw->src_mac, 6);
+}
+
+/* Offload's partial checksum (the pseudo-header sum), completed by pkt_complete_udp_csum. */
+static void check_complete6(int i, struct frame6 *f)
+{
+	uint8_t *ip = f->buf + f->l3, *udp = ip + 40 + f->ext;
+	size_t udp_len = 8 + f->s.payload;
+	uint16_t want = ref_udp6_csum(ip, udp, udp_len);
+	struct pkt p;
+	struct pkt_tag t;
+
+	put16(udp + 6, ref_fold(ref_pseudo_sum6(ip, udp_len)));
+	if (!CHECK(pkt_parse(f->buf, f->len, meta_of6(f, &t), &p) == PKT_OK, "frame6 %d: reparse", i))
+		return;
+	pkt_complete_udp_csum(&p);
+	CHECK(get16(udp + 6) == want, "frame6 %d: completed UDP checksum %#06x, expected %#06x",
+	      i, get16(udp + 6), want);
+}
+
+/* A partial checksum through a rewrite: the pseudo-header sum of the new header. */
+static void check_partial_rewrite6(int i, struct frame6 *f, const struct pkt_rewrite *rw0)
+{
+	uint8_t *ip = f->buf + f->l3, *udp = ip + 40 + f->ext;
+	size_t udp_len = 8 + f->s.payload;
+	struct pkt_rewrite rw = *rw0;
+	uint8_t out[PKT_MAX_HDR];
+	struct pkt p;
+	struct pkt_tag t;
+
+	put16(udp + 6, ref_fold(ref_pseudo_sum6(ip, udp_len)));
+	if (!CHECK(pkt_parse(f->buf, f->len, meta_of6(f, &t), &p) == PKT_OK, "frame6 %d: reparse", i))
+		return;
+	rw.csum_partial = true;
+	pkt_rewrite_headers(&p, &rw, out);
+	uint8_t *nip = out + pkt_l2_len(&rw), *nudp = nip + 40 + f->ext;
+	uint16_t want = ref_fold(ref_pseudo_sum6(nip, udp_len)), got = get16(nudp + 6);
+
+	CHECK(got == want || (got == 0 && want == 0xffff) || (got == 0xffff && want == 0),
+	      "frame6 %d: partial field %#06x, pseudo-header sum of the new header %#06x", i,
+	      got, want);
+	CHECK(memcmp(nip + 24, rw.group.b, 16) == 0, "frame6 %d: partial: destination", i);
+}
+
+static void test_random_frames6(uint64_t *rng)
+{
+	static struct frame6 f;
+	static uint8_t copy[FRAME6_MAX];
+	size_t with_ext = 0, tagged = 0;
+
+	for (int i = 0; i < N_FRAMES6; i++) {
+		struct pkt p;
+		struct pkt_rewrite rw;
+		struct pkt_tag t;
+		enum pkt_result r, want;
+
+		random_spec6(rng, &f.s);
+		build6(rng, &f);
+		memcpy(copy, f.buf, f.len);
+		r = pkt_parse(f.buf, f.len, meta_of6(&f, &t), &p);
+		/* Two tags (QinQ) are never relayed. */
+		want = f.s.qinq ? PKT_VLAN : PKT_OK;
+		if (!CHECK(r == want,
+			   "frame6 %d (%zu extensions, %zu bytes, qinq %d): pkt_parse says %s", i,
+			   f.s.n_ext, f.ext, f.s.qinq, pkt_result_name(r)) ||
+		    r != PKT_OK)
+			continue;
+		tagged += p.vlan != 0;
+		with_ext += f.s.n_ext > 0;
+		check_parsed6(i, &f, &p);
+		random_rewrite6(rng, &p, &rw);
+		check_rewrite6(i, &f, &p, &rw);
+		CHECK(memcmp(copy, f.buf, f.len) == 0, "frame6 %d: the input frame was changed", i);
+		f.s.udp_csum = true;
+		check_complete6(i, &f);
+		check_partial_rewrite6(i, &f, &rw);
+	}
+	CHECK(with_ext > N_FRAMES6 / 4, "only %zu random frames had extension headers", with_ext);
+	CHECK(tagged > N_FRAMES6 / 8, "only %zu random IPv6 frames were tagged", tagged);
+}
+
+/* The examples, by hand: each extension header, alone, and in a rewrite. */
+static void test_ipv6_ext(uint64_t *rng)
+{
+	static struct frame6 f;
+	static const struct {
+		const char *what;
+		size_t n;
+		uint8_t type[MAX_EXT];
+		size_t len[MAX_EXT];
+		uint8_t routing_left, last;
+		enum pkt_result want;
+	} cases[] = {
+		{ "plain UDP", 0, { 0 }, { 0 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "hop-by-hop", 1, { NH_HOPOPTS }, { 8 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "destination options", 1, { NH_DSTOPTS }, { 16 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "AH", 1, { NH_AH }, { 24 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "AH of 12 bytes", 1, { NH_AH }, { 12 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "routing, segments left 0", 1, { NH_ROUTING }, { 24 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "routing, segments left 1", 1, { NH_ROUTING }, { 24 }, 1, IPPROTO_UDP, PKT_IPV6_EXT },
+		{ "hop-by-hop, routing left 3", 2, { NH_HOPOPTS, NH_ROUTING }, { 8, 24 }, 3,
+		  IPPROTO_UDP, PKT_IPV6_EXT },
+		{ "hop-by-hop, dstopts, routing, AH, dstopts", 5,
+		  { NH_HOPOPTS, NH_DSTOPTS, NH_ROUTING, NH_AH, NH_DSTOPTS }, { 8, 8, 24, 16, 8 },
+		  0, IPPROTO_UDP, PKT_OK },
+		{ "8 headers", 8, { NH_HOPOPTS, NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS,
+				    NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS }, { 8, 8, 8, 8, 8, 8, 8, 8 },
+		  0, IPPROTO_UDP, PKT_OK },
+		{ "9 headers", 9, { NH_HOPOPTS, NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS,
+				    NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS, NH_DSTOPTS },
+		  { 8, 8, 8, 8, 8, 8, 8, 8, 8 }, 0, IPPROTO_UDP, PKT_IPV6_EXT },
+		{ "80 bytes of headers", 2, { NH_HOPOPTS, NH_DSTOPTS }, { 40, 40 }, 0, IPPROTO_UDP,
+		  PKT_OK },
+		{ "88 bytes of headers", 2, { NH_HOPOPTS, NH_DSTOPTS }, { 40, 48 }, 0, IPPROTO_UDP,
+		  PKT_IPV6_EXT },
+		{ "one header of 2 KB (the longest)", 1, { NH_DSTOPTS }, { 8 * 256 }, 0, IPPROTO_UDP, PKT_IPV6_EXT },
+		{ "fragment header", 1, { NH_FRAGMENT }, { 8 }, 0, IPPROTO_UDP, PKT_IPV6_FRAGMENT },
+		{ "hop-by-hop, fragment", 2, { NH_HOPOPTS, NH_FRAGMENT }, { 8, 8 }, 0, IPPROTO_UDP,
+		  PKT_IPV6_FRAGMENT },
+		{ "ICMPv6", 0, { 0 }, { 0 }, 0, NH_ICMPV6, PKT_NOT_UDP },
+		{ "hop-by-hop, ICMPv6 (MLD)", 1, { NH_HOPOPTS }, { 8 }, 0, NH_ICMPV6, PKT_NOT_UDP },
+		{ "no next header", 0, { 0 }, { 0 }, 0, NH_NONE, PKT_NOT_UDP },
+		{ "dstopts, no next header", 1, { NH_DSTOPTS }, { 8 }, 0, NH_NONE, PKT_NOT_UDP },
+		{ "ESP", 0, { 0 }, { 0 }, 0, NH_ESP, PKT_NOT_UDP },
+		{ "TCP", 0, { 0 }, { 0 }, 0, IPPROTO_TCP, PKT_NOT_UDP },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct pkt p;
+		enum pkt_result r;
+
+		plain6(rng, &f);
+		f.s.n_ext = cases[c].n;
+		memcpy(f.s.ext_type, cases[c].type, sizeof(f.s.ext_type));
+		memcpy(f.s.ext_len, cases[c].len, sizeof(f.s.ext_len));
+		f.s.routing_left = cases[c].routing_left;
+		f.s.last = cases[c].last;
+		build6(rng, &f);
+		r = pkt_parse(f.buf, f.len, NULL, &p);
+		if (!CHECK(r == cases[c].want, "%s: pkt_parse says '%s', expected '%s'",
+			   cases[c].what, pkt_result_name(r), pkt_result_name(cases[c].want)) ||
+		    r != PKT_OK)
+			continue;
+		check_parsed6((int)c, &f, &p);
+		/* Group, port and hop limit, each alone and together. */
+		for (int k = 0; k < 4; k++) {
+			struct pkt_rewrite rw = { .ttl = p.ttl, .group = p.dst };
+
+			if (k & 1)
+				rw.group = unit_v6("ff3e::4321");
+			if (k & 2)
+				rw.port = htons(6000);
+			if (k == 0)
+				rw.ttl = 1;
+			addr_multicast_mac(&rw.group, rw.dst_mac);
+			check_rewrite6(100 * (int)c + k, &f, &p, &rw);
+			check_partial_rewrite6(100 * (int)c + k, &f, &rw);
+			build6(rng, &f);	/* restores the complete checksum */
+			pkt_parse(f.buf, f.len, NULL, &p);
+		}
+		check_complete6((int)c, &f);
+	}
+}
+
+/* Truncated and inconsistent IPv6 frames, and tagged ones. */
+static void test_ipv6_malformed(uint64_t *rng)
+{
+	static struct frame6 f;
+	struct pkt p;
+	struct pkt_tag t;
+	uint8_t *ip;
+
+	plain6(rng, &f);
+	ip = f.buf + 14;
+	expect_result("plain IPv6 frame", f.buf, f.len, PKT_OK);
+	expect_result("IPv6 header cut short", f.buf, 14 + 39, PKT_MALFORMED);
+	expect_result("IPv6 header without UDP", f.buf, 14 + 40, PKT_MALFORMED);
+	expect_result("IPv6 payload cut short", f.buf, f.len - 1, PKT_MALFORMED);
+	put16(ip + 4, 0);
+	expect_result("payload length 0 (a jumbogram)", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 4, 4);
+	expect_result("payload length 4: half a UDP header", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 4, 107);
+	expect_result("payload length below the UDP length", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 4, 109);
+	expect_result("payload length beyond the frame", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 4, 108);
+	expect_result("restored", f.buf, f.len, PKT_OK);
+	ip[0] = 0x40;
+	expect_result("version 4 under the IPv6 ethertype", f.buf, f.len, PKT_MALFORMED);
+	ip[0] = 0x60;
+	put16(ip + 40 + 4, 7);
+	expect_result("UDP length 7", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 40 + 4, 109);
+	expect_result("UDP length beyond the payload", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 40 + 4, 108);
+
+	/* Padding after the datagram is not payload. */
+	memset(f.buf + f.len, 0xee, 20);
+	if (CHECK(pkt_parse(f.buf, f.len + 20, NULL, &p) == PKT_OK, "padded IPv6 frame refused")) {
+		size_t plen;
+
+		pkt_payload(&p, &plen);
+		CHECK(p.ip_len == 148 && plen == 100, "padded IPv6 frame: ip_len %zu payload %zu",
+		      p.ip_len, plen);
+	}
+
+	/* An extension header that runs past the payload. */
+	f.s.n_ext = 1;
+	f.s.ext_type[0] = NH_HOPOPTS;
+	f.s.ext_len[0] = 8;
+	build6(rng, &f);
+	ip = f.buf + 14;
+	ip[41] = 20;	/* 168 bytes: beyond the 116 of payload */
+	expect_result("hop-by-hop header beyond the payload", f.buf, f.len, PKT_IPV6_EXT);
+	ip[41] = 0;
+	put16(ip + 4, 4);
+	expect_result("hop-by-hop header cut by the payload length", f.buf, f.len, PKT_IPV6_EXT);
+	put16(ip + 4, 12);
+	expect_result("UDP header cut by the payload length", f.buf, f.len, PKT_MALFORMED);
+	put16(ip + 4, 116);
+	expect_result("restored", f.buf, f.len, PKT_OK);
+	expect_result("frame cut in the hop-by-hop header", f.buf, 14 + 44, PKT_MALFORMED);
+
+	/* Tagged: once, in the frame or in the metadata, and twice; a tagged non-IP frame. */
+	f.s.n_ext = 0;
+	f.s.vlan = true;
+	f.s.vid = 300;
+	build6(rng, &f);
+	if (CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "tagged IPv6 frame refused"))
+		check_parsed6(-1, &f, &p);
+	expect_result("tagged, IPv6 header cut short", f.buf, 18 + 39, PKT_MALFORMED);
+	put16(f.buf + 16, 0x0806);
+	expect_result("tagged ARP", f.buf, f.len, PKT_NOT_IP);
+	f.s.n_ext = 1;
+	build6(rng, &f);
+	if (CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "tagged IPv6 frame refused")) {
+		struct pkt_rewrite rw = { .group = unit_v6("ff05::2"), .port = htons(1), .ttl = 3,
+					  .vlan = 4094 };
+
+		check_parsed6(-2, &f, &p);
+		addr_multicast_mac(&rw.group, rw.dst_mac);
+		check_rewrite6(-2, &f, &p, &rw);
+	}
+	f.s.vlan = false;
+	f.s.meta_tag = true;
+	f.s.vid = 4094;
+	build6(rng, &f);
+	if (CHECK(pkt_parse(f.buf, f.len, meta_of6(&f, &t), &p) == PKT_OK,
+		  "IPv6 frame with a metadata tag refused")) {
+		struct pkt_rewrite rw = { .group = p.dst, .ttl = 3 };
+
+		check_parsed6(-3, &f, &p);
+		addr_multicast_mac(&rw.group, rw.dst_mac);
+		check_rewrite6(-3, &f, &p, &rw);
+	}
+	t.tpid = 0x88a8;
+	expect_tagged("IPv6, metadata 802.1ad tag", f.buf, f.len, &t, PKT_VLAN, 0);
+	f.s.meta_tag = false;
+	f.s.qinq = true;
+	build6(rng, &f);
+	expect_result("IPv6, 802.1ad + 802.1Q in the frame", f.buf, f.len, PKT_VLAN);
+	f.s.qinq = false;
+	f.s.vlan = true;
+	build6(rng, &f);
+	t = (struct pkt_tag){ .present = true, .tpid = 0x8100, .tci = 5 };
+	expect_tagged("IPv6, metadata tag, then one in the frame", f.buf, f.len, &t, PKT_VLAN, 0);
+}
+
+/*
+ * A group change that makes the UDP checksum compute to zero: it must go
+ * out as 0xffff, alone or followed by a port change.
+ */
+static void test_zero_checksums6(uint64_t *rng)
+{
+	static struct frame6 f;
+	struct pkt p;
+	struct pkt_rewrite rw;
+	uint16_t check;
+	struct addr g = { 0 };
+	bool found = false;
+
+	plain6(rng, &f);
+	if (!CHECK(pkt_parse(f.buf, f.len, NULL, &p) == PKT_OK, "plain IPv6 frame refused"))
+		return;
+	memcpy(&check, f.buf + f.l3 + 40 + 6, 2);
+	for (long n = 0; n < 20000000 && !found; n++) {
+		g = random_group6(rng);
+		found = csum_replace128(check, p.dst.b, g.b) == 0;
+	}
+	if (!CHECK(found, "no IPv6 group found that zeroes the checksum"))
+		return;
+	memset(&rw, 0, sizeof(rw));
+	rw.group = g;
+	rw.ttl = 9;
+	addr_multicast_mac(&g, rw.dst_mac);
+	check_rewrite6(-1, &f, &p, &rw);
+	rw.port = htons(6000);
+	check_rewrite6(-2, &f, &p, &rw);
+}
+
+/* csum_replace128 against a full recompute, the field anywhere, any content. */
+static void test_csum128(uint64_t *rng)
+{
+	uint8_t buf[96];
+	uint16_t check, now;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t len = 16 + 2 * unit_rand_below(rng, 40);
+		size_t at = 2 * unit_rand_below(rng, (uint32_t)((len - 16) / 2 + 1));
+		uint8_t old[16], new[16];
+
+		random_bytes(rng, buf, len);
+		switch (i % 8) {
+		case 0: memset(buf + at, 0, 16); break;		/* from :: */
+		case 1: memset(buf + at, 0xff, 16); break;
+		default: break;
+		}
+		memcpy(old, buf + at, 16);
+		random_bytes(rng, new, 16);
+		switch (i % 16) {
+		case 2: memcpy(new, old, 16); break;		/* no change */
+		case 3: memset(new, 0, 16); break;		/* to :: */
+		case 4: for (int k = 0; k < 16; k++) new[k] = (uint8_t)~old[k]; break;
+		case 5: memset(new, 0xff, 16); break;
+		default: break;
+		}
+		put16((uint8_t *)&check, ref_csum(buf, len));
+		memcpy(buf + at, new, 16);
+		now = csum_replace128(check, old, new);
+		/* 0 and 0xffff are the same sum; the incremental form may give either. */
+		uint16_t got = get16((const uint8_t *)&now), want = ref_csum(buf, len);
+
+		CHECK(got == want || (got == 0xffff && want == 0) || (got == 0 && want == 0xffff),
+		      "csum_replace128 at %zu of %zu bytes: %#06x, expected %#06x", at, len, got,
+		      want);
+	}
+}
+
+/* Both families' multicast MACs, from struct addr. */
+static void test_mac6(void)
+{
+	static const struct {
+		const char *group;
+		uint8_t mac[6];
+	} cases[] = {
+		{ "ff02::1", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 } },
+		{ "ff3e::1234:5678", { 0x33, 0x33, 0x12, 0x34, 0x56, 0x78 } },
+		{ "ff05::1:3", { 0x33, 0x33, 0x00, 0x01, 0x00, 0x03 } },
+		{ "ff02::1:ff00:1", { 0x33, 0x33, 0xff, 0x00, 0x00, 0x01 } },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", { 0x33, 0x33, 0xff, 0xff, 0xff, 0xfe } },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct addr g = unit_v6(cases[i].group);
+		uint8_t mac[6];
+
+		addr_multicast_mac(&g, mac);
+		CHECK(memcmp(mac, cases[i].mac, 6) == 0,
+		      "addr_multicast_mac(%s) = %02x:%02x:%02x:%02x:%02x:%02x", cases[i].group,
+		      mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	}
+}
+
+/* ---- the address helpers (addr.c) ---- */
+
+static void test_addr(uint64_t *rng)
+{
+	static const struct {
+		const char *text;
+		int family;	/* AF_UNSPEC: refused */
+		const char *formatted;	/* NULL: the text itself */
+	} parse[] = {
+		{ "239.1.1.1", AF_INET, NULL },
+		{ "10.0.0.1", AF_INET, NULL },
+		{ "0.0.0.0", AF_INET, NULL },	/* parsed, and neither unicast nor a group */
+		{ "ff3e::1234", AF_INET6, NULL },
+		{ "FF3E:0:0::1234", AF_INET6, "ff3e::1234" },
+		{ "ff02:0000:0000:0000:0000:0000:0000:0001", AF_INET6, "ff02::1" },
+		{ "2001:db8::1", AF_INET6, NULL },
+		{ "::1", AF_INET6, NULL },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AF_INET6, NULL },
+		{ "::ffff:239.1.1.1", AF_UNSPEC, NULL },	/* mapped: would read as IPv4 */
+		{ "::ffff:10.0.0.1", AF_UNSPEC, NULL },
+		{ "0:0:0:0:0:ffff:ef01:101", AF_UNSPEC, NULL },
+		{ "::", AF_UNSPEC, NULL },
+		{ "0::0", AF_UNSPEC, NULL },
+		{ "", AF_UNSPEC, NULL },
+		{ "239.1.1", AF_UNSPEC, NULL },
+		{ "239.1.1.1.1", AF_UNSPEC, NULL },
+		{ " 239.1.1.1", AF_UNSPEC, NULL },
+		{ "[ff3e::1]", AF_UNSPEC, NULL },
+		{ "ff3e::1%eth0", AF_UNSPEC, NULL },
+		{ "ff3e::1/64", AF_UNSPEC, NULL },
+		{ "ff3e:::1", AF_UNSPEC, NULL },
+		{ "ff3e::1::2", AF_UNSPEC, NULL },
+		{ "ff3e::12345", AF_UNSPEC, NULL },
+		{ "*", AF_UNSPEC, NULL },
+	};
+	char buf[ADDR_STRLEN];
+
+	for (size_t i = 0; i < sizeof(parse) / sizeof(parse[0]); i++) {
+		struct addr a;
+		int rc = addr_parse(parse[i].text, &a);
+
+		if (parse[i].family == AF_UNSPEC) {
+			CHECK(rc == -1, "addr_parse('%s') accepted (%s)", parse[i].text,
+			      unit_addr_str(&a));
+			continue;
+		}
+		if (!CHECK(rc == 0, "addr_parse('%s') refused", parse[i].text))
+			continue;
+		const char *want = parse[i].formatted ? parse[i].formatted : parse[i].text;
+		struct addr ref = parse[i].family == AF_INET6 ? unit_v6(parse[i].text) : a;
+
+		if (parse[i].family == AF_INET) {
+			struct in_addr in;
+
+			inet_pton(AF_INET, parse[i].text, &in);
+			ref = unit_v4h(ntohl(in.s_addr));
+		}
+		CHECK(addr_eq(&a, &ref) && addr_family(&a) == parse[i].family &&
+		      addr_is_v4(&a) == (parse[i].family == AF_INET) && addr_is_set(&a),
+		      "addr_parse('%s'): %s, family %d", parse[i].text, unit_addr_str(&a),
+		      addr_family(&a));
+		CHECK(strcmp(addr_format(&a, buf, sizeof(buf)), want) == 0,
+		      "addr_format of '%s': '%s', expected '%s'", parse[i].text, buf, want);
+	}
+
+	/* Formatting: unset, ports, brackets, the longest text. */
+	static const struct {
+		struct addr a;
+		uint16_t port;
+		const char *want;
+	} fmt[] = {
+		{ { { 0 } }, 0, "*" },
+		{ { { [10] = 0xff, [11] = 0xff, 239, 1, 2, 3 } }, 0, "239.1.2.3" },
+		{ { { [10] = 0xff, [11] = 0xff, 239, 1, 2, 3 } }, 5000, "239.1.2.3:5000" },
+		{ { { [10] = 0xff, [11] = 0xff, 255, 255, 255, 255 } }, 65535, "255.255.255.255:65535" },
+		{ { { 0xff, 0x3e, [14] = 0x12, [15] = 0x34 } }, 0, "ff3e::1234" },
+		{ { { 0xff, 0x3e, [14] = 0x12, [15] = 0x34 } }, 6000, "[ff3e::1234]:6000" },
+		{ { { 0xff, 0x02, [15] = 1 } }, 1, "[ff02::1]:1" },
+		{ { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		      0xff, 0xff, 0xff } }, 65535,
+		  "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535" },
+	};
+
+	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		addr_format_port(&fmt[i].a, fmt[i].port, buf, sizeof(buf));
+		CHECK(strcmp(buf, fmt[i].want) == 0, "addr_format_port(%s, %u) = '%s', expected '%s'",
+		      unit_addr_str(&fmt[i].a), fmt[i].port, buf, fmt[i].want);
+	}
+	/* A short buffer is cut, and still terminated. */
+	{
+		char small[8];
+		struct addr g = unit_v6("ff3e::1234");
+
+		memset(small, 'x', sizeof(small));
+		addr_format_port(&g, 6000, small, sizeof(small));
+		CHECK(memchr(small, '\0', sizeof(small)) != NULL && strncmp(small, "[ff3e::", 7) == 0,
+		      "addr_format_port into 8 bytes: '%.8s'", small);
+	}
+
+	/* Round trips of random addresses, through text both ways. */
+	for (int i = 0; i < 2000; i++) {
+		struct addr a, b;
+
+		random_bytes(rng, a.b, 16);
+		if (i % 2)
+			a = unit_v4h((uint32_t)unit_rand(rng));
+		else if (i % 4 == 0)
+			memset(a.b + 2, 0, 2 + unit_rand_below(rng, 10));	/* runs of zeros */
+		if (!addr_is_v4(&a) && a.b[0] == 0 && a.b[1] == 0)
+			a.b[1] = 1;	/* not ::ffff:... or :: by chance */
+		addr_format(&a, buf, sizeof(buf));
+		CHECK(addr_parse(buf, &b) == 0 && addr_eq(&a, &b),
+		      "round trip of %s through '%s' gave %s", unit_addr_str(&a), buf,
+		      unit_addr_str(&b));
+		CHECK(strcmp(buf, unit_addr_str(&a)) == 0, "addr_format '%s', inet_ntop '%s'", buf,
+		      unit_addr_str(&a));
+	}
+
+	/* Classification. */
+	static const struct {
+		const char *text;
+		bool multicast, unicast, link_local;
+	} cls[] = {
+		{ "224.0.0.0", true, false, true },
+		{ "224.0.0.1", true, false, true },
+		{ "224.0.0.255", true, false, true },
+		{ "224.0.1.0", true, false, false },
+		{ "224.1.0.1", true, false, false },
+		{ "239.255.255.255", true, false, false },
+		{ "223.255.255.255", false, true, false },
+		{ "240.0.0.0", false, true, false },
+		{ "10.0.0.1", false, true, false },
+		{ "0.0.0.0", false, false, false },
+		{ "255.255.255.255", false, false, false },
+		{ "ff02::1", true, false, true },
+		{ "ff02::1:ff00:1", true, false, true },
+		{ "ff12::1", true, false, true },	/* transient, link-local scope */
+		{ "ff32::1", true, false, true },
+		{ "ff01::1", true, false, true },	/* interface-local */
+		{ "ff11::1", true, false, true },
+		{ "ff03::1", true, false, false },
+		{ "ff05::1:3", true, false, false },
+		{ "ff0e::1", true, false, false },
+		{ "ff3e::1234", true, false, false },
+		{ "ff3e::2", true, false, false },
+		{ "fe80::1", false, true, false },
+		{ "2001:db8::1", false, true, false },
+		{ "::1", false, true, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++) {
+		struct addr a;
+
+		if (!CHECK(addr_parse(cls[i].text, &a) == 0, "addr_parse('%s')", cls[i].text))
+			continue;
+		CHECK(addr_is_multicast(&a) == cls[i].multicast &&
+		      addr_is_unicast(&a) == cls[i].unicast &&
+		      (!cls[i].multicast || addr_is_link_local_group(&a) == cls[i].link_local),
+		      "%s: multicast %d unicast %d link-local %d, expected %d %d %d", cls[i].text,
+		      addr_is_multicast(&a), addr_is_unicast(&a), addr_is_link_local_group(&a),
+		      cls[i].multicast, cls[i].unicast, cls[i].link_local);
+	}
+	{
+		const struct addr unset = { 0 };
+
+		CHECK(!addr_is_set(&unset) && addr_family(&unset) == AF_UNSPEC &&
+		      !addr_is_multicast(&unset) && !addr_is_unicast(&unset) && !addr_is_v4(&unset),
+		      "the unset address is classified as something");
+	}
+
+	/* Order and equality: the byte order, both families, IPv4 before ff00::/8. */
+	{
+		struct addr v4 = unit_v4(239, 1, 1, 1), v4b = unit_v4(239, 1, 1, 2);
+		struct addr v6 = unit_v6("ff3e::ef01:101"), v6b = unit_v6("ff3e::ef01:102");
+
+		CHECK(addr_cmp(&v4, &v4b) < 0 && addr_cmp(&v4b, &v4) > 0 && addr_cmp(&v4, &v4) == 0 &&
+		      addr_cmp(&v6, &v6b) < 0 && addr_cmp(&v4b, &v6) < 0 && !addr_eq(&v4, &v6) &&
+		      addr_eq(&v6, &v6) && addr_v4(&v4) == htonl(0xef010101),
+		      "addr_cmp/addr_eq/addr_v4");
+		struct addr from4 = addr_from_v4(htonl(0xef010101)), from6 = addr_from_v6(v6.b);
+
+		CHECK(addr_eq(&from4, &v4) && addr_eq(&from6, &v6), "addr_from_v4/addr_from_v6");
+	}
 }
 
 /* ---- the small helpers ---- */
@@ -737,7 +1577,9 @@ static void test_mac(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t mac[6];
 
-		pkt_multicast_mac(htonl(cases[i].group), mac);
+		struct addr g = unit_v4h(cases[i].group);
+
+		addr_multicast_mac(&g, mac);
 		CHECK(memcmp(mac, cases[i].mac, 6) == 0,
 		      "pkt_multicast_mac(%#x) = %02x:%02x:%02x:%02x:%02x:%02x", cases[i].group,
 		      mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
@@ -746,6 +1588,8 @@ static void test_mac(void)
 		for (int s = PKT_OK; s < r; s++)
 			CHECK(strcmp(pkt_result_name(r), pkt_result_name(s)) != 0,
 			      "results %d and %d have the same name", r, s);
+	for (int r = PKT_OK; r <= PKT_VLAN; r++)
+		CHECK(strcmp(pkt_result_name(r), "?") != 0, "result %d has no name", r);
 }
 
 static void test_csum(uint64_t *rng)
@@ -821,5 +1665,12 @@ int main(void)
 	test_ttl();
 	test_mac();
 	test_csum(&rng);
+	test_random_frames6(&rng);
+	test_ipv6_ext(&rng);
+	test_ipv6_malformed(&rng);
+	test_zero_checksums6(&rng);
+	test_csum128(&rng);
+	test_mac6();
+	test_addr(&rng);
 	return unit_summary("test_packet");
 }

@@ -33,6 +33,11 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	w->ring_drops = 9;
 	w->egress_full = 11;
 	w->vlan = 13;
+	w->malformed = 1;
+	w->not_udp = 2;
+	w->fragments = 3;
+	w->ipv6_fragments = 17;
+	w->ipv6_ext = 19;
 	snprintf(r[0].name, sizeof(r[0].name), "video1");
 	snprintf(r[0].input, sizeof(r[0].input), "eth0");
 	snprintf(r[0].group, sizeof(r[0].group), "239.1.1.1");
@@ -89,17 +94,20 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"restarts\": 3");
 	EXPECT_HAS(&sb, "\"rx_packets\": 1234567");
 	EXPECT_HAS(&sb, "\"no_match\": 5");
+	EXPECT_HAS(&sb, "\"malformed\": 1, \"not_udp\": 2, \"fragments\": 3");
 	EXPECT_HAS(&sb, "\"ttl_expired\": 0, \"vlan\": 13");
 	EXPECT_HAS(&sb, "\"name\": \"video1\", \"input\": \"eth0\", \"vlan\": null");
-	EXPECT_HAS(&sb, "\"ring\": 9, \"egress_full\": 11}");
+	EXPECT_HAS(&sb, "\"ring\": 9, \"egress_full\": 11, \"ipv6_fragments\": 17, \"ipv6_ext\": 19}}");
 	EXPECT_HAS(&sb, "\"name\": \"video1\"");
-	EXPECT_HAS(&sb, "\"port\": 5000, \"source\": \"10.0.0.1\", \"state\": \"active\"");
+	EXPECT_HAS(&sb, "\"input\": \"eth0\", \"vlan\": null, \"group\": \"239.1.1.1\", \"port\": 5000, ");
+	EXPECT_HAS(&sb, "\"source\": \"10.0.0.1\", \"state\": \"active\"");
 	EXPECT_HAS(&sb, "\"packets_in\": 1000, \"bytes_in\": 1316000, \"pps\": 50.5");
 	EXPECT_HAS(&sb, "\"last_packet_age_s\": 0.250");
 	EXPECT_HAS(&sb, "{\"type\": \"multicast\", \"interface\": \"eth1\", \"vlan\": 200, \"group\": \"239.2.2.2\", \"port\": 6000, \"state\": \"active\", \"packets_out\": 999");
 	EXPECT_HAS(&sb, "\"send_errors\": 1, \"too_big\": 0, \"egress_full\": 12}");
 	EXPECT_HAS(&sb, "{\"type\": \"multicast\", \"interface\": \"eth9\", \"vlan\": null, \"group\": \"239.1.1.1\", \"port\": 5000, \"state\": \"pending\"");
-	EXPECT_HAS(&sb, "\"name\": \"feed\", \"input\": \"eth7\", \"vlan\": 100, \"group\": \"239.3.3.3\", \"port\": null, \"source\": null, \"state\": \"pending\"");
+	EXPECT_HAS(&sb, "\"name\": \"feed\", \"input\": \"eth7\", \"vlan\": 100, \"group\": \"239.3.3.3\", \"port\": null, ");
+	EXPECT_HAS(&sb, "\"source\": null, \"state\": \"pending\", \"packets_in\": 0");
 	EXPECT_HAS(&sb, "\"last_packet_age_s\": null");
 	EXPECT_HAS(&sb, "{\"type\": \"udp\", \"destination\": \"10.0.0.5:7000\", \"interface\": null, \"vlan\": null, \"group\": null, \"port\": 7000, \"state\": \"active\", \"packets_out\": 77");
 	EXPECT_HAS(&sb, "\"send_errors\": 3, \"too_big\": 0");
@@ -120,6 +128,24 @@ static void test_json(void)
 	}
 	CHECK(braces == 0 && brackets == 0 && !in_string, "unbalanced JSON: %d %d", braces, brackets);
 	sb_free(&sb);
+}
+
+/* The worker's line: MALFORM counts every kind of malformed or refused packet. */
+static void check_worker_line(const struct strbuf *sb, unsigned long want)
+{
+	const char *line = strstr(sb->s, "\neth0 ");
+	char name[32], pid[16], state[16], up[16], rx[16];
+	unsigned long restarts, nomatch, malformed, vlan;
+
+	if (!CHECK(line != NULL, "no worker line in:\n%s", sb->s))
+		return;
+	if (!CHECK(sscanf(line + 1, "%31s %15s %15s %15s %lu %15s %lu %lu %lu", name, pid, state,
+			  up, &restarts, rx, &nomatch, &malformed, &vlan) == 9,
+		   "worker line: %.80s", line + 1))
+		return;
+	CHECK(nomatch == 5 && malformed == want && vlan == 13,
+	      "worker line: nomatch %lu malformed %lu vlan %lu, expected 5 %lu 13", nomatch,
+	      malformed, vlan, want);
 }
 
 static void test_text(void)
@@ -150,6 +176,49 @@ static void test_text(void)
 	EXPECT_HAS(&sb, "4242");
 	EXPECT_HAS(&sb, "1m01s");
 	CHECK(strstr(sb.s, "pending") != NULL, "a pending rule or output is shown as such");
+	check_worker_line(&sb, 1 + 2 + 3 + 17 + 19);
+	sb_free(&sb);
+}
+
+/* IPv6 groups and sources: brackets before a port in the text, plain in JSON. */
+static void make_status6(struct st_status *st, struct st_worker *w, struct st_rule *r)
+{
+	make_status(st, w, r);
+	snprintf(r[0].group, sizeof(r[0].group), "ff3e::1234");
+	snprintf(r[0].source, sizeof(r[0].source), "2001:db8::1");
+	snprintf(r[0].outputs[0].group, sizeof(r[0].outputs[0].group), "ff3e::4321");
+	snprintf(r[0].outputs[1].group, sizeof(r[0].outputs[1].group), "ff3e::1234");
+	/* The longest text an address can take. */
+	snprintf(r[1].group, sizeof(r[1].group), "ff3e:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
+	snprintf(r[1].outputs[0].group, sizeof(r[1].outputs[0].group),
+		 "ff3e:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
+}
+
+static void test_ipv6(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status6(&st, &w, r);
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "[ff3e::1234]:5000 from 2001:db8::1");
+	EXPECT_HAS(&sb, "-> [ff3e::4321]:6000");
+	EXPECT_HAS(&sb, "-> [ff3e::1234]:5000");
+	EXPECT_HAS(&sb, "[ff3e:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:*");
+	EXPECT_HAS(&sb, "-> [ff3e:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:*");
+	CHECK(strstr(sb.s, " ff3e::") == NULL && strstr(sb.s, "[[") == NULL,
+	      "an IPv6 address without or with doubled brackets:\n%s", sb.s);
+	sb_free(&sb);
+
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"input\": \"eth0\", \"vlan\": null, \"group\": \"ff3e::1234\", \"port\": 5000, ");
+	EXPECT_HAS(&sb, "\"source\": \"2001:db8::1\", \"state\": \"active\"");
+	EXPECT_HAS(&sb, "{\"type\": \"multicast\", \"interface\": \"eth1\", \"vlan\": 200, \"group\": \"ff3e::4321\", \"port\": 6000");
+	EXPECT_HAS(&sb, "\"group\": \"ff3e:ffff:ffff:ffff:ffff:ffff:255.255.255.255\", \"port\": null");
+	CHECK(strchr(sb.s, '[') == NULL || strstr(sb.s, "\"[") == NULL,
+	      "brackets inside a JSON string:\n%s", sb.s);
 	sb_free(&sb);
 }
 
@@ -170,6 +239,7 @@ int main(void)
 {
 	test_json();
 	test_text();
+	test_ipv6();
 	test_strbuf();
 	return unit_summary("test_status");
 }

@@ -24,13 +24,18 @@ static struct ho_socket sock_msg(uint32_t role, uint32_t slot, const char *ifnam
 
 static struct ho_rule rule_msg(const char *name, uint32_t group, unsigned n_out)
 {
-	struct ho_rule m = { .group = htonl(group), .port = htons(5000), .ttl_mode = 0 };
+	struct ho_rule m = { .port = htons(5000), .port_lo = 5000, .port_hi = 5000,
+			     .group_len = 32, .ttl_mode = 0 };
+	struct addr g = unit_v4h(group);
 
+	memcpy(m.group, g.b, 16);
 	snprintf(m.name, sizeof(m.name), "%s", name);
 	m.n_outputs = n_out;
 	for (unsigned k = 0; k < n_out; k++) {
+		struct addr o = unit_v4h(0xef020000 + k);
+
 		m.outputs[k].slot = k;
-		m.outputs[k].group = htonl(0xef020000 + k);
+		memcpy(m.outputs[k].group, o.b, 16);
 		m.outputs[k].conf_index = (uint8_t)k;
 	}
 	return m;
@@ -45,6 +50,7 @@ static void test_assemble(void)
 	struct ho_rule r = rule_msg("video", 0xef010101, 2);
 	struct ho_commit c = { .generation = 2, .n_rules = 1, .n_sockets = 3 };
 	char err[160];
+	const struct addr out1 = unit_v4h(0xef020001), group = unit_v4h(0xef010101);
 
 	worker_conf_init(&p);
 	CHECK(worker_conf_complete(&p, &c, err, sizeof(err)) < 0, "empty set accepted");
@@ -63,7 +69,9 @@ static void test_assemble(void)
 		      p.egress[1].ifindex == 8 && strcmp(p.egress[1].ifname, "o1") == 0,
 	      "sockets as sent");
 	CHECK(p.n_rules == 1 && p.rules[0].n_out == 2 &&
-		      p.rules[0].out[1].group == htonl(0xef020001) &&
+		      addr_eq(&p.rules[0].out[1].group, &out1) && addr_eq(&p.rules[0].group, &group) &&
+		      !addr_is_set(&p.rules[0].source) &&
+		      p.rules[0].out[1].dst_mac[1] == 0x00 && p.rules[0].out[1].dst_mac[2] == 0x5e &&
 		      p.rules[0].out[1].dst_mac[0] == 0x01 && p.rules[0].out[1].dst_mac[5] == 1,
 	      "rule as sent, with its multicast MAC");
 
@@ -80,6 +88,134 @@ static void test_assemble(void)
 	CHECK(p.ingress_fd == -1 && p.n_rules == 0 && p.rules == NULL, "freed and reset");
 }
 
+static void set_addr(uint8_t dst[16], struct addr a)
+{
+	memcpy(dst, a.b, 16);
+}
+
+/*
+ * A rule is of one family: its group is multicast, and its source and every
+ * output group are of the group's family.  Anything else is refused with a
+ * reason, and adds no rule.
+ */
+static void test_families(void)
+{
+	struct worker_conf p;
+	struct ho_rule m;
+	char err[160];
+	const struct addr g6 = unit_v6("ff3e::1234"), o6 = unit_v6("ff3e::4321");
+	const struct addr s6 = unit_v6("2001:db8::1"), s4 = unit_v4(10, 0, 0, 1);
+	const struct addr g4 = unit_v4(239, 1, 1, 1), o4 = unit_v4(239, 2, 2, 2);
+
+	worker_conf_init(&p);
+
+	/* IPv6 throughout: accepted, with the 33:33 MAC of each output's group. */
+	m = rule_msg("six", 0, 2);
+	set_addr(m.group, g6);
+	set_addr(m.source, s6);
+	m.group_len = 128;
+	m.source_len = 128;
+	set_addr(m.outputs[0].group, o6);
+	set_addr(m.outputs[1].group, g6);
+	m.vlan = 100;			/* received on VLAN 100, */
+	m.outputs[0].vlan = 4094;	/* sent tagged once, untagged once */
+	if (CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) == 0, "IPv6 rule: %s", err) &&
+	    CHECK(p.n_rules == 1, "IPv6 rule: %zu rules", p.n_rules)) {
+		const struct rule *r = &p.rules[0];
+		static const uint8_t mac0[6] = { 0x33, 0x33, 0x00, 0x00, 0x43, 0x21 };
+		static const uint8_t mac1[6] = { 0x33, 0x33, 0x00, 0x00, 0x12, 0x34 };
+
+		CHECK(addr_eq(&r->group, &g6) && addr_eq(&r->source, &s6) &&
+		      addr_eq(&r->out[0].group, &o6) && addr_eq(&r->out[1].group, &g6),
+		      "IPv6 rule: addresses not as sent");
+		CHECK(memcmp(r->out[0].dst_mac, mac0, 6) == 0 &&
+		      memcmp(r->out[1].dst_mac, mac1, 6) == 0, "IPv6 rule: output MACs");
+		CHECK(r->vlan == 100 && r->out[0].vlan == 4094 && r->out[1].vlan == 0,
+		      "IPv6 rule: VLANs %u, %u, %u", r->vlan, r->out[0].vlan, r->out[1].vlan);
+	}
+	/* IPv6 without a source. */
+	memset(m.source, 0, 16);
+	m.source_len = 0;
+	snprintf(m.name, sizeof(m.name), "six-any");
+	CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) == 0, "IPv6 rule, any source: %s", err);
+
+	static const struct {
+		const char *what;
+		int group, source, out0, out1;	/* 0: unset, 4/6: family, -4/-6: not multicast */
+	} bad[] = {
+		{ "IPv4 group, IPv6 output", 4, 0, 4, 6 },
+		{ "IPv6 group, IPv4 output", 6, 0, 4, 6 },
+		{ "IPv6 group, IPv4 second output", 6, 0, 6, 4 },
+		{ "IPv4 group, IPv6 source", 4, 6, 4, 4 },
+		{ "IPv6 group, IPv4 source", 6, 4, 6, 6 },
+		{ "IPv6 group, IPv6 unicast output", 6, 0, 6, -6 },
+		{ "IPv4 group, IPv4 unicast output", 4, 0, -4, 4 },
+		{ "IPv4 unicast group", -4, 0, 4, 4 },
+		{ "IPv6 unicast group", -6, 0, 6, 6 },
+		{ "no group", 0, 0, 4, 4 },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const int *which[4] = { &bad[i].group, &bad[i].source, &bad[i].out0, &bad[i].out1 };
+		uint8_t *field[4];
+		size_t before = p.n_rules;
+
+		m = rule_msg("mixed", 0, 2);
+		field[0] = m.group;
+		field[1] = m.source;
+		field[2] = m.outputs[0].group;
+		field[3] = m.outputs[1].group;
+		for (int f = 0; f < 4; f++) {
+			struct addr a = { 0 };
+
+			switch (*which[f]) {
+			case 4: a = f == 1 ? s4 : f == 0 ? g4 : o4; break;
+			case 6: a = f == 1 ? s6 : f == 0 ? g6 : o6; break;
+			case -4: a = s4; break;
+			case -6: a = s6; break;
+			}
+			set_addr(field[f], a);
+			/* Whole addresses: the refusal is for the family, not a prefix. */
+			if (f == 0)
+				m.group_len = (uint8_t)addr_bits(&a);
+			if (f == 1)
+				m.source_len = addr_is_set(&a) ? (uint8_t)addr_bits(&a) : 0;
+		}
+		err[0] = '\0';
+		CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) < 0 &&
+		      strstr(err, "rule mixed mixes address families") != NULL, "%s: accepted or no reason ('%s')",
+		      bad[i].what, err);
+		CHECK(p.n_rules == before, "%s: a refused rule was added", bad[i].what);
+	}
+	/* The same with IPv4 throughout is accepted: the refusals were for the family. */
+	m = rule_msg("four", 0xef010101, 2);
+	set_addr(m.source, s4);
+	m.source_len = 32;
+	CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) == 0, "IPv4 rule: %s", err);
+	/*
+	 * An output without a group is a udp output (sv_config sends none: the
+	 * socket has the destination), in a rule of either family.
+	 */
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t before = p.n_rules;
+		const struct addr o40 = unit_v4h(0xef020000);
+
+		m = rule_msg(v6 ? "udp6" : "udp4", 0xef010102, 2);
+		if (v6) {
+			set_addr(m.group, g6);
+			m.group_len = 128;
+			set_addr(m.outputs[0].group, o6);
+		}
+		memset(m.outputs[1].group, 0, 16);
+		if (CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) == 0 &&
+			  p.n_rules == before + 1, "%s: a udp output refused: %s", m.name, err))
+			CHECK(!addr_is_set(&p.rules[before].out[1].group) &&
+			      addr_eq(&p.rules[before].out[0].group, v6 ? &o6 : &o40),
+			      "%s: output groups not as sent", m.name);
+	}
+	worker_conf_free(&p);
+}
+
 /* A reload keeps the counters of rules that stay, found by name, however many. */
 static void test_carry(size_t n)
 {
@@ -94,7 +230,8 @@ static void test_carry(size_t n)
 		struct rule *r = &old_rules[i];
 
 		snprintf(r->name, sizeof(r->name), "rule%zu", i);
-		r->group = htonl(0xef000000 + (uint32_t)i);
+		r->group = unit_v4h(0xef000000 + (uint32_t)i);
+		r->group_len = 32;
 		r->packets_in = 1000 + i;
 		r->n_out = r->n_all = 2;
 		r->out[0].conf_index = 0;
@@ -171,7 +308,8 @@ static void test_pending(void)
 	if (rules == NULL)
 		abort();
 	snprintf(rules[0].name, sizeof(rules[0].name), "video");
-	rules[0].group = m.group;
+	rules[0].group = addr_from_v6(m.group);
+	rules[0].group_len = 32;
 	rules[0].n_out = rules[0].n_all = 3;
 	for (unsigned k = 0; k < 3; k++) {
 		rules[0].out[k].conf_index = (uint8_t)k;
@@ -211,6 +349,7 @@ int main(void)
 	unit_deadline(60);
 	test_assemble();
 	test_pending();
+	test_families();
 	test_carry(3);
 	test_carry(10000);
 	return unit_summary("test_worker_conf");

@@ -19,12 +19,17 @@
 #ifndef MCRELAY_UNIT_H
 #define MCRELAY_UNIT_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "addr.h"
 
 /* A loop over thousands of random cases should not print thousands of lines. */
 #define UNIT_MAX_REPORTED 50
@@ -109,6 +114,48 @@ static inline uint64_t unit_rand(uint64_t *state)
 static inline uint32_t unit_rand_below(uint64_t *state, uint32_t n)
 {
 	return (uint32_t)((unit_rand(state) >> 32) % n);
+}
+
+/* An IPv4 address as a struct addr (::ffff:a.b.c.d), from its four octets. */
+static inline struct addr unit_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct addr x = { .b = { [10] = 0xff, [11] = 0xff, [12] = a, [13] = b, [14] = c, [15] = d } };
+
+	return x;
+}
+
+/* The same from a host-order 32-bit value. */
+static inline struct addr unit_v4h(uint32_t host)
+{
+	return unit_v4((uint8_t)(host >> 24), (uint8_t)(host >> 16), (uint8_t)(host >> 8),
+		       (uint8_t)host);
+}
+
+/* An IPv6 address from its text, by inet_pton (not addr_parse); a typo aborts. */
+static inline struct addr unit_v6(const char *s)
+{
+	struct addr x;
+
+	if (inet_pton(AF_INET6, s, x.b) != 1) {
+		printf("unit_v6: bad address '%s' in the test\n", s);
+		abort();
+	}
+	return x;
+}
+
+/* An address as text for messages, by inet_ntop; four calls may share a line. */
+static inline const char *unit_addr_str(const struct addr *a)
+{
+	static char bufs[4][INET6_ADDRSTRLEN];
+	static unsigned next;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char *buf = bufs[next++ % 4];
+
+	if (memcmp(a->b, mapped, 12) == 0)
+		inet_ntop(AF_INET, a->b + 12, buf, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN);
+	return buf;
 }
 
 #endif
