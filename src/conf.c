@@ -336,6 +336,8 @@ static int parse_group_prefix(struct parse_state *ps, const char *s, struct conf
 
 static int parse_source_prefix(struct parse_state *ps, const char *s, struct conf_rule *r)
 {
+	char text[ADDR_STRLEN];
+
 	if (parse_prefix(s, &r->source, &r->source_len) < 0 || addr_is_multicast(&r->source) ||
 	    (r->source_len == addr_bits(&r->source) && !addr_is_unicast(&r->source))) {
 		r->source = (struct addr){ 0 };
@@ -346,8 +348,11 @@ static int parse_source_prefix(struct parse_state *ps, const char *s, struct con
 		return -1;
 	}
 	if (addr_has_host_bits(&r->source, r->source_len)) {
+		struct addr net = addr_network(&r->source, r->source_len);
+
 		diag_error(ps->d, ps->file, ps->line,
-			   "source prefix '%s' has bits set beyond its length %u", s, r->source_len);
+			   "source prefix '%s' has bits set beyond its length %u (the network is %s/%u)",
+			   s, r->source_len, addr_format(&net, text, sizeof(text)), r->source_len);
 		return -1;
 	}
 	if (r->source_len == 0) {

@@ -658,6 +658,73 @@ static void test_vlans(void)
 	      "prefix rules, but no untagged rules and no VLANs: not a drop-all program");
 }
 
+/*
+ * A prefix rule (any_v4, any_v6) passes every group of its family, and
+ * nothing else: the other family stays listed, unicast and other protocols
+ * are dropped, tags are chosen as before.
+ */
+static void test_prefix_rules(uint64_t *rng)
+{
+	const struct addr g4 = unit_v4(239, 1, 1, 1), g6 = unit_v6("ff3e::1:1");
+	const uint16_t vid = VID;
+	struct sock_filter prog[BPF_MAX_INSNS];
+	uint8_t f[160];
+	const char *err;
+
+	for (int fam = 0; fam < 3; fam++) {
+		/* 0: any IPv4 with g6 listed; 1: any IPv6 with g4 listed; 2: both, nothing listed. */
+		struct bpf_match m = { .groups = fam == 0 ? &g6 : &g4, .n_groups = fam == 2 ? 0 : 1,
+				       .any_v4 = fam != 1, .any_v6 = fam != 0, .untagged = true,
+				       .vids = &vid, .n_vids = 1 };
+		size_t len = bpf_build_filter(&m, prog);
+		char name[48];
+
+		snprintf(name, sizeof(name), "prefix rules, case %d", fam);
+		if (!check_shape(prog, len, name))
+			continue;
+		check_kernel_accepts(prog, len, name);
+		for (int i = 0; i < 300; i++) {
+			struct addr d4 = unit_v4h(0xe0000000u | (uint32_t)(unit_rand(rng) >> 36));
+			struct addr d6 = unlisted_group(rng, true, &g6, 1);
+			uint32_t u = (uint32_t)(unit_rand(rng) >> 32);
+			bool tag = i % 2;
+			size_t flen;
+
+			if (i == 0) {	/* the edges of the families' multicast space */
+				d4 = unit_v4(224, 0, 0, 0);
+				d6 = unit_v6("ff00::");
+			} else if (i == 1) {
+				d4 = unit_v4(239, 255, 255, 255);
+				d6 = unit_v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+			}
+			flen = make_frame(f, tag, IPPROTO_UDP, d4, 20);
+			CHECK((bpf_run(prog, len, f, flen, &err) != 0) == (m.any_v4 || addr_eq(&d4, &g4)),
+			      "%s: IPv4 UDP to %s: wrong answer", name, unit_addr_str(&d4));
+			flen = make_frame(f, tag, IPPROTO_TCP, d4, 20);
+			CHECK(bpf_run(prog, len, f, flen, &err) == 0, "%s: TCP to %s accepted", name,
+			      unit_addr_str(&d4));
+			flen = make_frame6(f, tag, IPPROTO_UDP, d6, i % 3 == 0);
+			CHECK((bpf_run(prog, len, f, flen, &err) != 0) == m.any_v6,
+			      "%s: IPv6 UDP to %s: wrong answer", name, unit_addr_str(&d6));
+			if ((u & 0xf0000000u) == 0xe0000000u)
+				u ^= 0x80000000u;
+			flen = make_frame(f, tag, IPPROTO_UDP, unit_v4h(u), 20);
+			CHECK(bpf_run(prog, len, f, flen, &err) == 0, "%s: IPv4 unicast accepted", name);
+			d6.b[0] = 0xfe;
+			flen = make_frame6(f, tag, IPPROTO_UDP, d6, false);
+			CHECK(bpf_run(prog, len, f, flen, &err) == 0, "%s: IPv6 unicast accepted", name);
+			flen = make_frame_vid(f, VID + 1, IPPROTO_UDP, unit_v4(239, 1, 1, 1), 20);
+			CHECK(bpf_run(prog, len, f, flen, &err) == 0, "%s: another VLAN accepted", name);
+		}
+		/* The listed group of the other family still passes. */
+		size_t flen = fam == 0 ? make_frame6(f, false, IPPROTO_UDP, g6, false)
+				       : make_frame(f, false, IPPROTO_UDP, g4, 20);
+
+		CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT, "%s: the listed group dropped",
+		      name);
+	}
+}
+
 /* The interpreter itself must be able to say no, or the tests above prove nothing. */
 static void test_interpreter(void)
 {
@@ -703,6 +770,7 @@ int main(void)
 
 	test_interpreter();
 	test_vlans();
+	test_prefix_rules(&rng);
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		test_groups(&rng, counts[i][0], counts[i][1]);
 	return unit_summary("test_bpf");

@@ -1276,6 +1276,317 @@ static void test_ipv6(void)
 		     "port = 5000\noutput = eth2 [ff3e::2]:6000\n");
 }
 
+/* Expects text to be accepted without errors, with the warning want ("LINE: message"). */
+static void expect_warning_at(int where, const char *text, const char *want)
+{
+	struct conf c;
+	struct diag d;
+	char full[700];
+	int rc = parse(text, &c, &d);
+
+	snprintf(full, sizeof(full), NAME ":%s", want);
+	if (!CHECK(rc == 0 && d.errors == 0 && has_line(&d, full),
+		   "case at line %d: returned %d with %zu errors, expected warning '%s'", where,
+		   rc, d.errors, full))
+		show_diag(&d);
+	conf_free(&c);
+	diag_free(&d);
+}
+
+#define EXPECT_WARNING(text, want) expect_warning_at(__LINE__, text, want)
+
+/* Whether text parses without a warning containing needle. */
+static bool warns(const char *text, const char *needle)
+{
+	struct conf c;
+	struct diag d;
+	bool found = false;
+
+	parse(text, &c, &d);
+	for (size_t i = 0; i < d.n; i++)
+		found |= strstr(d.lines[i], needle) != NULL;
+	conf_free(&c);
+	diag_free(&d);
+	return found;
+}
+
+#define RULE_W "[rule w]\ninput = eth0\n"
+#define LL_MSG(g, how) \
+	"rule 'w': group " g " takes in link-local groups (224.0.0.0/24, ff02::/16), and " how \
+	" would relay them to other segments; set 'link-local = allow' to do so deliberately"
+#define LOOP_WARNING(how) \
+	"rule 'w': with " how " nothing ends a loop through another relay host (the loop check covers this host only; a decrementing TTL ends one)"
+
+/*
+ * Wider matching: group and source prefixes, port ranges, join = GROUP,
+ * link-local = allow|deny, and how validation treats them.
+ */
+static void test_wide(void)
+{
+	static const char text[] =
+		"[rule block]\n"			/* 1 */
+		"input = eth0 vlan 10\n"		/* 2 */
+		"group = 239.1.0.0/16\n"		/* 3 */
+		"port = 5000-5099\n"			/* 4 */
+		"source = 10.1.0.0/16\n"		/* 5 */
+		"join = 239.1.2.3\n"			/* 6 */
+		"join = 239.1.255.255\n"		/* 7 */
+		"link-local = deny\n"			/* 8 */
+		"output = eth1\n"			/* 9 */
+		"output = eth2 239.5.5.5:6000\n"	/* 10 */
+		"[rule six]\n"				/* 11 */
+		"input = eth0\n"			/* 12 */
+		"group = ff3e::/96\n"			/* 13 */
+		"source = 2001:db8::/32\n"		/* 14 */
+		"port = 1-65535\n"			/* 15 */
+		"join = ff3e::1:2\n"			/* 16 */
+		"link-local = allow\n"			/* 17 */
+		"output = eth1 [ff3e::9]\n"		/* 18 */
+		"[rule one]\n"				/* 19 */
+		"input = eth0\n"			/* 20 */
+		"group = 239.1.2.3\n"			/* 21 */
+		"port = 5000\n"				/* 22 */
+		"output = eth3\n";			/* 23 */
+	struct conf c;
+	struct diag d;
+	int rc = parse(text, &c, &d);
+
+	if (!CHECK(rc == 0 && d.errors == 0, "wide file: returned %d, %zu errors", rc, d.errors))
+		show_diag(&d);
+	if (CHECK(c.n_rules == 3, "wide file: %zu rules", c.n_rules)) {
+		const struct conf_rule *a = &c.rules[0], *b = &c.rules[1], *e = &c.rules[2];
+
+		CHECK(is(&a->group, ADDR(239, 1, 0, 0)) && a->group_len == 16 && a->port == 5000 &&
+		      a->port_last == 5099 && is(&a->source, ADDR(10, 1, 0, 0)) &&
+		      a->source_len == 16 && !a->link_local && a->vlan == 10,
+		      "block: group %s/%u port %u-%u source %s/%u link-local %d", 
+		      unit_addr_str(&a->group), a->group_len, a->port, a->port_last,
+		      unit_addr_str(&a->source), a->source_len, a->link_local);
+		CHECK(conf_rule_wide(a) && !conf_group_exact(a), "block: not wide");
+		CHECK(is(&b->group, unit_v6("ff3e::")) && b->group_len == 96 && b->port == 1 &&
+		      b->port_last == 65535 && is(&b->source, unit_v6("2001:db8::")) &&
+		      b->source_len == 32 && b->link_local,
+		      "six: group %s/%u port %u-%u source %s/%u link-local %d",
+		      unit_addr_str(&b->group), b->group_len, b->port, b->port_last,
+		      unit_addr_str(&b->source), b->source_len, b->link_local);
+		CHECK(is(&e->group, ADDR(239, 1, 2, 3)) && e->group_len == 32 && e->port == 5000 &&
+		      e->port_last == 5000 && !addr_is_set(&e->source) && e->source_len == 0 &&
+		      !conf_rule_wide(e) && conf_group_exact(e), "one: read as a wide rule");
+	}
+	if (CHECK(c.n_joins == 3, "wide file: %zu joins", c.n_joins)) {
+		CHECK(c.joins[0].rule == 0 && is(&c.joins[0].group, ADDR(239, 1, 2, 3)) &&
+		      c.joins[0].line == 6 && c.joins[1].rule == 0 &&
+		      is(&c.joins[1].group, ADDR(239, 1, 255, 255)) && c.joins[1].line == 7 &&
+		      c.joins[2].rule == 1 && is(&c.joins[2].group, unit_v6("ff3e::1:2")) &&
+		      c.joins[2].line == 16, "joins not as written");
+	}
+	conf_free(&c);
+	diag_free(&d);
+	EXPECT_PRINT(text,
+		     "rule block (line 1): input eth0 vlan 10, group 239.1.0.0/16, port 5000-5099, source 10.1.0.0/16, ttl decrement\n",
+		     "  join 239.1.2.3\n  join 239.1.255.255\n",
+		     "  -> eth2 239.5.5.5:6000\n",
+		     "rule six (line 11): input eth0, group ff3e::/96, port 1-65535, source 2001:db8::/32, ttl decrement, link-local allowed\n",
+		     "  join ff3e::1:2\n  -> eth1 ff3e::9 (same port)\n",
+		     "rule one (line 19): input eth0, group 239.1.2.3, port 5000, source any, ttl decrement\n  -> eth3 239.1.2.3:5000\n");
+	/* A /32 or /128 is one group or source, not a prefix. */
+	if (CHECK(parse(RULE_W "group = 239.1.1.1/32\nsource = 2001:db8::1/128\noutput = eth1\n",
+			&c, &d) == -1, "an IPv6 source on an IPv4 group accepted"))
+		CHECK(c.rules[0].group_len == 32 && conf_group_exact(&c.rules[0]),
+		      "239.1.1.1/32 read as a prefix of %u", c.rules[0].group_len);
+	conf_free(&c);
+	diag_free(&d);
+	if (CHECK(parse(RULE_W "group = ff3e::1/128\nsource = 2001:db8::1/128\noutput = eth1\n",
+			&c, &d) == 0, "ff3e::1/128 refused"))
+		CHECK(!conf_rule_wide(&c.rules[0]) && c.rules[0].source_len == 128,
+		      "ff3e::1/128 with source /128 read as wide");
+	conf_free(&c);
+	diag_free(&d);
+	EXPECT_VALID(RULE_W "group = 224.0.0.0/4\noutput = eth1\n");
+	EXPECT_VALID(RULE_W "group = ff00::/8\noutput = eth1\n");
+	EXPECT_VALID(RULE_W "group = 239.1.1.1\nsource = 0.0.0.0/0\noutput = eth1\n");
+
+	/* Bits beyond the length: the message names the network. */
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.0/16\noutput = eth1\n",
+		      "3: group prefix '239.1.1.0/16' has bits set beyond its length 16 (the network is 239.1.0.0/16)");
+	EXPECT_ERRORS(RULE_W "group = ff3e::1/96\noutput = eth1\n",
+		      "3: group prefix 'ff3e::1/96' has bits set beyond its length 96 (the network is ff3e::/96)");
+	EXPECT_ERRORS(RULE_W "group = 239.128.0.0/8\noutput = eth1\n",
+		      "3: group prefix '239.128.0.0/8' has bits set beyond its length 8 (the network is 239.0.0.0/8)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nsource = 10.1.0.1/16\noutput = eth1\n",
+		      "4: source prefix '10.1.0.1/16' has bits set beyond its length 16 (the network is 10.1.0.0/16)");
+	EXPECT_ERRORS(RULE_W "group = ff3e::1\nsource = 2001:db8::1/64\noutput = eth1\n",
+		      "4: source prefix '2001:db8::1/64' has bits set beyond its length 64 (the network is 2001:db8::/64)");
+	/* Outside multicast space, or not a length. */
+	static const char *const bad_groups[] = {
+		"192.0.0.0/4", "224.0.0.0/3", "0.0.0.0/0", "239.1.1.1/33", "239.1.1.1/",
+		"239.1.1.1/-1", "239.1.1.1/ 8", "239.1.1.1/8x", "239.0.0.0/08x", "ff3e::/129",
+		"fe00::/7", "ff00::/7", "::/0", "239.1.0.0/16/16", "10.0.0.0/8",
+	};
+	char t[256], msg[256];
+
+	for (size_t i = 0; i < sizeof(bad_groups) / sizeof(bad_groups[0]); i++) {
+		snprintf(t, sizeof(t), RULE_W "group = %s\noutput = eth1\n", bad_groups[i]);
+		snprintf(msg, sizeof(msg),
+			 "3: '%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
+			 bad_groups[i]);
+		EXPECT_ERRORS(t, msg);
+	}
+	static const char *const bad_sources[] = { "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/x",
+						   "239.0.0.0/8", "ff00::/8", "10.0.0.0/" };
+
+	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
+		snprintf(t, sizeof(t), RULE_W "group = %s\nsource = %s\noutput = eth1\n",
+			 strchr(bad_sources[i], ':') ? "ff3e::1" : "239.1.1.1", bad_sources[i]);
+		snprintf(msg, sizeof(msg),
+			 "4: invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
+			 bad_sources[i]);
+		EXPECT_ERRORS(t, msg);
+	}
+	/* Port ranges. */
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 5099-5000\noutput = eth1\n",
+		      "4: invalid port range '5099-5000' (the first port is above the last)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 0-10\noutput = eth1\n",
+		      "4: invalid port '0-10' (expected 1-65535, or a range FIRST-LAST)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 10-65536\noutput = eth1\n",
+		      "4: invalid port '10-65536' (expected 1-65535, or a range FIRST-LAST)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 10-\noutput = eth1\n",
+		      "4: invalid port '10-' (expected 1-65535, or a range FIRST-LAST)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 10-20-30\noutput = eth1\n",
+		      "4: invalid port '10-20-30' (expected 1-65535, or a range FIRST-LAST)");
+	EXPECT_VALID(RULE_W "group = 239.1.1.1\nport = 7-7\noutput = eth1\n");
+
+	/* join = GROUP: for a prefix rule only, inside the prefix, once. */
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\njoin = 239.1.1.1\noutput = eth1\n",
+		      "4: rule 'w': join is for a group prefix; a rule for one group joins it already");
+	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 239.2.1.1\noutput = eth1\n",
+		      "4: rule 'w': join 239.2.1.1 is outside the rule's group prefix");
+	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = ff3e::1\noutput = eth1\n",
+		      "4: rule 'w': join ff3e::1 is outside the rule's group prefix");
+	EXPECT_ERRORS(RULE_W "group = ff3e::/96\njoin = ff3e::1:0:0\noutput = eth1\n",
+		      "4: rule 'w': join ff3e::1:0:0 is outside the rule's group prefix");
+	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 239.1.1.1\njoin = 239.1.0.1\n"
+		      "join = 239.1.1.1\noutput = eth1\n",
+		      "6: rule 'w': join 239.1.1.1 given twice (first at line 4)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 10.1.1.1\noutput = eth1\n",
+		      "4: join: '10.1.1.1' is not a multicast group (IPv4 or IPv6)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 239.1.0.0/24\noutput = eth1\n",
+		      "4: join: '239.1.0.0/24' is not a multicast group (IPv4 or IPv6)");
+	/* The same group joined by two prefix rules is each rule's own join. */
+	EXPECT_VALID(RULE_W "group = 239.1.0.0/16\njoin = 239.1.1.1\noutput = eth1\n"
+		     "[rule v]\ninput = eth0\ngroup = 239.1.1.0/24\njoin = 239.1.1.1\noutput = eth2\n");
+
+	/* link-local = allow|deny. */
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nlink-local = yes\noutput = eth1\n",
+		      "4: invalid link-local 'yes' (expected allow or deny)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nlink-local = allow\nlink-local = deny\noutput = eth1\n",
+		      "5: duplicate key 'link-local' (first set at line 4)");
+	/* Link-local groups with ttl keep or fixed: an error unless allowed, at the ttl line. */
+	EXPECT_ERRORS(RULE_W "group = 224.0.0.251\nttl = keep\noutput = eth1\n",
+		      "4: " LL_MSG("224.0.0.251", "ttl = keep"));
+	EXPECT_ERRORS(RULE_W "group = 224.0.0.251\nttl = 5\noutput = eth1\n",
+		      "4: " LL_MSG("224.0.0.251", "a fixed ttl"));
+	EXPECT_ERRORS(RULE_W "group = 224.0.0.251\nttl = keep\nlink-local = deny\noutput = eth1\n",
+		      "4: " LL_MSG("224.0.0.251", "ttl = keep"));
+	EXPECT_ERRORS(RULE_W "group = 224.0.0.0/16\nttl = keep\noutput = eth1\n",
+		      "4: " LL_MSG("224.0.0.0/16", "ttl = keep"));
+	EXPECT_ERRORS(RULE_W "group = 224.0.0.128/25\nttl = 1\noutput = eth1\n",
+		      "4: " LL_MSG("224.0.0.128/25", "a fixed ttl"));
+	EXPECT_ERRORS(RULE_W "group = 224.0.0.0/4\nttl = keep\noutput = eth1\n",
+		      "4: " LL_MSG("224.0.0.0/4", "ttl = keep"));
+	EXPECT_ERRORS(RULE_W "group = ff02::fb\nttl = keep\noutput = eth1\n",
+		      "4: " LL_MSG("ff02::fb", "ttl = keep"));
+	EXPECT_ERRORS(RULE_W "group = ff01::1\nttl = 9\noutput = eth1\n",
+		      "4: " LL_MSG("ff01::1", "a fixed ttl"));
+	EXPECT_ERRORS(RULE_W "group = ff32::1\nttl = keep\noutput = eth1\n",
+		      "4: " LL_MSG("ff32::1", "ttl = keep"));
+	EXPECT_ERRORS(RULE_W "group = ff00::/8\nttl = 9\noutput = eth1\n",
+		      "4: " LL_MSG("ff00::/8", "a fixed ttl"));
+	EXPECT_ERRORS(RULE_W "group = ff02::/16\nttl = keep\noutput = eth1\n",
+		      "4: " LL_MSG("ff02::/16", "ttl = keep"));
+	/* Without ttl key the rule line is named; the default decrements: no error. */
+	EXPECT_VALID(RULE_W "group = 224.0.0.251\noutput = eth1\n");
+	EXPECT_VALID(RULE_W "group = 224.0.0.0/4\noutput = eth1\n");
+	EXPECT_VALID(RULE_W "group = ff02::fb\nttl = decrement\noutput = eth1\n");
+	EXPECT_VALID(RULE_W "group = ff00::/8\nttl = decrement\nlink-local = deny\noutput = eth1\n");
+	/* Allowed deliberately: valid, with the loop warning of keep and fixed. */
+	EXPECT_WARNING(RULE_W "group = 224.0.0.251\nttl = keep\nlink-local = allow\noutput = eth1\n",
+		       "4: warning: " LOOP_WARNING("ttl = keep"));
+	EXPECT_WARNING(RULE_W "group = ff00::/8\nlink-local = allow\nttl = 3\noutput = eth1\n",
+		       "5: warning: " LOOP_WARNING("a fixed ttl"));
+	/* Groups next to the link-local ones are not. */
+	EXPECT_WARNING(RULE_W "group = 224.0.1.0/24\nttl = keep\noutput = eth1\n",
+		       "4: warning: " LOOP_WARNING("ttl = keep"));
+	EXPECT_WARNING(RULE_W "group = ff05::/16\nttl = 7\noutput = eth1\n",
+		       "4: warning: " LOOP_WARNING("a fixed ttl"));
+	EXPECT_WARNING(RULE_W "group = 239.1.1.1\nttl = keep\noutput = eth1\n",
+		       "4: warning: " LOOP_WARNING("ttl = keep"));
+	CHECK(!warns(RULE_W "group = 239.1.1.1\nttl = decrement\noutput = eth1\n", "nothing ends a loop") &&
+	      !warns(RULE_W "group = 239.1.0.0/16\noutput = eth1\n", "nothing ends a loop"),
+	      "the loop warning with a decrementing TTL");
+
+	/* Loops through prefixes and ranges. */
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1\n"
+		      "[rule b]\ninput = eth1\ngroup = 239.0.0.0/8\noutput = eth0\n",
+		      "5: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = ff3e::/96\noutput = eth1\n"
+		      "[rule b]\ninput = eth1\ngroup = ff3e::1:0/112\noutput = eth0\n",
+		      "5: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1 239.2.0.1\n"
+		      "[rule b]\ninput = eth1\ngroup = 239.2.0.0/16\noutput = eth0 239.1.5.5\n",
+		      "5: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1\n"
+		      "[rule b]\ninput = eth1\ngroup = 239.1.1.0/24\noutput = eth2\n"
+		      "[rule c]\ninput = eth2\ngroup = 239.1.1.1\noutput = eth0\n",
+		      "9: rules feed each other in a loop (a -> b -> c -> a)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\noutput = eth1\n"
+		      "[rule b]\ninput = eth1\ngroup = 239.1.2.3\nport = 5099\noutput = eth0\n",
+		      "6: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1 :6000\n"
+		      "[rule b]\ninput = eth1\ngroup = 239.1.0.0/16\nport = 6000-6001\noutput = eth0 :5000\n",
+		      "5: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\noutput = eth0 239.1.0.1\n",
+		      "4: rule 'w': output 'eth0 239.1.0.1' sends the rule's own traffic back to its input (same interface, group and port)");
+	/* No overlap: groups, ports, sources, VLANs, or a unicast output apart. */
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1\n"
+		     "[rule b]\ninput = eth1\ngroup = 239.2.0.0/16\noutput = eth0\n");
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\noutput = eth1\n"
+		     "[rule b]\ninput = eth1\ngroup = 239.1.2.3\nport = 5100\noutput = eth0\n");
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nsource = 10.0.0.0/8\noutput = eth1\n"
+		     "[rule b]\ninput = eth1\ngroup = 239.1.0.0/16\nsource = 192.168.0.0/16\noutput = eth0\n");
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1 vlan 5\n"
+		     "[rule b]\ninput = eth1 vlan 6\ngroup = 239.1.0.0/16\noutput = eth0\n");
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth1 239.2.0.1\n"
+		     "[rule b]\ninput = eth1\ngroup = 239.2.0.0/16\noutput = udp 10.0.0.1:5000\n");
+	EXPECT_VALID(RULE_W "group = 239.1.0.0/16\noutput = eth0 239.2.0.1\n");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nsource = 10.0.0.0/8\noutput = eth1\n"
+		      "[rule b]\ninput = eth1\ngroup = 239.1.0.0/16\nsource = 10.1.0.0/16\noutput = eth0\n",
+		      "6: rules 'a' and 'b' feed each other in a loop (a -> b -> a)");
+
+	/* Duplicates: the same prefix, range and source prefix; written differently too. */
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\nsource = 10.0.0.0/8\noutput = eth1\n"
+		      "[rule b]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\nsource = 10.0.0.0/8\noutput = eth2\n",
+		      "7: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = ff3e::/96\nport = 5000-5099\nsource = 2001:db8::/32\noutput = eth1\n"
+		      "[rule b]\ninput = eth0\ngroup = ff3e:0::/96\nport = 5000-5099\nsource = 2001:db8:0::/32\noutput = eth2\n",
+		      "7: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5000\noutput = eth1\n"
+		      "[rule b]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000\noutput = eth2\n",
+		      "6: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.1.1/32\nsource = 10.0.0.1/32\noutput = eth1\n"
+		      "[rule b]\ninput = eth0\ngroup = 239.1.1.1\nsource = 10.0.0.1\noutput = eth2\n",
+		      "6: rule 'b' matches exactly what rule 'a' (line 1) matches");
+	/* Any difference, a VLAN included, is another rule: overlapping is fine. */
+	EXPECT_VALID("[rule a]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\nsource = 10.0.0.0/8\noutput = eth1\n"
+		     "[rule b]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5098\nsource = 10.0.0.0/8\noutput = eth2\n"
+		     "[rule c]\ninput = eth0\ngroup = 239.1.0.0/17\nport = 5000-5099\nsource = 10.0.0.0/8\noutput = eth2\n"
+		     "[rule d]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\nsource = 10.0.0.0/9\noutput = eth2\n"
+		     "[rule e]\ninput = eth0 vlan 3\ngroup = 239.1.0.0/16\nport = 5000-5099\nsource = 10.0.0.0/8\noutput = eth2\n"
+		     "[rule f]\ninput = eth0\ngroup = 239.1.0.0/16\nport = 5000-5099\noutput = eth2\n"
+		     "[rule g]\ninput = eth0\ngroup = 239.1.0.0/16\noutput = eth2\n"
+		     "[rule h]\ninput = eth0\ngroup = 239.1.2.3\nport = 5000\nsource = 10.0.0.1\noutput = eth2\n");
+}
+
 /* conf_load reads a file the same way. */
 static void test_load(void)
 {
@@ -1392,6 +1703,7 @@ int main(void)
 	test_vlan();
 	test_vlan_config();
 	test_ipv6();
+	test_wide();
 	test_load();
 	test_workers();
 	return unit_summary("test_conf");

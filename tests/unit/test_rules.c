@@ -457,6 +457,380 @@ static void test_mixed(void)
 	rule_table_free(&t);
 }
 
+/* ---- wider matching: prefixes and ranges ---- */
+
+/*
+ * A rule for group/glen, ports lo-hi (host order; 0, 0: any) and source/slen
+ * (source unset: any), on VLAN vid, set the way sv_config and worker_conf
+ * do: port is the one port of a single-port rule, else 0.
+ */
+static void set_wide(struct rule *r, const char *name, uint16_t vid, struct addr group,
+		     unsigned glen, uint16_t lo, uint16_t hi, struct addr source, unsigned slen)
+{
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->vlan = vid;
+	r->group = group;
+	r->group_len = (uint8_t)glen;
+	r->port_lo = lo;
+	r->port_hi = hi;
+	r->port = lo == hi ? htons(lo) : 0;
+	r->source = source;
+	r->source_len = addr_is_set(&source) ? (uint8_t)slen : 0;
+}
+
+static const char *name_of(const struct rule *r)
+{
+	return r ? r->name : "none";
+}
+
+/*
+ * The documented order, rule by rule: the longest group prefix, then the
+ * narrowest port range (one port before a range, a range before any port),
+ * then the longest source prefix (no source last); among wide rules equal
+ * in all three, the first in the table.
+ */
+static void test_wide_order(void)
+{
+	const struct addr g = unit_v4(239, 1, 2, 3), s = unit_v4(10, 1, 2, 3);
+	const struct addr g6 = unit_v6("ff3e::1:2:3"), s6 = unit_v6("2001:db8::1:2:3");
+	struct rule *rules = new_rules(32);
+	struct rule_table t;
+	size_t n = 0;
+
+	/* Listed from the least to the most specific, so that the table order never decides. */
+	set_wide(&rules[n++], "224/4", 0, unit_v4(224, 0, 0, 0), 4, 0, 0, ANY, 0);
+	set_wide(&rules[n++], "239/8", 0, unit_v4(239, 0, 0, 0), 8, 0, 0, ANY, 0);
+	set_wide(&rules[n++], "239/8 src/8", 0, unit_v4(239, 0, 0, 0), 8, 0, 0,
+		 unit_v4(10, 0, 0, 0), 8);
+	set_wide(&rules[n++], "239/8 src", 0, unit_v4(239, 0, 0, 0), 8, 0, 0, s, 32);
+	set_wide(&rules[n++], "239/8 range", 0, unit_v4(239, 0, 0, 0), 8, 4000, 6000, ANY, 0);
+	set_wide(&rules[n++], "239/8 range src", 0, unit_v4(239, 0, 0, 0), 8, 4000, 6000, s, 32);
+	set_wide(&rules[n++], "239/8 narrow", 0, unit_v4(239, 0, 0, 0), 8, 5000, 5001, ANY, 0);
+	set_wide(&rules[n++], "239/8 port", 0, unit_v4(239, 0, 0, 0), 8, 5000, 5000, ANY, 0);
+	set_wide(&rules[n++], "239.1/16", 0, unit_v4(239, 1, 0, 0), 16, 0, 0, ANY, 0);
+	set_wide(&rules[n++], "239.1.2/24 src/16", 0, unit_v4(239, 1, 2, 0), 24, 0, 0,
+		 unit_v4(10, 1, 0, 0), 16);
+	set_wide(&rules[n++], "239.1.2/24 range", 0, unit_v4(239, 1, 2, 0), 24, 4990, 5010, ANY, 0);
+	set_rule(&rules[n++], "group", g, 0, ANY);
+	set_rule(&rules[n++], "group src", g, 0, s);
+	set_wide(&rules[n++], "group src/16", 0, g, 32, 0, 0, unit_v4(10, 1, 0, 0), 16);
+	set_wide(&rules[n++], "group range", 0, g, 32, 4990, 5010, ANY, 0);
+	set_wide(&rules[n++], "group range src/16", 0, g, 32, 4990, 5010, unit_v4(10, 1, 0, 0), 16);
+	set_rule(&rules[n++], "group port", g, htons(5000), ANY);
+	set_wide(&rules[n++], "group port src/24", 0, g, 32, 5000, 5000, unit_v4(10, 1, 2, 0), 24);
+	set_rule(&rules[n++], "group port src", g, htons(5000), s);
+	/* IPv6 beside them: never chosen for an IPv4 packet, nor the other way round. */
+	set_wide(&rules[n++], "ff00::/8", 0, unit_v6("ff00::"), 8, 0, 0, ANY, 0);
+	set_wide(&rules[n++], "ff3e::/32 range", 0, unit_v6("ff3e::"), 32, 5000, 5009, ANY, 0);
+	set_wide(&rules[n++], "ff3e::1:0:0/96", 0, unit_v6("ff3e::1:0:0"), 96, 0, 0, ANY, 0);
+	set_wide(&rules[n++], "g6 src/64", 0, g6, 128, 0, 0, unit_v6("2001:db8::"), 64);
+	/* Wide rules equal in all three (ranges of one width): the first listed wins. */
+	set_wide(&rules[n++], "tie first", 0, unit_v4(239, 9, 0, 0), 16, 5000, 5009, ANY, 0);
+	set_wide(&rules[n++], "tie second", 0, unit_v4(239, 9, 0, 0), 16, 5005, 5014, ANY, 0);
+	/* On VLAN 7: only tagged frames of VLAN 7 see them. */
+	set_wide(&rules[n++], "vlan 239.1/16", 7, unit_v4(239, 1, 0, 0), 16, 0, 0, ANY, 0);
+	set_wide(&rules[n++], "vlan ff3e::/16", 7, unit_v6("ff3e::"), 16, 0, 0, ANY, 0);
+	if (!CHECK(rule_table_init(&t, rules, n) == 0, "wide table refused")) {
+		free(rules);
+		return;
+	}
+	CHECK(t.n_wide == n - 4, "%zu wide rules of %zu, expected %zu", t.n_wide, n, n - 4);
+
+	const struct {
+		uint16_t vid;
+		struct addr group;
+		uint16_t port;
+		struct addr source;
+		const char *want;
+	} q[] = {
+		/* One group: every rule for it, from the hash or not, in order. */
+		{ 0, g, 5000, s, "group port src" },
+		{ 0, g, 5000, unit_v4(10, 1, 2, 4), "group port src/24" },
+		{ 0, g, 5000, unit_v4(10, 1, 3, 4), "group port" },
+		{ 0, g, 5001, s, "group range src/16" },
+		{ 0, g, 5001, unit_v4(10, 2, 0, 1), "group range" },
+		/* A wide rule with an exact group and a range beats the hash's any-port rules. */
+		{ 0, g, 5010, unit_v4(10, 9, 9, 9), "group range" },
+		{ 0, g, 6000, s, "group src" },
+		{ 0, g, 6000, unit_v4(10, 1, 9, 9), "group src/16" },
+		{ 0, g, 6000, unit_v4(10, 2, 9, 9), "group" },
+		/* Other groups of the prefixes: the longest prefix first, whatever the port. */
+		{ 0, unit_v4(239, 1, 2, 4), 5000, s, "239.1.2/24 range" },
+		{ 0, unit_v4(239, 1, 2, 4), 6000, s, "239.1.2/24 src/16" },
+		{ 0, unit_v4(239, 1, 2, 4), 6000, unit_v4(10, 2, 0, 1), "239.1/16" },
+		{ 0, unit_v4(239, 1, 3, 4), 5000, s, "239.1/16" },
+		/* Within one prefix: a port, then the narrowest range, then any port. */
+		{ 0, unit_v4(239, 2, 0, 1), 5000, s, "239/8 port" },
+		{ 0, unit_v4(239, 2, 0, 1), 5001, s, "239/8 narrow" },
+		{ 0, unit_v4(239, 2, 0, 1), 5002, s, "239/8 range src" },
+		{ 0, unit_v4(239, 2, 0, 1), 5002, unit_v4(10, 0, 0, 1), "239/8 range" },
+		{ 0, unit_v4(239, 2, 0, 1), 6001, s, "239/8 src" },
+		{ 0, unit_v4(239, 2, 0, 1), 6001, unit_v4(10, 0, 0, 1), "239/8 src/8" },
+		{ 0, unit_v4(239, 2, 0, 1), 6001, unit_v4(11, 0, 0, 1), "239/8" },
+		{ 0, unit_v4(238, 0, 0, 1), 5000, s, "224/4" },
+		{ 0, unit_v4(224, 0, 0, 0), 1, s, "224/4" },
+		{ 0, unit_v4(239, 255, 255, 255), 65535, s, "239/8 src" },
+		{ 0, unit_v4(239, 255, 255, 255), 65535, unit_v4(11, 0, 0, 1), "239/8" },
+		/* Ties between wide rules: the table's order. */
+		{ 0, unit_v4(239, 9, 1, 1), 5006, s, "tie first" },
+		{ 0, unit_v4(239, 9, 1, 1), 5004, s, "tie first" },
+		{ 0, unit_v4(239, 9, 1, 1), 5012, s, "tie second" },
+		{ 0, unit_v4(239, 9, 1, 1), 5015, unit_v4(11, 0, 0, 1), "239/8 range" },
+		/* IPv6: its own rules only, and IPv4 never theirs. */
+		{ 0, g6, 5000, s6, "g6 src/64" },
+		{ 0, g6, 5000, unit_v6("2001:db9::1"), "ff3e::1:0:0/96" },
+		{ 0, unit_v6("ff3e::2:0:1"), 5009, s6, "ff3e::/32 range" },
+		{ 0, unit_v6("ff3e::2:0:1"), 5010, s6, "ff00::/8" },
+		{ 0, unit_v6("ff3e::2:0:1"), 5010, s, "ff00::/8" },
+		{ 0, unit_v6("::239.1.2.3"), 5000, s, NULL },
+		{ 0, unit_v6("fe80::1"), 5000, s6, NULL },
+		{ 0, unit_v4(240, 0, 0, 1), 5000, s, NULL },
+		{ 0, unit_v4(223, 255, 255, 255), 5000, s, NULL },
+		/* VLANs: the tagged rules for tagged frames, and nothing else. */
+		{ 7, g, 5000, s, "vlan 239.1/16" },
+		{ 7, unit_v4(239, 2, 0, 1), 5000, s, NULL },
+		{ 7, g6, 5000, s6, "vlan ff3e::/16" },
+		{ 7, unit_v6("ff02::1"), 5000, s6, NULL },
+		{ 8, g, 5000, s, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		const struct rule *got = rule_table_lookup(&t, q[i].vid, &q[i].group,
+							   htons(q[i].port), &q[i].source);
+
+		CHECK(q[i].want == NULL ? got == NULL
+					: got != NULL && strcmp(got->name, q[i].want) == 0,
+		      "wide query %zu (vlan %u, %s, %u, %s): got %s, expected %s", i, q[i].vid,
+		      unit_addr_str(&q[i].group), q[i].port, unit_addr_str(&q[i].source),
+		      name_of(got), q[i].want ? q[i].want : "none");
+	}
+	rule_table_free(&t);
+
+	/* The tie goes to the first in the table, not to a name or a range. */
+	rules = new_rules(2);
+	set_wide(&rules[0], "b", 0, unit_v4(239, 9, 0, 0), 16, 5005, 5014, ANY, 0);
+	set_wide(&rules[1], "a", 0, unit_v4(239, 9, 0, 0), 16, 5000, 5009, ANY, 0);
+	if (CHECK(rule_table_init(&t, rules, 2) == 0, "tie table refused")) {
+		const struct addr tg = unit_v4(239, 9, 1, 1);
+
+		CHECK(rule_table_lookup(&t, 0, &tg, htons(5006), &s) == &t.rules[0] &&
+		      rule_table_lookup(&t, 0, &tg, htons(5004), &s) == &t.rules[1],
+		      "ties: not by table order");
+		rule_table_free(&t);
+	}
+
+	/* A wide rule alone, and which rules count as wide. */
+	struct rule r = { 0 };
+
+	set_rule(&r, "x", g, htons(5000), s);
+	CHECK(!rule_is_wide(&r), "an exact rule is wide");
+	set_wide(&r, "x", 0, g, 32, 5000, 5000, ANY, 0);
+	CHECK(!rule_is_wide(&r), "a single-port rule is wide");
+	set_wide(&r, "x", 0, g, 32, 0, 0, s, 32);
+	CHECK(!rule_is_wide(&r), "a rule with one source is wide");
+	set_wide(&r, "x", 0, g, 31, 0, 0, ANY, 0);
+	CHECK(rule_is_wide(&r), "a /31 group is not wide");
+	set_wide(&r, "x", 0, g, 32, 5000, 5001, ANY, 0);
+	CHECK(rule_is_wide(&r), "a range of two ports is not wide");
+	set_wide(&r, "x", 0, g, 32, 0, 0, s, 31);
+	CHECK(rule_is_wide(&r), "a /31 source is not wide");
+	set_wide(&r, "x", 0, g6, 127, 0, 0, ANY, 0);
+	CHECK(rule_is_wide(&r), "an IPv6 /127 group is not wide");
+	set_wide(&r, "x", 0, g6, 128, 0, 0, s6, 128);
+	CHECK(!rule_is_wide(&r), "an IPv6 rule with one group and source is wide");
+}
+
+/* Does rule r take the packet?  Straight from the definitions. */
+static bool ref_matches(const struct rule *r, uint16_t vid, const struct addr *group,
+			uint16_t port, const struct addr *source)
+{
+	unsigned bits = addr_bits(&r->group);
+
+	if (r->vlan != vid || addr_is_v4(group) != addr_is_v4(&r->group))
+		return false;
+	for (unsigned i = 0; i < r->group_len; i++)
+		if ((group->b[16 - bits / 8 + i / 8] ^ r->group.b[16 - bits / 8 + i / 8]) &
+		    (0x80 >> i % 8))
+			return false;
+	if (r->port_lo != 0 && (port < r->port_lo || port > r->port_hi))
+		return false;
+	if (!addr_is_set(&r->source))
+		return true;
+	if (addr_is_v4(source) != addr_is_v4(&r->source))
+		return false;
+	for (unsigned i = 0; i < r->source_len; i++)
+		if ((source->b[16 - bits / 8 + i / 8] ^ r->source.b[16 - bits / 8 + i / 8]) &
+		    (0x80 >> i % 8))
+			return false;
+	return true;
+}
+
+/* Whether x is preferred to y for a packet both take, x first in the table. */
+static bool ref_better(const struct rule *x, const struct rule *y)
+{
+	unsigned xw = x->port_lo ? (unsigned)(x->port_hi - x->port_lo) + 1 : 65536;
+	unsigned yw = y->port_lo ? (unsigned)(y->port_hi - y->port_lo) + 1 : 65536;
+
+	if (x->group_len != y->group_len)
+		return x->group_len > y->group_len;
+	if (xw != yw)
+		return xw < yw;
+	return x->source_len >= y->source_len;	/* equal: the first in the table */
+}
+
+static const struct rule *ref_lookup(const struct rule *rules, size_t n, uint16_t vid,
+				     const struct addr *group, uint16_t port,
+				     const struct addr *source)
+{
+	const struct rule *best = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (ref_matches(&rules[i], vid, group, port, source) &&
+		    (best == NULL || !ref_better(best, &rules[i])))
+			best = &rules[i];
+	return best;
+}
+
+/* An address of a small space: 239.1.A.B or ff3e::A:B, 10.0.A.B or 2001:db8::A:B. */
+static struct addr small_addr(bool v6, bool group, uint8_t a, uint8_t b)
+{
+	if (!v6)
+		return group ? unit_v4(239, 1, a, b) : unit_v4(10, 0, a, b);
+	struct addr x = group ? unit_v6("ff3e::") : unit_v6("2001:db8::");
+
+	x.b[13] = a;
+	x.b[15] = b;
+	return x;
+}
+
+/*
+ * A few hundred exact and wide rules of both families and two VLANs, over
+ * a space small enough that most packets are taken by several, against
+ * ref_lookup over thousands of random packets.
+ */
+static void test_wide_random(uint64_t *rng)
+{
+	enum { N_RULES = 400, N_PACKETS = 20000 };
+	static const uint8_t glen4[] = { 4, 8, 16, 20, 22, 24, 29, 30, 31, 32, 32, 32 };
+	static const uint8_t glen6[] = { 8, 16, 64, 100, 112, 116, 120, 125, 126, 127, 128, 128, 128 };
+	static const uint8_t slen4[] = { 8, 16, 22, 24, 28, 30, 31, 32, 32 };
+	static const uint8_t slen6[] = { 32, 64, 112, 120, 124, 126, 127, 128, 128 };
+	struct rule *rules = new_rules(N_RULES);
+	struct rule_table t;
+	size_t n = 0, tries = 0;
+
+	while (n < N_RULES && tries++ < 100000) {
+		struct rule *r = &rules[n];
+		bool v6 = unit_rand_below(rng, 2);
+		uint16_t vid = unit_rand_below(rng, 5) == 0 ? 7 : 0;
+		struct addr g = small_addr(v6, true, (uint8_t)unit_rand_below(rng, 4),
+					   (uint8_t)unit_rand_below(rng, 8));
+		unsigned glen = v6 ? glen6[unit_rand_below(rng, sizeof(glen6))]
+				   : glen4[unit_rand_below(rng, sizeof(glen4))];
+		uint16_t lo = 0, hi = 0;
+		struct addr src = ANY;
+		unsigned slen = 0;
+		char name[32];
+
+		switch (unit_rand_below(rng, 3)) {
+		case 0:
+			break;	/* any port */
+		case 1:
+			lo = hi = (uint16_t)(5000 + unit_rand_below(rng, 8));
+			break;
+		default:
+			lo = (uint16_t)(4998 + unit_rand_below(rng, 8));
+			hi = (uint16_t)(lo + 1 + unit_rand_below(rng, 8));
+		}
+		if (unit_rand_below(rng, 2)) {
+			src = small_addr(v6, false, (uint8_t)unit_rand_below(rng, 2),
+					 (uint8_t)(1 + unit_rand_below(rng, 6)));
+			slen = v6 ? slen6[unit_rand_below(rng, sizeof(slen6))]
+				  : slen4[unit_rand_below(rng, sizeof(slen4))];
+			src = addr_network(&src, slen);
+		}
+		snprintf(name, sizeof(name), "r%zu", n);
+		set_wide(r, name, vid, addr_network(&g, glen), glen, lo, hi, src, slen);
+		/* No two rules with the same match: the configuration refuses that. */
+		bool dup = false;
+
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = rules[k].vlan == r->vlan && addr_eq(&rules[k].group, &r->group) &&
+			      rules[k].group_len == r->group_len && rules[k].port_lo == r->port_lo &&
+			      rules[k].port_hi == r->port_hi && addr_eq(&rules[k].source, &r->source) &&
+			      rules[k].source_len == r->source_len;
+		if (!dup)
+			n++;
+	}
+	size_t n_exact = 0;
+
+	for (size_t k = 0; k < n; k++)
+		n_exact += !rule_is_wide(&rules[k]);
+	CHECK(n == N_RULES && n_exact > N_RULES / 20 && n_exact < N_RULES / 2,
+	      "random wide table: %zu rules, %zu exact", n, n_exact);
+	/* The reference sees the rules in the same order, in a copy: the table owns rules. */
+	struct rule *copy = new_rules(n);
+
+	memcpy(copy, rules, n * sizeof(*copy));
+	if (!CHECK(rule_table_init(&t, rules, n) == 0, "random wide table refused")) {
+		free(rules);
+		free(copy);
+		return;
+	}
+	size_t wrong = 0, hits = 0, by_wide = 0, by_exact = 0, several = 0;
+
+	for (int i = 0; i < N_PACKETS; i++) {
+		bool v6 = unit_rand_below(rng, 2);
+		uint16_t vid = unit_rand_below(rng, 4) == 0 ? 7 : unit_rand_below(rng, 20) == 0 ? 9 : 0;
+		struct addr g = small_addr(v6, true, (uint8_t)unit_rand_below(rng, 5),
+					   (uint8_t)unit_rand_below(rng, 10));
+		struct addr src = small_addr(unit_rand_below(rng, 20) ? v6 : !v6, false,
+					     (uint8_t)unit_rand_below(rng, 3),
+					     (uint8_t)unit_rand_below(rng, 8));
+		uint16_t port = (uint16_t)(4996 + unit_rand_below(rng, 20));
+
+		if (unit_rand_below(rng, 50) == 0)	/* far away, in the other prefixes only */
+			g = v6 ? unit_v6("ff05::1") : unit_v4(230, 1, 1, 1);
+		const struct rule *want = ref_lookup(copy, n, vid, &g, port, &src);
+		const struct rule *got = rule_table_lookup(&t, vid, &g, htons(port), &src);
+		size_t takers = 0;
+
+		for (size_t k = 0; k < n; k++)
+			takers += ref_matches(&copy[k], vid, &g, port, &src);
+		several += takers > 1;
+		hits += want != NULL;
+		if (want != NULL)
+			rule_is_wide(want) ? by_wide++ : by_exact++;
+		if ((got ? got - t.rules : -1) != (want ? want - copy : -1) && ++wrong <= 5)
+			printf("    packet %d (vlan %u, %s, %u, %s): got %s, expected %s\n", i, vid,
+			       unit_addr_str(&g), port, unit_addr_str(&src), name_of(got),
+			       want ? want->name : "none");
+	}
+	CHECK(wrong == 0, "%zu of %d packets answered differently from the reference", wrong,
+	      N_PACKETS);
+	CHECK(hits > N_PACKETS / 2 && hits < N_PACKETS && by_wide > N_PACKETS / 10 &&
+	      by_exact > N_PACKETS / 50 && several > N_PACKETS / 4,
+	      "a weak sample: %zu matched, %zu by wide rules, %zu by exact ones, %zu by several",
+	      hits, by_wide, by_exact, several);
+	rule_table_free(&t);
+	free(copy);
+}
+
+/* The reference must be able to disagree, or the comparison above proves nothing. */
+static void test_reference(void)
+{
+	struct rule r[2] = { 0 };
+	const struct addr g = unit_v4(239, 1, 2, 3), s = unit_v4(10, 0, 0, 1);
+
+	set_wide(&r[0], "wide", 0, unit_v4(239, 1, 0, 0), 16, 5000, 5009, ANY, 0);
+	set_wide(&r[1], "narrow", 0, unit_v4(239, 1, 2, 0), 24, 0, 0, s, 32);
+	CHECK(ref_lookup(r, 2, 0, &g, 5000, &s) == &r[1] &&
+	      ref_lookup(r, 2, 0, &g, 5000, &g) == &r[0] &&
+	      ref_lookup(r, 2, 0, &g, 4999, &g) == NULL &&
+	      ref_lookup(r, 2, 1, &g, 5000, &s) == NULL &&
+	      ref_lookup(r, 2, 0, &s, 5000, &s) == NULL, "the reference lookup is wrong");
+}
+
 int main(void)
 {
 	uint64_t rng = unit_seed(0x72756c6573ULL);
@@ -469,5 +843,8 @@ int main(void)
 	test_vlans();
 	test_random(&rng);
 	test_mixed();
+	test_reference();
+	test_wide_order();
+	test_wide_random(&rng);
 	return unit_summary("test_rules");
 }

@@ -216,6 +216,118 @@ static void test_families(void)
 	worker_conf_free(&p);
 }
 
+/*
+ * The match of a ho_rule as worker_conf_add_rule checks it: prefix lengths
+ * within the family, no bits beyond them, a source length only with a
+ * source, and port fields that agree (port is the one port of lo-hi, or 0
+ * for a range or any).  Each bad one is refused with a reason and adds no
+ * rule; the good ones are taken as sent.
+ */
+static void test_wide(void)
+{
+	struct worker_conf p;
+	struct ho_rule m;
+	char err[160];
+	const struct addr g6 = unit_v6("ff3e::"), s6 = unit_v6("2001:db8::");
+	const struct addr s4 = unit_v4(10, 1, 0, 0);
+	static const struct {
+		const char *what;
+		bool v6, ok;
+		uint8_t glen, slen;
+		int source;		/* 0: none, 1: the network, 2: with a host bit */
+		int group_host_bit;	/* a bit set beyond glen in the group */
+		uint16_t port, lo, hi;	/* port in host order here */
+	} cases[] = {
+		{ "IPv4 /16, range", false, true, 16, 0, 0, 0, 0, 5000, 5099 },
+		{ "IPv4 /4, any port", false, true, 4, 0, 0, 0, 0, 0, 0 },
+		{ "IPv4 /32, one port, source /16", false, true, 32, 16, 1, 0, 5000, 5000, 5000 },
+		{ "IPv4 /16, source /32", false, true, 16, 32, 1, 0, 0, 0, 0 },
+		{ "IPv6 /96, range, source /32", true, true, 96, 32, 1, 0, 0, 1, 65535 },
+		{ "IPv6 /8", true, true, 8, 0, 0, 0, 0, 0, 0 },
+		{ "IPv6 /128, source /128", true, true, 128, 128, 1, 0, 0, 0, 0 },
+		{ "IPv4 /33", false, false, 33, 0, 0, 0, 0, 0, 0 },
+		{ "IPv4 /255", false, false, 255, 0, 0, 0, 0, 0, 0 },
+		{ "IPv6 /129", true, false, 129, 0, 0, 0, 0, 0, 0 },
+		{ "IPv4 source /33", false, false, 16, 33, 1, 0, 0, 0, 0 },
+		{ "IPv6 source /129", true, false, 96, 129, 1, 0, 0, 0, 0 },
+		{ "IPv4 group with a host bit", false, false, 16, 0, 0, 1, 0, 0, 0 },
+		{ "IPv6 group with a host bit", true, false, 96, 0, 0, 1, 0, 0, 0 },
+		{ "IPv4 source with a host bit", false, false, 16, 16, 2, 0, 0, 0, 0 },
+		{ "IPv6 source with a host bit", true, false, 96, 32, 2, 0, 0, 0, 0 },
+		{ "source length without a source", false, false, 16, 16, 0, 0, 0, 0, 0 },
+		{ "IPv6 source length without a source", true, false, 96, 128, 0, 0, 0, 0, 0 },
+		{ "a source without a length", false, false, 16, 0, 1, 0, 0, 0, 0 },
+		{ "range reversed", false, false, 16, 0, 0, 0, 0, 5099, 5000 },
+		{ "range from 0", false, false, 16, 0, 0, 0, 0, 0, 5000 },
+		{ "range to 0", false, false, 16, 0, 0, 0, 0, 5000, 0 },
+		{ "port with a range", false, false, 16, 0, 0, 0, 5000, 5000, 5099 },
+		{ "port with any port", false, false, 16, 0, 0, 0, 5000, 0, 0 },
+		{ "port other than the one of the range", false, false, 32, 0, 0, 0, 5001, 5000, 5000 },
+		{ "one port without port", false, false, 32, 0, 0, 0, 0, 5000, 5000 },
+	};
+
+	worker_conf_init(&p);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t before = p.n_rules;
+		struct addr g = cases[i].v6 ? g6 : unit_v4(239, 1, 0, 0);
+		struct addr src = cases[i].v6 ? s6 : s4;
+
+		m = rule_msg("wide", 0, 1);
+		if (cases[i].v6)
+			set_addr(m.outputs[0].group, unit_v6("ff3e::1"));
+		if (cases[i].glen == 4)
+			g = unit_v4(224, 0, 0, 0);
+		if (cases[i].v6 && cases[i].glen == 8)
+			g = unit_v6("ff00::");
+		if (cases[i].group_host_bit)
+			g.b[15] |= 1;
+		if (cases[i].source == 2)
+			src.b[15] |= 1;
+		if (cases[i].v6 && cases[i].glen == 128)
+			g.b[15] = 7;	/* one group, not the network of a prefix */
+		if (cases[i].v6 && cases[i].slen == 128 && cases[i].source)
+			src.b[15] = 7;
+		if (!cases[i].v6 && cases[i].glen == 32)
+			g.b[15] = 3;
+		if (!cases[i].v6 && cases[i].slen == 32 && cases[i].source)
+			src.b[15] = 3;
+		set_addr(m.group, g);
+		memset(m.source, 0, 16);
+		if (cases[i].source)
+			set_addr(m.source, src);
+		m.group_len = cases[i].glen;
+		m.source_len = cases[i].slen;
+		m.port = htons(cases[i].port);
+		m.port_lo = cases[i].lo;
+		m.port_hi = cases[i].hi;
+		m.vlan = 5;
+		err[0] = '\0';
+		if (cases[i].ok) {
+			if (!CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) == 0 &&
+				   p.n_rules == before + 1, "%s: refused: %s", cases[i].what, err))
+				continue;
+			const struct rule *r = &p.rules[before];
+
+			CHECK(addr_eq(&r->group, &g) && r->group_len == cases[i].glen &&
+			      r->source_len == cases[i].slen && r->port == m.port &&
+			      r->port_lo == cases[i].lo && r->port_hi == cases[i].hi && r->vlan == 5 &&
+			      (cases[i].source ? addr_eq(&r->source, &src) : !addr_is_set(&r->source)),
+			      "%s: not taken as sent", cases[i].what);
+			CHECK(rule_is_wide(r) == (cases[i].glen != (cases[i].v6 ? 128 : 32) ||
+						  cases[i].lo != cases[i].hi ||
+						  (cases[i].source &&
+						   cases[i].slen != (cases[i].v6 ? 128 : 32))),
+			      "%s: wide or not, wrongly", cases[i].what);
+		} else {
+			CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) < 0 &&
+			      strstr(err, "rule wide has an invalid prefix or port range") != NULL,
+			      "%s: accepted or another reason ('%s')", cases[i].what, err);
+			CHECK(p.n_rules == before, "%s: a refused rule was added", cases[i].what);
+		}
+	}
+	worker_conf_free(&p);
+}
+
 /* A reload keeps the counters of rules that stay, found by name, however many. */
 static void test_carry(size_t n)
 {
@@ -350,6 +462,7 @@ int main(void)
 	test_assemble();
 	test_pending();
 	test_families();
+	test_wide();
 	test_carry(3);
 	test_carry(10000);
 	return unit_summary("test_worker_conf");
