@@ -66,10 +66,15 @@ EOF
 
 CASE_LIST=()
 declare -A C_RATE=() C_SIZE=() C_FAN=() C_RULES=() C_WORKERS=() C_RELAYS=() C_DESC=()
+# C_PREFIX: prefix rules (239.2.N.0/24, never matched) besides the exact
+# ones; C_HIT: "exact", or "prefix" when the stream's rule is 239.1.0.0/16,
+# the least specific of all, tried after every other prefix rule.
+declare -A C_PREFIX=() C_HIT=()
 defcase() {
 	CASE_LIST+=("$1")
 	C_RATE[$1]=$2 C_SIZE[$1]=$3 C_FAN[$1]=$4 C_RULES[$1]=$5
 	C_WORKERS[$1]=$6 C_RELAYS[$1]=$7 C_DESC[$1]=$8
+	C_PREFIX[$1]=${9:-0} C_HIT[$1]=${10:-exact}
 }
 defcase t100k-64      100000   64  1     1 1 all     "100k pps, 64 B (also the 100k pps latency case)"
 defcase t100k-1024    100000 1024  1     1 1 all     "100k pps, 1024 B"
@@ -84,6 +89,8 @@ defcase lat-1k-64       1000   64  1     1 1 all     "1k pps, 64 B (latency)"
 defcase f1-30k-1316    30000 1316  1     1 1 all     "30k pps, 1316 B, 1 output (fan-out reference)"
 defcase f10-30k-1316   30000 1316 10     1 1 all     "30k pps, 1316 B, 10 outputs"
 defcase r10k-300k-64  300000   64  1 10000 1 mcrelay "300k pps, 64 B, 10,000 rules (traffic on one)"
+defcase p100x-300k-64 300000   64  1 10000 1 mcrelay "300k pps, 64 B, 10,000 exact + 100 prefix rules, traffic on an exact one" 100 exact
+defcase p100p-300k-64 300000   64  1 10000 1 mcrelay "300k pps, 64 B, 10,000 exact + 100 prefix rules, traffic on the least specific prefix" 100 prefix
 defcase w2-300k-64    300000   64  1     1 2 mcrelay "300k pps, 64 B, workers = 2"
 defcase w2-max-64          0   64  1     1 2 mcrelay "sender flat out, 64 B, workers = 2"
 
@@ -385,7 +392,17 @@ mc_conf() {	# mc_conf CASE WORKERS_LINE
 	local kv
 	for kv in "${MC_KEYS[@]}"; do printf '%s\n' "${kv%%=*} = ${kv#*=}"; done
 	[ -n "$2" ] && printf '%s\n\n' "$2"
-	conf_rule bench rin 239.1.1.1 5000 "${outs[@]}"
+	if [ "${C_HIT[$c]}" = prefix ]; then
+		conf_rule bench rin 239.1.0.0/16 5000 "${outs[@]}" "join = 239.1.1.1"
+	else
+		conf_rule bench rin 239.1.1.1 5000 "${outs[@]}"
+	fi
+	if [ "${C_PREFIX[$c]}" -gt 0 ]; then
+		awk -v n="${C_PREFIX[$c]}" 'BEGIN {
+			for (i = 0; i < n; i++)
+				printf "[rule p%d]\ninput  = rin\ngroup  = 239.2.%d.0/24\nport   = 5000\noutput = rout1\n\n", i, i
+		}'
+	fi
 	if [ "${C_RULES[$c]}" -gt 1 ]; then
 		awk -v n="$((C_RULES[$c] - 1))" 'BEGIN {
 			for (i = 0; i < n; i++)
@@ -1010,6 +1027,14 @@ if r10k is None or r1 is None:
 else:
     target("10,000 rules: pkt/cpu-s within 10 % of one rule", r10k >= 0.9 * r1,
            "%.0f vs %.0f: %.2fx" % (r10k, r1, r10k / r1))
+for pc, what in (("p100x-300k-64", "traffic on an exact rule"),
+                 ("p100p-300k-64", "traffic on the least specific prefix rule")):
+    p = get(pc, "mcrelay", "pkts_per_cpu_s")
+    name = "100 prefix rules next to 10,000 exact, %s: pkt/cpu-s within 10 %% of one rule" % what
+    if p is None or r1 is None:
+        target(name, None, "not measured")
+    else:
+        target(name, p >= 0.9 * r1, "%.0f vs %.0f: %.2fx" % (p, r1, p / r1))
 soak = json.load(open(soak_path))
 if soak.get("processes"):
     wk = [p for p in soak["processes"] if p["role"] == "worker"]

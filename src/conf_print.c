@@ -99,9 +99,13 @@ void conf_print(const struct conf *c, FILE *fp)
 			fprintf(fp, "  -> %s", o->ifname);
 			if (o->vlan)
 				fprintf(fp, " vlan %u", o->vlan);
-			fprintf(fp, " %s%s\n",
-				addr_format_port(conf_output_group(r, o), port, a, sizeof(a)),
-				port ? "" : " (same port)");
+			if (!addr_is_set(&o->group) && !conf_group_exact(r))
+				fprintf(fp, port ? " (same group), port %u\n" : " (same group and port)\n",
+					port);
+			else
+				fprintf(fp, " %s%s\n",
+					addr_format_port(conf_output_group(r, o), port, a, sizeof(a)),
+					port ? "" : " (same port)");
 		}
 	}
 }

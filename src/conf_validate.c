@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static void check_required(const struct conf *c, const struct conf_rule *r,
@@ -101,18 +102,19 @@ static bool takes_link_local(const struct conf_rule *r)
  */
 static void check_ttl(const struct conf *c, const struct conf_rule *r, struct diag *d)
 {
-	char g[ADDR_STRLEN];
+	char g[ADDR_STRLEN + 4];
 	const char *how = r->ttl_mode == TTL_KEEP ? "ttl = keep" : "a fixed ttl";
 	int line = r->key_line[KEY_TTL] ? r->key_line[KEY_TTL] : r->line;
 
 	if (r->ttl_mode == TTL_DECREMENT || !addr_is_set(&r->group))
 		return;
 	addr_format(&r->group, g, sizeof(g));
+	if (!conf_group_exact(r))
+		snprintf(g + strlen(g), sizeof(g) - strlen(g), "/%u", r->group_len);
 	if (takes_link_local(r) && !r->link_local) {
 		diag_error(d, c->path, line,
-			   "rule '%s': group %s%s%u takes in link-local groups (224.0.0.0/24, ff02::/16), and %s would relay them to other segments; set 'link-local = allow' to do so deliberately",
-			   r->name, g, conf_group_exact(r) ? "" : "/",
-			   conf_group_exact(r) ? 0 : r->group_len, how);
+			   "rule '%s': group %s takes in link-local groups (224.0.0.0/24, ff02::/16), and %s would relay them to other segments; set 'link-local = allow' to do so deliberately",
+			   r->name, g, how);
 		return;
 	}
 	diag_warn(d, c->path, line,

@@ -66,6 +66,8 @@ static void json_rule(struct strbuf *b, const struct st_rule *r)
 	sb_json_string(b, r->group);
 	sb_printf(b, ", \"port\": ");
 	json_port(b, r->port);
+	sb_printf(b, ", \"port_last\": ");
+	json_port(b, r->port_last);
 	sb_printf(b, ", \"source\": ");
 	if (r->source[0])
 		sb_json_string(b, r->source);
@@ -172,10 +174,12 @@ static const char *bracket_close(const char *a)
 
 static void text_rule(struct strbuf *b, const struct st_rule *r)
 {
-	char match[128], port[12] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
+	char match[160], port[24] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
 	char iface[32];
 
-	if (r->port >= 0)
+	if (r->port >= 0 && r->port_last > r->port)
+		snprintf(port, sizeof(port), "%d-%d", r->port, r->port_last);
+	else if (r->port >= 0)
 		snprintf(port, sizeof(port), "%d", r->port);
 	snprintf(match, sizeof(match), "%s%s%s:%s%s%s", bracket_open(r->group), r->group,
 		 bracket_close(r->group), port, r->source[0] ? " from " : "", r->source);

@@ -14,7 +14,7 @@ struct st_output {
 	bool udp;		/* a udp output: dest, not interface, group and port */
 	char dest[56];		/* "10.0.0.5:7000" or "[2001:db8::5]:7000" */
 	char interface[16];
-	char group[INET6_ADDRSTRLEN];
+	char group[INET6_ADDRSTRLEN + 4];	/* a prefix rule's when it keeps the group */
 	int port;		/* -1: the packet's own port (rule matches any) */
 	unsigned vlan;		/* VID it is sent tagged with; 0: untagged */
 	bool active;
@@ -27,9 +27,9 @@ struct st_rule {
 	char name[64];
 	char input[16];
 	unsigned vlan;		/* VID it is received on; 0: untagged */
-	char group[INET6_ADDRSTRLEN];
-	int port;		/* -1: any */
-	char source[INET6_ADDRSTRLEN];	/* "": any */
+	char group[INET6_ADDRSTRLEN + 4];	/* with "/LEN" for a prefix */
+	int port, port_last;	/* -1: any; a range, or twice the same port */
+	char source[INET6_ADDRSTRLEN + 4];	/* "": any */
 	bool active;
 	uint64_t packets_in, bytes_in, ttl_expired;
 	double pps, bps;

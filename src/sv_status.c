@@ -23,6 +23,17 @@ static void fmt_addr(const struct addr *a, char *buf, size_t len)
 	addr_format(a, buf, len);
 }
 
+/* "239.1.0.0/16" for a prefix, the address alone for one address. */
+static void fmt_prefix(const struct addr *a, unsigned plen, char *buf, size_t len)
+{
+	char s[ADDR_STRLEN];
+
+	if (plen == addr_bits(a))
+		addr_format(a, buf, len);
+	else
+		snprintf(buf, len, "%s/%u", addr_format(a, s, sizeof(s)), plen);
+}
+
 /* Listed workers are running or wanted (see sv_status_render). */
 static const char *worker_state(const struct sv_worker *w)
 {
@@ -50,7 +61,8 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 			const struct conf_rule *r, size_t k)
 {
 	const struct conf_output *c = &r->outputs[k];
-	uint16_t port = c->port ? c->port : r->port;
+	/* A range keeps each packet's own port. */
+	uint16_t port = c->port ? c->port : r->port == r->port_last ? r->port : 0;
 
 	if (c->kind == OUTPUT_UDP) {
 		o->udp = true;
@@ -61,7 +73,11 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	}
 	snprintf(o->interface, sizeof(o->interface), "%s", c->ifname);
 	o->vlan = c->vlan;
-	fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
+	/* A prefix rule's output without a group sends each packet to its own. */
+	if (addr_is_set(&c->group) || r->group_len == addr_bits(&r->group))
+		fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
+	else
+		fmt_prefix(&r->group, r->group_len, o->group, sizeof(o->group));
 	o->port = port ? port : -1;
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
 }
@@ -93,10 +109,11 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 	snprintf(o->name, sizeof(o->name), "%s", r->name);
 	snprintf(o->input, sizeof(o->input), "%s", r->input);
 	o->vlan = r->vlan;
-	fmt_addr(&r->group, o->group, sizeof(o->group));
+	fmt_prefix(&r->group, r->group_len, o->group, sizeof(o->group));
 	o->port = r->port ? r->port : -1;
+	o->port_last = r->port ? r->port_last : -1;
 	if (addr_is_set(&r->source))
-		fmt_addr(&r->source, o->source, sizeof(o->source));
+		fmt_prefix(&r->source, r->source_len, o->source, sizeof(o->source));
 	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
 	o->n_outputs = r->n_outputs;

@@ -86,7 +86,7 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 	return 0;
 }
 
-/* The group is multicast, and the source and every output are of its family. */
+/* The group is multicast, and the source and every multicast output are of its family. */
 static bool rule_families_agree(const struct ho_rule *m)
 {
 	struct addr group = addr_from_v6(m->group), source = addr_from_v6(m->source);
@@ -98,6 +98,8 @@ static bool rule_families_agree(const struct ho_rule *m)
 	for (unsigned i = 0; i < m->n_outputs; i++) {
 		struct addr g = addr_from_v6(m->outputs[i].group);
 
+		if (!addr_is_set(&g))
+			continue;	/* a udp output: its socket has the destination */
 		if (!addr_is_multicast(&g) || addr_family(&g) != family)
 			return false;
 	}

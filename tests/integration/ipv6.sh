@@ -9,8 +9,9 @@
 # with the sender's checksum offload on (the relay gets a partial checksum
 # and passes it on; its output completes it in software) and off (the
 # relay updates a full checksum).  Also: another source's traffic is not
-# relayed, IPv6 fragments are counted under their own drop reason, status
-# shows IPv6 addresses, and a rule that mixes families is refused.
+# relayed, IPv6 fragments are counted under their own drop reason, a udp
+# output sends to an IPv6 unicast receiver, status shows IPv6 addresses,
+# and a rule that mixes families is refused.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -119,6 +120,26 @@ frags_counted() {
 }
 wait_until 10 frags_counted ||
     fail "fragments of 10 3000-byte datagrams not counted: $(status_eval 'd["workers"]')"
+
+note "--- an IPv6 rule with a udp output: a unicast IPv6 receiver"
+printf '[rule v6u]\ninput = rin\ngroup = ff3e::1236\noutput = udp [2001:db8:2::2]:7100 ttl=9\n\n' >>"$TMP/v6.conf"
+ctl reload || fail "reload failed: $(ctl_output)"
+rm -f "$TMP/u.ready"
+ip netns exec "$DST1" "$UDPRECV" -g 2001:db8:2::2 -p 7100 -n 500 -T 60 \
+    -R "$TMP/u.ready" >"$TMP/u.out" 2>"$TMP/u.err" &
+RECV_PIDS[u]=$!
+PIDS+=("$!")
+wait_until 10 _recv_ready_or_dead u || fail "udprecv not ready"
+# A udp output has no interface: output(RULE, None) finds it.
+udp_out_active() {
+	[ "$(status_get 'output("v6u", None)["state"]' 2>/dev/null)" = active ]
+}
+wait_until 10 udp_out_active || fail "the udp output of v6u is not active: $(status_eval 'rule("v6u")')"
+send_from "$SRC" -g ff3e::1236 -p 7000 -I s0 -B 2001:db8:1::1 -n 500 -r 2000 -t 16 -s 200
+expect_recv_ok u
+expect_field u dup 0
+expect_field u ttl_min 9
+expect_field u src 2001:db8:2::1
 
 note "--- status shows IPv6"
 status_json
