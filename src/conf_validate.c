@@ -176,7 +176,7 @@ static void check_udp_output(const struct conf *c, const struct conf_rule *r, si
 static void check_outputs(const struct conf *c, const struct conf_rule *r,
 			  struct diag *d)
 {
-	char addr[ADDR_STRLEN];
+	char addr[ADDR_STRLEN + 4];
 
 	for (size_t i = 0; i < r->n_outputs; i++) {
 		const struct conf_output *o = &r->outputs[i];
@@ -195,6 +195,9 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 		}
 		if (output_feeds(r, o, r)) {
 			addr_format(conf_output_group(r, o), addr, sizeof(addr));
+			if (!addr_is_set(&o->group) && !conf_group_exact(r))
+				snprintf(addr + strlen(addr), sizeof(addr) - strlen(addr), "/%u",
+					 r->group_len);
 			diag_error(d, c->path, o->line,
 				   "rule '%s': output '%s %s' sends the rule's own traffic back to its input (same interface, group and port)",
 				   r->name, o->ifname, addr);
