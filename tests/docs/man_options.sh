@@ -36,7 +36,7 @@ NAME=man_options
 # The configuration keys, by section, with a valid value for each.
 GLOBAL_KEYS=(user log-level control-socket ring-mode ring-block-size ring-blocks ring-block-timeout
 	workers cpu-affinity)
-RULE_KEYS=(input group port source output ttl)
+RULE_KEYS=(input group port source output ttl join link-local)
 INPUT_KEYS=(workers cpu-affinity)
 declare -A VALUE=(
 	[user]=nobody
@@ -54,6 +54,8 @@ declare -A VALUE=(
 	[source]=10.10.1.100
 	[output]='mcrtest1 239.2.2.2:6000'
 	[ttl]=keep
+	[join]=239.1.2.3
+	[link-local]=allow
 )
 SUBCOMMANDS=(supervisor check status reload worker)
 
@@ -299,7 +301,9 @@ for key in "${RULE_KEYS[@]}"; do
 	# The minimal rule, with KEY set to its value from VALUE.
 	{
 		echo '[rule r1]'
-		printf '%s\n' "$MIN_RULE" | grep -v "^$key ="
+		# join is for a group prefix only.
+		printf '%s\n' "$MIN_RULE" | grep -v "^$key =" |
+		    if [ "$key" = join ]; then sed 's|^group = .*|group = 239.1.0.0/16|'; else cat; fi
 		printf '%s = %s\n' "$key" "${VALUE[$key]}"
 	} >"$TMP/$key.conf"
 	accepted rule "$key" "$TMP/$key.conf"

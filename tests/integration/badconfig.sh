@@ -262,7 +262,7 @@ EOF
 # --- values
 
 for g in 10.1.1.1 240.0.0.1 255.255.255.255; do
-	bad "group = $g" "not an IPv4 multicast group" <<EOF
+	bad "group = $g" "is not a multicast group or prefix" <<EOF
 [global]
 user = nobody
 
@@ -286,7 +286,7 @@ output = rout1
 EOF
 
 for g in 10.9.9.9 240.0.0.1; do
-	bad "output rewrite to $g" "not an IPv4 multicast group" <<EOF
+	bad "output rewrite to $g" "is not a multicast group" <<EOF
 [global]
 user = nobody
 
@@ -338,8 +338,9 @@ output = rout1
 EOF
 done
 
-for s in 10.1.0.300 foo 10.1.0.1/24; do
-	bad "source = $s" "invalid source" <<EOF
+# (10.1.0.0/24 is a source prefix; 10.1.0.1/24 has host bits, and /33 is too long.)
+for s in 10.1.0.300 foo 10.1.0.1/24 10.1.0.0/33; do
+	bad "source = $s" "source" <<EOF
 [global]
 user = nobody
 
