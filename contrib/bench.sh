@@ -37,12 +37,12 @@ usage: contrib/bench.sh [OPTIONS]
 
   --quick            smoke run: case t100k-64 once per relay, 3 s (< 1 min)
   --cases LIST       comma-separated case names or shell patterns (see --list)
-  --relays LIST      comma-separated subset of mcrelay,kernel,socat,xsk
-                     (xsk: the AF_XDP experiment, contrib/xdp-experiment, never
-                     in the default run; fan-out 1 only; build it first with
-                     make -C contrib/xdp-experiment; XSK_TX=packet in the
-                     environment makes it send through AF_PACKET instead).
-                     With xsk selected, s0 computes its UDP checksums itself
+  --relays LIST      comma-separated subset of mcrelay,kernel,socat,xsk,xskpkt
+                     (xsk, xskpkt: the AF_XDP experiment, contrib/xdp-experiment,
+                     never in the default run; fan-out 1 only; build it first
+                     with make -C contrib/xdp-experiment; xsk sends through an
+                     XSK, xskpkt through AF_PACKET sendmmsg from the UMEM).
+                     With either selected, s0 computes its UDP checksums itself
                      (tx-checksumming off) for every relay of the run, since an
                      XSK frame carries no CHECKSUM_PARTIAL state to pass on
   --duration S       measurement window per run, seconds (default 5; longer
@@ -158,12 +158,12 @@ fi
 # The relays, in the order they run.
 SEL_RELAYS=()
 IFS=, read -ra _r <<<"$RELAYS_ARG"
-for r in mcrelay kernel socat xsk; do
+for r in mcrelay kernel socat xsk xskpkt; do
 	for x in "${_r[@]}"; do [ "$x" = "$r" ] && SEL_RELAYS+=("$r"); done
 done
 for x in "${_r[@]}"; do
-	case $x in mcrelay | kernel | socat | xsk) ;;
-	*) echo "bench.sh: unknown relay '$x' (mcrelay, kernel, socat, xsk)" >&2; exit 64 ;;
+	case $x in mcrelay | kernel | socat | xsk | xskpkt) ;;
+	*) echo "bench.sh: unknown relay '$x' (mcrelay, kernel, socat, xsk, xskpkt)" >&2; exit 64 ;;
 	esac
 done
 [ ${#SEL_RELAYS[@]} -gt 0 ] || { echo "bench.sh: no relay selected" >&2; exit 64; }
@@ -284,7 +284,7 @@ build_topology() {
 	must ip netns exec "$SRC" ethtool -K s0 tso off
 	# AF_XDP loses CHECKSUM_PARTIAL: with xsk in the run, the sender sums
 	# its UDP checksums (as frames from a wire have), for every relay alike.
-	[[ " ${SEL_RELAYS[*]} " == *" xsk "* ]] && must ip netns exec "$SRC" ethtool -K s0 tx off
+	[[ " ${SEL_RELAYS[*]} " == *" xsk"* ]] && must ip netns exec "$SRC" ethtool -K s0 tx off
 	threaded_napi "$RELAY" rin "$RELAY_CPU" normal
 	for k in $(seq 1 "$MAXFAN"); do
 		veth_pair "$RELAY" "rout$k" "10.$((10 + k)).0.1/24" "$DST" "d$k" "10.$((10 + k)).0.2/24"
@@ -584,7 +584,7 @@ socat_stop() {
 # pinned like the others; it attaches its XDP program to rin through a BPF
 # link, which goes with the process.
 XSKFWD=${XSKFWD:-$top_srcdir/contrib/xdp-experiment/xskfwd}
-XSK_TX=${XSK_TX:-xsk}
+XSK_TX=xsk
 XSK_PID=''
 _xsk_ready() {
 	grep -q ready "$XSK_LOG" 2>/dev/null || pid_gone "$XSK_PID"
@@ -622,6 +622,8 @@ xsk_stop() {
 	grep -q '^rx=' "$XSK_LOG" && note "xskfwd: $(grep '^rx=' "$XSK_LOG")"
 	wait_until 10 _xdp_gone || fail "an XDP program is left on rin after xskfwd stopped"
 }
+xskpkt_start() { XSK_TX=packet; xsk_start "$@"; local rc=$?; XSK_TX=xsk; return $rc; }
+xskpkt_stop() { xsk_stop; }
 
 # ---------------------------------------------------------------------
 # One run
@@ -864,7 +866,7 @@ META=$(printf '{"date": "%s", "kernel": "%s", "cpus": %s, "generator_core": %s, 
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" "$NCPU" "$GEN_CPU" "$RELAY_CPU" \
     "$DURATION" "$WARMUP" "$RUNS" "$WORKERS_KEY" "$MCRELAY" \
     "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)" "$HZ" "$QDISC" \
-    "$([[ " ${SEL_RELAYS[*]} " == *" xsk "* ]] && echo true || echo false)")
+    "$([[ " ${SEL_RELAYS[*]} " == *" xsk"* ]] && echo true || echo false)")
 
 python3 - "$RESULTS" "$TMP/soak.json" "$JSON_OUT" "$META" <<'EOF'
 import json, statistics, sys
@@ -1091,15 +1093,18 @@ for t in targets:
 xr = []
 for c in cases:
     e = {"case": c}
-    for base in ("kernel", "mcrelay"):
-        e["xsk_pkts_per_cpu_s_" + base] = ratio(get(c, "xsk", "pkts_per_cpu_s"), get(c, base, "pkts_per_cpu_s"))
+    for x in ("xsk", "xskpkt"):
+        for base in ("kernel", "mcrelay"):
+            e["%s_pkts_per_cpu_s_%s" % (x, base)] = ratio(get(c, x, "pkts_per_cpu_s"), get(c, base, "pkts_per_cpu_s"))
     if any(v is not None for k, v in e.items() if k != "case"):
         xr.append(e)
 if xr:
     print()
-    print("AF_XDP experiment, pkt/cpu-s ratios: " + "; ".join(
-        "%s xsk/kernel %s, xsk/mcrelay %s" % (e["case"], fmt(e["xsk_pkts_per_cpu_s_kernel"], 1, 2),
-                                              fmt(e["xsk_pkts_per_cpu_s_mcrelay"], 1, 2)) for e in xr))
+    print("AF_XDP experiment, pkt/cpu-s ratios:")
+    for e in xr:
+        print("  %-12s xsk/kernel %s  xsk/mcrelay %s  xskpkt/kernel %s  xskpkt/mcrelay %s" % (
+            e["case"], fmt(e["xsk_pkts_per_cpu_s_kernel"], 1, 2), fmt(e["xsk_pkts_per_cpu_s_mcrelay"], 1, 2),
+            fmt(e["xskpkt_pkts_per_cpu_s_kernel"], 1, 2), fmt(e["xskpkt_pkts_per_cpu_s_mcrelay"], 1, 2)))
 
 rss = [(c, get(c, "mcrelay", "rss_main_kb"), get(c, "mcrelay", "rss_workers_kb")) for c in cases]
 rss = [x for x in rss if x[1] is not None]
