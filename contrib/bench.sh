@@ -37,7 +37,14 @@ usage: contrib/bench.sh [OPTIONS]
 
   --quick            smoke run: case t100k-64 once per relay, 3 s (< 1 min)
   --cases LIST       comma-separated case names or shell patterns (see --list)
-  --relays LIST      comma-separated subset of mcrelay,kernel,socat
+  --relays LIST      comma-separated subset of mcrelay,kernel,socat,xsk,xskpkt
+                     (xsk, xskpkt: the AF_XDP experiment, contrib/xdp-experiment,
+                     never in the default run; fan-out 1 only; build it first
+                     with make -C contrib/xdp-experiment; xsk sends through an
+                     XSK, xskpkt through AF_PACKET sendmmsg from the UMEM).
+                     With either selected, s0 computes its UDP checksums itself
+                     (tx-checksumming off) for every relay of the run, since an
+                     XSK frame carries no CHECKSUM_PARTIAL state to pass on
   --duration S       measurement window per run, seconds (default 5; longer
                      where needed for 10,000 packets, e.g. 10 s at 1k pps)
   --warmup S         traffic before the window opens, seconds (default 1)
@@ -158,12 +165,12 @@ fi
 # The relays, in the order they run.
 SEL_RELAYS=()
 IFS=, read -ra _r <<<"$RELAYS_ARG"
-for r in mcrelay kernel socat; do
+for r in mcrelay kernel socat xsk xskpkt; do
 	for x in "${_r[@]}"; do [ "$x" = "$r" ] && SEL_RELAYS+=("$r"); done
 done
 for x in "${_r[@]}"; do
-	case $x in mcrelay | kernel | socat) ;;
-	*) echo "bench.sh: unknown relay '$x' (mcrelay, kernel, socat)" >&2; exit 64 ;;
+	case $x in mcrelay | kernel | socat | xsk | xskpkt) ;;
+	*) echo "bench.sh: unknown relay '$x' (mcrelay, kernel, socat, xsk, xskpkt)" >&2; exit 64 ;;
 	esac
 done
 [ ${#SEL_RELAYS[@]} -gt 0 ] || { echo "bench.sh: no relay selected" >&2; exit 64; }
@@ -282,6 +289,9 @@ build_topology() {
 	veth_pair "$SRC" s0 10.1.0.1/24 "$RELAY" rin 10.1.0.2/24
 	must ip -n "$SRC" route add 224.0.0.0/4 dev s0
 	must ip netns exec "$SRC" ethtool -K s0 tso off
+	# AF_XDP loses CHECKSUM_PARTIAL: with xsk in the run, the sender sums
+	# its UDP checksums (as frames from a wire have), for every relay alike.
+	[[ " ${SEL_RELAYS[*]} " == *" xsk"* ]] && must ip netns exec "$SRC" ethtool -K s0 tx off
 	threaded_napi "$RELAY" rin "$RELAY_CPU" normal
 	for k in $(seq 1 "$MAXFAN"); do
 		veth_pair "$RELAY" "rout$k" "10.$((10 + k)).0.1/24" "$DST" "d$k" "10.$((10 + k)).0.2/24"
@@ -587,6 +597,51 @@ socat_stop() {
 	SOCAT_PIDS=()
 }
 
+# xsk: the AF_XDP experiment (contrib/xdp-experiment/xskfwd), started and
+# pinned like the others; it attaches its XDP program to rin through a BPF
+# link, which goes with the process.
+XSKFWD=${XSKFWD:-$top_srcdir/contrib/xdp-experiment/xskfwd}
+XSK_TX=xsk
+XSK_PID=''
+_xsk_ready() {
+	grep -q ready "$XSK_LOG" 2>/dev/null || pid_gone "$XSK_PID"
+}
+_xdp_gone() {
+	! ip -n "$RELAY" link show rin | grep -q 'xdp'
+}
+xsk_start() {
+	local c=$1
+	if [ "${C_FAN[$c]}" != 1 ]; then
+		START_ERR="n/a: xskfwd has one output"
+		return 1
+	fi
+	if [ ! -x "$XSKFWD" ]; then
+		START_ERR="error: no $XSKFWD (make -C contrib/xdp-experiment)"
+		return 1
+	fi
+	bg_ns "$RELAY" taskset -c "$RELAY_CPU" "$XSKFWD" -i rin -o rout1 -g 239.1.1.1 -p 5000 -t "$XSK_TX"
+	XSK_PID=$BG_PID XSK_LOG=$BG_LOG
+	if ! wait_until 10 _xsk_ready || pid_gone "$XSK_PID"; then
+		START_ERR="error: xskfwd: $(tail -n 3 "$XSK_LOG" | tr '\n' ' ')"
+		xsk_stop
+		return 1
+	fi
+	RELAY_MAIN=$XSK_PID
+	RELAY_PROCS=$XSK_PID
+}
+xsk_stop() {
+	[ -n "$XSK_PID" ] || return 0
+	kill -TERM "$XSK_PID" 2>/dev/null
+	wait_until 10 pid_gone "$XSK_PID" || kill -KILL "$XSK_PID" 2>/dev/null
+	wait "$XSK_PID" 2>/dev/null
+	forget_pid "$XSK_PID"
+	XSK_PID=''
+	grep -q '^rx=' "$XSK_LOG" && note "xskfwd: $(grep '^rx=' "$XSK_LOG")"
+	wait_until 10 _xdp_gone || fail "an XDP program is left on rin after xskfwd stopped"
+}
+xskpkt_start() { XSK_TX=packet; xsk_start "$@"; local rc=$?; XSK_TX=xsk; return $rc; }
+xskpkt_stop() { xsk_stop; }
+
 # ---------------------------------------------------------------------
 # One run
 
@@ -824,10 +879,11 @@ done
 echo '{}' >"$TMP/soak.json"
 [ "$SOAK" -gt 0 ] && soak
 
-META=$(printf '{"date": "%s", "kernel": "%s", "cpus": %s, "generator_core": %s, "relay_core": %s, "duration_s": %s, "warmup_s": %s, "runs": %s, "workers_key": "%s", "mcrelay": "%s", "git": "%s", "clk_tck": %s, "qdisc": %s}' \
+META=$(printf '{"date": "%s", "kernel": "%s", "cpus": %s, "generator_core": %s, "relay_core": %s, "duration_s": %s, "warmup_s": %s, "runs": %s, "workers_key": "%s", "mcrelay": "%s", "git": "%s", "clk_tck": %s, "qdisc": %s, "sender_tx_csum_off": %s}' \
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" "$NCPU" "$GEN_CPU" "$RELAY_CPU" \
     "$DURATION" "$WARMUP" "$RUNS" "$WORKERS_KEY" "$MCRELAY" \
-    "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)" "$HZ" "$QDISC")
+    "$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)" "$HZ" "$QDISC" \
+    "$([[ " ${SEL_RELAYS[*]} " == *" xsk"* ]] && echo true || echo false)")
 
 python3 - "$RESULTS" "$TMP/soak.json" "$JSON_OUT" "$META" <<'EOF'
 import json, statistics, sys
@@ -1059,6 +1115,22 @@ print("targets:")
 for t in targets:
     print("  %-4s  %s: %s" % (t["result"], t["target"], t["detail"]))
 
+xr = []
+for c in cases:
+    e = {"case": c}
+    for x in ("xsk", "xskpkt"):
+        for base in ("kernel", "mcrelay"):
+            e["%s_pkts_per_cpu_s_%s" % (x, base)] = ratio(get(c, x, "pkts_per_cpu_s"), get(c, base, "pkts_per_cpu_s"))
+    if any(v is not None for k, v in e.items() if k != "case"):
+        xr.append(e)
+if xr:
+    print()
+    print("AF_XDP experiment, pkt/cpu-s ratios:")
+    for e in xr:
+        print("  %-12s xsk/kernel %s  xsk/mcrelay %s  xskpkt/kernel %s  xskpkt/mcrelay %s" % (
+            e["case"], fmt(e["xsk_pkts_per_cpu_s_kernel"], 1, 2), fmt(e["xsk_pkts_per_cpu_s_mcrelay"], 1, 2),
+            fmt(e["xskpkt_pkts_per_cpu_s_kernel"], 1, 2), fmt(e["xskpkt_pkts_per_cpu_s_mcrelay"], 1, 2)))
+
 rss = [(c, get(c, "mcrelay", "rss_main_kb"), get(c, "mcrelay", "rss_workers_kb")) for c in cases]
 rss = [x for x in rss if x[1] is not None]
 if rss:
@@ -1066,7 +1138,7 @@ if rss:
     print("mcrelay RSS (supervisor / workers), kB: " +
           ", ".join("%s %d / %d" % (c, a, b or 0) for c, a, b in rss))
 
-doc = {"meta": meta, "results": [res[k] for k in order], "ratios": ratios,
+doc = {"meta": meta, "results": [res[k] for k in order], "ratios": ratios, "xsk_ratios": xr,
        "targets": targets, "soak": soak, "runs": runs}
 with open(json_path, "w") as f:
     json.dump(doc, f, indent=1)
