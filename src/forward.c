@@ -188,7 +188,13 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 		egress_flush(f, e);
 	unsigned k = e->count++;
 
-	memcpy(rw.dst_mac, o->dst_mac, 6);
+	if (addr_is_set(&o->group)) {
+		memcpy(rw.dst_mac, o->dst_mac, 6);
+	} else {
+		/* An output of a prefix rule that keeps each packet's group. */
+		rw.group = p->dst;
+		addr_multicast_mac(&p->dst, rw.dst_mac);
+	}
 	memcpy(rw.src_mac, e->mac, 6);
 	hdr_len = put_vnet_hdr(e->hdr[k], p, &rw, partial);
 	hdr_len += pkt_rewrite_headers(p, &rw, e->hdr[k] + hdr_len);

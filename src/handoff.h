@@ -71,7 +71,7 @@ struct ho_socket {
 
 struct ho_output {
 	uint32_t slot;
-	uint8_t group[16];	/* struct addr: IPv4 as ::ffff:a.b.c.d */
+	uint8_t group[16];	/* struct addr; all zero: the packet's own (or a udp output) */
 	uint16_t port;		/* network order, 0 keeps */
 	uint8_t conf_index;	/* which output of the configured rule */
 	uint8_t flags;		/* HO_OUT_* */

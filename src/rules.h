@@ -13,7 +13,7 @@
 
 struct rule_output {
 	unsigned egress;	/* index into the worker's egress sockets */
-	struct addr group;	/* destination to send to (rewritten or not) */
+	struct addr group;	/* destination to send to; unset: the packet's own */
 	uint16_t port;		/* network order; 0 keeps the packet's port */
 	uint8_t dst_mac[6];
 	uint8_t conf_index;	/* which output of the configured rule */

@@ -102,7 +102,8 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 				o->slot = slot_of(slots, n_slots, sl);
 			else
 				o->flags = HO_OUT_PENDING;
-			if (co->kind != OUTPUT_UDP)
+			/* All zero: each packet keeps its own group (a prefix rule's output). */
+			if (co->kind != OUTPUT_UDP && (addr_is_set(&co->group) || conf_group_exact(r)))
 				memcpy(o->group, conf_output_group(r, co)->b, sizeof(o->group));
 			o->port = htons(co->port);
 			o->conf_index = (uint8_t)k;

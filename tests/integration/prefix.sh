@@ -8,9 +8,11 @@
 #   exact   239.1.2.3 port 5000                   -> 239.9.1.2:6002
 #   src     239.1.4.0/24 from 10.1.0.0/16          -> 239.9.1.4:6004
 #   other   239.1.4.0/24 from 10.99.0.0/16         -> 239.9.1.5:6005
+#   keep    239.3.0.0/16                           -> rout2, each packet's own group
 # 239.1.2.3:5000 must take exact (one group beats a prefix), 239.1.2.4:5050
 # wide24 (a longer prefix beats a port range), 239.1.7.7:5010 wide16, and
 # 239.1.7.7:6000 nothing.  239.1.4.9 from 10.1.0.1 takes src, not other.
+# 239.3.5.5:5500 keeps its group, port and multicast MAC through keep.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +29,7 @@ topo_basic
 	conf_rule exact rin 239.1.2.3 5000 "rout1 239.9.1.2:6002"
 	conf_rule src rin 239.1.4.0/24 - "rout2 239.9.1.4:6004" "source = 10.1.0.0/16"
 	conf_rule other rin 239.1.4.0/24 - "rout2 239.9.1.5:6005" "source = 10.99.0.0/16"
+	conf_rule keep rin 239.3.0.0/16 - "rout2"
 } >"$TMP/prefix.conf"
 "$MCRELAY" -c "$TMP/prefix.conf" check >"$TMP/check.out" 2>&1 ||
     fail "check refused the configuration: $(cat "$TMP/check.out")"
@@ -48,11 +51,13 @@ start_recv exact "$DST1" d0 239.9.1.2 6002 -n 300 -T 60 -q 3000
 start_recv wide24 "$DST1" d0 239.9.1.3 6003 -n 300 -T 60 -q 3000
 start_recv wide16 "$DST1" d0 239.9.1.1 6001 -n 300 -T 60 -q 3000
 start_recv src "$DST2" d0 239.9.1.4 6004 -n 300 -T 60 -q 3000
+start_recv keep "$DST2" d0 239.3.5.5 5500 -n 300 -T 60 -q 3000
 send_from "$SRC" -g 239.1.2.3 -p 5000 -I s0 -n 300 -r 1000 -s 100
 send_from "$SRC" -g 239.1.2.4 -p 5050 -I s0 -n 300 -r 1000 -s 100
 send_from "$SRC" -g 239.1.7.7 -p 5010 -I s0 -n 300 -r 1000 -s 100
 send_from "$SRC" -g 239.1.4.9 -p 7000 -I s0 -n 300 -r 1000 -s 100
-for r in exact wide24 wide16 src; do
+send_from "$SRC" -g 239.3.5.5 -p 5500 -I s0 -n 300 -r 1000 -s 100
+for r in exact wide24 wide16 src keep; do
 	expect_recv_ok "$r"
 	expect_field "$r" unique 300
 	expect_field "$r" dup 0
