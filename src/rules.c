@@ -67,42 +67,50 @@ bool rule_is_wide(const struct rule *r)
 	       (addr_is_set(&r->source) && r->source_len != addr_bits(&r->source));
 }
 
-/* Specificity, comparable across families: prefix lengths as of 128 bits. */
-struct spec {
-	unsigned group_len, port_width, source_len;
-};
-
-static struct spec spec_of(const struct rule *r)
+/*
+ * Specificity as one number, comparable across families (prefix lengths
+ * as of 128 bits): the group prefix, then the port range's narrowness,
+ * then the source prefix.
+ */
+static uint64_t spec_of(const struct rule *r)
 {
 	unsigned off = addr_is_v4(&r->group) ? 96 : 0;
+	uint64_t width = r->port_lo ? (uint64_t)(r->port_hi - r->port_lo) + 1 : 65536;
+	uint64_t source = addr_is_set(&r->source) ? off + r->source_len : 0;
 
-	return (struct spec){
-		.group_len = off + r->group_len,
-		.port_width = r->port_lo ? (unsigned)(r->port_hi - r->port_lo) + 1 : 65536,
-		.source_len = addr_is_set(&r->source) ? off + r->source_len : 0,
-	};
+	return (uint64_t)(off + r->group_len) << 32 | (65537 - width) << 8 | source;
 }
 
-/* Negative when x is more specific than y. */
-static int spec_cmp(struct spec x, struct spec y)
+static uint32_t mask4(unsigned len)
 {
-	if (x.group_len != y.group_len)
-		return x.group_len > y.group_len ? -1 : 1;
-	if (x.port_width != y.port_width)
-		return x.port_width < y.port_width ? -1 : 1;
-	if (x.source_len != y.source_len)
-		return x.source_len > y.source_len ? -1 : 1;
-	return 0;
+	return len ? ~0u << (32 - len) : 0;
 }
 
-static const struct rule *sort_rules;	/* qsort has no context argument */
+static struct rule_wide wide_of(const struct rule *r, uint32_t index)
+{
+	struct rule_wide w = { .spec = spec_of(r), .index = index, .vlan = r->vlan,
+			       .port_lo = r->port_lo, .port_hi = r->port_hi,
+			       .v4 = addr_is_v4(&r->group) };
 
+	if (w.v4) {
+		w.group_mask4 = mask4(r->group_len);
+		w.group4 = ntohl(addr_v4(&r->group)) & w.group_mask4;
+		if (addr_is_set(&r->source)) {
+			w.source_mask4 = mask4(r->source_len);
+			w.source4 = ntohl(addr_v4(&r->source)) & w.source_mask4;
+		}
+	}
+	return w;
+}
+
+/* Most specific first; equals in table order. */
 static int by_spec(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int c = spec_cmp(spec_of(&sort_rules[x]), spec_of(&sort_rules[y]));
+	const struct rule_wide *x = a, *y = b;
 
-	return c ? c : (x < y ? -1 : x > y);
+	if (x->spec != y->spec)
+		return x->spec > y->spec ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
@@ -135,7 +143,7 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 		}
 		t->vlans[r->vlan / 64] |= 1ULL << (r->vlan % 64);
 		if (rule_is_wide(r)) {
-			t->wide[t->n_wide++] = (uint32_t)k;
+			t->wide[t->n_wide++] = wide_of(r, (uint32_t)k);
 			continue;
 		}
 
@@ -151,9 +159,7 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 		t->slots[i] = (uint32_t)k + 1;
 		t->kinds |= rule_kind(r);
 	}
-	sort_rules = rules;
 	qsort(t->wide, t->n_wide, sizeof(*t->wide), by_spec);
-	sort_rules = NULL;
 	return 0;
 }
 
@@ -165,14 +171,22 @@ void rule_table_free(struct rule_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static bool wide_matches(const struct rule *w, uint16_t vid, const struct addr *group,
-			 uint16_t port, const struct addr *source)
+static bool wide_matches(const struct rule_table *t, const struct rule_wide *w,
+			 const struct addr *group, uint16_t port, const struct addr *source)
 {
-	if (w->vlan != vid || !addr_in_prefix(group, &w->group, w->group_len))
-		return false;
+	const struct rule *r = &t->rules[w->index];
+
 	if (w->port_lo && (port < w->port_lo || port > w->port_hi))
 		return false;
-	return !addr_is_set(&w->source) || addr_in_prefix(source, &w->source, w->source_len);
+	if (w->v4) {
+		uint32_t g = ntohl(addr_v4(group)), s = ntohl(addr_v4(source));
+
+		return addr_is_v4(group) && (g & w->group_mask4) == w->group4 &&
+		       (s & w->source_mask4) == w->source4;
+	}
+	if (!addr_in_prefix(group, &r->group, r->group_len))
+		return false;
+	return !addr_is_set(&r->source) || addr_in_prefix(source, &r->source, r->source_len);
 }
 
 /* The first wide rule that matches, if it is more specific than best (the hash's, or NULL). */
@@ -180,15 +194,15 @@ static struct rule *lookup_wide(const struct rule_table *t, struct rule *best, u
 				const struct addr *group, uint16_t port,
 				const struct addr *source)
 {
-	struct spec bs = best ? spec_of(best) : (struct spec){ 0, 65537, 0 };
+	uint64_t bs = best ? spec_of(best) : 0;
 
 	for (size_t i = 0; i < t->n_wide; i++) {
-		struct rule *w = &t->rules[t->wide[i]];
+		const struct rule_wide *w = &t->wide[i];
 
-		if (spec_cmp(spec_of(w), bs) > 0)
+		if (w->spec < bs)
 			break;	/* nor can any after it beat best */
-		if (wide_matches(w, vid, group, port, source))
-			return w;
+		if (w->vlan == vid && wide_matches(t, w, group, port, source))
+			return &t->rules[w->index];
 	}
 	return best;
 }

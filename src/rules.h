@@ -49,6 +49,18 @@ struct rule {
 };
 
 /*
+ * A wide rule as the lookup tries it: its specificity folded into one
+ * number (larger: more specific), and IPv4 prefixes as masks.
+ */
+struct rule_wide {
+	uint64_t spec;
+	uint32_t index;
+	uint16_t vlan, port_lo, port_hi;
+	bool v4;
+	uint32_t group4, group_mask4, source4, source_mask4;	/* host order */
+};
+
+/*
  * Rules for one group, one port or any, and one source or any: open
  * addressing over (vlan, group, port, source); slots hold rule index + 1.  The
  * others (a group or source prefix, a port range: "wide") are tried in
@@ -60,7 +72,7 @@ struct rule_table {
 	uint32_t *slots;
 	size_t mask;
 	unsigned kinds;		/* which (port, source) combinations occur */
-	uint32_t *wide;		/* indices of the wide rules, most specific first */
+	struct rule_wide *wide;	/* most specific first */
 	size_t n_wide;
 	uint64_t vlans[(PKT_VID_MAX + 64) / 64];	/* VIDs with rules; bit 0: untagged */
 };
