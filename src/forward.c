@@ -221,9 +221,6 @@ static void count_drop(struct fwd *f, enum pkt_result res)
 	case PKT_FRAGMENT:
 		f->stats.fragments++;	/* no first fragment to follow (frag.h) */
 		break;
-	case PKT_IPV6_FRAGMENT:
-		f->stats.ipv6_fragments++;
-		break;
 	case PKT_IPV6_EXT:
 		f->stats.ipv6_ext++;
 		break;
@@ -244,7 +241,7 @@ static void count_drop(struct fwd *f, enum pkt_result res)
  */
 static struct rule *fragment_rule(struct fwd *f, const struct pkt *p)
 {
-	long i = frag_lookup(f->frags, addr_v4(&p->src), addr_v4(&p->dst), p->ip_id, f->now_ns);
+	long i = frag_lookup(f->frags, &p->src, &p->dst, p->ip_id, f->now_ns);
 
 	/* The same datagram id on another VLAN is another datagram. */
 	if (i < 0 || (size_t)i >= f->table.n || f->table.rules[i].vlan != p->vlan)
@@ -283,7 +280,7 @@ static void forward_frame(struct fwd *f, const struct ring_frame *fr)
 	} else {
 		r = rule_table_lookup(&f->table, p.vlan, &p.dst, p.dport, &p.src);
 		if (r != NULL && p.fragment)
-			frag_remember(f->frags, addr_v4(&p.src), addr_v4(&p.dst), p.ip_id,
+			frag_remember(f->frags, &p.src, &p.dst, p.ip_id,
 				      (uint32_t)(r - f->table.rules), f->now_ns);
 	}
 	if (r == NULL) {

@@ -20,7 +20,7 @@ struct fwd_stats {
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t vlan;		/* tagged for a VLAN without rules, or QinQ */
 	uint64_t send_errors, too_big, ring_drops, egress_full;
-	uint64_t ipv6_fragments, ipv6_ext;	/* IPv6 not relayed (packet.h) */
+	uint64_t ipv6_ext;	/* an IPv6 extension chain not walked (packet.h) */
 };
 
 /*

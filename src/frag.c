@@ -6,13 +6,14 @@
 
 #include <string.h>
 
-static unsigned set_of(const struct frag_cache *fc, in_addr_t src, in_addr_t dst, uint16_t id)
+static unsigned set_of(const struct frag_cache *fc, const struct addr *src,
+		       const struct addr *dst, uint32_t id)
 {
-	uint8_t key[10];
+	uint8_t key[36];
 
-	memcpy(key, &src, 4);
-	memcpy(key + 4, &dst, 4);
-	memcpy(key + 8, &id, 2);
+	memcpy(key, src->b, 16);
+	memcpy(key + 16, dst->b, 16);
+	memcpy(key + 32, &id, 4);
 	return (unsigned)(siphash24(fc->secret, key, sizeof(key)) % FRAG_SETS);
 }
 
@@ -21,9 +22,10 @@ static bool is_live(const struct frag_entry *e, uint64_t now_ns)
 	return e->rule != 0 && now_ns <= e->expires_ns;
 }
 
-static bool has_key(const struct frag_entry *e, in_addr_t src, in_addr_t dst, uint16_t id)
+static bool has_key(const struct frag_entry *e, const struct addr *src,
+		    const struct addr *dst, uint32_t id)
 {
-	return e->rule != 0 && e->src == src && e->dst == dst && e->id == id;
+	return e->rule != 0 && e->id == id && addr_eq(&e->src, src) && addr_eq(&e->dst, dst);
 }
 
 void frag_init(struct frag_cache *fc, const uint64_t secret[2])
@@ -47,8 +49,8 @@ static struct frag_entry *way_to_replace(struct frag_entry *set)
 	return oldest;
 }
 
-void frag_remember(struct frag_cache *fc, in_addr_t src, in_addr_t dst, uint16_t id,
-		   uint32_t rule_index, uint64_t now_ns)
+void frag_remember(struct frag_cache *fc, const struct addr *src, const struct addr *dst,
+		   uint32_t id, uint32_t rule_index, uint64_t now_ns)
 {
 	struct frag_entry *set = fc->set[set_of(fc, src, dst, id)], *e = NULL;
 
@@ -66,13 +68,13 @@ void frag_remember(struct frag_cache *fc, in_addr_t src, in_addr_t dst, uint16_t
 	if (e == NULL)
 		e = way_to_replace(set);
 	*e = (struct frag_entry){
-		.src = src, .dst = dst, .id = id,
+		.src = *src, .dst = *dst, .id = id,
 		.rule = rule_index + 1, .expires_ns = now_ns + FRAG_TTL_NS,
 	};
 }
 
-long frag_lookup(const struct frag_cache *fc, in_addr_t src, in_addr_t dst, uint16_t id,
-		 uint64_t now_ns)
+long frag_lookup(const struct frag_cache *fc, const struct addr *src, const struct addr *dst,
+		 uint32_t id, uint64_t now_ns)
 {
 	const struct frag_entry *set = fc->set[set_of(fc, src, dst, id)];
 

@@ -1,14 +1,16 @@
 #ifndef MCRELAY_FRAG_H
 #define MCRELAY_FRAG_H
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "addr.h"
 
 /*
  * Which rule the first fragment of a datagram matched, so that its later
  * fragments (which carry no UDP port) follow it.  A datagram is known by
- * its key (source, group, IP ID).  Anyone who can send us frames can send
+ * its key (source, group, ID: IPv4's 16-bit one, or the 32-bit one of an
+ * IPv6 fragment header).  Anyone who can send us frames can send
  * first fragments with any key, so the cache is built to be attacked:
  *
  * Bounded.  FRAG_SETS sets of FRAG_WAYS entries, allocated once; remembering
@@ -57,8 +59,8 @@
 #define FRAG_POISONED (-2)	/* first fragments for two rules: drop the rest */
 
 struct frag_entry {
-	in_addr_t src, dst;
-	uint16_t id;
+	struct addr src, dst;
+	uint32_t id;
 	bool poisoned;
 	uint32_t rule;		/* index + 1; 0: empty */
 	uint64_t expires_ns;
@@ -71,10 +73,10 @@ struct frag_cache {
 
 /* An empty cache placing keys by secret (from getrandom(), outside tests). */
 void frag_init(struct frag_cache *fc, const uint64_t secret[2]);
-void frag_remember(struct frag_cache *fc, in_addr_t src, in_addr_t dst, uint16_t id,
-		   uint32_t rule_index, uint64_t now_ns);
+void frag_remember(struct frag_cache *fc, const struct addr *src, const struct addr *dst,
+		   uint32_t id, uint32_t rule_index, uint64_t now_ns);
 /* The rule index, or FRAG_UNKNOWN or FRAG_POISONED (both negative). */
-long frag_lookup(const struct frag_cache *fc, in_addr_t src, in_addr_t dst, uint16_t id,
-		 uint64_t now_ns);
+long frag_lookup(const struct frag_cache *fc, const struct addr *src, const struct addr *dst,
+		 uint32_t id, uint64_t now_ns);
 
 #endif

@@ -109,7 +109,7 @@ struct ho_worker_stats {
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 	uint64_t vlan;		/* dropped: a tag whose VLAN has no rules, or QinQ */
-	uint64_t ipv6_fragments, ipv6_ext;
+	uint64_t ipv6_ext;
 	uint32_t n_rules;	/* entries in this message */
 	uint32_t first_rule;	/* index of the first of them */
 	uint32_t total_rules;	/* in the worker, across messages */

@@ -61,7 +61,7 @@ static enum pkt_result parse_ipv4(struct pkt *p)
 	if (ip[9] != IPPROTO_UDP)
 		return PKT_NOT_UDP;
 	p->ttl = ip[8];
-	memcpy(&p->ip_id, ip + 4, 2);
+	p->ip_id = get16(ip + 4);
 	p->src = addr_from_v4(0);
 	memcpy(p->src.b + 12, ip + 12, 4);
 	p->dst = addr_from_v4(0);
@@ -75,6 +75,33 @@ static enum pkt_result parse_ipv4(struct pkt *p)
 	return parse_udp(p);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+/*
+ * A fragment header at off: a later fragment ends the walk (its UDP header
+ * is in the first); the first goes on to UDP, marked as a fragment unless
+ * it is the only one (an atomic fragment, RFC 6946).  Returns PKT_OK to go
+ * on walking.
+ */
+static enum pkt_result fragment_header(struct pkt *p, size_t off)
+{
+	const uint8_t *ip = p->frame + p->l3;
+	uint16_t frag = get16(ip + off + 2);
+
+	p->ip_id = get32(ip + off + 4);
+	if (frag & 0xfff8) {
+		if (off + 8 - IPV6_HDR_LEN > PKT_IPV6_MAX_EXT_BYTES)
+			return PKT_IPV6_EXT;
+		p->ihl = off + 8;
+		return PKT_FRAGMENT;
+	}
+	p->fragment = frag & 1;
+	return PKT_OK;
+}
+
 /*
  * Walks the extension headers to UDP.  A routing header with segments
  * left would make the header's destination not the final one: not walked.
@@ -83,6 +110,7 @@ static enum pkt_result parse_ipv6_chain(struct pkt *p, uint8_t next)
 {
 	const uint8_t *ip = p->frame + p->l3;
 	size_t off = IPV6_HDR_LEN;
+	bool frag_seen = false;
 
 	for (int n = 0; n <= PKT_IPV6_MAX_EXT; n++) {
 		size_t len;
@@ -92,7 +120,6 @@ static enum pkt_result parse_ipv6_chain(struct pkt *p, uint8_t next)
 			p->ihl = off;
 			return parse_udp(p);
 		case NH_FRAGMENT:
-			return PKT_IPV6_FRAGMENT;
 		case NH_HOPOPTS:
 		case NH_ROUTING:
 		case NH_DSTOPTS:
@@ -103,10 +130,20 @@ static enum pkt_result parse_ipv6_chain(struct pkt *p, uint8_t next)
 		}
 		if (n == PKT_IPV6_MAX_EXT || off + 8 > p->ip_len)
 			return PKT_IPV6_EXT;
-		if (next == NH_AH)
+		if (next == NH_FRAGMENT) {
+			enum pkt_result r;
+
+			if (frag_seen)
+				return PKT_IPV6_EXT;	/* a second fragment header */
+			frag_seen = true;
+			if ((r = fragment_header(p, off)) != PKT_OK)
+				return r;
+			len = 8;
+		} else if (next == NH_AH) {
 			len = ((size_t)ip[off + 1] + 2) * 4;
-		else
+		} else {
 			len = ((size_t)ip[off + 1] + 1) * 8;
+		}
 		if (next == NH_ROUTING && ip[off + 3] != 0)
 			return PKT_IPV6_EXT;
 		next = ip[off];
@@ -202,8 +239,6 @@ const char *pkt_result_name(enum pkt_result r)
 		return "bad IPv4 header checksum";
 	case PKT_FRAGMENT:
 		return "non-first fragment";
-	case PKT_IPV6_FRAGMENT:
-		return "IPv6 fragment";
 	case PKT_IPV6_EXT:
 		return "IPv6 extension headers not walkable";
 	case PKT_VLAN:

@@ -23,8 +23,7 @@ enum pkt_result {
 	PKT_NOT_UDP,		/* IPv4 or IPv6 but another protocol */
 	PKT_MALFORMED,		/* truncated or inconsistent headers */
 	PKT_BAD_IP_CSUM,
-	PKT_FRAGMENT,		/* a non-first IPv4 fragment: no UDP header, no port */
-	PKT_IPV6_FRAGMENT,	/* an IPv6 fragment header: not relayed */
+	PKT_FRAGMENT,		/* a non-first fragment: no UDP header, no port */
 	PKT_IPV6_EXT,		/* an IPv6 extension chain too long or not walkable */
 	PKT_VLAN,		/* a tag that is never relayed: two tags, 802.1ad, VID 0 or 4095 */
 };
@@ -48,10 +47,10 @@ struct pkt {
 	size_t ihl;		/* bytes from the IP header to UDP: IPv6 extensions included */
 	size_t ip_len;		/* IP total length (the frame may be padded) */
 	bool v6;
-	bool fragment;		/* more fragments follow (first IPv4 fragment) */
+	bool fragment;		/* more fragments follow (a first fragment) */
 	bool has_udp;		/* false for a non-first fragment */
 	struct addr src, dst;
-	uint16_t ip_id;		/* IPv4, network order */
+	uint32_t ip_id;		/* IPv4's 16-bit ID, or an IPv6 fragment header's */
 	uint16_t dport;
 	uint8_t ttl;		/* or hop limit */
 };

@@ -101,12 +101,10 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"ttl_expired\": %" PRIu64 ", \"vlan\": %" PRIu64
 		  ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
-		  ", \"egress_full\": %" PRIu64 ", \"ipv6_fragments\": %" PRIu64
-		  ", \"ipv6_ext\": %" PRIu64 "}}",
+		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}}",
 		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
-		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_fragments,
-		  w->ipv6_ext);
+		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext);
 }
 
 void status_format_json(const struct st_status *st, struct strbuf *b)
@@ -242,7 +240,7 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
-			  w->malformed + w->not_udp + w->fragments + w->ipv6_fragments + w->ipv6_ext,
+			  w->malformed + w->not_udp + w->fragments + w->ipv6_ext,
 			  w->vlan, w->ttl_expired,
 			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
 	}

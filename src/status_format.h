@@ -48,7 +48,7 @@ struct st_worker {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
-	uint64_t ipv6_fragments, ipv6_ext;
+	uint64_t ipv6_ext;
 };
 
 struct st_status {

@@ -251,7 +251,7 @@ static void send_stats(struct worker *w)
 			.ttl_expired = s->ttl_expired, .vlan = s->vlan,
 			.send_errors = s->send_errors,
 			.too_big = s->too_big, .ring_drops = s->ring_drops,
-			.egress_full = s->egress_full, .ipv6_fragments = s->ipv6_fragments,
+			.egress_full = s->egress_full,
 			.ipv6_ext = s->ipv6_ext,
 			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
 			.total_rules = (uint32_t)total,
@@ -274,10 +274,10 @@ static void log_totals(struct worker *w)
 		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
 		 " VLAN not relayed, %" PRIu64 " TTL expired, %" PRIu64 " send errors, %" PRIu64
 		 " too big, %" PRIu64 " ring drops, %" PRIu64 " output queue full, %" PRIu64
-		 " IPv6 fragments, %" PRIu64 " IPv6 extension chains not walkable",
+		 " IPv6 extension chains not walkable",
 		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
 		 s->vlan, s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full,
-		 s->ipv6_fragments, s->ipv6_ext);
+		 s->ipv6_ext);
 }
 
 /* Returns false at end of file. */

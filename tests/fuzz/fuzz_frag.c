@@ -29,11 +29,18 @@ struct model {
 	unsigned rules_seen;	/* bit per rule */
 };
 
-static void key_of(unsigned k, in_addr_t *src, in_addr_t *dst, uint16_t *id)
+/* Keys of both families; an IPv6 one differs from an IPv4 one only in its prefix. */
+static void key_of(unsigned k, struct addr *src, struct addr *dst, uint32_t *id)
 {
-	*src = htonl(0x0a000000u | (k & 3));
-	*dst = htonl(0xef000000u | ((k >> 2) & 3));
-	*id = (uint16_t)(k >> 4);
+	*src = addr_from_v4(htonl(0x0a000000u | (k & 3)));
+	*dst = addr_from_v4(htonl(0xef000000u | ((k >> 2) & 1)));
+	if (k & 8) {
+		src->b[10] = src->b[11] = 0;
+		src->b[0] = 0x20;
+		dst->b[10] = dst->b[11] = 0;
+		dst->b[0] = 0xff;
+	}
+	*id = (uint32_t)(k >> 4) << 16;
 }
 
 static void model_remember(struct model *m, uint32_t rule, uint64_t now)
@@ -77,18 +84,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = sizeof(secret); i + 3 <= size; i += 3) {
 		unsigned k = data[i] & (KEYS - 1);
 		struct model *m = &model[k];
-		in_addr_t src, dst;
-		uint16_t id;
+		struct addr src, dst;
+		uint32_t id;
 
 		key_of(k, &src, &dst, &id);
 		now += (uint64_t)data[i + 1] << 25;
 		if (data[i] & 0x80) {
 			n_used += !m->used;
-			frag_remember(&fc, src, dst, id, data[i + 2] & 3, now);
+			frag_remember(&fc, &src, &dst, id, data[i + 2] & 3, now);
 			model_remember(m, data[i + 2] & 3, now);
 			continue;
 		}
-		long r = frag_lookup(&fc, src, dst, id, now);
+		long r = frag_lookup(&fc, &src, &dst, id, now);
 
 		/* No more keys than ways: nothing can be evicted, the model is exact. */
 		if (n_used <= FRAG_WAYS && r != model_lookup(m, now))

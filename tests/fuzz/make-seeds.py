@@ -30,6 +30,16 @@ def frame(payload, vlan=False, qinq=False, frag=0, ttl=16, group=(239, 1, 1, 1),
     return eth + ip + udp
 
 
+def frag6(payload, offset, more):
+    """An IPv6 fragment: the first (offset 0) keeps its UDP header, a later one's is payload."""
+    f = bytearray(frame6(payload, exts=((44, 8),)))
+    fh = 14 + 40
+    struct.pack_into("!HI", f, fh + 2, offset << 3 | int(more), 0xdeadbeef)
+    if offset == 0 and more:
+        struct.pack_into("!H", f, fh + 8 + 4, 8 + len(payload) + 1000)   # the datagram's length
+    return bytes(f)
+
+
 def frame6(payload, exts=(), vlan=False, hlim=16, group="ff3e::1234", port=5000, last=17):
     """An IPv6 frame; exts: (next-header type, total length) of each extension header."""
     src, dst = socket.inet_pton(socket.AF_INET6, "2001:db8::1"), socket.inet_pton(socket.AF_INET6, group)
@@ -70,8 +80,8 @@ def main():
     rule6 = (struct.pack("=64s16s16sHBBHHBBHI", b"six", a6("ff3e::1234"), a6("2001:db8::1"),
                          0x8813, 0, 0, 5000, 5000, 128, 128, 10, 2) + b"".join(outs) +
              bytes(28 * 14))
-    # struct ho_worker_stats (vlan, ipv6_fragments and ipv6_ext included), one ho_rule_stats.
-    stats = struct.pack("=14Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 0, 1, 0)
+    # struct ho_worker_stats (vlan and ipv6_ext included), one ho_rule_stats.
+    stats = struct.pack("=13Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 0, 1, 0)
     stats += struct.pack("=64s4Q2d2I", b"six", 1000, 1316000, 1, 123456789, 50.5, 1e6, 2, 0)
     stats += b"".join(struct.pack("=5Q2d2I", 999, 1000, 1, 0, 2, 1.5, 2.5, k, 0) for k in range(16))
     seeds = {
@@ -91,6 +101,8 @@ def main():
                    # hop-by-hop, destination options, routing (segments left 0), AH
                    b"\0\0\x30\0\0" + frame6(b"w" * 200, exts=((0, 8), (60, 16), (43, 24), (51, 24))),
                    b"\0\0\x21\0\0" + frame6(b"v" * 100, exts=((0, 8), (44, 8))),   # fragment header
+                   b"\0\0\x20\0\0" + frag6(b"f" * 100, offset=0, more=True),
+                   b"\0\0\x20\0\0" + frag6(b"g" * 100, offset=185, more=False),
                    b"\0\0\x00\0\0" + frame6(bytes(24), exts=((0, 8),), last=58)],  # MLD-like
         "conf": [open(os.path.join(os.path.dirname(__file__), "../../etc/mcrelay.conf"), "rb").read(),
                  b"[global]\nuser = nobody\n[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"

@@ -9,7 +9,8 @@
 # with the sender's checksum offload on (the relay gets a partial checksum
 # and passes it on; its output completes it in software) and off (the
 # relay updates a full checksum).  Also: another source's traffic is not
-# relayed, IPv6 fragments are counted under their own drop reason, a udp
+# relayed, fragmented datagrams are relayed fragment by fragment (the
+# receiving kernel reassembles them and checks their checksum), a udp
 # output sends to an IPv6 unicast receiver, status shows IPv6 addresses,
 # and a rule that mixes families is refused.
 
@@ -111,15 +112,25 @@ wait_status_no_match() {
 wait_until 10 wait_status_no_match ||
     fail "50 datagrams from 2001:db8:1::99 were not counted as no match: $(status_eval 'd["workers"]')"
 
-note "--- IPv6 fragments are counted, not relayed"
-send_from "$SRC" -g ff3e::1234 -p 5000 -I s0 -B 2001:db8:1::1 -n 10 -r 100 -s 3000
-frags_counted() {
-	local n
-	n=$(status_get 'sum(w["drops"]["ipv6_fragments"] for w in d["workers"])') &&
-	    [ "$n" -ge 30 ]
-}
-wait_until 10 frags_counted ||
-    fail "fragments of 10 3000-byte datagrams not counted: $(status_eval 'd["workers"]')"
+note "--- fragmented datagrams: later fragments follow their first"
+before=$(csum_errors)
+status_json
+in_before=$(status_eval 'rule("v6")["packets_in"]')
+rm -f "$TMP/u.ready"
+ip netns exec "$DST1" "$UDPRECV" -I d0 -g ff3e::4321 -p 6000 -n 20 -T 60 \
+    -R "$TMP/u.ready" >"$TMP/u.out" 2>"$TMP/u.err" &
+RECV_PIDS[u]=$!
+PIDS+=("$!")
+wait_until 10 _recv_ready_or_dead u || fail "udprecv not ready"
+send_from "$SRC" -g ff3e::1234 -p 5000 -I s0 -B 2001:db8:1::1 -n 20 -r 100 -s 3000 -t 16
+expect_recv_ok u
+expect_field u unique 20
+expect_field u ttl_min 5
+[ "$(csum_errors)" = "$before" ] ||
+    fail "the receiving kernel counted UDP checksum errors in reassembled datagrams"
+# Three fragments each (1,500-byte MTU), every one matched.
+[ "$(status_get 'rule("v6")["packets_in"]')" -eq $((in_before + 60)) ] ||
+    fail "rule v6 counted $(status_eval 'rule("v6")["packets_in"]') packets, expected $((in_before + 60))"
 
 note "--- an IPv6 rule with a udp output: a unicast IPv6 receiver"
 printf '[rule v6u]\ninput = rin\ngroup = ff3e::1236\noutput = udp [2001:db8:2::2]:7100 ttl=9\n\n' >>"$TMP/v6.conf"

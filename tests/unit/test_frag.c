@@ -33,6 +33,44 @@ static void test_siphash(void)
 		      (unsigned long long)siphash24(secret_a, msg, v[i].len));
 }
 
+/* The cache with IPv4 keys, as most of these tests use it. */
+static long lookup4(const struct frag_cache *fc, in_addr_t s, in_addr_t d, uint32_t id,
+		    uint64_t now)
+{
+	struct addr a = addr_from_v4(s), b = addr_from_v4(d);
+
+	return frag_lookup(fc, &a, &b, id, now);
+}
+
+static void remember4(struct frag_cache *fc, in_addr_t s, in_addr_t d, uint32_t id,
+		      uint32_t rule, uint64_t now)
+{
+	struct addr a = addr_from_v4(s), b = addr_from_v4(d);
+
+	frag_remember(fc, &a, &b, id, rule, now);
+}
+
+/* IPv6 keys: 32-bit IDs, and no key of one family is taken for the other's. */
+static void test_cache6(void)
+{
+	static struct frag_cache fc;
+	struct addr s6 = unit_v6("2001:db8::1"), d6 = unit_v6("ff3e::1234");
+	struct addr s4 = addr_from_v4(inet_addr("0.0.0.1")), d4 = addr_from_v4(inet_addr("0.0.18.52"));
+	struct addr zero = { 0 };
+	uint64_t now = 1000000000ULL;
+
+	frag_init(&fc, secret_a);
+	frag_remember(&fc, &s6, &d6, 0xdeadbeef, 3, now);
+	CHECK(frag_lookup(&fc, &s6, &d6, 0xdeadbeef, now) == 3, "IPv6 datagram not found");
+	CHECK(frag_lookup(&fc, &s6, &d6, 0xbeef, now) == FRAG_UNKNOWN,
+	      "a 32-bit ID matched by its low half");
+	CHECK(frag_lookup(&fc, &s4, &d4, 0xdeadbeef, now) == FRAG_UNKNOWN,
+	      "an IPv4 key matched an IPv6 datagram");
+	CHECK(frag_lookup(&fc, &zero, &zero, 0, now) == FRAG_UNKNOWN, "an empty way matched");
+	frag_remember(&fc, &zero, &zero, 0, 5, now);
+	CHECK(frag_lookup(&fc, &zero, &zero, 0, now) == 5, "the all-zero key not remembered");
+}
+
 static void test_cache(void)
 {
 	static struct frag_cache fc;
@@ -40,31 +78,31 @@ static void test_cache(void)
 	uint64_t now = 1000000000ULL;
 
 	frag_init(&fc, secret_a);
-	CHECK(frag_lookup(&fc, s, d, 7, now) == FRAG_UNKNOWN, "empty cache found something");
-	frag_remember(&fc, s, d, 7, 42, now);
-	CHECK(frag_lookup(&fc, s, d, 7, now) == 42, "remembered datagram not found");
-	CHECK(frag_lookup(&fc, s, d, 8, now) == FRAG_UNKNOWN, "another IP id matched");
-	CHECK(frag_lookup(&fc, inet_addr("10.0.0.2"), d, 7, now) == FRAG_UNKNOWN,
+	CHECK(lookup4(&fc, s, d, 7, now) == FRAG_UNKNOWN, "empty cache found something");
+	remember4(&fc, s, d, 7, 42, now);
+	CHECK(lookup4(&fc, s, d, 7, now) == 42, "remembered datagram not found");
+	CHECK(lookup4(&fc, s, d, 8, now) == FRAG_UNKNOWN, "another IP id matched");
+	CHECK(lookup4(&fc, inet_addr("10.0.0.2"), d, 7, now) == FRAG_UNKNOWN,
 	      "another source matched");
-	CHECK(frag_lookup(&fc, s, inet_addr("239.1.1.2"), 7, now) == FRAG_UNKNOWN,
+	CHECK(lookup4(&fc, s, inet_addr("239.1.1.2"), 7, now) == FRAG_UNKNOWN,
 	      "another group matched");
-	frag_remember(&fc, s, d, 9, 0, now);
-	CHECK(frag_lookup(&fc, s, d, 9, now) == 0, "rule index 0 is a valid answer");
+	remember4(&fc, s, d, 9, 0, now);
+	CHECK(lookup4(&fc, s, d, 9, now) == 0, "rule index 0 is a valid answer");
 	/* The key space is (0, 0, 0) too, which an empty way must not match. */
-	CHECK(frag_lookup(&fc, 0, 0, 0, now) == FRAG_UNKNOWN, "an empty way matched");
-	frag_remember(&fc, 0, 0, 0, 5, now);
-	CHECK(frag_lookup(&fc, 0, 0, 0, now) == 5, "the all-zero key not remembered");
+	CHECK(lookup4(&fc, 0, 0, 0, now) == FRAG_UNKNOWN, "an empty way matched");
+	remember4(&fc, 0, 0, 0, 5, now);
+	CHECK(lookup4(&fc, 0, 0, 0, now) == 5, "the all-zero key not remembered");
 	/* Fewer datagrams than ways in the cache, at once: nearly all are found. */
 	unsigned found = 0;
 
 	frag_init(&fc, secret_a);
 	for (uint16_t id = 0; id < 256; id++)
-		frag_remember(&fc, s, d, id, id, now);
+		remember4(&fc, s, d, id, id, now);
 	for (uint16_t id = 0; id < 256; id++)
-		found += frag_lookup(&fc, s, d, id, now) == id;
+		found += lookup4(&fc, s, d, id, now) == id;
 	CHECK(found >= 250, "only %u of 256 concurrent datagrams remembered", found);
 	frag_init(&fc, secret_a);
-	CHECK(frag_lookup(&fc, s, d, 3, now) == FRAG_UNKNOWN, "init left an entry");
+	CHECK(lookup4(&fc, s, d, 3, now) == FRAG_UNKNOWN, "init left an entry");
 }
 
 static void test_expiry(void)
@@ -74,23 +112,23 @@ static void test_expiry(void)
 	uint64_t now = 1000000000ULL;
 
 	frag_init(&fc, secret_a);
-	frag_remember(&fc, s, d, 7, 1, now);
+	remember4(&fc, s, d, 7, 1, now);
 	/* A repeated first fragment for the same rule does not extend the entry. */
-	frag_remember(&fc, s, d, 7, 1, now + FRAG_TTL_NS / 2);
-	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS) == 1, "expired too early");
-	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == FRAG_UNKNOWN, "did not expire");
+	remember4(&fc, s, d, 7, 1, now + FRAG_TTL_NS / 2);
+	CHECK(lookup4(&fc, s, d, 7, now + FRAG_TTL_NS) == 1, "expired too early");
+	CHECK(lookup4(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == FRAG_UNKNOWN, "did not expire");
 	/* Once expired, a first fragment for another rule is a new datagram, not a conflict. */
-	frag_remember(&fc, s, d, 7, 2, now + FRAG_TTL_NS + 1);
-	CHECK(frag_lookup(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == 2,
+	remember4(&fc, s, d, 7, 2, now + FRAG_TTL_NS + 1);
+	CHECK(lookup4(&fc, s, d, 7, now + FRAG_TTL_NS + 1) == 2,
 	      "an expired entry blocked a new datagram with the same IP id");
 	/* A full cache empties by itself: nothing answers FRAG_TTL_NS later. */
 	unsigned found = 0;
 
 	frag_init(&fc, secret_a);
 	for (uint16_t id = 0; id < 2 * FRAG_SETS * FRAG_WAYS; id++)
-		frag_remember(&fc, s, d, id, 1, now);
+		remember4(&fc, s, d, id, 1, now);
 	for (uint16_t id = 0; id < 2 * FRAG_SETS * FRAG_WAYS; id++)
-		found += frag_lookup(&fc, s, d, id, now + FRAG_TTL_NS + 1) != FRAG_UNKNOWN;
+		found += lookup4(&fc, s, d, id, now + FRAG_TTL_NS + 1) != FRAG_UNKNOWN;
 	CHECK(found == 0, "%u entries outlived FRAG_TTL_NS", found);
 }
 
@@ -106,32 +144,32 @@ static void test_spoofing(void)
 	uint64_t t = 1000000000ULL;
 
 	frag_init(&fc, secret_a);
-	frag_remember(&fc, s, d, 7, 1, t);
-	frag_remember(&fc, s, d, 8, 1, t);
-	frag_remember(&fc, s, d, 7, 2, t + 1000);	/* the spoofed one */
-	CHECK(frag_lookup(&fc, s, d, 7, t + 2000) == FRAG_POISONED,
+	remember4(&fc, s, d, 7, 1, t);
+	remember4(&fc, s, d, 8, 1, t);
+	remember4(&fc, s, d, 7, 2, t + 1000);	/* the spoofed one */
+	CHECK(lookup4(&fc, s, d, 7, t + 2000) == FRAG_POISONED,
 	      "a spoofed first fragment steered the datagram: %ld",
-	      frag_lookup(&fc, s, d, 7, t + 2000));
-	CHECK(frag_lookup(&fc, s, d, 8, t + 2000) == 1, "another datagram was disturbed");
+	      lookup4(&fc, s, d, 7, t + 2000));
+	CHECK(lookup4(&fc, s, d, 8, t + 2000) == 1, "another datagram was disturbed");
 	/* The genuine rule again does not undo it: either could be the spoofed one. */
-	frag_remember(&fc, s, d, 7, 1, t + 3000);
-	CHECK(frag_lookup(&fc, s, d, 7, t + 3000) == FRAG_POISONED, "the poison was lifted");
+	remember4(&fc, s, d, 7, 1, t + 3000);
+	CHECK(lookup4(&fc, s, d, 7, t + 3000) == FRAG_POISONED, "the poison was lifted");
 	/* It lasts FRAG_TTL_NS from the last conflicting first fragment. */
-	CHECK(frag_lookup(&fc, s, d, 7, t + 3000 + FRAG_TTL_NS) == FRAG_POISONED,
+	CHECK(lookup4(&fc, s, d, 7, t + 3000 + FRAG_TTL_NS) == FRAG_POISONED,
 	      "the poison expired too early");
-	CHECK(frag_lookup(&fc, s, d, 7, t + 3001 + FRAG_TTL_NS) == FRAG_UNKNOWN,
+	CHECK(lookup4(&fc, s, d, 7, t + 3001 + FRAG_TTL_NS) == FRAG_UNKNOWN,
 	      "the poison did not expire");
-	frag_remember(&fc, s, d, 7, 2, t + 3001 + FRAG_TTL_NS);
-	CHECK(frag_lookup(&fc, s, d, 7, t + 3001 + FRAG_TTL_NS) == 2,
+	remember4(&fc, s, d, 7, 2, t + 3001 + FRAG_TTL_NS);
+	CHECK(lookup4(&fc, s, d, 7, t + 3001 + FRAG_TTL_NS) == 2,
 	      "a new datagram after the poison expired was not remembered");
 
 	/* The spoofed first fragment arrives first (the attacker guessed the IP id). */
 	frag_init(&fc, secret_a);
-	frag_remember(&fc, s, d, 9, 2, t);
-	frag_remember(&fc, s, d, 9, 1, t + 1000);
-	CHECK(frag_lookup(&fc, s, d, 9, t + 2000) == FRAG_POISONED,
+	remember4(&fc, s, d, 9, 2, t);
+	remember4(&fc, s, d, 9, 1, t + 1000);
+	CHECK(lookup4(&fc, s, d, 9, t + 2000) == FRAG_POISONED,
 	      "a spoofed first fragment sent ahead steered the datagram: %ld",
-	      frag_lookup(&fc, s, d, 9, t + 2000));
+	      lookup4(&fc, s, d, 9, t + 2000));
 }
 
 /*
@@ -160,13 +198,13 @@ static void test_flood(uint64_t *seed)
 		secret[0] = unit_rand(seed);
 		secret[1] = unit_rand(seed);
 		frag_init(&fc, secret);
-		frag_remember(&fc, vs, d, 4242, 1, t);	/* the victim, just before the flood */
+		remember4(&fc, vs, d, 4242, 1, t);	/* the victim, just before the flood */
 		uint32_t i;
 
 		for (i = 0; i < flood; i++) {
 			flood_key(i, &src, &id);
-			frag_remember(&fc, src, d, id, 2, t + i);
-			long r = frag_lookup(&fc, vs, d, 4242, t + i);
+			remember4(&fc, src, d, id, 2, t + i);
+			long r = lookup4(&fc, vs, d, 4242, t + i);
 
 			if (r != 1) {
 				steered += r != FRAG_UNKNOWN;
@@ -180,7 +218,7 @@ static void test_flood(uint64_t *seed)
 		sum_evicted_at += i + 1;
 		n_early += i + 1 <= 256;
 		/* Evicted entries stay gone: the victim's later fragments are dropped. */
-		CHECK(frag_lookup(&fc, vs, d, 4242, t + i + 1) == FRAG_UNKNOWN,
+		CHECK(lookup4(&fc, vs, d, 4242, t + i + 1) == FRAG_UNKNOWN,
 		      "an evicted entry came back");
 	}
 	lost = trials - survived;
@@ -198,17 +236,17 @@ static void test_flood(uint64_t *seed)
 	frag_init(&fc, secret);
 	for (uint32_t i = 0; i < flood; i++) {
 		flood_key(i, &src, &id);
-		frag_remember(&fc, src, d, id, 2, t + i);
+		remember4(&fc, src, d, id, 2, t + i);
 	}
 	for (uint32_t i = 0; i < flood; i++) {
 		flood_key(i, &src, &id);
-		found += frag_lookup(&fc, src, d, id, t + flood) == 2;
+		found += lookup4(&fc, src, d, id, t + flood) == 2;
 	}
 	CHECK(found == FRAG_SETS * FRAG_WAYS, "%u flooded datagrams remembered, capacity %u",
 	      found, FRAG_SETS * FRAG_WAYS);
 	for (uint32_t i = flood - FRAG_WAYS; i < flood; i++) {
 		flood_key(i, &src, &id);
-		CHECK(frag_lookup(&fc, src, d, id, t + flood) == 2,
+		CHECK(lookup4(&fc, src, d, id, t + flood) == 2,
 		      "one of the last %u datagrams was evicted", FRAG_WAYS);
 	}
 }
@@ -228,15 +266,15 @@ static void test_secret(void)
 	frag_init(&a2, secret_a);
 	frag_init(&b, secret_b);
 	for (uint16_t id = 0; id < n; id++) {
-		frag_remember(&a, s, d, id, 1, id);
-		frag_remember(&a2, s, d, id, 1, id);
-		frag_remember(&b, s, d, id, 1, id);
+		remember4(&a, s, d, id, 1, id);
+		remember4(&a2, s, d, id, 1, id);
+		remember4(&b, s, d, id, 1, id);
 	}
 	for (uint16_t id = 0; id < n; id++) {
-		bool in_a = frag_lookup(&a, s, d, id, n) == 1;
+		bool in_a = lookup4(&a, s, d, id, n) == 1;
 
-		differ_same += in_a != (frag_lookup(&a2, s, d, id, n) == 1);
-		differ += in_a != (frag_lookup(&b, s, d, id, n) == 1);
+		differ_same += in_a != (lookup4(&a2, s, d, id, n) == 1);
+		differ += in_a != (lookup4(&b, s, d, id, n) == 1);
 	}
 	CHECK(differ_same == 0, "the same secret placed keys differently");
 	CHECK(differ >= n / 8, "another secret changed the fate of only %u of %u keys", differ, n);
@@ -281,7 +319,7 @@ static void test_rewrite(void)
 	CHECK(!p.has_udp, "a later fragment claims a UDP header");
 	CHECK(addr_v4(&p.src) == src &&
 	      addr_is_v4(&p.src) && addr_is_v4(&p.dst) && addr_v4(&p.dst) == dst && !p.v6 &&
-	      p.ip_id == htons(0x1234) && p.ttl == 9,
+	      p.ip_id == 0x1234 && p.ttl == 9,
 	      "addresses, id or ttl not parsed");
 	addr_multicast_mac(&rw.group, rw.dst_mac);
 	hlen = pkt_rewrite_headers(&p, &rw, hdr);
@@ -305,6 +343,7 @@ int main(void)
 	unit_deadline(60);
 	test_siphash();
 	test_cache();
+	test_cache6();
 	test_expiry();
 	test_spoofing();
 	test_flood(&seed);

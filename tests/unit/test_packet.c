@@ -790,6 +790,10 @@ static void build6(uint64_t *rng, struct frame6 *f)
 			h[1] = (uint8_t)(s->ext_len[k] / 8 - 1);
 		if (s->ext_type[k] == NH_ROUTING)
 			h[3] = s->routing_left;
+		if (s->ext_type[k] == NH_FRAGMENT) {
+			h[1] = 0;
+			put16(h + 2, 0);	/* offset 0, no more fragments: atomic */
+		}
 		h += s->ext_len[k];
 	}
 	udp = h;
@@ -1094,9 +1098,11 @@ static void test_ipv6_ext(uint64_t *rng)
 		{ "88 bytes of headers", 2, { NH_HOPOPTS, NH_DSTOPTS }, { 40, 48 }, 0, IPPROTO_UDP,
 		  PKT_IPV6_EXT },
 		{ "one header of 2 KB (the longest)", 1, { NH_DSTOPTS }, { 8 * 256 }, 0, IPPROTO_UDP, PKT_IPV6_EXT },
-		{ "fragment header", 1, { NH_FRAGMENT }, { 8 }, 0, IPPROTO_UDP, PKT_IPV6_FRAGMENT },
-		{ "hop-by-hop, fragment", 2, { NH_HOPOPTS, NH_FRAGMENT }, { 8, 8 }, 0, IPPROTO_UDP,
-		  PKT_IPV6_FRAGMENT },
+		{ "atomic fragment header", 1, { NH_FRAGMENT }, { 8 }, 0, IPPROTO_UDP, PKT_OK },
+		{ "hop-by-hop, atomic fragment", 2, { NH_HOPOPTS, NH_FRAGMENT }, { 8, 8 }, 0,
+		  IPPROTO_UDP, PKT_OK },
+		{ "two fragment headers", 2, { NH_FRAGMENT, NH_FRAGMENT }, { 8, 8 }, 0, IPPROTO_UDP,
+		  PKT_IPV6_EXT },
 		{ "ICMPv6", 0, { 0 }, { 0 }, 0, NH_ICMPV6, PKT_NOT_UDP },
 		{ "hop-by-hop, ICMPv6 (MLD)", 1, { NH_HOPOPTS }, { 8 }, 0, NH_ICMPV6, PKT_NOT_UDP },
 		{ "no next header", 0, { 0 }, { 0 }, 0, NH_NONE, PKT_NOT_UDP },
@@ -1143,6 +1149,80 @@ static void test_ipv6_ext(uint64_t *rng)
 }
 
 /* Truncated and inconsistent IPv6 frames, and tagged ones. */
+/*
+ * IPv6 fragments: a first fragment is parsed to UDP and marked; a later one
+ * ends at its fragment header, keyed by the header's 32-bit ID, and its
+ * rewrite changes the destination and hop limit only, fragment header and
+ * payload untouched.
+ */
+static void test_ipv6_fragments(uint64_t *rng)
+{
+	struct frame6 f;
+	struct pkt p;
+	enum pkt_result r;
+	uint8_t *fh, out[PKT_MAX_HDR];
+
+	plain6(rng, &f);
+	f.s.n_ext = 2;
+	f.s.ext_type[0] = NH_HOPOPTS;
+	f.s.ext_len[0] = 8;
+	f.s.ext_type[1] = NH_FRAGMENT;
+	f.s.ext_len[1] = 8;
+	build6(rng, &f);
+	fh = f.buf + f.l3 + 40 + 8;
+	put16(fh + 4, 0xdead);
+	put16(fh + 6, 0xbeef);
+
+	r = pkt_parse(f.buf, f.len, NULL, &p);
+	CHECK(r == PKT_OK && !p.fragment && p.has_udp && p.ip_id == 0xdeadbeef &&
+	      p.ihl == 56, "atomic fragment: '%s', fragment %d, id %#x, ihl %zu",
+	      pkt_result_name(r), p.fragment, p.ip_id, p.ihl);
+
+	/* The first of several: UDP's length is the whole datagram's. */
+	put16(fh + 2, 1);
+	put16(f.buf + f.l3 + 56 + 4, (uint16_t)(8 + f.s.payload + 1000));
+	r = pkt_parse(f.buf, f.len, NULL, &p);
+	CHECK(r == PKT_OK && p.fragment && p.has_udp && p.dport == htons(5000) &&
+	      p.ip_id == 0xdeadbeef, "first fragment: '%s', fragment %d, port %u",
+	      pkt_result_name(r), p.fragment, ntohs(p.dport));
+	put16(f.buf + f.l3 + 56 + 4, (uint16_t)(8 + f.s.payload));
+	r = pkt_parse(f.buf, f.len, NULL, &p);
+	CHECK(r == PKT_MALFORMED, "first fragment holding all of its UDP length: '%s'",
+	      pkt_result_name(r));
+
+	/* A later one: offset 1480 (185 units), more to come. */
+	put16(fh + 2, (uint16_t)(185 << 3 | 1));
+	r = pkt_parse(f.buf, f.len, NULL, &p);
+	if (CHECK(r == PKT_FRAGMENT && !p.has_udp && p.ihl == 56 && p.ip_id == 0xdeadbeef &&
+		  addr_eq(&p.dst, &f.s.dst), "later fragment: '%s', udp %d, ihl %zu, id %#x",
+		  pkt_result_name(r), p.has_udp, p.ihl, p.ip_id)) {
+		struct pkt_rewrite rw = { .group = unit_v6("ff3e::4321"), .ttl = 9 };
+		size_t n = pkt_rewrite_headers(&p, &rw, out), plen;
+		const uint8_t *payload = pkt_payload(&p, &plen);
+
+		CHECK(n == ETH_HDR_LEN + 56, "later fragment: %zu header bytes", n);
+		CHECK(out[ETH_HDR_LEN + 7] == 9 &&
+		      memcmp(out + ETH_HDR_LEN + 24, rw.group.b, 16) == 0 &&
+		      memcmp(out + ETH_HDR_LEN + 40, f.buf + f.l3 + 40, 16) == 0,
+		      "later fragment: hop limit, destination or extension headers wrong");
+		CHECK(payload == f.buf + f.l3 + 56 && plen == f.len - f.l3 - 56,
+		      "later fragment: payload at %td, %zu bytes", payload - f.buf, plen);
+	}
+
+	/* A later fragment's headers must fit the rewrite buffer like any. */
+	plain6(rng, &f);
+	f.s.n_ext = 2;
+	f.s.ext_type[0] = NH_DSTOPTS;
+	f.s.ext_len[0] = 80;
+	f.s.ext_type[1] = NH_FRAGMENT;
+	f.s.ext_len[1] = 8;
+	build6(rng, &f);
+	put16(f.buf + f.l3 + 40 + 80 + 2, 185 << 3);
+	r = pkt_parse(f.buf, f.len, NULL, &p);
+	CHECK(r == PKT_IPV6_EXT, "88 bytes of headers before a later fragment: '%s'",
+	      pkt_result_name(r));
+}
+
 static void test_ipv6_malformed(uint64_t *rng)
 {
 	static struct frame6 f;
@@ -1668,6 +1748,7 @@ int main(void)
 	test_random_frames6(&rng);
 	test_ipv6_ext(&rng);
 	test_ipv6_malformed(&rng);
+	test_ipv6_fragments(&rng);
 	test_zero_checksums6(&rng);
 	test_csum128(&rng);
 	test_mac6();
