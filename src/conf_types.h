@@ -28,6 +28,8 @@
 #define CONF_WORKERS_MAX 64	/* per input */
 #define CONF_WORKERS_AUTO_MAX 16	/* what auto gives at most */
 #define CONF_CPUS_MAX 1024	/* CPU numbers 0 to 1023 in cpu-affinity */
+/* Sockets a worker sends through: output interfaces and udp destinations of one input. */
+#define CONF_MAX_SOCKETS_PER_INPUT 4096
 
 enum ttl_mode {
 	TTL_DECREMENT = 0,

@@ -154,3 +154,20 @@ const char *conf_udp_format(const struct conf_udp *u, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", a, u->port);
 	return buf;
 }
+
+int conf_udp_cmp(const struct conf_udp *a, const struct conf_udp *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	if ((c = memcmp(&a->addr, &b->addr, sizeof(a->addr))) != 0)
+		return c;
+	if (a->has_source != b->has_source)
+		return a->has_source ? 1 : -1;
+	if ((c = memcmp(&a->source, &b->source, sizeof(a->source))) != 0)
+		return c;
+	return a->ttl < b->ttl ? -1 : a->ttl > b->ttl;
+}

@@ -35,6 +35,9 @@ static inline bool conf_udp_same_dest(const struct conf_udp *a, const struct con
 	       memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0;
 }
 
+/* An order over sockets (destination, source, TTL): 0 exactly when conf_udp_same. */
+int conf_udp_cmp(const struct conf_udp *a, const struct conf_udp *b);
+
 /* The same socket: the destination, the source and the TTL. */
 static inline bool conf_udp_same(const struct conf_udp *a, const struct conf_udp *b)
 {

@@ -489,6 +489,66 @@ static void check_loops(const struct conf *c, struct diag *d)
 	free(s.prefixes);
 }
 
+/* One socket a worker sends through: an output interface, or a udp socket. */
+struct sock_ref {
+	const char *input;
+	const struct conf_output *o;
+	int line;		/* of the rule */
+};
+
+static int by_input_socket(const void *a, const void *b)
+{
+	const struct sock_ref *x = a, *y = b;
+	int c = strcmp(x->input, y->input);
+
+	if (c)
+		return c;
+	if (x->o->kind != y->o->kind)
+		return x->o->kind < y->o->kind ? -1 : 1;
+	if (x->o->kind == OUTPUT_UDP)
+		return conf_udp_cmp(&x->o->udp, &y->o->udp);
+	return strcmp(x->o->ifname, y->o->ifname);
+}
+
+/*
+ * A worker holds one socket per output interface and per udp destination
+ * of its input's rules, and takes at most CONF_MAX_SOCKETS_PER_INPUT.
+ */
+static void check_sockets(const struct conf *c, struct diag *d)
+{
+	struct sock_ref *refs;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_rules; i++)
+		n += c->rules[i].n_outputs;
+	if (n <= CONF_MAX_SOCKETS_PER_INPUT)
+		return;
+	refs = calloc(n, sizeof(*refs));
+	if (refs == NULL)
+		abort();
+	n = 0;
+	for (size_t i = 0; i < c->n_rules; i++)
+		for (size_t k = 0; k < c->rules[i].n_outputs; k++)
+			refs[n++] = (struct sock_ref){ c->rules[i].input, &c->rules[i].outputs[k],
+						       c->rules[i].line };
+	qsort(refs, n, sizeof(*refs), by_input_socket);
+	for (size_t a = 0, b; a < n; a = b) {
+		size_t distinct = 1;
+		int first_line = refs[a].line;
+
+		for (b = a + 1; b < n && strcmp(refs[b].input, refs[a].input) == 0; b++) {
+			distinct += by_input_socket(&refs[b - 1], &refs[b]) != 0;
+			if (refs[b].line < first_line)
+				first_line = refs[b].line;
+		}
+		if (distinct > CONF_MAX_SOCKETS_PER_INPUT)
+			diag_error(d, c->path, first_line,
+				   "input %s: its rules send through %zu sockets (output interfaces and udp destinations), at most %d per input",
+				   refs[a].input, distinct, CONF_MAX_SOCKETS_PER_INPUT);
+	}
+	free(refs);
+}
+
 /* The ring's size, where both its keys are set; the later key's line gets the error. */
 static void check_ring(const struct conf *c, struct diag *d)
 {
@@ -543,6 +603,7 @@ void conf_validate(const struct conf *c, struct diag *d)
 	}
 	free(pairs);
 	check_joins(c, d);
+	check_sockets(c, d);
 	check_loops(c, d);
 	if (c->n_rules == 0)
 		diag_warn(d, c->path, 0, "no rules: nothing will be forwarded");

@@ -21,12 +21,20 @@
  * its sends fail, and those failures are counted on the output.
  */
 
+static int by_dest(const void *a, const void *b)
+{
+	return conf_udp_cmp(&((const struct sv_udp *)a)->dest, &((const struct sv_udp *)b)->dest);
+}
+
+/* sv->udp is kept sorted by destination (sv_udp_sync), for thousands of them. */
 const struct sv_udp *sv_udp_find(const struct supervisor *sv, const struct conf_udp *u)
 {
-	for (size_t i = 0; i < sv->n_udp; i++)
-		if (sv->udp[i].fd >= 0 && conf_udp_same(&sv->udp[i].dest, u))
-			return &sv->udp[i];
-	return NULL;
+	struct sv_udp key = { .dest = *u };
+	const struct sv_udp *s = sv->n_udp ? bsearch(&key, sv->udp, sv->n_udp, sizeof(*sv->udp),
+						      by_dest)
+					   : NULL;
+
+	return s != NULL && s->fd >= 0 ? s : NULL;
 }
 
 void sv_udp_close_all(struct supervisor *sv)
@@ -39,50 +47,77 @@ void sv_udp_close_all(struct supervisor *sv)
 	sv->n_udp = 0;
 }
 
-static bool udp_configured(const struct conf *c, const struct conf_udp *u)
+static int by_conf_udp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < c->n_rules; i++)
-		for (size_t k = 0; k < c->rules[i].n_outputs; k++)
-			if (c->rules[i].outputs[k].kind == OUTPUT_UDP &&
-			    conf_udp_same(&c->rules[i].outputs[k].udp, u))
-				return true;
-	return false;
+	return conf_udp_cmp(*(const struct conf_udp *const *)a, *(const struct conf_udp *const *)b);
 }
 
-static void udp_drop_unused(struct supervisor *sv)
+/* The udp outputs of the configuration, sorted, each socket once. */
+static const struct conf_udp **wanted(const struct conf *c, size_t *n)
+{
+	const struct conf_udp **w = NULL;
+	size_t cap = 0, k = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < c->n_rules; i++)
+		for (size_t o = 0; o < c->rules[i].n_outputs; o++) {
+			if (c->rules[i].outputs[o].kind != OUTPUT_UDP)
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 16;
+				w = realloc(w, cap * sizeof(*w));
+				if (w == NULL)
+					fatal(EX_OSERR, "realloc");
+			}
+			w[(*n)++] = &c->rules[i].outputs[o].udp;
+		}
+	if (*n == 0)
+		return w;
+	qsort(w, *n, sizeof(*w), by_conf_udp);
+	for (size_t i = 0; i < *n; i++)
+		if (k == 0 || conf_udp_cmp(w[k - 1], w[i]) != 0)
+			w[k++] = w[i];
+	*n = k;
+	return w;
+}
+
+/*
+ * The sockets the configuration wants, in order: those already open kept,
+ * new ones pending (fd -1), those no longer used closed.  A merge of two
+ * sorted lists, so thousands of udp outputs cost n log n.
+ */
+static void udp_merge(struct supervisor *sv)
 {
 	char dest[CONF_UDP_STRLEN];
-	size_t k = 0;
+	size_t n_want, i = 0, j = 0, k = 0;
+	const struct conf_udp **want = wanted(&sv->conf, &n_want);
+	struct sv_udp *now = calloc(n_want + 1, sizeof(*now));
 
-	for (size_t i = 0; i < sv->n_udp; i++) {
-		struct sv_udp *s = &sv->udp[i];
+	if (now == NULL)
+		fatal(EX_OSERR, "calloc");
+	if (sv->n_udp)
+		qsort(sv->udp, sv->n_udp, sizeof(*sv->udp), by_dest);
+	while (i < sv->n_udp || j < n_want) {
+		int c = i == sv->n_udp ? 1 : j == n_want ? -1 : conf_udp_cmp(&sv->udp[i].dest, want[j]);
 
-		if (udp_configured(&sv->conf, &s->dest)) {
-			sv->udp[k++] = *s;
-			continue;
-		}
-		if (s->fd >= 0) {
-			log_info("output udp %s: closing its socket (no longer used)",
-				 conf_udp_format(&s->dest, dest, sizeof(dest)));
-			close(s->fd);
+		if (c < 0) {
+			if (sv->udp[i].fd >= 0) {
+				log_info("output udp %s: closing its socket (no longer used)",
+					 conf_udp_format(&sv->udp[i].dest, dest, sizeof(dest)));
+				close(sv->udp[i].fd);
+			}
+			i++;
+		} else if (c > 0) {
+			now[k++] = (struct sv_udp){ .dest = *want[j++], .fd = -1 };
+		} else {
+			now[k++] = sv->udp[i++];
+			j++;
 		}
 	}
+	free(want);
+	free(sv->udp);
+	sv->udp = now;
 	sv->n_udp = k;
-}
-
-static struct sv_udp *udp_entry(struct supervisor *sv, const struct conf_udp *u)
-{
-	for (size_t i = 0; i < sv->n_udp; i++)
-		if (conf_udp_same(&sv->udp[i].dest, u))
-			return &sv->udp[i];
-
-	struct sv_udp *grown = realloc(sv->udp, (sv->n_udp + 1) * sizeof(*grown));
-
-	if (grown == NULL)
-		fatal(EX_OSERR, "realloc");
-	sv->udp = grown;
-	sv->udp[sv->n_udp] = (struct sv_udp){ .dest = *u, .fd = -1 };
-	return &sv->udp[sv->n_udp++];
 }
 
 /* Returns true if it is still pending. */
@@ -111,14 +146,10 @@ void sv_udp_sync(struct supervisor *sv)
 {
 	bool pending = false;
 
-	udp_drop_unused(sv);
-	for (size_t i = 0; i < sv->conf.n_rules; i++)
-		for (size_t k = 0; k < sv->conf.rules[i].n_outputs; k++) {
-			const struct conf_output *o = &sv->conf.rules[i].outputs[k];
-
-			if (o->kind == OUTPUT_UDP && udp_try_open(udp_entry(sv, &o->udp)))
-				pending = true;
-		}
+	udp_merge(sv);
+	for (size_t i = 0; i < sv->n_udp; i++)
+		if (udp_try_open(&sv->udp[i]))
+			pending = true;
 	if (sv->netwatch && netwatch_watch_routes(sv->netwatch, pending) < 0)
 		log_warn("cannot %s watching route events", pending ? "start" : "stop");
 }

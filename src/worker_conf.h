@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "conf_types.h"
 #include "forward.h"
 #include "handoff.h"
 #include "ring.h"
@@ -25,7 +26,7 @@ struct worker_conf {
 };
 
 /* Most egress sockets one configuration may bring. */
-#define WORKER_CONF_MAX_EGRESS 4096
+#define WORKER_CONF_MAX_EGRESS CONF_MAX_SOCKETS_PER_INPUT
 
 void worker_conf_init(struct worker_conf *p);
 /* Frees memory only; the caller closes ingress_fd and the egress fds first. */

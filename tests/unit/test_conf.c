@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "conf_udp.h"
 #include "diag.h"
+#include "strbuf.h"
 #include "unit.h"
 #include "vlan_config.h"
 
@@ -895,6 +896,46 @@ static void test_print(void)
 #define RULE_U "[rule u]\ninput = eth0\ngroup = 239.1.1.1\n"
 
 /* udp outputs: what they parse to, and each bad one named with its line and token. */
+/*
+ * A worker takes at most CONF_MAX_SOCKETS_PER_INPUT sockets: one more udp
+ * destination on an input is an error at its first rule; another input's
+ * sockets and a repeated destination do not count.
+ */
+static void test_socket_limit(void)
+{
+	struct strbuf text = { 0 };
+	struct conf c;
+	struct diag d;
+	char want[160];
+
+	/* Each destination twice, from two rules. */
+	for (int i = 0; i < CONF_MAX_SOCKETS_PER_INPUT; i++) {
+		int j = (i + 1) % CONF_MAX_SOCKETS_PER_INPUT;
+
+		sb_printf(&text, "[rule u%d]\ninput = eth0\ngroup = 239.1.%d.%d\n"
+			  "output = udp 10.%d.%d.1:7000\noutput = udp 10.%d.%d.1:7000\n",
+			  i, i / 200, i % 200 + 1, i / 200, i % 200, j / 200, j % 200);
+	}
+	sb_printf(&text, "[rule other]\ninput = eth1\ngroup = 239.9.9.9\n"
+		  "output = udp 10.250.0.1:7000\n");
+	if (!CHECK(parse(text.s, &c, &d) == 0 && d.errors == 0,
+		   "%d udp sockets on one input refused", CONF_MAX_SOCKETS_PER_INPUT))
+		show_diag(&d);
+	conf_free(&c);
+	diag_free(&d);
+	sb_printf(&text, "[rule last]\ninput = eth0\ngroup = 239.200.0.1\n"
+		  "output = udp 10.251.0.1:7000\n");
+	snprintf(want, sizeof(want),
+		 NAME ":1: input eth0: its rules send through %d sockets (output interfaces and udp destinations), at most %d per input",
+		 CONF_MAX_SOCKETS_PER_INPUT + 1, CONF_MAX_SOCKETS_PER_INPUT);
+	if (!CHECK(parse(text.s, &c, &d) == -1 && d.errors == 1 && has_line(&d, want),
+		   "one socket too many: wrong diagnostics"))
+		show_diag(&d);
+	conf_free(&c);
+	diag_free(&d);
+	sb_free(&text);
+}
+
 static void test_udp_outputs(void)
 {
 	static const char text[] = RULE_U
@@ -1700,6 +1741,7 @@ int main(void)
 	test_layout();
 	test_print();
 	test_udp_outputs();
+	test_socket_limit();
 	test_vlan();
 	test_vlan_config();
 	test_ipv6();
