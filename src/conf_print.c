@@ -89,8 +89,7 @@ void conf_print(const struct conf *c, FILE *fp)
 			fprintf(fp, "  join %s\n", addr_format(&c->joins[j].group, a, sizeof(a)));
 		for (size_t k = 0; k < r->n_outputs; k++) {
 			const struct conf_output *o = &r->outputs[k];
-			/* A range keeps each packet's own port. */
-			uint16_t port = o->port ? o->port : r->port == r->port_last ? r->port : 0;
+			uint16_t port = conf_output_port(r, o);
 
 			if (o->kind == OUTPUT_UDP) {
 				print_udp(&o->udp, fp);
@@ -99,7 +98,7 @@ void conf_print(const struct conf *c, FILE *fp)
 			fprintf(fp, "  -> %s", o->ifname);
 			if (o->vlan)
 				fprintf(fp, " vlan %u", o->vlan);
-			if (!addr_is_set(&o->group) && !conf_group_exact(r))
+			if (conf_output_keeps_group(r, o))
 				fprintf(fp, port ? " (same group), port %u\n" : " (same group and port)\n",
 					port);
 			else

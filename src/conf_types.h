@@ -162,6 +162,20 @@ static inline bool conf_rule_wide(const struct conf_rule *r)
 	       (addr_is_set(&r->source) && r->source_len != addr_bits(&r->source));
 }
 
+/* An output of a prefix rule without a group of its own: each packet keeps its group. */
+static inline bool conf_output_keeps_group(const struct conf_rule *r, const struct conf_output *o)
+{
+	return !addr_is_set(&o->group) && !conf_group_exact(r);
+}
+
+/* The port an output sends to: its own, else the rule's one port; 0: each packet's own. */
+static inline uint16_t conf_output_port(const struct conf_rule *r, const struct conf_output *o)
+{
+	if (o->port)
+		return o->port;
+	return r->port == r->port_last ? r->port : 0;
+}
+
 /* The [input NAME] section of an input, or NULL. */
 static inline const struct conf_input *conf_input_find(const struct conf *c,
 							const char *name)

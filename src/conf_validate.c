@@ -195,7 +195,7 @@ static void check_outputs(const struct conf *c, const struct conf_rule *r,
 		}
 		if (output_feeds(r, o, r)) {
 			addr_format(conf_output_group(r, o), addr, sizeof(addr));
-			if (!addr_is_set(&o->group) && !conf_group_exact(r))
+			if (conf_output_keeps_group(r, o))
 				snprintf(addr + strlen(addr), sizeof(addr) - strlen(addr), "/%u",
 					 r->group_len);
 			diag_error(d, c->path, o->line,

@@ -88,7 +88,7 @@ static uint32_t mask4(unsigned len)
 
 static struct rule_wide wide_of(const struct rule *r, uint32_t index)
 {
-	struct rule_wide w = { .spec = spec_of(r), .index = index, .vlan = r->vlan,
+	struct rule_wide w = { .spec = r->spec, .index = index, .vlan = r->vlan,
 			       .port_lo = r->port_lo, .port_hi = r->port_hi,
 			       .v4 = addr_is_v4(&r->group) };
 
@@ -142,6 +142,7 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 			return -1;
 		}
 		t->vlans[r->vlan / 64] |= 1ULL << (r->vlan % 64);
+		r->spec = spec_of(r);
 		if (rule_is_wide(r)) {
 			t->wide[t->n_wide++] = wide_of(r, (uint32_t)k);
 			continue;
@@ -171,22 +172,27 @@ void rule_table_free(struct rule_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* A packet as the wide rules look at it: IPv4 addresses in host order, once. */
+struct wide_key {
+	const struct addr *group, *source;
+	uint16_t port;		/* host order */
+	bool v4;
+	uint32_t group4, source4;
+};
+
 static bool wide_matches(const struct rule_table *t, const struct rule_wide *w,
-			 const struct addr *group, uint16_t port, const struct addr *source)
+			 const struct wide_key *k)
 {
 	const struct rule *r = &t->rules[w->index];
 
-	if (w->port_lo && (port < w->port_lo || port > w->port_hi))
+	if (w->port_lo && (k->port < w->port_lo || k->port > w->port_hi))
 		return false;
-	if (w->v4) {
-		uint32_t g = ntohl(addr_v4(group)), s = ntohl(addr_v4(source));
-
-		return addr_is_v4(group) && (g & w->group_mask4) == w->group4 &&
-		       (s & w->source_mask4) == w->source4;
-	}
-	if (!addr_in_prefix(group, &r->group, r->group_len))
+	if (w->v4)
+		return k->v4 && (k->group4 & w->group_mask4) == w->group4 &&
+		       (k->source4 & w->source_mask4) == w->source4;
+	if (!addr_in_prefix(k->group, &r->group, r->group_len))
 		return false;
-	return !addr_is_set(&r->source) || addr_in_prefix(source, &r->source, r->source_len);
+	return !addr_is_set(&r->source) || addr_in_prefix(k->source, &r->source, r->source_len);
 }
 
 /* The first wide rule that matches, if it is more specific than best (the hash's, or NULL). */
@@ -194,14 +200,17 @@ static struct rule *lookup_wide(const struct rule_table *t, struct rule *best, u
 				const struct addr *group, uint16_t port,
 				const struct addr *source)
 {
-	uint64_t bs = best ? spec_of(best) : 0;
+	uint64_t bs = best ? best->spec : 0;
+	struct wide_key k = { .group = group, .source = source, .port = port,
+			      .v4 = addr_is_v4(group), .group4 = ntohl(addr_v4(group)),
+			      .source4 = ntohl(addr_v4(source)) };
 
 	for (size_t i = 0; i < t->n_wide; i++) {
 		const struct rule_wide *w = &t->wide[i];
 
 		if (w->spec < bs)
 			break;	/* nor can any after it beat best */
-		if (w->vlan == vid && wide_matches(t, w, group, port, source))
+		if (w->vlan == vid && wide_matches(t, w, &k))
 			return &t->rules[w->index];
 	}
 	return best;

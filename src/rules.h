@@ -33,6 +33,7 @@ struct rule {
 	uint8_t group_len, source_len;
 	uint16_t port_lo, port_hi;
 	uint16_t vlan;			/* VID it is received on; 0: untagged */
+	uint64_t spec;			/* how specific: set by rule_table_init (rules.c) */
 	enum pkt_ttl_mode ttl_mode;
 	uint8_t ttl;
 	/*

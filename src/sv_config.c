@@ -103,7 +103,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 			else
 				o->flags = HO_OUT_PENDING;
 			/* All zero: each packet keeps its own group (a prefix rule's output). */
-			if (co->kind != OUTPUT_UDP && (addr_is_set(&co->group) || conf_group_exact(r)))
+			if (co->kind != OUTPUT_UDP && !conf_output_keeps_group(r, co))
 				memcpy(o->group, conf_output_group(r, co)->b, sizeof(o->group));
 			o->port = htons(co->port);
 			o->conf_index = (uint8_t)k;

@@ -61,8 +61,7 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 			const struct conf_rule *r, size_t k)
 {
 	const struct conf_output *c = &r->outputs[k];
-	/* A range keeps each packet's own port. */
-	uint16_t port = c->port ? c->port : r->port == r->port_last ? r->port : 0;
+	uint16_t port = conf_output_port(r, c);
 
 	if (c->kind == OUTPUT_UDP) {
 		o->udp = true;
@@ -74,10 +73,10 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	snprintf(o->interface, sizeof(o->interface), "%s", c->ifname);
 	o->vlan = c->vlan;
 	/* A prefix rule's output without a group sends each packet to its own. */
-	if (addr_is_set(&c->group) || r->group_len == addr_bits(&r->group))
-		fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
-	else
+	if (conf_output_keeps_group(r, c))
 		fmt_prefix(&r->group, r->group_len, o->group, sizeof(o->group));
+	else
+		fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
 	o->port = port ? port : -1;
 	o->active = sv_egress_find(sv, c->ifname) != NULL;
 }

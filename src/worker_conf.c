@@ -99,7 +99,7 @@ static bool rule_families_agree(const struct ho_rule *m)
 		struct addr g = addr_from_v6(m->outputs[i].group);
 
 		if (!addr_is_set(&g))
-			continue;	/* a udp output: its socket has the destination */
+			continue;	/* each packet's own group, or a udp output's socket */
 		if (!addr_is_multicast(&g) || addr_family(&g) != family)
 			return false;
 	}
