@@ -488,12 +488,22 @@ mcrelay_start() {
 	return 0
 }
 
+# stop_pids SECONDS PID...: SIGTERM, then SIGKILL for what is still there
+# after SECONDS; reaped and forgotten.
+stop_pids() {
+	local secs=$1 p
+	shift
+	kill -TERM "$@" 2>/dev/null
+	wait_until "$secs" all_gone "$@" || kill -KILL "$@" 2>/dev/null
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+		forget_pid "$p"
+	done
+}
+
 mcrelay_stop() {
 	[ -n "$DAEMON_PID" ] || return 0
-	kill -TERM "$DAEMON_PID" 2>/dev/null
-	wait_until 20 pid_gone "$DAEMON_PID" || kill -KILL "$DAEMON_PID" 2>/dev/null
-	wait "$DAEMON_PID" 2>/dev/null
-	forget_pid "$DAEMON_PID"
+	stop_pids 20 "$DAEMON_PID"
 	# the workers go with the supervisor
 	wait_until 10 _no_procs_in "$RELAY" || fail "processes left in $RELAY after mcrelay stopped"
 	DAEMON_PID=
@@ -546,10 +556,7 @@ kernel_start() {
 
 kernel_stop() {
 	[ -n "$SMC_PID" ] || return 0
-	kill -TERM "$SMC_PID" 2>/dev/null
-	wait_until 10 pid_gone "$SMC_PID" || kill -KILL "$SMC_PID" 2>/dev/null
-	wait "$SMC_PID" 2>/dev/null
-	forget_pid "$SMC_PID"
+	stop_pids 10 "$SMC_PID"
 	SMC_PID=''
 	# No kernel forwarding may be left behind for the next relay.
 	wait_until 10 _mroute_gone || fail "multicast routes left in $RELAY after smcrouted stopped"
@@ -586,14 +593,8 @@ socat_start() {
 }
 
 socat_stop() {
-	local p
 	[ ${#SOCAT_PIDS[@]} -gt 0 ] || return 0
-	kill -TERM "${SOCAT_PIDS[@]}" 2>/dev/null
-	wait_until 10 all_gone "${SOCAT_PIDS[@]}" || kill -KILL "${SOCAT_PIDS[@]}" 2>/dev/null
-	for p in "${SOCAT_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-		forget_pid "$p"
-	done
+	stop_pids 10 "${SOCAT_PIDS[@]}"
 	SOCAT_PIDS=()
 }
 
@@ -631,10 +632,7 @@ xsk_start() {
 }
 xsk_stop() {
 	[ -n "$XSK_PID" ] || return 0
-	kill -TERM "$XSK_PID" 2>/dev/null
-	wait_until 10 pid_gone "$XSK_PID" || kill -KILL "$XSK_PID" 2>/dev/null
-	wait "$XSK_PID" 2>/dev/null
-	forget_pid "$XSK_PID"
+	stop_pids 10 "$XSK_PID"
 	XSK_PID=''
 	grep -q '^rx=' "$XSK_LOG" && note "xskfwd: $(grep '^rx=' "$XSK_LOG")"
 	wait_until 10 _xdp_gone || fail "an XDP program is left on rin after xskfwd stopped"

@@ -19,7 +19,6 @@
 require_root
 require_binaries
 require_python
-[ -x "$UDPRECV" ] || fail "$UDPRECV is missing: build first"
 command -v ethtool >/dev/null || fail "ethtool is missing (contrib/install-deps.sh installs it)"
 
 # ns_ipv6 NS: undoes ns_add's IPv6 switch-off, without router
@@ -79,12 +78,7 @@ run_case() {
 	note "--- $desc"
 	must ip netns exec "$SRC" ethtool -K s0 tx "$tx"
 	before=$(csum_errors)
-	rm -f "$TMP/u.ready"
-	ip netns exec "$DST1" "$UDPRECV" -I d0 -g ff3e::4321 -p 6000 -n "$count" -T 60 \
-	    -R "$TMP/u.ready" >"$TMP/u.out" 2>"$TMP/u.err" &
-	RECV_PIDS[u]=$!
-	PIDS+=("$!")
-	wait_until 10 _recv_ready_or_dead u || fail "udprecv not ready"
+	start_udprecv u "$DST1" -I d0 -g ff3e::4321 -p 6000 -n "$count" -T 60
 	send_from "$SRC" -g ff3e::1234 -p 5000 -I s0 -B 2001:db8:1::1 -n "$count" -r 2000 \
 	    -t 16 -s 300
 	expect_recv_ok u
@@ -116,12 +110,7 @@ note "--- fragmented datagrams: later fragments follow their first"
 before=$(csum_errors)
 status_json
 in_before=$(status_eval 'rule("v6")["packets_in"]')
-rm -f "$TMP/u.ready"
-ip netns exec "$DST1" "$UDPRECV" -I d0 -g ff3e::4321 -p 6000 -n 20 -T 60 \
-    -R "$TMP/u.ready" >"$TMP/u.out" 2>"$TMP/u.err" &
-RECV_PIDS[u]=$!
-PIDS+=("$!")
-wait_until 10 _recv_ready_or_dead u || fail "udprecv not ready"
+start_udprecv u "$DST1" -I d0 -g ff3e::4321 -p 6000 -n 20 -T 60
 send_from "$SRC" -g ff3e::1234 -p 5000 -I s0 -B 2001:db8:1::1 -n 20 -r 100 -s 3000 -t 16
 expect_recv_ok u
 expect_field u unique 20
@@ -135,12 +124,7 @@ expect_field u ttl_min 5
 note "--- an IPv6 rule with a udp output: a unicast IPv6 receiver"
 printf '[rule v6u]\ninput = rin\ngroup = ff3e::1236\noutput = udp [2001:db8:2::2]:7100 ttl=9\n\n' >>"$TMP/v6.conf"
 ctl reload || fail "reload failed: $(ctl_output)"
-rm -f "$TMP/u.ready"
-ip netns exec "$DST1" "$UDPRECV" -g 2001:db8:2::2 -p 7100 -n 500 -T 60 \
-    -R "$TMP/u.ready" >"$TMP/u.out" 2>"$TMP/u.err" &
-RECV_PIDS[u]=$!
-PIDS+=("$!")
-wait_until 10 _recv_ready_or_dead u || fail "udprecv not ready"
+start_udprecv u "$DST1" -g 2001:db8:2::2 -p 7100 -n 500 -T 60
 # A udp output has no interface: output(RULE, None) finds it.
 udp_out_active() {
 	[ "$(status_get 'output("v6u", None)["state"]' 2>/dev/null)" = active ]
@@ -176,12 +160,7 @@ has_asm_join() {
 }
 wait_until 10 has_asm_join ||
     fail "no MLD membership for ff3e::1235 on rin: $(ip -n "$RELAY" maddr show dev rin)"
-rm -f "$TMP/u.ready"
-ip netns exec "$DST1" "$UDPRECV" -I d0 -g ff3e::1235 -p 7000 -n 500 -T 60 \
-    -R "$TMP/u.ready" >"$TMP/u.out" 2>"$TMP/u.err" &
-RECV_PIDS[u]=$!
-PIDS+=("$!")
-wait_until 10 _recv_ready_or_dead u || fail "udprecv not ready"
+start_udprecv u "$DST1" -I d0 -g ff3e::1235 -p 7000 -n 500 -T 60
 send_from "$SRC" -g ff3e::1235 -p 7000 -I s0 -B 2001:db8:1::99 -n 500 -r 2000 -t 16 -s 64
 expect_recv_ok u
 expect_field u dup 0

@@ -434,9 +434,25 @@ _recv_ready_or_dead() {
 start_recv() {
 	local name=$1 ns=$2 ifname=$3 group=$4 port=$5
 	shift 5
+	_start_receiver "$name" "$ns" "$MCRECV" -v -I "$ifname" -g "$group" -p "$port" "$@"
+}
+
+# start_udprecv NAME NS [UDPRECV ARGS...]: the same with udprecv, an
+# ordinary UDP socket (-g ADDR -p PORT [-I IFNAME] ...).
+start_udprecv() {
+	local name=$1 ns=$2
+	shift 2
+	[ -x "$UDPRECV" ] || fail "$UDPRECV is missing: build first"
+	_start_receiver "$name" "$ns" "$UDPRECV" "$@"
+}
+
+# _start_receiver NAME NS COMMAND...: COMMAND -R READYFILE in NS, in the
+# background, waited for until ready.
+_start_receiver() {
+	local name=$1 ns=$2
+	shift 2
 	rm -f "$TMP/$name.ready" "$TMP/$name.out"
-	ip netns exec "$ns" "$MCRECV" -v -I "$ifname" -g "$group" -p "$port" \
-	    -R "$TMP/$name.ready" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	ip netns exec "$ns" "$@" -R "$TMP/$name.ready" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	RECV_PIDS[$name]=$!
 	PIDS+=("$!")
 	wait_until 10 _recv_ready_or_dead "$name" ||

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "mcpayload.h"
+#include "tool.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -93,7 +94,6 @@ static uint8_t seen[MAX_SEQ / 8];
 static uint32_t lat_hist[LAT_BUCKETS];
 static volatile sig_atomic_t stop_requested;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 die(const char *fmt, ...)
@@ -214,14 +214,6 @@ parse_args(int argc, char **argv, struct options *o)
 		    o->unicast ? "address" : "multicast group");
 }
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 /*
  * Opens the capture socket.  It is created with protocol 0, which
@@ -285,21 +277,6 @@ open_sink(const struct options *o)
 }
 
 /* Writes the readyfile under a temporary name first so it appears whole. */
-static void
-write_readyfile(const char *path)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		die("-R: path too long");
-	f = fopen(tmp, "w");
-	if (f == NULL)
-		die("%s: %s", tmp, strerror(errno));
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		die("%s: %s", path, strerror(errno));
-}
 
 static uint32_t
 sum16(const uint8_t *p, size_t len, uint32_t sum)

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "mcpayload.h"
+#include "tool.h"
 
 #define MAX_SEQ		10000000u
 #define MAX_SRCS	4
@@ -62,7 +63,6 @@ struct stats {
 static volatile sig_atomic_t stop_requested;
 static uint8_t seen[MAX_SEQ / 8];
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 die(const char *fmt, ...)
@@ -223,14 +223,6 @@ open_socket(const struct options *o)
 	return fd;
 }
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 static void
 note_source(struct stats *st, const struct sockaddr_storage *from)
@@ -319,14 +311,6 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void
-write_readyfile(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL || fputs("ready\n", f) == EOF || fclose(f) != 0)
-		die("%s: %s", path, strerror(errno));
-}
 
 int
 main(int argc, char **argv)

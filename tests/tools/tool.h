@@ -1,0 +1,43 @@
+/*
+ * tool.h: what the receiving test tools (mcrecv, udprecv) share.  The
+ * including file defines die().
+ */
+#ifndef MCR_TOOL_H
+#define MCR_TOOL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static inline int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* Writes our pid to path whole (a temporary file renamed): "ready". */
+static inline void
+write_readyfile(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		die("-R: path too long");
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		die("%s: %s", tmp, strerror(errno));
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
+#endif
