@@ -56,7 +56,7 @@ csum_errors() {
 	printf '[rule v6]\ninput = rin\ngroup = ff3e::1234\nport = 5000\nsource = 2001:db8:1::1\noutput = rout1 [ff3e::4321]:6000\nttl = 5\n\n'
 	conf_rule v4 rin 239.1.1.1 5000 "rout1 239.9.9.9:6000"
 } >"$TMP/v6.conf"
-"$MCRELAY" -c "$TMP/v6.conf" check >"$TMP/check.out" 2>&1 ||
+check_conf "$TMP/v6.conf" ||
     fail "check refused the IPv6 configuration: $(cat "$TMP/check.out")"
 grep -q "group ff3e::1234" "$TMP/check.out" ||
     fail "check does not show the IPv6 group: $(cat "$TMP/check.out")"
@@ -172,7 +172,7 @@ note "--- a rule of one family with an output of the other is refused"
 	conf_global
 	conf_rule mixed rin 239.1.1.1 5000 "rout1 [ff3e::1]:6000"
 } >"$TMP/mixed.conf"
-if "$MCRELAY" -c "$TMP/mixed.conf" check >"$TMP/check.out" 2>&1; then
+if check_conf "$TMP/mixed.conf"; then
 	fail "check accepted an IPv4 rule with an IPv6 output"
 fi
 grep -q "mixed.conf:[0-9]*: .*ff3e::1.*IPv6.*IPv4" "$TMP/check.out" ||

@@ -353,6 +353,12 @@ topo_basic() {
 	must ip -n "$SRC" route add 224.0.0.0/4 dev s0
 }
 
+# check_conf CONF: runs `mcrelay check` on CONF, with a 20 s limit; what
+# it printed is in $TMP/check.out; returns its status.
+check_conf() {
+	timeout 20 "$MCRELAY" -c "$1" check >"$TMP/check.out" 2>&1
+}
+
 # ---------------------------------------------------------------------
 # The daemon
 

@@ -31,7 +31,7 @@ topo_basic
 	conf_rule other rin 239.1.4.0/24 - "rout2 239.9.1.5:6005" "source = 10.99.0.0/16"
 	conf_rule keep rin 239.3.0.0/16 - "rout2"
 } >"$TMP/prefix.conf"
-"$MCRELAY" -c "$TMP/prefix.conf" check >"$TMP/check.out" 2>&1 ||
+check_conf "$TMP/prefix.conf" ||
     fail "check refused the configuration: $(cat "$TMP/check.out")"
 grep -q "group 239.1.0.0/16, port 5000-5099" "$TMP/check.out" ||
     fail "check does not show the prefix and range: $(cat "$TMP/check.out")"
@@ -93,13 +93,13 @@ note "--- a link-local group with ttl = keep needs link-local = allow"
 	conf_global
 	conf_rule mdns rin 224.0.0.251 5353 "rout1" "ttl = keep"
 } >"$TMP/ll.conf"
-if "$MCRELAY" -c "$TMP/ll.conf" check >"$TMP/check.out" 2>&1; then
+if check_conf "$TMP/ll.conf"; then
 	fail "check accepted a link-local rule with ttl = keep"
 fi
 grep -q "ll.conf:[0-9]*: rule 'mdns': group 224.0.0.251 takes in link-local groups.*link-local = allow" \
     "$TMP/check.out" || fail "check did not say why: $(cat "$TMP/check.out")"
 printf 'link-local = allow\n' >>"$TMP/ll.conf"
-"$MCRELAY" -c "$TMP/ll.conf" check >"$TMP/check.out" 2>&1 ||
+check_conf "$TMP/ll.conf" ||
     fail "link-local = allow was not enough: $(cat "$TMP/check.out")"
 grep -q "warning: rule 'mdns': with ttl = keep nothing ends a loop through another relay host" \
     "$TMP/check.out" || fail "no loop warning for ttl = keep: $(cat "$TMP/check.out")"
