@@ -134,6 +134,24 @@ static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, const struct pkt_r
 }
 
 /*
+ * The next slot of e's batch (the batch sent first if it is full), for o,
+ * its message pointing at the slot's n_iov iovecs, which the caller fills.
+ */
+static unsigned next_slot(struct fwd *f, struct egress *e, struct rule_output *o,
+			  size_t n_iov)
+{
+	if (e->count == FWD_BATCH)
+		egress_flush(f, e);
+	unsigned k = e->count++;
+
+	e->owner[k] = o;
+	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
+	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
+	e->msgs[k].msg_hdr.msg_iovlen = n_iov;
+	return k;
+}
+
+/*
  * A udp output sends the payload alone, where it points in the ring; the
  * kernel adds the headers, its TTL and its checksum.  It cannot send a
  * fragment of a datagram: that is counted as too big.
@@ -150,16 +168,10 @@ static void queue_udp(struct fwd *f, const struct pkt *p, struct rule *r,
 		log_debug("rule %s: a fragmented datagram cannot go to %s", r->name, e->label);
 		return;
 	}
-	if (e->count == FWD_BATCH)
-		egress_flush(f, e);
-	unsigned k = e->count++;
+	unsigned k = next_slot(f, e, o, 1);
 
 	e->iov[k][0].iov_base = (void *)payload;
 	e->iov[k][0].iov_len = payload_len;
-	e->owner[k] = o;
-	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
-	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
-	e->msgs[k].msg_hdr.msg_iovlen = 1;
 }
 
 static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
@@ -184,9 +196,7 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 			  p->ip_len, e->mtu, e->label);
 		return;
 	}
-	if (e->count == FWD_BATCH)
-		egress_flush(f, e);
-	unsigned k = e->count++;
+	unsigned k = next_slot(f, e, o, 2);
 
 	if (addr_is_set(&o->group)) {
 		memcpy(rw.dst_mac, o->dst_mac, 6);
@@ -202,10 +212,6 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 	e->iov[k][0].iov_len = hdr_len;
 	e->iov[k][1].iov_base = (void *)payload;
 	e->iov[k][1].iov_len = payload_len;
-	e->owner[k] = o;
-	memset(&e->msgs[k].msg_hdr, 0, sizeof(e->msgs[k].msg_hdr));
-	e->msgs[k].msg_hdr.msg_iov = e->iov[k];
-	e->msgs[k].msg_hdr.msg_iovlen = 2;
 	/* The protocol a tagged frame is sent with is that of its outer header. */
 	e->msgs[k].msg_hdr.msg_name = o->vlan ? &e->addr_tagged : &e->addr;
 	e->msgs[k].msg_hdr.msg_namelen = sizeof(e->addr);
