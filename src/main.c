@@ -1,13 +1,13 @@
 #include "config.h"
 
-#include "conf.h"
-#include "conf_host.h"
+#include "lib/conf.h"
+#include "supervisor/conf_host.h"
 #include "ctl_client.h"
-#include "daemon.h"
-#include "diag.h"
-#include "sandbox.h"
-#include "supervisor.h"
-#include "worker.h"
+#include "supervisor/daemon.h"
+#include "lib/diag.h"
+#include "worker/sandbox.h"
+#include "supervisor/supervisor.h"
+#include "worker/worker.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,8 +1,8 @@
 /* libFuzzer target: any text as a configuration file, through parsing, validation and printing. */
 #include "config.h"
 
-#include "conf.h"
-#include "diag.h"
+#include "lib/conf.h"
+#include "lib/diag.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  */
 #include "config.h"
 
-#include "frag.h"
+#include "lib/frag.h"
 
 #include <arpa/inet.h>
 #include <stdbool.h>

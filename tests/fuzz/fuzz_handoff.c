@@ -10,10 +10,10 @@
  */
 #include "config.h"
 
-#include "handoff.h"
-#include "stats_set.h"
-#include "status_format.h"
-#include "strbuf.h"
+#include "lib/handoff.h"
+#include "lib/stats_set.h"
+#include "lib/status_format.h"
+#include "lib/strbuf.h"
 
 #include <stdint.h>
 #include <stdio.h>

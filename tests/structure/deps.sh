@@ -1,33 +1,66 @@
 #!/usr/bin/env bash
-# deps.sh: the include graph of src/ has no cycle, apart from the inside of
-# the supervisor module (supervisor.[ch], sv.h, sv_*.c), which counts as one
-# node.  A file's module is its name without .c or .h, so "X.c includes Y.h"
-# means module X depends on module Y.  Also checks itself on a tree with a
-# cycle, so that it cannot pass by finding nothing.
+# deps.sh: the include graph of src/ follows the roles of its folders, and
+# has no cycle.
+#
+#   src/lib/         pure: includes only lib/
+#   src/common/      what both processes run: lib/ and common/
+#   src/worker/      unprivileged, touches packets: lib/, common/, worker/
+#   src/supervisor/  root: lib/, common/, supervisor/
+#   src/*.c          the command line: anything
+#
+# A module is a file's path without .c or .h, so "X.c includes Y.h" means
+# module X depends on module Y; the graph of modules must be acyclic.
+# Includes are written from src/ ("lib/addr.h"); one that names no file
+# there is a system header or config.h and is ignored.  The script also
+# checks itself on trees with a planted violation of each rule, so that it
+# cannot pass by finding nothing.
 set -u -o pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 
-module_of() {
-	local m=${1##*/}
-	m=${m%.[ch]}
-	case "$m" in
-	supervisor | sv | sv_*) echo supervisor ;;
-	*) echo "$m" ;;
+# Prints "from to" for every include between two different modules of the tree $1.
+edges() {
+	local dir=$1 f inc from to
+	while IFS= read -r f; do
+		from=${f#"$dir"/}
+		from=${from%.[ch]}
+		sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f" | while read -r inc; do
+			[ -e "$dir/$inc.h" ] || continue	# config.h, system headers
+			to=$inc
+			[ "$from" = "$to" ] || echo "$from $to"
+		done
+	done < <(find "$dir" -name '*.[ch]' | sort)
+}
+
+# The folder of a module ("" for the top).
+role_of() {
+	case $1 in
+	*/*) echo "${1%%/*}" ;;
+	*) echo "" ;;
 	esac
 }
 
-# Prints "from to" for every include between two different modules.
-edges() {
-	local dir=$1 f inc from to
-	for f in "$dir"/*.[ch]; do
-		[ -e "$f" ] || continue
-		from=$(module_of "$f")
-		sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f" | while read -r inc; do
-			[ -e "$dir/$inc.h" ] || continue	# config.h and the like
-			to=$(module_of "$inc")
-			[ "$from" = "$to" ] || echo "$from $to"
-		done
-	done
+# May a module of role $1 include one of role $2?
+allowed() {
+	case "$1:$2" in
+	lib:lib) return 0 ;;
+	common:lib | common:common) return 0 ;;
+	worker:lib | worker:common | worker:worker) return 0 ;;
+	supervisor:lib | supervisor:common | supervisor:supervisor) return 0 ;;
+	:*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# Exit 0 if every include is allowed by the roles; else names the offenders.
+layered() {
+	local from to bad=0
+	while read -r from to; do
+		if ! allowed "$(role_of "$from")" "$(role_of "$to")"; then
+			echo "# $from includes $to: ${from%%/*}/ may not include ${to%%/*}/"
+			bad=1
+		fi
+	done < <(edges "$1" | sort -u)
+	return $bad
 }
 
 # Exit 0 if acyclic; otherwise tsort names a cycle on stderr.
@@ -43,22 +76,61 @@ acyclic() {
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-printf '#include "b.h"\n' >"$tmp/a.c"; : >"$tmp/a.h"
-printf '#include "c.h"\n' >"$tmp/b.c"; : >"$tmp/b.h"
-printf '#include "a.h"\n' >"$tmp/c.c"; : >"$tmp/c.h"
-if acyclic "$tmp" >/dev/null; then
-	echo "FAIL: deps: the check missed the cycle a -> b -> c -> a"
+
+# Planted violations: each must be found.
+plant() {	# plant FILE INCLUDED: FILE includes INCLUDED.h
+	mkdir -p "$(dirname "$tmp/t/$1")" "$(dirname "$tmp/t/$2")"
+	printf '#include "%s.h"\n' "$2" >>"$tmp/t/$1"
+	: >>"$tmp/t/$2.h"
+}
+selftest_layer() {	# selftest_layer FROM TO
+	rm -rf "$tmp/t"
+	plant lib/ok.c lib/ok
+	plant "$1" "$2"
+	if layered "$tmp/t" >/dev/null; then
+		echo "FAIL: deps: the check missed $1 including $2.h"
+		exit 1
+	fi
+}
+selftest_layer lib/a.c common/b
+selftest_layer lib/a.c worker/b
+selftest_layer common/a.c supervisor/b
+selftest_layer common/a.h worker/b
+selftest_layer worker/a.c supervisor/b
+selftest_layer supervisor/a.c worker/b
+rm -rf "$tmp/t"
+plant main.c supervisor/a
+plant main.c worker/b
+plant worker/b.c common/c
+plant supervisor/a.c lib/d
+if ! layered "$tmp/t" >/dev/null; then
+	echo "FAIL: deps: allowed includes were reported"
 	exit 1
 fi
-printf '#include "sv.h"\n' >"$tmp/sv_x.c"; printf '#include "sv_x.h"\n' >"$tmp/sv.h"
-: >"$tmp/sv_x.h"; rm "$tmp/c.c"
-if ! acyclic "$tmp" >/dev/null; then
-	echo "FAIL: deps: a cycle inside the supervisor module was reported"
+rm -rf "$tmp/t"
+plant lib/a.c lib/b
+plant lib/b.c lib/c
+plant lib/c.c lib/a
+if acyclic "$tmp/t" >/dev/null; then
+	echo "FAIL: deps: the check missed the cycle lib/a -> lib/b -> lib/c -> lib/a"
+	exit 1
+fi
+rm -rf "$tmp/t"
+plant supervisor/a.c supervisor/b
+plant supervisor/b.c supervisor/a
+if acyclic "$tmp/t" >/dev/null; then
+	echo "FAIL: deps: the check missed the cycle supervisor/a <-> supervisor/b"
 	exit 1
 fi
 
+status=0
+if ! layered "$top_srcdir/src"; then
+	echo "FAIL: deps: src/ has includes across roles (above)"
+	status=1
+fi
 if ! acyclic "$top_srcdir/src"; then
 	echo "FAIL: deps: src/ has a dependency cycle between modules (above)"
-	exit 1
+	status=1
 fi
-echo "PASS: deps: $(edges "$top_srcdir/src" | sort -u | wc -l) dependencies between modules, no cycle"
+[ $status = 0 ] || exit 1
+echo "PASS: deps: $(edges "$top_srcdir/src" | sort -u | wc -l) dependencies between modules, by role, no cycle"

@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include "bpf.h"
+#include "lib/bpf.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

@@ -5,12 +5,12 @@
  */
 #include "config.h"
 
-#include "conf.h"
-#include "conf_udp.h"
-#include "diag.h"
-#include "strbuf.h"
+#include "lib/conf.h"
+#include "lib/conf_udp.h"
+#include "lib/diag.h"
+#include "lib/strbuf.h"
 #include "unit.h"
-#include "vlan_config.h"
+#include "lib/vlan_config.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -8,8 +8,8 @@
  */
 #include "config.h"
 
-#include "control.h"
-#include "log.h"
+#include "supervisor/control.h"
+#include "common/log.h"
 #include "unit.h"
 
 #include <errno.h>

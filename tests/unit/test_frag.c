@@ -1,10 +1,10 @@
 /* Later fragments: the cache that sends them after their first, and their rewriting. */
 #include "config.h"
 
-#include "csum.h"
-#include "frag.h"
-#include "packet.h"
-#include "siphash.h"
+#include "lib/csum.h"
+#include "lib/frag.h"
+#include "lib/packet.h"
+#include "lib/siphash.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

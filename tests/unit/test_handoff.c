@@ -5,9 +5,9 @@
  */
 #include "config.h"
 
-#include "channel.h"
-#include "handoff.h"
-#include "ring.h"
+#include "common/channel.h"
+#include "lib/handoff.h"
+#include "lib/ring.h"
 #include "unit.h"
 
 #include <dirent.h>

@@ -5,8 +5,8 @@
  */
 #include "config.h"
 
-#include "csum.h"
-#include "packet.h"
+#include "lib/csum.h"
+#include "lib/packet.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 
-#include "ring.h"
+#include "lib/ring.h"
 #include "unit.h"
 
 #include <linux/if_packet.h>

@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "rules.h"
+#include "lib/rules.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include "stats_set.h"
+#include "lib/stats_set.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* Rendering of the status snapshot: JSON field names and values, the table, escaping. */
 #include "config.h"
 
-#include "status_format.h"
-#include "strbuf.h"
+#include "lib/status_format.h"
+#include "lib/strbuf.h"
 #include "unit.h"
 
 #include <string.h>

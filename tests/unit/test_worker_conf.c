@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "unit.h"
-#include "worker_conf.h"
+#include "lib/worker_conf.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 /* A loop over thousands of random cases should not print thousands of lines. */
 #define UNIT_MAX_REPORTED 50

@@ -1,0 +1,39 @@
+#ifndef MCRELAY_BPF_H
+#define MCRELAY_BPF_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/addr.h"
+
+#define BPF_MAX_INSNS 256
+/* More VLANs than this are not listed: the worker's lookup chooses. */
+#define BPF_MAX_LISTED_VIDS 16
+
+/* What an input's rules receive. */
+struct bpf_match {
+	const struct addr *groups;	/* IPv4 and IPv6 */
+	size_t n_groups;
+	bool any_v4, any_v6;	/* rules for a group prefix: every group of the family */
+	bool untagged;		/* some rules take untagged frames */
+	const uint16_t *vids;	/* the VLANs (1-4094) that rules take */
+	size_t n_vids;
+};
+
+/*
+ * Builds a classic BPF program that accepts IPv4 UDP frames and IPv6
+ * frames addressed to one of the groups, untagged only if m->untagged, and
+ * with one 802.1Q tag only for the VIDs listed: the tag either in the
+ * metadata (receive offload, SKF_AD_VLAN_TAG) or in the frame.  Everything
+ * else is dropped, two tags (QinQ) included.  IPv6 is matched on its
+ * destination only: the extension headers in front of UDP are the
+ * worker's to walk.  With too many groups of a family to list in
+ * BPF_MAX_INSNS, or a prefix rule, it accepts every multicast destination
+ * of that family; with too many VIDs any VID; the rule lookup chooses.
+ * Returns the number of instructions in prog.
+ */
+size_t bpf_build_filter(const struct bpf_match *m, struct sock_filter prog[BPF_MAX_INSNS]);
+
+#endif

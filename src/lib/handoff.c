@@ -1,0 +1,173 @@
+#include "config.h"
+
+#include "lib/handoff.h"
+
+#include "lib/packet.h"
+#include "lib/ring_params.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+const char *handoff_strerror(enum handoff_error e)
+{
+	switch (e) {
+	case HO_OK:
+		return "ok";
+	case HO_ETRUNC:
+		return "truncated message";
+	case HO_EVERSION:
+		return "protocol version mismatch";
+	case HO_ETOKEN:
+		return "wrong token";
+	case HO_ETYPE:
+		return "unknown message type";
+	case HO_ESIZE:
+		return "wrong payload size for the message type";
+	case HO_EFDS:
+		return "wrong number of file descriptors for the message type";
+	case HO_EVALUE:
+		return "field out of range";
+	}
+	return "unknown error";
+}
+
+/* Every message type, once: the size checks and the sender follow from this. */
+static const struct handoff_msg_desc descs[HO_TYPE_MAX] = {
+	[HO_SETUP] = { "SETUP", sizeof(struct ho_setup), 0, 0, HO_FROM_SUPERVISOR },
+	[HO_SOCKET] = { "SOCKET", sizeof(struct ho_socket), 0, 1, HO_FROM_SUPERVISOR },
+	[HO_RULE] = { "RULE", sizeof(struct ho_rule), 0, 0, HO_FROM_SUPERVISOR },
+	[HO_COMMIT] = { "COMMIT", sizeof(struct ho_commit), 0, 0, HO_FROM_SUPERVISOR },
+	[HO_ACK] = { "ACK", sizeof(struct ho_ack), 0, 0, HO_FROM_WORKER },
+	[HO_STATS_REQ] = { "STATS_REQ", 0, 0, 0, HO_FROM_SUPERVISOR },
+	[HO_STATS] = { "STATS", sizeof(struct ho_worker_stats),
+		       sizeof(struct ho_rule_stats), 0, HO_FROM_WORKER },
+};
+
+const struct handoff_msg_desc *handoff_describe(unsigned type)
+{
+	return type < HO_TYPE_MAX && descs[type].name ? &descs[type] : NULL;
+}
+
+const char *handoff_type_name(unsigned type)
+{
+	const struct handoff_msg_desc *d = handoff_describe(type);
+
+	return d ? d->name : "UNKNOWN";
+}
+
+unsigned handoff_fd_count(unsigned type)
+{
+	const struct handoff_msg_desc *d = handoff_describe(type);
+
+	return d ? d->nfds : 0;
+}
+
+bool handoff_sent_by(unsigned type, enum handoff_sender sender)
+{
+	const struct handoff_msg_desc *d = handoff_describe(type);
+
+	return d != NULL && d->sender == sender;
+}
+
+static bool size_ok(const struct handoff_msg_desc *d, size_t len)
+{
+	if (d->elem_size == 0)
+		return len == d->size;
+	return len >= d->size && (len - d->size) % d->elem_size == 0;
+}
+
+static bool ring_ok(const struct ho_socket *s)
+{
+	return s->ring_block_size >= RING_BLOCK_SIZE_MIN &&
+	       s->ring_block_size <= RING_BLOCK_SIZE_MAX &&
+	       s->ring_block_size % RING_PAGE == 0 && s->ring_blocks >= RING_BLOCKS_MIN &&
+	       s->ring_blocks <= RING_BLOCKS_MAX &&
+	       (uint64_t)s->ring_block_size * s->ring_blocks <= RING_BYTES_MAX &&
+	       s->ring_timeout_ms >= 1 && s->ring_timeout_ms <= RING_TIMEOUT_MAX_MS &&
+	       (s->ring_mode == RING_BLOCKS ||
+		(s->ring_mode == RING_FRAMES && s->ring_frame_size >= 64 &&
+		 s->ring_frame_size % 16 == 0 && s->ring_frame_size <= s->ring_block_size));
+}
+
+static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
+{
+	if (type == HO_RULE) {
+		const struct ho_rule *r = p;
+
+		if (r->n_outputs > HANDOFF_MAX_OUTPUTS || r->vlan > PKT_VID_MAX ||
+		    r->ttl_mode > 2 || memchr(r->name, '\0', sizeof(r->name)) == NULL)
+			return HO_EVALUE;
+		for (uint32_t i = 0; i < r->n_outputs; i++)
+			if ((r->outputs[i].flags & ~HO_OUT_PENDING) ||
+			    r->outputs[i].vlan > PKT_VID_MAX)
+				return HO_EVALUE;
+	} else if (type == HO_SOCKET) {
+		const struct ho_socket *s = p;
+
+		if ((s->role != HO_ROLE_INGRESS && s->role != HO_ROLE_EGRESS &&
+		     s->role != HO_ROLE_UDP) ||
+		    memchr(s->ifname, '\0', sizeof(s->ifname)) == NULL)
+			return HO_EVALUE;
+		if (s->role == HO_ROLE_UDP && s->udp_family != AF_INET &&
+		    s->udp_family != AF_INET6)
+			return HO_EVALUE;
+		if (s->role == HO_ROLE_INGRESS && !ring_ok(s))
+			return HO_EVALUE;
+	} else if (type == HO_SETUP) {
+		const struct ho_setup *s = p;
+
+		if (memchr(s->input, '\0', sizeof(s->input)) == NULL)
+			return HO_EVALUE;
+	} else if (type == HO_STATS) {
+		const struct ho_worker_stats *w = p;
+
+		if ((size_t)w->n_rules != (len - sizeof(*w)) / sizeof(struct ho_rule_stats) ||
+		    w->first_rule > w->total_rules ||
+		    w->n_rules > w->total_rules - w->first_rule)
+			return HO_EVALUE;
+	}
+	return HO_OK;
+}
+
+size_t handoff_encode(void *buf, size_t cap, enum handoff_type type,
+		      uint64_t token, const void *payload, size_t len)
+{
+	struct ho_header h = {
+		.version = HANDOFF_VERSION,
+		.type = (uint16_t)type,
+		.length = (uint32_t)len,
+		.token = token,
+	};
+
+	if (cap < sizeof(h) || len > cap - sizeof(h))
+		return 0;
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy((char *)buf + sizeof(h), payload, len);
+	return sizeof(h) + len;
+}
+
+enum handoff_error handoff_decode(const void *buf, size_t n, uint64_t token,
+				  unsigned nfds, struct ho_header *hdr,
+				  const void **payload)
+{
+	if (n < sizeof(*hdr))
+		return HO_ETRUNC;
+	memcpy(hdr, buf, sizeof(*hdr));
+	if (hdr->version != HANDOFF_VERSION)
+		return HO_EVERSION;
+	if (hdr->token != token)
+		return HO_ETOKEN;
+	if (hdr->length != n - sizeof(*hdr))
+		return HO_ETRUNC;
+	const struct handoff_msg_desc *d = handoff_describe(hdr->type);
+
+	if (d == NULL)
+		return HO_ETYPE;
+	if (!size_ok(d, hdr->length))
+		return HO_ESIZE;
+	if (nfds != handoff_fd_count(hdr->type))
+		return HO_EFDS;
+	*payload = (const char *)buf + sizeof(*hdr);
+	return values_ok(hdr->type, *payload, hdr->length);
+}

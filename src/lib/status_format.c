@@ -1,0 +1,247 @@
+#include "config.h"
+
+#include "lib/status_format.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static void json_port(struct strbuf *b, int port)
+{
+	if (port < 0)
+		sb_printf(b, "null");
+	else
+		sb_printf(b, "%d", port);
+}
+
+static void json_vlan(struct strbuf *b, unsigned vlan)
+{
+	if (vlan)
+		sb_printf(b, ", \"vlan\": %u", vlan);
+	else
+		sb_printf(b, ", \"vlan\": null");
+}
+
+/* "eth0", or "eth0 vlan 100": as the configuration says it. */
+static const char *iface_vlan(const char *ifname, unsigned vlan, char buf[32])
+{
+	if (vlan)
+		snprintf(buf, 32, "%s vlan %u", ifname, vlan);
+	else
+		snprintf(buf, 32, "%s", ifname);
+	return buf;
+}
+
+static void json_output(struct strbuf *b, const struct st_output *o)
+{
+	if (o->udp) {
+		sb_printf(b, "{\"type\": \"udp\", \"destination\": ");
+		sb_json_string(b, o->dest);
+		sb_printf(b, ", \"interface\": null, \"vlan\": null, \"group\": null, \"port\": ");
+	} else {
+		sb_printf(b, "{\"type\": \"multicast\", \"interface\": ");
+		sb_json_string(b, o->interface);
+		json_vlan(b, o->vlan);
+		sb_printf(b, ", \"group\": ");
+		sb_json_string(b, o->group);
+		sb_printf(b, ", \"port\": ");
+	}
+	json_port(b, o->port);
+	sb_printf(b, ", \"state\": \"%s\", \"packets_out\": %" PRIu64
+		  ", \"bytes_out\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
+		  ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64
+		  ", \"egress_full\": %" PRIu64 "}",
+		  o->active ? "active" : "pending", o->packets, o->bytes, o->pps, o->bps,
+		  o->send_errors, o->too_big, o->egress_full);
+}
+
+static void json_rule(struct strbuf *b, const struct st_rule *r)
+{
+	sb_printf(b, "{\"name\": ");
+	sb_json_string(b, r->name);
+	sb_printf(b, ", \"input\": ");
+	sb_json_string(b, r->input);
+	json_vlan(b, r->vlan);
+	sb_printf(b, ", \"group\": ");
+	sb_json_string(b, r->group);
+	sb_printf(b, ", \"port\": ");
+	json_port(b, r->port);
+	sb_printf(b, ", \"port_last\": ");
+	json_port(b, r->port_last);
+	sb_printf(b, ", \"source\": ");
+	if (r->source[0])
+		sb_json_string(b, r->source);
+	else
+		sb_printf(b, "null");
+	sb_printf(b, ", \"state\": \"%s\", \"packets_in\": %" PRIu64
+		  ", \"bytes_in\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
+		  ", \"ttl_expired\": %" PRIu64 ", \"last_packet_age_s\": ",
+		  r->active ? "active" : "pending", r->packets_in, r->bytes_in, r->pps,
+		  r->bps, r->ttl_expired);
+	if (r->last_packet_age < 0)
+		sb_printf(b, "null");
+	else
+		sb_printf(b, "%.3f", r->last_packet_age);
+	sb_printf(b, ", \"outputs\": [");
+	for (size_t k = 0; k < r->n_outputs; k++) {
+		sb_printf(b, "%s", k ? ", " : "");
+		json_output(b, &r->outputs[k]);
+	}
+	sb_printf(b, "]}");
+}
+
+static void json_worker(struct strbuf *b, const struct st_worker *w)
+{
+	sb_printf(b, "{\"input\": ");
+	sb_json_string(b, w->input);
+	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": %.1f, \"restarts\": %u"
+		  ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
+		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
+		  ", \"ttl_expired\": %" PRIu64 ", \"vlan\": %" PRIu64
+		  ", \"send_errors\": %" PRIu64
+		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
+		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}}",
+		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
+		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
+		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext);
+}
+
+void status_format_json(const struct st_status *st, struct strbuf *b)
+{
+	sb_printf(b, "{\"version\": ");
+	sb_json_string(b, st->version);
+	sb_printf(b, ", \"config\": ");
+	sb_json_string(b, st->config);
+	sb_printf(b, ", \"generation\": %u, \"pid\": %d, \"uptime_s\": %.1f,\n \"workers\": [",
+		  st->generation, st->pid, st->uptime);
+	for (size_t i = 0; i < st->n_workers; i++) {
+		sb_printf(b, "%s\n  ", i ? "," : "");
+		json_worker(b, &st->workers[i]);
+	}
+	sb_printf(b, "],\n \"rules\": [");
+	for (size_t i = 0; i < st->n_rules; i++) {
+		sb_printf(b, "%s\n  ", i ? "," : "");
+		json_rule(b, &st->rules[i]);
+	}
+	sb_printf(b, "]}\n");
+}
+
+/* 1234567 -> "1.23M"; keeps columns narrow. */
+static const char *human(double v, char buf[16])
+{
+	static const char units[] = " kMGTP";
+	int u = 0;
+
+	while (v >= 1000 && u < 5) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 16, "%.0f", v);
+	else
+		snprintf(buf, 16, "%.*f%c", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+	return buf;
+}
+
+static const char *duration(double s, char buf[24])
+{
+	long t = (long)s;
+
+	if (t < 60)
+		snprintf(buf, 24, "%lds", t);
+	else if (t < 3600)
+		snprintf(buf, 24, "%ldm%02lds", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, 24, "%ldh%02ldm", t / 3600, t / 60 % 60);
+	else
+		snprintf(buf, 24, "%ldd%02ldh", t / 86400, t / 3600 % 24);
+	return buf;
+}
+
+/* An IPv6 address takes brackets before ":PORT". */
+static const char *bracket_open(const char *a)
+{
+	return strchr(a, ':') ? "[" : "";
+}
+
+static const char *bracket_close(const char *a)
+{
+	return strchr(a, ':') ? "]" : "";
+}
+
+static void text_rule(struct strbuf *b, const struct st_rule *r)
+{
+	char match[160], port[24] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
+	char iface[32];
+
+	if (r->port >= 0 && r->port_last > r->port)
+		snprintf(port, sizeof(port), "%d-%d", r->port, r->port_last);
+	else if (r->port >= 0)
+		snprintf(port, sizeof(port), "%d", r->port);
+	snprintf(match, sizeof(match), "%s%s%s:%s%s%s", bracket_open(r->group), r->group,
+		 bracket_close(r->group), port, r->source[0] ? " from " : "", r->source);
+	if (r->last_packet_age < 0)
+		snprintf(last, sizeof(last), "never");
+	else
+		snprintf(last, sizeof(last), "%s ago", duration(r->last_packet_age, age));
+	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", r->name,
+		  iface_vlan(r->input, r->vlan, iface), r->active ? "active" : "pending", match,
+		  human((double)r->packets_in, p), human((double)r->bytes_in, by),
+		  human(r->pps, pps), human(r->bps, bps), last);
+	if (r->ttl_expired)
+		sb_printf(b, "%-16s %" PRIu64 " dropped: TTL expired\n", "", r->ttl_expired);
+	for (size_t k = 0; k < r->n_outputs; k++) {
+		const struct st_output *o = &r->outputs[k];
+		char dest[80], oport[12] = "*";
+
+		if (o->port >= 0)
+			snprintf(oport, sizeof(oport), "%d", o->port);
+		if (o->udp)
+			snprintf(dest, sizeof(dest), "-> %s", o->dest);
+		else
+			snprintf(dest, sizeof(dest), "-> %s%s%s:%s", bracket_open(o->group),
+				 o->group, bracket_close(o->group), oport);
+		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "",
+			  o->udp ? "udp" : iface_vlan(o->interface, o->vlan, iface),
+			  o->active ? "active" : "pending", dest,
+			  human((double)o->packets, p), human((double)o->bytes, by),
+			  human(o->pps, pps), human(o->bps, bps));
+		if (o->send_errors || o->too_big || o->egress_full)
+			sb_printf(b, "  %" PRIu64 " send errors, %" PRIu64 " too big, %" PRIu64
+				  " queue full", o->send_errors, o->too_big, o->egress_full);
+		sb_printf(b, "\n");
+	}
+}
+
+void status_format_text(const struct st_status *st, struct strbuf *b)
+{
+	char up[24];
+
+	sb_printf(b, "mcrelay %s, pid %d, up %s, configuration %u (%s)\n\n", st->version,
+		  st->pid, duration(st->uptime, up), st->generation, st->config);
+	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", "RULE", "IFACE", "STATE",
+		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
+	for (size_t i = 0; i < st->n_rules; i++)
+		text_rule(b, &st->rules[i]);
+	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "WORKER",
+		  "PID", "STATE", "UPTIME", "RESTARTS", "RX", "NOMATCH", "MALFORM", "VLAN",
+		  "TTLEXP", "SENDERR", "QFULL", "RINGDROP");
+	for (size_t i = 0; i < st->n_workers; i++) {
+		const struct st_worker *w = &st->workers[i];
+		char rx[16], name[32];
+
+		/* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
+		if (w->index == 0)
+			snprintf(name, sizeof(name), "%s", w->input);
+		else
+			snprintf(name, sizeof(name), "%s/%u", w->input, w->index);
+		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
+			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
+			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
+			  w->malformed + w->not_udp + w->fragments + w->ipv6_ext,
+			  w->vlan, w->ttl_expired,
+			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
+	}
+}

@@ -1,0 +1,69 @@
+#ifndef MCRELAY_STATUS_FORMAT_H
+#define MCRELAY_STATUS_FORMAT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/strbuf.h"
+
+/* A snapshot of the daemon's state, rendered as a table or as JSON (no I/O). */
+
+struct st_output {
+	bool udp;		/* a udp output: dest, not interface, group and port */
+	char dest[56];		/* "10.0.0.5:7000" or "[2001:db8::5]:7000" */
+	char interface[16];
+	char group[INET6_ADDRSTRLEN + 4];	/* a prefix rule's when it keeps the group */
+	int port;		/* -1: the packet's own port (rule matches any) */
+	unsigned vlan;		/* VID it is sent tagged with; 0: untagged */
+	bool active;
+	uint64_t packets, bytes, send_errors, too_big;
+	uint64_t egress_full;	/* dropped: the device queue stayed full */
+	double pps, bps;
+};
+
+struct st_rule {
+	char name[64];
+	char input[16];
+	unsigned vlan;		/* VID it is received on; 0: untagged */
+	char group[INET6_ADDRSTRLEN + 4];	/* with "/LEN" for a prefix */
+	int port, port_last;	/* -1: any; a range, or twice the same port */
+	char source[INET6_ADDRSTRLEN + 4];	/* "": any */
+	bool active;
+	uint64_t packets_in, bytes_in, ttl_expired;
+	double pps, bps;
+	double last_packet_age;	/* seconds; < 0: none yet */
+	size_t n_outputs;
+	struct st_output outputs[16];
+};
+
+struct st_worker {
+	char input[16];
+	unsigned index;		/* which of the input's workers, from 0 */
+	int pid;		/* 0: not running */
+	const char *state;	/* running, starting, restarting, pending */
+	double uptime;
+	unsigned restarts;
+	uint64_t rx_packets, rx_bytes;
+	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
+	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t ipv6_ext;
+};
+
+struct st_status {
+	const char *version;
+	const char *config;
+	unsigned generation;
+	int pid;
+	double uptime;
+	struct st_worker *workers;
+	size_t n_workers;
+	struct st_rule *rules;
+	size_t n_rules;
+};
+
+void status_format_json(const struct st_status *st, struct strbuf *out);
+void status_format_text(const struct st_status *st, struct strbuf *out);
+
+#endif

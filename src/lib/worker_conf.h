@@ -1,0 +1,70 @@
+#ifndef MCRELAY_WORKER_CONF_H
+#define MCRELAY_WORKER_CONF_H
+
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/conf_types.h"
+#include "lib/handoff.h"
+#include "lib/ring_params.h"
+#include "lib/rules.h"
+
+/*
+ * The receiving half of the configuration hand-off (sv_config.c sends it):
+ * what arrives between two COMMITs, adopted whole or not at all.  Pure:
+ * descriptors are only stored here; the worker closes them.  Errors are
+ * returned with a reason in err, never fatal here.
+ */
+/*
+ * Where outputs send, as the configuration says: an output interface's
+ * packet socket (frames: headers built by the worker, then the payload),
+ * or a udp output's connected UDP socket (the payload alone).
+ */
+struct egress {
+	int fd;
+	int ifindex;
+	unsigned mtu;
+	uint8_t mac[6];
+	char ifname[IF_NAMESIZE];
+	bool udp;
+	unsigned udp_overhead;	/* udp: IP and UDP header bytes the kernel adds */
+	char label[64];		/* for the log: "eth1" or "udp 10.0.0.5:7000" */
+	struct sockaddr_ll addr;
+	struct sockaddr_ll addr_tagged;	/* protocol 802.1Q, for frames sent with a tag */
+};
+
+struct worker_conf {
+	int ingress_fd;
+	struct ring_params ring;	/* how the ingress socket's ring is laid out */
+	struct egress *egress;
+	unsigned n_egress;
+	struct rule *rules;
+	size_t n_rules, cap_rules;
+	unsigned n_sockets;
+};
+
+/* Most egress sockets one configuration may bring. */
+#define WORKER_CONF_MAX_EGRESS CONF_MAX_SOCKETS_PER_INPUT
+
+void worker_conf_init(struct worker_conf *p);
+/* Frees memory only; the caller closes ingress_fd and the egress fds first. */
+void worker_conf_free(struct worker_conf *p);
+
+int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int fd,
+			   char *err, size_t errlen);
+int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *err,
+			 size_t errlen);
+/* Whether what arrived is what COMMIT announces, every output naming a socket. */
+int worker_conf_complete(const struct worker_conf *p, const struct ho_commit *c,
+			 char *err, size_t errlen);
+
+/*
+ * Keeps the counters of rules (by name) and of their outputs (by position
+ * in the configured rule).  Returns -1 if out of memory.
+ */
+int worker_conf_carry_counters(struct rule *now, size_t n, const struct rule_table *old);
+
+#endif

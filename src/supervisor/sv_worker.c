@@ -1,0 +1,503 @@
+#include "config.h"
+
+#include "supervisor/sv.h"
+
+#include "common/channel.h"
+#include "lib/handoff.h"
+#include "common/log.h"
+#include "supervisor/spawn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 30000
+#define STABLE_AFTER_S 60
+
+struct sv_worker *svw_new(struct sv_input *in, unsigned index)
+{
+	struct sv_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		fatal(EX_OSERR, "calloc");
+	w->sv = in->sv;
+	w->in = in;
+	w->index = index;
+	snprintf(w->input, sizeof(w->input), "%s", in->name);
+	/* Worker 0 keeps the plain name that a single worker always had. */
+	if (index == 0)
+		snprintf(w->name, sizeof(w->name), "%s", in->name);
+	else
+		snprintf(w->name, sizeof(w->name), "%s/%u", in->name, index);
+	w->ingress_fd = -1;
+	w->fanout_id = -1;
+	w->chan = -1;
+	return w;
+}
+
+void svw_close_sockets(struct sv_worker *w)
+{
+	if (w->ingress_fd >= 0)
+		close(w->ingress_fd);
+	w->ingress_fd = -1;
+	w->fanout_id = -1;
+	w->sockets_generation = 0;
+}
+
+void svw_free(struct sv_worker *w)
+{
+	if (w->ev_chan)
+		event_free(w->ev_chan);
+	if (w->ev_respawn)
+		event_free(w->ev_respawn);
+	if (w->chan >= 0)
+		close(w->chan);
+	svw_close_sockets(w);
+	if (w->ev_ack)
+		event_free(w->ev_ack);
+	stats_set_free(&w->stats);
+	free(w);
+}
+
+/* The fanout group of the input's sockets on this interface (w's own old one included). */
+static int input_fanout_id(const struct sv_worker *w, int ifindex)
+{
+	const struct supervisor *sv = w->sv;
+
+	for (size_t i = 0; i < sv->n_workers; i++) {
+		const struct sv_worker *o = sv->workers[i];
+
+		if (o->in == w->in && o->ingress_fd >= 0 && o->fanout_id >= 0 &&
+		    o->info.ifindex == ifindex)
+			return o->fanout_id;
+	}
+	return -1;
+}
+
+/*
+ * Puts a new ingress socket of w into its input's fanout group, creating
+ * the group when the input has several workers and none yet.  A new group
+ * takes in the sockets of the input's other workers that stay as they
+ * are (a worker added to an input that had one).  Returns the group's id,
+ * -1 for none, -2 on failure.
+ */
+static int join_fanout(struct sv_worker *w, int fd, int ifindex)
+{
+	struct supervisor *sv = w->sv;
+	int id = input_fanout_id(w, ifindex);
+	bool fresh = id < 0;
+
+	if (fresh && w->in->n_workers <= 1)
+		return -1;
+	if (psock_fanout_join(fd, &id) < 0) {
+		log_warn("cannot put the ingress socket of worker[%s] in a fanout group", w->name);
+		return -2;
+	}
+	for (size_t i = 0; fresh && i < sv->n_workers; i++) {
+		struct sv_worker *o = sv->workers[i];
+
+		if (o == w || o->in != w->in || o->ingress_fd < 0 || o->fanout_id >= 0 ||
+		    o->info.ifindex != ifindex || o->filter_digest != w->in->filter_digest)
+			continue;
+		if (psock_fanout_join(o->ingress_fd, &id) == 0)
+			o->fanout_id = id;
+		else
+			log_warn("cannot put the ingress socket of worker[%s] in fanout group %d",
+				 o->name, id);
+	}
+	return id;
+}
+
+/*
+ * The ingress socket's filter is locked (psock.c), so other groups need a
+ * new socket.  It is opened, filtered and capturing before the old one is
+ * retired: the frames of groups that stay are never missed; for the few
+ * microseconds between the two, a frame can be queued on both.  The
+ * retired socket keeps its queue; the worker forwards that before it
+ * reads the new socket, so no frame is lost and their order is kept.
+ *
+ * A socket in a fanout group cannot be retired (the kernel refuses to
+ * rebind it): the new one joins the same group, so that every frame still
+ * goes to one socket only, and the old one takes its share until the
+ * worker, having forwarded what it holds, closes it.
+ */
+static int replace_ingress(struct sv_worker *w, const struct iface_info *info)
+{
+	struct sv_input *in = w->in;
+	struct ring_params ring;
+	int fd, id;
+
+	if (w->ingress_fd >= 0 && in->filter_digest == w->filter_digest &&
+	    w->info.ifindex == info->ifindex)
+		return 0;
+	ring_params_resolve(&w->sv->conf.ring, info->mtu, (uint32_t)sysconf(_SC_PAGESIZE),
+			    &ring);
+	fd = psock_open_ingress(info->ifindex, &in->match, &ring);
+	if (fd < 0) {
+		log_warn("cannot open the ingress socket on %s", w->input);
+		return -1;
+	}
+	if ((id = join_fanout(w, fd, info->ifindex)) == -2) {
+		close(fd);
+		return -1;
+	}
+	if (w->ingress_fd >= 0) {
+		if (w->fanout_id < 0 &&
+		    psock_retire_ingress(w->ingress_fd, w->info.ifindex) < 0) {
+			log_warn("cannot retire the ingress socket on %s", w->input);
+			close(fd);
+			return -1;
+		}
+		close(w->ingress_fd);
+		w->config_digest = 0;	/* the worker must get the new socket */
+	}
+	w->ingress_fd = fd;
+	w->fanout_id = id;
+	w->ring = ring;
+	w->filter_digest = in->filter_digest;
+	if (id >= 0)
+		log_debug("worker[%s]: ingress socket in fanout group %d", w->name, id);
+	return 0;
+}
+
+/*
+ * Opens a fresh ingress socket if there is none or its groups changed,
+ * after bringing the input's memberships up to date if they are not.
+ */
+int svw_open_sockets(struct sv_worker *w)
+{
+	struct iface_info info;
+
+	if (psock_iface_lookup(w->input, &info) < 0) {
+		log_warn("interface %s", w->input);
+		return -1;
+	}
+	if (!svi_current(w->in, info.ifindex) && svi_update(w->in) < 0)
+		return -1;
+	if (replace_ingress(w, &w->in->info) < 0)
+		return -1;
+	w->info = w->in->info;
+	w->sockets_generation = w->sv->generation;
+	return 0;
+}
+
+/* A worker that breaks the protocol, or whose channel failed, is killed; SIGCHLD does the rest. */
+static void kill_worker(struct sv_worker *w)
+{
+	if (w->ev_chan)
+		event_del(w->ev_chan);
+	if (w->ev_chan_out)
+		event_del(w->ev_chan_out);
+	if (w->ev_ack)
+		event_del(w->ev_ack);
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL);
+}
+
+/* Queued when the channel is full, and sent as it drains: never lost, never fatal. */
+int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
+		 size_t len, int fd)
+{
+	if (w->chan < 0)
+		return -1;
+	if (channel_out_send(&w->out, w->chan, type, w->token, payload, len, fd) < 0) {
+		log_warn("cannot send %s to worker[%s]; stopping it", handoff_type_name(type),
+			 w->name);
+		kill_worker(w);
+		return -1;
+	}
+	if (channel_out_pending(&w->out) && event_add(w->ev_chan_out, NULL) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->name);
+	return 0;
+}
+
+static void on_channel_out(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+	int rc = channel_out_flush(&w->out, w->chan);
+
+	(void)fd;
+	(void)what;
+	if (rc == 1)
+		event_del(w->ev_chan_out);
+	else if (rc < 0) {
+		log_warn("cannot write to worker[%s]; stopping it", w->name);
+		kill_worker(w);
+	}
+}
+
+/* Concurrent status requests share one STATS_REQ and its answer. */
+int svw_request_stats(struct sv_worker *w)
+{
+	if (w->chan < 0 || w->acked_generation == 0)
+		return -1;
+	if (w->stats_pending)
+		return 0;
+	if (svw_send_msg(w, HO_STATS_REQ, NULL, 0, -1) < 0)
+		return -1;
+	w->stats_pending = true;
+	return 0;
+}
+
+static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
+{
+	if (!w->ack_pending || ack->generation != w->sent_generation) {
+		log_warnx("worker[%s]: acknowledged configuration %u, but %s; stopping it",
+			  w->name, ack->generation,
+			  w->ack_pending ? "that is not the one it was sent"
+					 : "none was outstanding");
+		return -1;
+	}
+	w->ack_pending = false;
+	w->acked_generation = w->config_generation;
+	event_del(w->ev_ack);
+	log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
+		  w->name, w->pid, ack->generation, ack->n_rules, ack->n_sockets);
+	sv_check_acked(w->sv);
+	return 0;
+}
+
+static int take_stats(struct sv_worker *w, const struct channel_msg *m)
+{
+	char err[160];
+	int rc = stats_set_take(&w->stats, m->payload, m->hdr.length, w->max_rules, err,
+				sizeof(err));
+
+	if (rc < 0) {
+		log_warnx("worker[%s]: bad STATS message: %s; stopping it", w->name, err);
+		return -1;
+	}
+	if (rc == 1 && w->stats_pending) {
+		w->stats_pending = false;
+		sv_worker_stats_done(w->sv);
+	}
+	return 0;
+}
+
+static void handle_message(struct sv_worker *w)
+{
+	static struct channel_msg m;	/* 64 KiB: off the stack */
+	int rc = channel_recv_msg(w->chan, w->token, &m);
+
+	if (rc == -1 && errno == EAGAIN)
+		return;
+	if (rc == 1)
+		channel_close_fds(m.fds, m.nfds);	/* a worker sends none */
+	if (rc == 1 && !handoff_sent_by(m.hdr.type, HO_FROM_WORKER)) {
+		rc = -2;
+		m.error = HO_ETYPE;
+	}
+	if (rc == -1)
+		log_warn("worker[%s]: bad message", w->name);
+	else if (rc == -2)
+		log_warnx("worker[%s]: bad %s message: %s; stopping it", w->name,
+			  handoff_type_name(m.hdr.type), handoff_strerror(m.error));
+	if (rc == 1 && m.hdr.type == HO_ACK)
+		rc = take_ack(w, m.payload) < 0 ? -2 : 1;
+	else if (rc == 1)
+		rc = take_stats(w, &m) < 0 ? -2 : 1;
+	if (rc <= 0)
+		kill_worker(w);	/* gone or broken */
+}
+
+static void on_channel(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	handle_message(arg);
+}
+
+static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("worker[%s] did not adopt configuration %u within %d s; restarting it",
+		  w->name, w->sent_generation, SVW_ACK_TIMEOUT_S);
+	kill_worker(w);
+}
+
+/* A COMMIT is out: the worker has this long to adopt it. */
+void svw_expect_ack(struct sv_worker *w, uint32_t generation, size_t n_rules)
+{
+	struct timeval tv = { .tv_sec = SVW_ACK_TIMEOUT_S };
+
+	w->sent_generation = generation;
+	w->config_generation = generation;
+	w->ack_pending = true;
+	if (n_rules > w->max_rules)
+		w->max_rules = n_rules;
+	if (evtimer_add(w->ev_ack, &tv) < 0)
+		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->name);
+}
+
+static int watch_channel(struct sv_worker *w)
+{
+	evutil_make_socket_nonblocking(w->chan);
+	w->ev_chan = event_new(w->sv->base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
+	w->ev_chan_out = event_new(w->sv->base, w->chan, EV_WRITE | EV_PERSIST,
+				   on_channel_out, w);
+	if (w->ev_ack == NULL)
+		w->ev_ack = evtimer_new(w->sv->base, on_ack_timeout, w);
+	if (w->ev_chan == NULL || w->ev_chan_out == NULL || w->ev_ack == NULL ||
+	    event_add(w->ev_chan, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * workers' cpu-affinity: the worker's CPU by its index, round robin over
+ * the list.  Set from here on the new process, which is still root and
+ * waits for its configuration; it keeps the affinity across exec.
+ */
+static void pin_worker(struct sv_worker *w)
+{
+	int cpu = conf_cpus_pick(conf_input_cpus(&w->sv->conf, w->input), w->index);
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET((unsigned)cpu, &set);
+	if (sched_setaffinity(w->pid, sizeof(set), &set) < 0)
+		log_warn("worker[%s]: cannot pin it to CPU %d", w->name, cpu);
+	else
+		log_debug("worker[%s] pinned to CPU %d", w->name, cpu);
+}
+
+int svw_start(struct sv_worker *w)
+{
+	struct spawned sp;
+
+	if ((w->ingress_fd < 0 || w->sockets_generation != w->sv->generation) &&
+	    svw_open_sockets(w) < 0)
+		return -1;
+	if (spawn_worker(w->name, &sp) < 0) {
+		log_warn("cannot start worker[%s]", w->name);
+		return -1;
+	}
+	w->pid = sp.pid;
+	w->chan = sp.chan;
+	pin_worker(w);
+	w->token = sp.token;
+	w->acked_generation = 0;
+	w->ack_pending = false;
+	w->max_rules = 0;
+	stats_set_free(&w->stats);
+	clock_gettime(CLOCK_MONOTONIC, &w->started);
+	if (watch_channel(w) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->name);
+	log_info("started worker[%s] (pid %d)", w->name, w->pid);
+	if (sv_config_send(w, true) < 0)
+		kill_worker(w);	/* reaped and retried like any other failure */
+	return 0;
+}
+
+void svw_stop(struct sv_worker *w)
+{
+	/* End of file on its channel makes a worker exit. */
+	struct event **evs[] = { &w->ev_chan, &w->ev_chan_out };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (*evs[i]) {
+			event_free(*evs[i]);
+			*evs[i] = NULL;
+		}
+	}
+	if (w->ev_ack)
+		event_del(w->ev_ack);
+	channel_out_clear(&w->out);
+	w->ack_pending = false;
+	if (w->chan >= 0) {
+		close(w->chan);
+		w->chan = -1;
+	}
+	if (w->ev_respawn)
+		event_del(w->ev_respawn);
+	if (w->stats_pending) {
+		w->stats_pending = false;
+		sv_worker_stats_done(w->sv);
+	}
+}
+
+static void on_respawn(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->sv->stopping || !w->wanted)
+		return;
+	if (svw_start(w) < 0)
+		svw_exited(w, -1);
+}
+
+static void describe_status(int status, char *buf, size_t len)
+{
+	if (status < 0)
+		snprintf(buf, len, "failed to start");
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "stopped (status 0x%x)", status);
+}
+
+static void schedule_respawn(struct sv_worker *w, const char *cause)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (w->backoff_ms == 0 || now.tv_sec - w->started.tv_sec >= STABLE_AFTER_S)
+		w->backoff_ms = BACKOFF_FIRST_MS;
+	else
+		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+								   : w->backoff_ms * 2;
+	w->restarts++;
+	log_warnx("worker[%s] %s; restart %u in %u ms", w->name, cause, w->restarts,
+		  w->backoff_ms);
+	if (w->ev_respawn == NULL)
+		w->ev_respawn = evtimer_new(w->sv->base, on_respawn, w);
+	struct timeval tv = { .tv_sec = w->backoff_ms / 1000,
+			      .tv_usec = (w->backoff_ms % 1000) * 1000 };
+
+	if (w->ev_respawn == NULL || evtimer_add(w->ev_respawn, &tv) < 0)
+		fatalx(EX_SOFTWARE, "cannot schedule a restart of worker[%s]", w->name);
+}
+
+/* Called when the worker process is gone (status < 0: could not be started). */
+void svw_exited(struct sv_worker *w, int status)
+{
+	char cause[96];
+
+	describe_status(status, cause, sizeof(cause));
+	w->pid = 0;
+	w->acked_generation = 0;
+	w->config_digest = 0;
+	svw_stop(w);
+	/* A replacement gets fresh sockets. */
+	svw_close_sockets(w);
+	if (w->sv->stopping || !w->wanted) {
+		log_info("worker[%s] %s", w->name, cause);
+		return;
+	}
+	if (w->replace) {
+		w->replace = false;
+		log_info("worker[%s] %s; replacing it for the new interface", w->name,
+			 cause);
+		if (svw_start(w) == 0)
+			return;
+	}
+	schedule_respawn(w, cause);
+}

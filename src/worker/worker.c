@@ -1,0 +1,489 @@
+#include "config.h"
+
+#include "worker/worker.h"
+
+#include "common/channel.h"
+#include "worker/forward.h"
+#include "lib/handoff.h"
+#include "common/log.h"
+#include "common/privdrop.h"
+#include "common/ring_socket.h"
+#include "common/worker_env.h"
+#include "worker/sandbox.h"
+#include "lib/worker_conf.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+struct worker {
+	uint64_t token;
+	struct ho_setup setup;
+	bool have_setup, dropped;
+	struct worker_conf pending;
+	struct fwd fwd;
+	bool fwd_ready;
+	uint32_t generation;
+	struct event_base *base;
+	struct event *ev_ingress, *ev_channel, *ev_channel_out, *ev_term, *ev_int, *ev_rates;
+	struct channel_out out;
+	uint64_t rates_at_ns;
+};
+
+/* Drops a configuration that was not committed, with its descriptors. */
+static void pending_clear(struct worker_conf *p)
+{
+	if (p->ingress_fd >= 0)
+		close(p->ingress_fd);
+	for (unsigned i = 0; i < p->n_egress; i++)
+		if (p->egress[i].fd >= 0)
+			close(p->egress[i].fd);
+	worker_conf_free(p);
+}
+
+/* Queued while the channel is full (a large STATS answer), sent as it drains. */
+static void send_msg(struct worker *w, enum handoff_type type, const void *payload,
+		     size_t len)
+{
+	if (channel_out_send(&w->out, WORKER_CHANNEL_FD, type, w->token, payload, len,
+			     -1) < 0)
+		fatal(EX_OSERR, "cannot send %s to the supervisor", handoff_type_name(type));
+	if (channel_out_pending(&w->out) && w->ev_channel_out != NULL &&
+	    event_add(w->ev_channel_out, NULL) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the channel");
+}
+
+static void on_channel_out(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int rc = channel_out_flush(&w->out, WORKER_CHANNEL_FD);
+
+	(void)fd;
+	(void)what;
+	if (rc < 0)
+		fatal(EX_OSERR, "cannot write to the supervisor");
+	if (rc == 1)
+		event_del(w->ev_channel_out);
+}
+
+static void on_ingress(evutil_socket_t fd, short what, void *arg);
+
+static void drop_privileges(struct worker *w)
+{
+	char err[256];
+
+	struct sched_param sp = { 0 };
+
+	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0)
+		fatalx(EX_NOPERM, "refusing to run: %s", err);
+	/*
+	 * A worker woken for a frame does not preempt the kernel thread that
+	 * received it, when both share a CPU: the thread goes on with its
+	 * batch, and the worker then takes the frames of the whole batch at
+	 * once instead of one per wake-up.  Before the sandbox, which forbids it.
+	 */
+	if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0)
+		fatal(EX_OSERR, "cannot set SCHED_BATCH");
+	if (sandbox_worker(err, sizeof(err)) < 0)
+		fatalx(EX_NOPERM, "refusing to run: %s", err);
+	w->dropped = true;
+	log_debug("running as uid %u gid %u with no capabilities", w->setup.uid,
+		  w->setup.gid);
+}
+
+/*
+ * A new ingress socket (its locked filter had to change) comes with the
+ * old one retired by the supervisor: it receives nothing more, and what
+ * it still holds is forwarded, under the rules it arrived with, before
+ * the new socket is read.  Bounded, in case it still received.
+ */
+static void drain_ingress(struct fwd *f)
+{
+	uint64_t before;
+	int rounds = 0;
+
+	do {
+		before = f->stats.rx_packets;
+		fwd_input(f);
+	} while (f->stats.rx_packets != before && ++rounds < 4096);
+}
+
+/*
+ * A configuration re-sends the socket the worker already reads (a reload):
+ * then the ring it has mapped, and its place in it, stay.  Only a new
+ * socket gets mapped.  Returns the ingress descriptor to keep.
+ */
+static int take_ingress(struct worker *w, struct ring *ring)
+{
+	struct worker_conf *p = &w->pending;
+
+	if (w->fwd_ready && ring_same_socket(&w->fwd.ring, p->ingress_fd)) {
+		*ring = w->fwd.ring;
+		close(p->ingress_fd);
+		return w->fwd.ingress_fd;
+	}
+	if (ring_map(ring, p->ingress_fd, &p->ring) < 0)
+		fatal(EX_OSERR, "cannot map the receive ring of %s", w->setup.input);
+	if (p->ring.mode == RING_FRAMES)
+		log_debug("receive ring: %u frames of %u bytes", ring->frames, ring->frame_size);
+	else
+		log_debug("receive ring: %u blocks of %u bytes, handed over after %u ms at most",
+			  p->ring.blocks, p->ring.block_size, p->ring.timeout_ms);
+	if (w->fwd_ready) {
+		event_free(w->ev_ingress);
+		w->ev_ingress = NULL;
+		ring_unmap(&w->fwd.ring);
+		close(w->fwd.ingress_fd);
+	}
+	return p->ingress_fd;
+}
+
+static void commit(struct worker *w, const struct ho_commit *c)
+{
+	struct worker_conf *p = &w->pending;
+	struct rule_table table;
+	struct fwd old = w->fwd;
+	char err[160];
+	struct ring ring;
+	int fd;
+
+	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
+		fatalx(EX_PROTOCOL, "%s", err);
+	if (w->fwd_ready && !ring_same_socket(&w->fwd.ring, p->ingress_fd)) {
+		drain_ingress(&w->fwd);
+		old = w->fwd;
+	}
+	if (w->fwd_ready && worker_conf_carry_counters(p->rules, p->n_rules,
+							&w->fwd.table) < 0)
+		fatal(EX_OSERR, "cannot carry the counters over");
+	if (rule_table_init(&table, p->rules, p->n_rules) < 0)
+		fatalx(EX_PROTOCOL, "two rules with the same match");
+	if (!w->dropped)
+		drop_privileges(w);
+	fd = take_ingress(w, &ring);
+	if (fwd_init(&w->fwd, fd, w->setup.input, &ring) < 0)
+		fatal(EX_OSERR, "cannot allocate the fragment table");
+	if (fwd_set_egress(&w->fwd, p->egress, p->n_egress) < 0)
+		fatal(EX_OSERR, "cannot allocate the send batches");
+	w->fwd.table = table;
+	if (w->fwd_ready) {
+		w->fwd.stats = old.stats;
+		for (unsigned i = 0; i < old.n_egress; i++)
+			close(old.egress[i].fd);
+		free(old.egress);
+		rule_table_free(&old.table);
+		fwd_free(&old);
+	}
+	if (w->ev_ingress == NULL) {
+		w->ev_ingress = event_new(w->base, fd, EV_READ | EV_PERSIST, on_ingress, w);
+		if (w->ev_ingress == NULL || event_add(w->ev_ingress, NULL) < 0)
+			fatalx(EX_SOFTWARE, "cannot watch the ingress socket");
+	}
+	w->fwd_ready = true;
+	w->generation = c->generation;
+	/* Ownership moved to the forwarding state. */
+	p->ingress_fd = -1;
+	p->egress = NULL;
+	p->n_egress = 0;
+	p->rules = NULL;
+	pending_clear(p);
+
+	struct ho_ack ack = {
+		.generation = c->generation,
+		.n_rules = (uint32_t)w->fwd.table.n,
+		.n_sockets = c->n_sockets,
+		.pid = (int32_t)getpid(),
+	};
+
+	send_msg(w, HO_ACK, &ack, sizeof(ack));
+	log_info("forwarding %zu rules to %u outputs (configuration %u)",
+		 w->fwd.table.n, w->fwd.n_egress, c->generation);
+}
+
+static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
+{
+	snprintf(rs->name, sizeof(rs->name), "%s", r->name);
+	rs->packets_in = r->packets_in;
+	rs->bytes_in = r->bytes_in;
+	rs->ttl_expired = r->ttl_expired;
+	rs->last_packet_ns = r->last_packet_ns;
+	rs->pps = r->pps;
+	rs->bps = r->bps;
+	rs->n_outputs = r->n_all;
+	for (unsigned k = 0; k < r->n_all; k++) {
+		rs->outputs[k].packets = r->out[k].packets;
+		rs->outputs[k].bytes = r->out[k].bytes;
+		rs->outputs[k].send_errors = r->out[k].send_errors;
+		rs->outputs[k].too_big = r->out[k].too_big;
+		rs->outputs[k].egress_full = r->out[k].egress_full;
+		rs->outputs[k].pps = r->out[k].pps;
+		rs->outputs[k].bps = r->out[k].bps;
+		rs->outputs[k].conf_index = r->out[k].conf_index;
+	}
+}
+
+/* As many messages as the rules need; each says which rules it carries. */
+static void send_stats(struct worker *w)
+{
+	_Alignas(8) char buf[HANDOFF_MAX_MSG - sizeof(struct ho_header)];
+	struct ho_worker_stats *ws = (struct ho_worker_stats *)buf;
+	struct ho_rule_stats *rs = (struct ho_rule_stats *)(ws + 1);
+	const struct fwd_stats *s = &w->fwd.stats;
+	size_t per_msg = (sizeof(buf) - sizeof(*ws)) / sizeof(*rs);
+	size_t total = w->fwd.table.n, first = 0;
+
+	fwd_collect_kernel_stats(&w->fwd);
+	do {
+		size_t n = total - first < per_msg ? total - first : per_msg;
+
+		memset(buf, 0, sizeof(*ws) + n * sizeof(*rs));
+		*ws = (struct ho_worker_stats){
+			.rx_packets = s->rx_packets, .rx_bytes = s->rx_bytes,
+			.no_match = s->no_match, .malformed = s->malformed,
+			.not_udp = s->not_udp, .fragments = s->fragments,
+			.ttl_expired = s->ttl_expired, .vlan = s->vlan,
+			.send_errors = s->send_errors,
+			.too_big = s->too_big, .ring_drops = s->ring_drops,
+			.egress_full = s->egress_full,
+			.ipv6_ext = s->ipv6_ext,
+			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
+			.total_rules = (uint32_t)total,
+		};
+		for (size_t i = 0; i < n; i++)
+			fill_rule_stats(&rs[i], &w->fwd.table.rules[first + i]);
+		send_msg(w, HO_STATS, buf, sizeof(*ws) + n * sizeof(*rs));
+		first += n;
+	} while (first < total);
+}
+
+static void log_totals(struct worker *w)
+{
+	const struct fwd_stats *s = &w->fwd.stats;
+
+	if (!w->fwd_ready)
+		return;
+	fwd_collect_kernel_stats(&w->fwd);
+	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
+		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
+		 " VLAN not relayed, %" PRIu64 " TTL expired, %" PRIu64 " send errors, %" PRIu64
+		 " too big, %" PRIu64 " ring drops, %" PRIu64 " output queue full, %" PRIu64
+		 " IPv6 extension chains not walkable",
+		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
+		 s->vlan, s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full,
+		 s->ipv6_ext);
+}
+
+/* Returns false at end of file. */
+static bool handle_message(struct worker *w)
+{
+	static struct channel_msg m;	/* 64 KiB: off the stack */
+	const void *payload;
+	char err[160];
+	int rc = channel_recv_msg(WORKER_CHANNEL_FD, w->token, &m);
+
+	if (rc == 0)
+		return false;
+	if (rc == -1 && errno == EAGAIN)
+		return true;
+	if (rc == -1)
+		fatal(EX_PROTOCOL, "bad message from the supervisor");
+	if (rc == -2)
+		fatalx(EX_PROTOCOL, "bad %s message from the supervisor: %s",
+		       handoff_type_name(m.hdr.type), handoff_strerror(m.error));
+	if (!handoff_sent_by(m.hdr.type, HO_FROM_SUPERVISOR))
+		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(m.hdr.type));
+	payload = m.payload;
+	switch (m.hdr.type) {
+	case HO_SETUP:
+		if (w->dropped) {
+			/* Identity is fixed once dropped; a new user is for new workers. */
+			const struct ho_setup *setup = payload;
+
+			w->setup.log_level = setup->log_level;
+			log_set_level((enum log_level)setup->log_level);
+		} else {
+			memcpy(&w->setup, payload, sizeof(w->setup));
+		}
+		w->have_setup = true;
+		break;
+	case HO_SOCKET:
+		if (worker_conf_add_socket(&w->pending, payload, m.fds[0], err,
+					   sizeof(err)) < 0) {
+			close(m.fds[0]);
+			fatalx(EX_PROTOCOL, "%s", err);
+		}
+		break;
+	case HO_RULE:
+		if (worker_conf_add_rule(&w->pending, payload, err, sizeof(err)) < 0)
+			fatalx(EX_PROTOCOL, "%s", err);
+		break;
+	case HO_COMMIT:
+		if (!w->have_setup)
+			fatalx(EX_PROTOCOL, "COMMIT before SETUP");
+		commit(w, payload);
+		break;
+	case HO_STATS_REQ:
+		send_stats(w);
+		break;
+	default:
+		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(m.hdr.type));
+	}
+	return true;
+}
+
+static void on_ingress(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	fwd_input(&w->fwd);
+}
+
+static void on_channel(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (!handle_message(w)) {
+		log_info("supervisor closed the channel, exiting");
+		event_base_loopbreak(w->base);
+	}
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void on_rates(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t now = monotonic_ns();
+
+	(void)fd;
+	(void)what;
+	fwd_update_rates(&w->fwd, now - w->rates_at_ns);
+	w->rates_at_ns = now;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)what;
+	log_info("%s received, exiting", strsignal((int)sig));
+	event_base_loopbreak(w->base);
+}
+
+static void worker_free(struct worker *w)
+{
+	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_channel_out, w->ev_term,
+				w->ev_int, w->ev_rates };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	if (w->fwd_ready) {
+		ring_unmap(&w->fwd.ring);
+		close(w->fwd.ingress_fd);
+		for (unsigned i = 0; i < w->fwd.n_egress; i++)
+			close(w->fwd.egress[i].fd);
+		free(w->fwd.egress);
+		rule_table_free(&w->fwd.table);
+		fwd_free(&w->fwd);
+	}
+	pending_clear(&w->pending);
+	channel_out_clear(&w->out);
+	event_base_free(w->base);
+}
+
+/* The supervisor sets these up; a worker started any other way refuses to run. */
+static int started_by_supervisor(uint64_t *token)
+{
+	const char *tok = getenv(WORKER_ENV_TOKEN);
+	const char *ppid = getenv(WORKER_ENV_PARENT);
+	int type;
+	socklen_t len = sizeof(type);
+	char *end;
+
+	if (tok == NULL || ppid == NULL)
+		return -1;
+	if (getsockopt(WORKER_CHANNEL_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_SEQPACKET)
+		return -1;
+	if (strtol(ppid, &end, 10) != (long)getppid() || *end != '\0')
+		return -1;
+	errno = 0;
+	*token = strtoull(tok, &end, 16);
+	if (errno || *end != '\0' || *token == 0)
+		return -1;
+	return 0;
+}
+
+int worker_main(void)
+{
+	struct worker w;
+	const char *logmode = getenv(WORKER_ENV_LOG);
+	char name[48];
+
+	memset(&w, 0, sizeof(w));
+	worker_conf_init(&w.pending);
+	w.fwd.ingress_fd = -1;
+	if (started_by_supervisor(&w.token) < 0) {
+		fprintf(stderr, "mcrelay: 'worker' is started by the supervisor only\n");
+		return EX_USAGE;
+	}
+	unsetenv(WORKER_ENV_TOKEN);
+	log_init("worker", logmode == NULL || strcmp(logmode, "syslog") != 0,
+		 LOG_LEVEL_INFO);
+	/* Block until the first configuration is complete: nothing to serve before. */
+	while (!w.fwd_ready) {
+		if (w.have_setup) {
+			/* Worker 0 of an input is "worker[eth0]", the next "worker[eth0/1]". */
+			if (w.setup.index == 0)
+				snprintf(name, sizeof(name), "worker[%s]", w.setup.input);
+			else
+				snprintf(name, sizeof(name), "worker[%s/%u]", w.setup.input,
+					 w.setup.index);
+			log_init(name, log_to_stderr(), (enum log_level)w.setup.log_level);
+		}
+		if (w.base == NULL && (w.base = event_base_new()) == NULL)
+			fatalx(EX_OSERR, "cannot create the event loop");
+		if (!handle_message(&w))
+			fatalx(EX_PROTOCOL, "supervisor closed the channel during set-up");
+	}
+	evutil_make_socket_nonblocking(WORKER_CHANNEL_FD);
+	w.ev_channel = event_new(w.base, WORKER_CHANNEL_FD, EV_READ | EV_PERSIST,
+				 on_channel, &w);
+	w.ev_channel_out = event_new(w.base, WORKER_CHANNEL_FD, EV_WRITE | EV_PERSIST,
+				     on_channel_out, &w);
+	w.ev_term = evsignal_new(w.base, SIGTERM, on_signal, &w);
+	w.ev_int = evsignal_new(w.base, SIGINT, on_signal, &w);
+	w.ev_rates = event_new(w.base, -1, EV_PERSIST, on_rates, &w);
+	w.rates_at_ns = monotonic_ns();
+	struct timeval second = { .tv_sec = 1 };
+
+	if (w.ev_channel == NULL || w.ev_channel_out == NULL || w.ev_term == NULL || w.ev_int == NULL ||
+	    w.ev_rates == NULL || event_add(w.ev_channel, NULL) < 0 ||
+	    event_add(w.ev_term, NULL) < 0 || event_add(w.ev_int, NULL) < 0 ||
+	    event_add(w.ev_rates, &second) < 0)
+		fatalx(EX_OSERR, "cannot set up the event loop");
+	event_base_dispatch(w.base);
+	log_totals(&w);
+	worker_free(&w);
+	return EX_OK;
+}
