@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -234,6 +235,19 @@ static int cmd_supervisor(const char *path, int argc, char **argv)
 	return supervisor_main(path, foreground, pidfile, (unsigned)timeout);
 }
 
+/*
+ * A worker ends past every exit handler, as a fatal error of its does
+ * (log_keep_connection): those of libc and the sanitizers would need
+ * system calls its sandbox does not allow.
+ */
+static void __attribute__((noreturn)) run_worker(void)
+{
+	int rc = worker_main();
+
+	fflush(stderr);
+	_exit(rc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -292,7 +306,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mcrelay: worker takes no arguments\n");
 			return EX_USAGE;
 		}
-		return worker_main();
+		run_worker();
 	}
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version();

@@ -103,6 +103,12 @@ int privdrop_supervisor(char *err, size_t errlen)
 	capng_updatev(CAPNG_ADD,
 		      CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 		      CAP_NET_RAW, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL, -1);
+	/*
+	 * Not the supervisor's own to use: a worker, executed by it as root,
+	 * gets its bounding set, and needs CAP_SYS_CHROOT for the empty root
+	 * it enters before it drops every capability.
+	 */
+	capng_updatev(CAPNG_ADD, CAPNG_BOUNDING_SET, CAP_SYS_CHROOT, -1);
 	if (capng_apply(CAPNG_SELECT_BOTH) != 0) {
 		snprintf(err, errlen, "cannot reduce capabilities: %s", strerror(errno));
 		return -1;

@@ -89,3 +89,40 @@ void ring_unmap(struct ring *r)
 		munmap(r->map, r->map_len);
 	memset(r, 0, sizeof(*r));
 }
+
+int txring_setup(int fd, const struct txring_params *p)
+{
+	int version = TPACKET_V2, one = 1;
+	struct tpacket_req req = {
+		.tp_block_size = p->block_size,
+		.tp_block_nr = p->blocks,
+		.tp_frame_size = p->frame_size,
+		.tp_frame_nr = p->frames,
+	};
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) < 0)
+		return -1;
+	return setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req));
+}
+
+int txring_map(struct txring *t, int fd, const struct txring_params *p)
+{
+	size_t len = (size_t)p->block_size * p->blocks;
+	void *m;
+
+	memset(t, 0, sizeof(*t));
+	/* The kernel refuses a length other than its ring's. */
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	txring_init(t, m, p);
+	return 0;
+}
+
+void txring_unmap(struct txring *t)
+{
+	if (t->map != NULL)
+		munmap(t->map, t->map_len);
+	memset(t, 0, sizeof(*t));
+}

@@ -4,6 +4,7 @@
 
 #include "lib/packet.h"
 #include "lib/ring_params.h"
+#include "lib/txring.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -89,6 +90,15 @@ static bool ring_ok(const struct ho_socket *s)
 		 s->ring_frame_size % 16 == 0 && s->ring_frame_size <= s->ring_block_size));
 }
 
+static bool txring_ok(const struct ho_socket *s)
+{
+	struct txring_params p = { .frame_size = s->tx_frame_size, .block_size = s->tx_block_size,
+				   .blocks = s->tx_blocks, .frames = s->tx_frames };
+
+	return txring_params_valid(&p, RING_PAGE) && s->mtu <= TXRING_MTU_MAX &&
+	       s->mtu + TXRING_VNET_LEN + TXRING_L2_MAX <= p.frame_size - TXRING_DATA_OFF;
+}
+
 static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 {
 	if (type == HO_RULE) {
@@ -113,10 +123,19 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 			return HO_EVALUE;
 		if (s->role == HO_ROLE_INGRESS && !ring_ok(s))
 			return HO_EVALUE;
+		if (s->role == HO_ROLE_EGRESS && !txring_ok(s))
+			return HO_EVALUE;
 	} else if (type == HO_SETUP) {
 		const struct ho_setup *s = p;
 
 		if (memchr(s->input, '\0', sizeof(s->input)) == NULL)
+			return HO_EVALUE;
+	} else if (type == HO_ACK) {
+		const struct ho_ack *a = p;
+
+		if (a->sandbox & ~(uint32_t)(HO_SANDBOX_SECCOMP | HO_SANDBOX_CHROOT |
+					     HO_SANDBOX_LANDLOCK) ||
+		    a->landlock_abi > 255)
 			return HO_EVALUE;
 	} else if (type == HO_STATS) {
 		const struct ho_worker_stats *w = p;

@@ -14,7 +14,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 4
+#define HANDOFF_VERSION 5
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -44,7 +44,13 @@ struct ho_setup {
 	char input[IF_NAMESIZE];
 };
 
-/* UDP: a connected UDP socket of a udp output; rules refer to its slot like an egress one's. */
+/*
+ * INGRESS: the worker's receive ring, in its first configuration only: it
+ * maps the ring and closes the socket before it drops its privileges.
+ * EGRESS: an output interface's packet socket, the worker's own, with a
+ * transmit ring to map.  UDP: a connected UDP socket of a udp output.
+ * Rules refer to egress and udp sockets by slot.
+ */
 enum ho_role { HO_ROLE_INGRESS = 1, HO_ROLE_EGRESS = 2, HO_ROLE_UDP = 3 };
 
 struct ho_socket {
@@ -59,7 +65,10 @@ struct ho_socket {
 	uint32_t ring_block_size, ring_blocks, ring_timeout_ms;
 	uint32_t ring_mode;		/* enum ring_mode: RING_FRAMES or RING_BLOCKS */
 	uint32_t ring_frame_size;	/* frames mode: a slot's size; 0 for blocks */
+	/* Egress: the transmit ring the supervisor set up on the socket. */
+	uint32_t tx_frame_size, tx_block_size, tx_blocks, tx_frames;
 	uint32_t pad2;
+	uint64_t serial;	/* egress, udp: the same number is the same socket */
 	/* UDP: where the socket is connected to (for the log and the byte counts). */
 	uint16_t udp_family;		/* AF_INET or AF_INET6 */
 	uint16_t udp_port;		/* host order */
@@ -97,17 +106,24 @@ struct ho_commit {
 	uint32_t n_sockets;
 };
 
+/* What confines a worker (HO_SANDBOX_*), as it reports it in its ACKs. */
+#define HO_SANDBOX_SECCOMP 0x01
+#define HO_SANDBOX_CHROOT 0x02	/* an empty, removed directory as its root */
+#define HO_SANDBOX_LANDLOCK 0x04
+
 struct ho_ack {
 	uint32_t generation;
 	uint32_t n_rules;
 	uint32_t n_sockets;
 	int32_t pid;
+	uint32_t sandbox;	/* HO_SANDBOX_* */
+	uint32_t landlock_abi;	/* with HO_SANDBOX_LANDLOCK */
 };
 
 struct ho_worker_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
-	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t send_errors, too_big, egress_full;
 	uint64_t vlan;		/* dropped: a tag whose VLAN has no rules, or QinQ */
 	uint64_t ipv6_ext;
 	uint32_t n_rules;	/* entries in this message */

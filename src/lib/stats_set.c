@@ -145,7 +145,6 @@ void stats_set_fill_worker(struct st_worker *o, const struct ho_worker_stats *s)
 	o->vlan = s->vlan;
 	o->send_errors = s->send_errors;
 	o->too_big = s->too_big;
-	o->ring_drops = s->ring_drops;
 	o->egress_full = s->egress_full;
 	o->ipv6_ext = s->ipv6_ext;
 }

@@ -101,10 +101,15 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"ttl_expired\": %" PRIu64 ", \"vlan\": %" PRIu64
 		  ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
-		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}}",
+		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}, \"sandbox\": ",
 		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
 		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext);
+	if (w->sandbox[0])
+		sb_json_string(b, w->sandbox);
+	else
+		sb_printf(b, "null");
+	sb_printf(b, "}");
 }
 
 void status_format_json(const struct st_status *st, struct strbuf *b)
@@ -224,9 +229,9 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
 	for (size_t i = 0; i < st->n_rules; i++)
 		text_rule(b, &st->rules[i]);
-	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "WORKER",
+	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "WORKER",
 		  "PID", "STATE", "UPTIME", "RESTARTS", "RX", "NOMATCH", "MALFORM", "VLAN",
-		  "TTLEXP", "SENDERR", "QFULL", "RINGDROP");
+		  "TTLEXP", "SENDERR", "QFULL", "RINGDROP", "SANDBOX");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
 		char rx[16], name[32];
@@ -237,11 +242,12 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		else
 			snprintf(name, sizeof(name), "%s/%u", w->input, w->index);
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "  %s\n",
 			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
 			  w->malformed + w->not_udp + w->fragments + w->ipv6_ext,
 			  w->vlan, w->ttl_expired,
-			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
+			  w->send_errors + w->too_big, w->egress_full, w->ring_drops,
+			  w->sandbox[0] ? w->sandbox : "-");
 	}
 }

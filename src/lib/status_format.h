@@ -49,6 +49,7 @@ struct st_worker {
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 	uint64_t ipv6_ext;
+	char sandbox[40];	/* what confines it: "seccomp,chroot,landlock:7"; "": not known yet */
 };
 
 struct st_status {

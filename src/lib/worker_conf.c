@@ -40,6 +40,7 @@ static int add_egress(struct worker_conf *p, const struct ho_socket *s, int fd,
 	e = &p->egress[p->n_egress++];
 	memset(e, 0, sizeof(*e));
 	e->fd = fd;
+	e->serial = s->serial;
 	e->ifindex = s->ifindex;
 	e->mtu = s->mtu;
 	memcpy(e->mac, s->mac, 6);
@@ -56,12 +57,9 @@ static int add_egress(struct worker_conf *p, const struct ho_socket *s, int fd,
 		return 0;
 	}
 	snprintf(e->label, sizeof(e->label), "%s", s->ifname);
-	e->addr.sll_family = AF_PACKET;
-	e->addr.sll_protocol = htons(0x0800);
-	e->addr.sll_ifindex = s->ifindex;
-	e->addr.sll_halen = 6;
-	e->addr_tagged = e->addr;
-	e->addr_tagged.sll_protocol = htons(0x8100);
+	e->tx = (struct txring_params){ .frame_size = s->tx_frame_size,
+					.block_size = s->tx_block_size,
+					.blocks = s->tx_blocks, .frames = s->tx_frames };
 	return 0;
 }
 
@@ -69,8 +67,9 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 			   char *err, size_t errlen)
 {
 	if (s->role == HO_ROLE_INGRESS) {
-		if (p->ingress_fd >= 0) {
-			snprintf(err, errlen, "two ingress sockets in one configuration");
+		if (!p->first || p->ingress_fd >= 0) {
+			snprintf(err, errlen, "an ingress socket %s",
+				 p->first ? "twice" : "after the first configuration");
 			return -1;
 		}
 		p->ingress_fd = fd;
@@ -189,7 +188,8 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 int worker_conf_complete(const struct worker_conf *p, const struct ho_commit *c,
 			 char *err, size_t errlen)
 {
-	if (p->ingress_fd < 0 || c->n_rules != p->n_rules || c->n_sockets != p->n_sockets) {
+	if ((p->first && p->ingress_fd < 0) || c->n_rules != p->n_rules ||
+	    c->n_sockets != p->n_sockets) {
 		snprintf(err, errlen, "incomplete configuration: %zu rules, %u sockets",
 			 p->n_rules, p->n_sockets);
 		return -1;

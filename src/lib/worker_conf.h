@@ -1,7 +1,6 @@
 #ifndef MCRELAY_WORKER_CONF_H
 #define MCRELAY_WORKER_CONF_H
 
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +10,7 @@
 #include "lib/handoff.h"
 #include "lib/ring_params.h"
 #include "lib/rules.h"
+#include "lib/txring.h"
 
 /*
  * The receiving half of the configuration hand-off (sv_config.c sends it):
@@ -20,8 +20,8 @@
  */
 /*
  * Where outputs send, as the configuration says: an output interface's
- * packet socket (frames: headers built by the worker, then the payload),
- * or a udp output's connected UDP socket (the payload alone).
+ * packet socket (frames written into its transmit ring, laid out as tx
+ * says), or a udp output's connected UDP socket (the payload alone).
  */
 struct egress {
 	int fd;
@@ -32,11 +32,16 @@ struct egress {
 	bool udp;
 	unsigned udp_overhead;	/* udp: IP and UDP header bytes the kernel adds */
 	char label[64];		/* for the log: "eth1" or "udp 10.0.0.5:7000" */
-	struct sockaddr_ll addr;
-	struct sockaddr_ll addr_tagged;	/* protocol 802.1Q, for frames sent with a tag */
+	struct txring_params tx;
+	uint64_t serial;	/* the supervisor's number for the socket */
 };
 
+/*
+ * The ingress socket comes in a worker's first configuration only, which
+ * the worker says with first.
+ */
 struct worker_conf {
+	bool first;
 	int ingress_fd;
 	struct ring_params ring;	/* how the ingress socket's ring is laid out */
 	struct egress *egress;

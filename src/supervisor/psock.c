@@ -68,9 +68,10 @@ int psock_set_filter(int fd, const struct bpf_match *m)
 }
 
 /*
- * A locked filter cannot be replaced or removed, not even by root: a worker
- * taken over cannot widen what its sockets see to the rest of the traffic
- * on the interface.  Changing the groups therefore means a new socket.
+ * A locked filter cannot be replaced or removed, not even by root: the
+ * sockets a worker holds (egress and udp ones) can never be made to
+ * capture.  An ingress socket stays with the supervisor, which replaces
+ * its filter in place when the groups change.
  */
 static int lock_filter(int fd)
 {
@@ -92,7 +93,7 @@ int psock_open_ingress(int ifindex, const struct bpf_match *m, const struct ring
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (psock_set_filter(fd, m) < 0 || lock_filter(fd) < 0 ||
+	if (psock_set_filter(fd, m) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
 	    ring_setup(fd, ring) < 0)
 		goto fail;
@@ -109,16 +110,15 @@ fail:
 	return -1;
 }
 
-/*
- * Stops a running ingress socket from capturing, keeping what it has
- * queued for the worker to read.  Binding to protocol 0 would keep the
- * current one, so it is bound to the loopback test type: its locked filter
- * passes IPv4 only, so nothing of that type is queued either.  The rebind
- * returns once no frame can be on its way to the socket any more.
- */
-int psock_retire_ingress(int fd, int ifindex)
+uint64_t psock_ring_drops(int fd)
 {
-	return bind_packet(fd, ifindex, ETH_P_LOOPBACK);
+	/* The v3 layout is the v2 one with a field more: enough for either. */
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+		return 0;
+	return st.tp_drops;
 }
 
 /*
@@ -151,7 +151,7 @@ int psock_fanout_join(int fd, int *id)
 	return 0;
 }
 
-int psock_open_egress(int ifindex)
+int psock_open_egress(int ifindex, const struct txring_params *tx)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	int size = 4 * 1024 * 1024, one = 1;
@@ -163,13 +163,14 @@ int psock_open_egress(int ifindex)
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	/*
-	 * It receives nothing with protocol 0; the locked drop-all filter keeps
-	 * it so even if a worker re-bound it to capture.
+	 * Every frame starts with a virtio_net_hdr: partial checksums stay
+	 * partial.  It receives nothing with protocol 0, and the locked
+	 * drop-all filter would keep it so if it were ever bound to capture.
+	 * Bound to its interface, an address-less send goes out there alone.
 	 */
-	/* Every frame sent starts with a virtio_net_hdr: partial checksums stay partial. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
-	    lock_filter(fd) < 0 || bind_packet(fd, ifindex, 0) < 0) {
+	    lock_filter(fd) < 0 || txring_setup(fd, tx) < 0 || bind_packet(fd, ifindex, 0) < 0) {
 		int saved = errno;
 
 		close(fd);

@@ -11,6 +11,7 @@
 #include "lib/conf_types.h"
 #include "lib/bpf.h"
 #include "lib/ring_params.h"
+#include "lib/txring.h"
 
 /* AF_PACKET sockets and group memberships: the privileged edge of the supervisor. */
 
@@ -24,21 +25,25 @@ struct iface_info {
 
 int psock_iface_lookup(const char *name, struct iface_info *info);
 
-/* Bound to ifindex, filtered to the groups (locked), outgoing frames ignored, with a receive ring. */
+/*
+ * Bound to ifindex, filtered to the groups, outgoing frames ignored, with
+ * a receive ring.  It stays with the supervisor (a worker maps its ring),
+ * which changes the filter in place: psock_set_filter.
+ */
 int psock_open_ingress(int ifindex, const struct bpf_match *m, const struct ring_params *ring);
 int psock_set_filter(int fd, const struct bpf_match *m);
-/*
- * Stops an ingress socket's capture; what it has queued stays readable.
- * Not for a socket in a fanout group: the kernel refuses to rebind those.
- */
-int psock_retire_ingress(int fd, int ifindex);
+/* Frames the ring had no room for since the last call (PACKET_STATISTICS). */
+uint64_t psock_ring_drops(int fd);
 /*
  * Puts a bound ingress socket into a PACKET_FANOUT group in hash mode:
  * group *id, or a new one (its id stored in *id) if *id is negative.
  */
 int psock_fanout_join(int fd, int *id);
-/* Protocol 0 and a locked drop-all filter: it can send but receives nothing. */
-int psock_open_egress(int ifindex);
+/*
+ * Bound to ifindex with protocol 0 and a locked drop-all filter, with a
+ * transmit ring: it sends what its ring holds there, and receives nothing.
+ */
+int psock_open_egress(int ifindex, const struct txring_params *tx);
 
 /*
  * A udp output's UDP socket: its TTL and source set, connected to its

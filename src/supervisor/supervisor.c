@@ -249,7 +249,6 @@ static void shutdown_all(struct supervisor *sv)
 	for (size_t i = 0; i < sv->n_inputs; i++)
 		svi_free(sv->inputs[i]);
 	free(sv->inputs);
-	sv_egress_close_all(sv);
 	sv_udp_close_all(sv);
 	if (sv->control)
 		control_close(sv->control);

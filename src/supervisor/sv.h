@@ -27,10 +27,12 @@ struct event_base;
 struct netwatch;
 struct supervisor;
 
-/* An output interface's egress socket, shared by every worker that sends there. */
+/* An output interface's egress socket of one worker, with its transmit ring. */
 struct sv_egress {
 	struct iface_info info;
+	struct txring_params tx;
 	int fd;
+	uint64_t serial;	/* which socket this is: a new one is sent to the worker */
 };
 
 /*
@@ -42,6 +44,7 @@ struct sv_egress {
 struct sv_udp {
 	struct conf_udp dest;
 	int fd;
+	uint64_t serial;	/* which socket this is: a new one is sent to the workers */
 	int last_error;		/* of the last failed attempt: logged once */
 };
 
@@ -77,11 +80,16 @@ struct sv_worker {
 	char input[IF_NAMESIZE];
 	char name[IF_NAMESIZE + 12];	/* "eth0" for worker 0, "eth0/1" for the next */
 	struct iface_info info;		/* the interface ingress_fd is bound to */
-	int ingress_fd;
+	int ingress_fd;			/* the supervisor's: the worker maps its ring */
+	bool ingress_sent;		/* to this process, in its first configuration */
 	int fanout_id;			/* the PACKET_FANOUT group of ingress_fd; -1: none */
-	uint64_t filter_digest;		/* of the locked filter on ingress_fd */
+	uint64_t filter_digest;		/* of the filter on ingress_fd */
 	struct ring_params ring;	/* what ingress_fd's ring was set up with */
+	uint64_t ring_drops;		/* frames its ring had no room for, all sockets */
 	uint32_t sockets_generation;	/* configuration the filter is for */
+	struct sv_egress *egress;	/* its own egress sockets, by output interface */
+	size_t n_egress;
+	uint32_t sandbox, landlock_abi;	/* as its last ACK says (HO_SANDBOX_*) */
 	pid_t pid;
 	int chan;
 	uint64_t token;
@@ -112,8 +120,6 @@ struct supervisor {
 	size_t n_workers;
 	struct sv_input **inputs;
 	size_t n_inputs;
-	struct sv_egress *egress;
-	size_t n_egress;
 	struct sv_udp *udp;
 	size_t n_udp;
 	uint32_t generation;
@@ -144,10 +150,10 @@ struct control *sv_control_open(struct supervisor *sv, char *err, size_t errlen)
 void sv_sync(struct supervisor *sv);
 void sv_schedule_sync(struct supervisor *sv);
 
-/* sv_egress.c: one egress socket per output interface that is up */
-struct sv_egress *sv_egress_find(const struct supervisor *sv, const char *ifname);
-void sv_egress_sync(struct supervisor *sv);
-void sv_egress_close_all(struct supervisor *sv);
+/* sv_egress.c: a worker's egress socket per output interface that is up */
+struct sv_egress *svw_egress_find(const struct sv_worker *w, const char *ifname);
+void svw_egress_sync(struct sv_worker *w);
+void svw_egress_close_all(struct sv_worker *w);
 
 /* A digest of what was sent, to send nothing when nothing changed. */
 static inline uint64_t sv_fnv1a(uint64_t h, const void *data, size_t len)
@@ -183,6 +189,7 @@ struct sv_worker *svw_new(struct sv_input *in, unsigned index);
 void svw_free(struct sv_worker *w);
 int svw_open_sockets(struct sv_worker *w);
 void svw_close_sockets(struct sv_worker *w);
+void svw_close_ingress(struct sv_worker *w);
 int svw_start(struct sv_worker *w);
 void svw_stop(struct sv_worker *w);
 void svw_exited(struct sv_worker *w, int status);

@@ -18,30 +18,46 @@ struct slot {
 	const struct sv_udp *u;
 };
 
-static int send_socket(struct sv_worker *w, uint32_t role, uint32_t slot,
-		       const struct iface_info *info, int fd)
+static void put_iface(struct ho_socket *s, const struct iface_info *info)
+{
+	s->ifindex = info->ifindex;
+	s->mtu = info->mtu;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", info->name);
+	memcpy(s->mac, info->mac, 6);
+}
+
+static int send_ingress(struct sv_worker *w)
 {
 	struct ho_socket s = {
-		.role = role, .slot = slot, .ifindex = info->ifindex, .mtu = info->mtu,
+		.role = HO_ROLE_INGRESS,
+		.ring_block_size = w->ring.block_size,
+		.ring_blocks = w->ring.blocks,
+		.ring_timeout_ms = w->ring.timeout_ms,
+		.ring_mode = w->ring.mode,
+		.ring_frame_size = w->ring.frame_size,
 	};
 
-	snprintf(s.ifname, sizeof(s.ifname), "%s", info->name);
-	memcpy(s.mac, info->mac, 6);
-	if (role == HO_ROLE_INGRESS) {
-		s.ring_block_size = w->ring.block_size;
-		s.ring_blocks = w->ring.blocks;
-		s.ring_timeout_ms = w->ring.timeout_ms;
-		s.ring_mode = w->ring.mode;
-		s.ring_frame_size = w->ring.frame_size;
-	}
-	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), fd);
+	put_iface(&s, &w->info);
+	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), w->ingress_fd);
+}
+
+static int send_egress(struct sv_worker *w, uint32_t slot, const struct sv_egress *e)
+{
+	struct ho_socket s = {
+		.role = HO_ROLE_EGRESS, .slot = slot,
+		.tx_frame_size = e->tx.frame_size, .tx_block_size = e->tx.block_size,
+		.tx_blocks = e->tx.blocks, .tx_frames = e->tx.frames, .serial = e->serial,
+	};
+
+	put_iface(&s, &e->info);
+	return svw_send_msg(w, HO_SOCKET, &s, sizeof(s), e->fd);
 }
 
 static int send_udp_socket(struct sv_worker *w, uint32_t slot, const struct sv_udp *u)
 {
 	struct ho_socket s = {
 		.role = HO_ROLE_UDP, .slot = slot,
-		.udp_family = u->dest.family, .udp_port = u->dest.port,
+		.udp_family = u->dest.family, .udp_port = u->dest.port, .serial = u->serial,
 	};
 
 	memcpy(s.udp_addr, &u->dest.addr, sizeof(s.udp_addr));
@@ -97,7 +113,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 			if (co->kind == OUTPUT_UDP)
 				sl.u = sv_udp_find(w->sv, &co->udp);
 			else
-				sl.e = sv_egress_find(w->sv, co->ifname);
+				sl.e = svw_egress_find(w, co->ifname);
 			if (sl.e || sl.u)
 				o->slot = slot_of(slots, n_slots, sl);
 			else
@@ -123,9 +139,10 @@ static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *
 	for (size_t i = 0; i < n_slots; i++) {
 		if (slots[i].e) {
 			h = sv_fnv1a(h, &slots[i].e->info, sizeof(slots[i].e->info));
+			h = sv_fnv1a(h, &slots[i].e->serial, sizeof(slots[i].e->serial));
 		} else {
 			h = sv_fnv1a(h, &slots[i].u->dest, sizeof(slots[i].u->dest));
-			h = sv_fnv1a(h, &slots[i].u->fd, sizeof(slots[i].u->fd));
+			h = sv_fnv1a(h, &slots[i].u->serial, sizeof(slots[i].u->serial));
 		}
 	}
 	return sv_fnv1a(h, rules, n_rules * sizeof(*rules));
@@ -164,12 +181,13 @@ int sv_config_send(struct sv_worker *w, bool force)
 		rc = 0;
 		goto out;
 	}
+	bool ingress = !w->ingress_sent;
+
 	if (svw_send_msg(w, HO_SETUP, &setup, sizeof(setup), -1) < 0 ||
-	    send_socket(w, HO_ROLE_INGRESS, 0, &w->info, w->ingress_fd) < 0)
+	    (ingress && send_ingress(w) < 0))
 		goto out;
 	for (size_t i = 0; i < n_slots; i++)
-		if ((slots[i].e ? send_socket(w, HO_ROLE_EGRESS, (uint32_t)i, &slots[i].e->info,
-					      slots[i].e->fd)
+		if ((slots[i].e ? send_egress(w, (uint32_t)i, slots[i].e)
 				: send_udp_socket(w, (uint32_t)i, slots[i].u)) < 0)
 			goto out;
 	for (size_t i = 0; i < n_rules; i++)
@@ -179,11 +197,12 @@ int sv_config_send(struct sv_worker *w, bool force)
 	struct ho_commit commit = {
 		.generation = sv->generation,
 		.n_rules = (uint32_t)n_rules,
-		.n_sockets = (uint32_t)n_slots + 1,
+		.n_sockets = (uint32_t)n_slots + (ingress ? 1 : 0),
 	};
 
 	rc = svw_send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);
 	if (rc == 0) {
+		w->ingress_sent = true;
 		w->config_digest = digest;
 		svw_expect_ack(w, sv->generation, n_rules);
 	}

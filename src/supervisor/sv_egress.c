@@ -9,85 +9,105 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-struct sv_egress *sv_egress_find(const struct supervisor *sv, const char *ifname)
+/*
+ * A worker's egress sockets: one per output interface its rules send to,
+ * its own, because each carries a transmit ring that only one process may
+ * fill.  A socket is opened when its interface is up and closed when the
+ * interface goes away, goes down, changes its MTU (the ring's slots are
+ * sized for it) or is no longer used; the worker keeps its own copy until
+ * it adopts a configuration without it.
+ */
+
+struct sv_egress *svw_egress_find(const struct sv_worker *w, const char *ifname)
 {
-	for (size_t i = 0; i < sv->n_egress; i++)
-		if (strcmp(sv->egress[i].info.name, ifname) == 0)
-			return &sv->egress[i];
+	for (size_t i = 0; i < w->n_egress; i++)
+		if (strcmp(w->egress[i].info.name, ifname) == 0)
+			return &w->egress[i];
 	return NULL;
 }
 
-void sv_egress_close_all(struct supervisor *sv)
+void svw_egress_close_all(struct sv_worker *w)
 {
-	for (size_t i = 0; i < sv->n_egress; i++)
-		close(sv->egress[i].fd);
-	free(sv->egress);
-	sv->egress = NULL;
-	sv->n_egress = 0;
+	for (size_t i = 0; i < w->n_egress; i++)
+		close(w->egress[i].fd);
+	free(w->egress);
+	w->egress = NULL;
+	w->n_egress = 0;
 }
 
-static bool output_configured(const struct conf *c, const char *ifname)
+static bool used_by(const struct sv_worker *w, const char *ifname)
 {
-	for (size_t i = 0; i < c->n_rules; i++)
+	const struct conf *c = &w->sv->conf;
+
+	for (size_t i = 0; i < c->n_rules; i++) {
+		if (!sv_rule_on(w, &c->rules[i]))
+			continue;
 		for (size_t k = 0; k < c->rules[i].n_outputs; k++)
-			if (strcmp(c->rules[i].outputs[k].ifname, ifname) == 0)
+			if (c->rules[i].outputs[k].kind == OUTPUT_IFACE &&
+			    strcmp(c->rules[i].outputs[k].ifname, ifname) == 0)
 				return true;
+	}
 	return false;
 }
 
-/* Closes egress sockets whose interface went away, went down, or is no longer used. */
-static void egress_drop_stale(struct supervisor *sv)
+static void drop_stale(struct sv_worker *w)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < sv->n_egress; i++) {
-		struct sv_egress *e = &sv->egress[i];
+	for (size_t i = 0; i < w->n_egress; i++) {
+		struct sv_egress *e = &w->egress[i];
 		struct iface_info now;
-		bool keep = output_configured(&sv->conf, e->info.name) &&
-			    psock_iface_lookup(e->info.name, &now) == 0 && now.up &&
-			    now.ifindex == e->info.ifindex;
+		bool used = used_by(w, e->info.name);
+		bool same = psock_iface_lookup(e->info.name, &now) == 0 && now.up &&
+			    now.ifindex == e->info.ifindex && now.mtu == e->info.mtu;
 
-		if (keep) {
-			e->info = now;	/* MAC and MTU may have changed */
-			sv->egress[k++] = *e;
-		} else {
-			log_info("output %s: closing its socket (%s)", e->info.name,
-				 output_configured(&sv->conf, e->info.name)
-					 ? "interface gone or down" : "no longer used");
-			close(e->fd);
+		if (used && same) {
+			e->info = now;	/* the MAC may have changed */
+			w->egress[k++] = *e;
+			continue;
 		}
+		log_info("worker[%s]: output %s: closing its socket (%s)", w->name, e->info.name,
+			 !used ? "no longer used" : "interface gone, down or with a new MTU");
+		close(e->fd);
 	}
-	sv->n_egress = k;
+	w->n_egress = k;
 }
 
-static void egress_open(struct supervisor *sv, const char *ifname)
+static void open_one(struct sv_worker *w, const char *ifname)
 {
+	static uint64_t serial;
 	struct sv_egress e = { .fd = -1 };
 
-	if (sv_egress_find(sv, ifname) != NULL)
+	if (svw_egress_find(w, ifname) != NULL)
 		return;
 	if (psock_iface_lookup(ifname, &e.info) < 0 || !e.info.up)
 		return;	/* pending */
-	e.fd = psock_open_egress(e.info.ifindex);
+	txring_params_for(e.info.mtu, (uint32_t)sysconf(_SC_PAGESIZE), &e.tx);
+	e.fd = psock_open_egress(e.info.ifindex, &e.tx);
 	if (e.fd < 0) {
-		log_warn("output %s: cannot open its socket", ifname);
+		log_warn("worker[%s]: output %s: cannot open its socket", w->name, ifname);
 		return;
 	}
-	struct sv_egress *grown = realloc(sv->egress, (sv->n_egress + 1) * sizeof(*grown));
+	e.serial = ++serial;
+	struct sv_egress *grown = realloc(w->egress, (w->n_egress + 1) * sizeof(*grown));
 
 	if (grown == NULL)
 		fatal(EX_OSERR, "realloc");
-	sv->egress = grown;
-	sv->egress[sv->n_egress++] = e;
-	log_info("output %s is up (ifindex %d)", ifname, e.info.ifindex);
+	w->egress = grown;
+	w->egress[w->n_egress++] = e;
+	log_debug("worker[%s]: output %s is up (ifindex %d)", w->name, ifname, e.info.ifindex);
 }
 
-/* Egress sockets for every configured output that is up; stale ones closed. */
-void sv_egress_sync(struct supervisor *sv)
+void svw_egress_sync(struct sv_worker *w)
 {
-	egress_drop_stale(sv);
-	for (size_t i = 0; i < sv->conf.n_rules; i++)
-		for (size_t k = 0; k < sv->conf.rules[i].n_outputs; k++)
-			if (sv->conf.rules[i].outputs[k].kind == OUTPUT_IFACE)
-				egress_open(sv, sv->conf.rules[i].outputs[k].ifname);
+	const struct conf *c = &w->sv->conf;
+
+	drop_stale(w);
+	for (size_t i = 0; i < c->n_rules; i++) {
+		if (!sv_rule_on(w, &c->rules[i]))
+			continue;
+		for (size_t k = 0; k < c->rules[i].n_outputs; k++)
+			if (c->rules[i].outputs[k].kind == OUTPUT_IFACE)
+				open_one(w, c->rules[i].outputs[k].ifname);
+	}
 }

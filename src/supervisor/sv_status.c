@@ -42,6 +42,20 @@ static const char *worker_state(const struct sv_worker *w)
 	return "restarting";
 }
 
+/* "seccomp,chroot,landlock:7": what confines a worker, as its ACK says. */
+static void describe_sandbox(uint32_t flags, uint32_t abi, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", flags & HO_SANDBOX_SECCOMP ? "seccomp," : "",
+		 flags & HO_SANDBOX_CHROOT ? "chroot," : "");
+	if (flags & HO_SANDBOX_LANDLOCK) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "landlock:%u", abi);
+	} else if (buf[0]) {
+		buf[strlen(buf) - 1] = '\0';	/* the last comma */
+	}
+}
+
 static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 			const struct timespec *now)
 {
@@ -55,6 +69,9 @@ static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 	o->restarts = w->restarts;
 	if (w->pid > 0 && w->stats.valid)
 		stats_set_fill_worker(o, s);
+	o->ring_drops = w->ring_drops;
+	if (w->pid > 0 && w->acked_generation)
+		describe_sandbox(w->sandbox, w->landlock_abi, o->sandbox, sizeof(o->sandbox));
 }
 
 static void fill_output(struct st_output *o, const struct supervisor *sv,
@@ -78,7 +95,9 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 	else
 		fmt_addr(conf_output_group(r, c), o->group, sizeof(o->group));
 	o->port = port ? port : -1;
-	o->active = sv_egress_find(sv, c->ifname) != NULL;
+	for (size_t i = 0; i < sv->n_workers && !o->active; i++)
+		o->active = sv_rule_on(sv->workers[i], r) &&
+			    svw_egress_find(sv->workers[i], c->ifname) != NULL;
 }
 
 /* Active: every worker of its input runs this very configuration, not an older one. */

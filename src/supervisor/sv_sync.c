@@ -79,20 +79,26 @@ static void unwant(struct sv_worker *w)
 		svw_close_sockets(w);
 }
 
+static void replace_worker(struct sv_worker *w, const char *why)
+{
+	log_notice("input %s: %s: replacing worker[%s]", w->input, why, w->name);
+	w->replace = true;
+	svw_stop(w);
+}
+
 static void sync_worker(struct supervisor *sv, struct sv_worker *w,
 			const struct iface_info *info)
 {
+	int rc;
+
 	w->wanted = true;
 	if (w->pid > 0 && w->info.ifindex != info->ifindex) {
-		log_notice("input %s has a new ifindex (%d, was %d): replacing worker[%s]",
-			   w->input, info->ifindex, w->info.ifindex, w->name);
-		w->replace = true;
-		svw_stop(w);
+		replace_worker(w, "it has a new ifindex");
 		return;
 	}
 	if (w->pid == 0 && sv->hold_spawn) {
 		/* Start-up: sockets now, with every privilege; workers after the drop. */
-		if (w->ingress_fd < 0 && svw_open_sockets(w) < 0)
+		if (svw_open_sockets(w) < 0)
 			fatalx(EX_UNAVAILABLE, "cannot set up input %s", w->input);
 		return;
 	}
@@ -104,7 +110,12 @@ static void sync_worker(struct supervisor *sv, struct sv_worker *w,
 	}
 	if (w->chan < 0)
 		return;	/* stopping; svw_exited decides what comes next */
-	if (w->sockets_generation != sv->generation && svw_open_sockets(w) < 0)
+	rc = svw_open_sockets(w);
+	if (rc == -2) {
+		replace_worker(w, "its receive ring changes");
+		return;
+	}
+	if (rc < 0)
 		log_warnx("input %s: keeping the previous filter and groups", w->input);
 	if (sv_config_send(w, false) < 0)
 		log_warnx("worker[%s] did not take its configuration", w->name);
@@ -207,7 +218,6 @@ void sv_sync(struct supervisor *sv)
 {
 	if (sv->stopping)
 		return;
-	sv_egress_sync(sv);
 	sv_udp_sync(sv);
 	sweep_workers(sv);
 	/* Each input once, in order of first use; inputs are few, rules may be 10,000. */

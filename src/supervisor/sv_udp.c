@@ -123,6 +123,7 @@ static void udp_merge(struct supervisor *sv)
 /* Returns true if it is still pending. */
 static bool udp_try_open(struct sv_udp *s)
 {
+	static uint64_t serial;
 	char dest[CONF_UDP_STRLEN];
 
 	if (s->fd >= 0)
@@ -137,6 +138,7 @@ static bool udp_try_open(struct sv_udp *s)
 		return true;
 	}
 	log_info("output udp %s is up", dest);
+	s->serial = ++serial;
 	s->last_error = 0;
 	return false;
 }

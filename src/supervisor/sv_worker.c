@@ -43,12 +43,21 @@ struct sv_worker *svw_new(struct sv_input *in, unsigned index)
 	return w;
 }
 
+void svw_close_ingress(struct sv_worker *w)
+{
+	if (w->ingress_fd >= 0) {
+		w->ring_drops += psock_ring_drops(w->ingress_fd);
+		close(w->ingress_fd);
+	}
+	w->ingress_fd = -1;
+	w->ingress_sent = false;
+	w->fanout_id = -1;
+}
+
 void svw_close_sockets(struct sv_worker *w)
 {
-	if (w->ingress_fd >= 0)
-		close(w->ingress_fd);
-	w->ingress_fd = -1;
-	w->fanout_id = -1;
+	svw_close_ingress(w);
+	svw_egress_close_all(w);
 	w->sockets_generation = 0;
 }
 
@@ -117,29 +126,33 @@ static int join_fanout(struct sv_worker *w, int fd, int ifindex)
 }
 
 /*
- * The ingress socket's filter is locked (psock.c), so other groups need a
- * new socket.  It is opened, filtered and capturing before the old one is
- * retired: the frames of groups that stay are never missed; for the few
- * microseconds between the two, a frame can be queued on both.  The
- * retired socket keeps its queue; the worker forwards that before it
- * reads the new socket, so no frame is lost and their order is kept.
- *
- * A socket in a fanout group cannot be retired (the kernel refuses to
- * rebind it): the new one joins the same group, so that every frame still
- * goes to one socket only, and the old one takes its share until the
- * worker, having forwarded what it holds, closes it.
+ * The worker maps the ring of the ingress socket it gets when it starts,
+ * and holds no descriptor of it: the socket is the supervisor's.  Other
+ * groups only change its filter, in place, so that the frames of groups
+ * that stay are never missed.  A socket on another interface, or with
+ * another ring, needs a new worker: -2 says so.
  */
-static int replace_ingress(struct sv_worker *w, const struct iface_info *info)
+static int update_ingress(struct sv_worker *w, const struct iface_info *info)
 {
 	struct sv_input *in = w->in;
 	struct ring_params ring;
 	int fd, id;
 
-	if (w->ingress_fd >= 0 && in->filter_digest == w->filter_digest &&
-	    w->info.ifindex == info->ifindex)
-		return 0;
 	ring_params_resolve(&w->sv->conf.ring, info->mtu, (uint32_t)sysconf(_SC_PAGESIZE),
 			    &ring);
+	if (w->ingress_fd >= 0 && w->info.ifindex == info->ifindex &&
+	    memcmp(&ring, &w->ring, sizeof(ring)) == 0) {
+		if (in->filter_digest == w->filter_digest)
+			return 0;
+		if (psock_set_filter(w->ingress_fd, &in->match) < 0) {
+			log_warn("cannot change the filter of worker[%s]'s ingress socket", w->name);
+			return -1;
+		}
+		w->filter_digest = in->filter_digest;
+		return 0;
+	}
+	if (w->ingress_fd >= 0 && w->ingress_sent)
+		return -2;
 	fd = psock_open_ingress(info->ifindex, &in->match, &ring);
 	if (fd < 0) {
 		log_warn("cannot open the ingress socket on %s", w->input);
@@ -149,16 +162,7 @@ static int replace_ingress(struct sv_worker *w, const struct iface_info *info)
 		close(fd);
 		return -1;
 	}
-	if (w->ingress_fd >= 0) {
-		if (w->fanout_id < 0 &&
-		    psock_retire_ingress(w->ingress_fd, w->info.ifindex) < 0) {
-			log_warn("cannot retire the ingress socket on %s", w->input);
-			close(fd);
-			return -1;
-		}
-		close(w->ingress_fd);
-		w->config_digest = 0;	/* the worker must get the new socket */
-	}
+	svw_close_ingress(w);
 	w->ingress_fd = fd;
 	w->fanout_id = id;
 	w->ring = ring;
@@ -169,12 +173,15 @@ static int replace_ingress(struct sv_worker *w, const struct iface_info *info)
 }
 
 /*
- * Opens a fresh ingress socket if there is none or its groups changed,
- * after bringing the input's memberships up to date if they are not.
+ * Brings the worker's sockets in line with its input and configuration:
+ * the input's memberships if they are not, the ingress socket's filter,
+ * and its egress sockets.  Returns -2 if the worker must be replaced (its
+ * ring is on another interface, or laid out otherwise).
  */
 int svw_open_sockets(struct sv_worker *w)
 {
 	struct iface_info info;
+	int rc;
 
 	if (psock_iface_lookup(w->input, &info) < 0) {
 		log_warn("interface %s", w->input);
@@ -182,10 +189,11 @@ int svw_open_sockets(struct sv_worker *w)
 	}
 	if (!svi_current(w->in, info.ifindex) && svi_update(w->in) < 0)
 		return -1;
-	if (replace_ingress(w, &w->in->info) < 0)
-		return -1;
+	if ((rc = update_ingress(w, &w->in->info)) < 0)
+		return rc;
 	w->info = w->in->info;
 	w->sockets_generation = w->sv->generation;
+	svw_egress_sync(w);
 	return 0;
 }
 
@@ -237,6 +245,8 @@ static void on_channel_out(evutil_socket_t fd, short what, void *arg)
 /* Concurrent status requests share one STATS_REQ and its answer. */
 int svw_request_stats(struct sv_worker *w)
 {
+	if (w->ingress_fd >= 0)
+		w->ring_drops += psock_ring_drops(w->ingress_fd);
 	if (w->chan < 0 || w->acked_generation == 0)
 		return -1;
 	if (w->stats_pending)
@@ -258,6 +268,8 @@ static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
 	}
 	w->ack_pending = false;
 	w->acked_generation = w->config_generation;
+	w->sandbox = ack->sandbox;
+	w->landlock_abi = ack->landlock_abi;
 	event_del(w->ev_ack);
 	log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
 		  w->name, w->pid, ack->generation, ack->n_rules, ack->n_sockets);
@@ -378,8 +390,8 @@ int svw_start(struct sv_worker *w)
 {
 	struct spawned sp;
 
-	if ((w->ingress_fd < 0 || w->sockets_generation != w->sv->generation) &&
-	    svw_open_sockets(w) < 0)
+	w->ingress_sent = false;
+	if (svw_open_sockets(w) == -1)
 		return -1;
 	if (spawn_worker(w->name, &sp) < 0) {
 		log_warn("cannot start worker[%s]", w->name);

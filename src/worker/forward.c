@@ -3,28 +3,32 @@
 #include "worker/forward.h"
 
 #include "common/log.h"
+#include "common/ring_socket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 /* Bounded work per wake-up so the channel is never starved. */
 #define FWD_MAX_BLOCKS 16
+/* Frames mode: frames taken from the ring between two flushes. */
+#define FWD_BATCH 256
 
-int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, const struct ring *ring)
+int fwd_init(struct fwd *f, const char *ifname, struct ring *ring)
 {
 	uint64_t secret[2];
 
 	memset(f, 0, sizeof(*f));
-	f->ingress_fd = ingress_fd;
-	f->ring = *ring;
+	f->ring = ring;
 	snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
 	f->frags = calloc(1, sizeof(*f->frags));
 	if (f->frags == NULL)
@@ -39,108 +43,167 @@ int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, const struct rin
 	return 0;
 }
 
+static void out_free(struct fwd_out *o)
+{
+	txring_unmap(&o->ring);
+	free(o->slots);
+	memset(o, 0, sizeof(*o));
+}
+
 void fwd_free(struct fwd *f)
 {
 	free(f->frags);
 	f->frags = NULL;
-	free(f->batch);
-	f->batch = NULL;
+	for (unsigned i = 0; f->out != NULL && i < f->n_egress; i++)
+		out_free(&f->out[i]);
+	free(f->out);
+	f->out = NULL;
 }
 
-int fwd_set_egress(struct fwd *f, struct egress *egress, unsigned n)
+/* old's output on the same socket, if it has its ring mapped. */
+static struct fwd_out *same_socket(struct fwd *old, uint64_t serial)
 {
-	struct egress_batch *batch = calloc(n ? n : 1, sizeof(*batch));
+	for (unsigned i = 0; old != NULL && old->out != NULL && i < old->n_egress; i++)
+		if (old->out[i].ring.map != NULL && old->out[i].serial == serial)
+			return &old->out[i];
+	return NULL;
+}
 
-	if (batch == NULL)
+static int map_out(struct fwd_out *o, const struct egress *e)
+{
+	o->serial = e->serial;
+	o->slots = calloc(e->tx.frames, sizeof(*o->slots));
+	if (o->slots == NULL || txring_map(&o->ring, e->fd, &e->tx) < 0) {
+		free(o->slots);
+		o->slots = NULL;
 		return -1;
-	free(f->batch);
-	f->batch = batch;
+	}
+	return 0;
+}
+
+int fwd_set_egress(struct fwd *f, struct fwd *old, const struct egress *egress, unsigned n)
+{
+	struct fwd_out *out = calloc(n ? n : 1, sizeof(*out));
+	unsigned i;
+
+	if (out == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (egress[i].udp)
+			continue;
+		if (same_socket(old, egress[i].serial) != NULL)
+			continue;	/* taken over below, once nothing can fail */
+		if (map_out(&out[i], &egress[i]) < 0)
+			break;
+	}
+	if (i < n) {
+		for (unsigned k = 0; k < i; k++)
+			out_free(&out[k]);
+		free(out);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct fwd_out *o = egress[i].udp ? NULL : same_socket(old, egress[i].serial);
+
+		if (o != NULL) {
+			out[i] = *o;
+			memset(o, 0, sizeof(*o));
+		}
+	}
 	f->egress = egress;
+	f->out = out;
 	f->n_egress = n;
 	return 0;
 }
 
-static void count_sent(const struct egress *e, const struct egress_batch *b, unsigned from,
-		       unsigned n)
+static void count_sent(struct fwd_out *out, uint32_t first, uint32_t n)
 {
-	for (unsigned i = from; i < from + n; i++) {
-		struct rule_output *o = b->owner[i];
+	for (uint32_t k = 0; k < n; k++) {
+		const struct fwd_slot *s = &out->slots[(first + k) % out->ring.p.frames];
 
-		o->packets++;
-		if (e->udp)
-			o->bytes += b->iov[i][0].iov_len + e->udp_overhead;
-		else
-			o->bytes += b->iov[i][0].iov_len + b->iov[i][1].iov_len -
-				    sizeof(struct virtio_net_hdr) - ETH_HDR_LEN -
-				    (o->vlan ? PKT_VLAN_HDR_LEN : 0);
+		s->owner->packets++;
+		s->owner->bytes += s->bytes;
 	}
 }
 
+static void count_unsent(struct fwd *f, struct fwd_out *out, uint32_t first, uint32_t n,
+			 bool full)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		struct rule_output *o = out->slots[(first + k) % out->ring.p.frames].owner;
+
+		if (full)
+			o->egress_full++;
+		else
+			o->send_errors++;
+	}
+	if (full)
+		f->stats.egress_full += n;
+	else
+		f->stats.send_errors += n;
+}
+
 /*
- * One sendmmsg for the batch, as a rule.  A full device queue or socket
- * buffer (ENOBUFS, EAGAIN) gets one more try; if it is still full, the
- * rest of this output's batch is dropped and counted, so that a slow
- * output never holds up the others or the input.  Any other error costs
- * the message it happened on, counted on its output: an interface that
- * is down (ENETDOWN, ENXIO), no route (ENETUNREACH, EHOSTUNREACH), or an
- * ICMP error a connected UDP socket reports (ECONNREFUSED).  The kernel
- * returns an error met after the first message on the next call, which
- * starts at that message.
+ * Hands the frames queued in an output's ring to the kernel with one
+ * address-less send: the socket is bound to the output interface, so they
+ * can go nowhere else.  The kernel sends them in order and stops at the
+ * first it cannot (a full device queue or socket buffer: ENOBUFS, EAGAIN,
+ * or a short count); that gets one more try, and if it still stays, the
+ * rest of the ring's frames are dropped and counted, so that a slow
+ * output never holds up the others or the input.  Any other error (the
+ * interface is down: ENETDOWN, ENXIO) costs every frame queued, counted as
+ * send errors.
  */
-static void egress_flush(struct fwd *f, unsigned i)
+static void flush_out(struct fwd *f, unsigned i)
 {
 	const struct egress *e = &f->egress[i];
-	struct egress_batch *b = &f->batch[i];
-	unsigned done = 0;
+	struct fwd_out *out = &f->out[i];
+	struct txring *t = &out->ring;
 	bool retried = false;
 
-	while (done < b->count) {
-		int n = sendmmsg(e->fd, b->msgs + done, b->count - done, MSG_DONTWAIT);
+	while (t->queued) {
+		uint32_t first = t->first;
+		int err = sendto(e->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 ? errno : 0;
+		uint32_t n = txring_taken(t);
 
-		if (n > 0) {
-			count_sent(e, b, done, (unsigned)n);
-			done += (unsigned)n;
+		count_sent(out, first, n);
+		if (t->queued == 0 || err == EINTR)
 			continue;
-		}
-		if (n == 0)
-			errno = EAGAIN;
-		if (errno == EINTR)
-			continue;
-		if ((errno == ENOBUFS || errno == EAGAIN) && !retried) {
+		bool full = err == 0 || err == ENOBUFS || err == EAGAIN;
+
+		if (full && !retried) {
 			retried = true;
 			continue;
 		}
-		if (errno == ENOBUFS || errno == EAGAIN) {
-			log_debug("%s is full: %u frames dropped", e->label, b->count - done);
-			f->stats.egress_full += b->count - done;
-			for (; done < b->count; done++)
-				b->owner[done]->egress_full++;
-			break;
-		}
-		b->owner[done]->send_errors++;
-		f->stats.send_errors++;
-		log_debug("send on %s failed: %s", e->label, strerror(errno));
-		done++;
+		first = t->first;
+		n = txring_drop_queued(t);
+		count_unsent(f, out, first, n, full);
+		if (full)
+			log_debug("%s is full: %u frames dropped", e->label, n);
+		else
+			log_debug("send on %s failed: %s; %u frames dropped", e->label,
+				  strerror(err), n);
 	}
-	b->count = 0;
 }
 
 static void flush_all(struct fwd *f)
 {
 	for (unsigned i = 0; i < f->n_egress; i++)
-		if (f->batch[i].count)
-			egress_flush(f, i);
+		if (f->out[i].ring.queued)
+			flush_out(f, i);
 }
 
 /*
  * A checksum that offload left partial stays partial: the virtio header
  * asks the output device (or the kernel, for one without the offload) to
- * complete it, so the payload is never summed here.
+ * complete it, so the payload is never summed here.  hdr_len is the whole
+ * frame: the kernel copies it out of the ring at once, and the slot is
+ * free again as soon as the frame is sent.
  */
-static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, const struct pkt_rewrite *rw,
-			   bool partial)
+static void put_vnet_hdr(uint8_t *out, const struct pkt *p, const struct pkt_rewrite *rw,
+			 bool partial, size_t frame_len)
 {
-	struct virtio_net_hdr vh = { 0 };
+	struct virtio_net_hdr vh = { .hdr_len = (uint16_t)frame_len };
 
 	if (partial) {
 		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -148,78 +211,99 @@ static size_t put_vnet_hdr(uint8_t *out, const struct pkt *p, const struct pkt_r
 		vh.csum_offset = 6;
 	}
 	memcpy(out, &vh, sizeof(vh));
-	return sizeof(vh);
 }
 
-/*
- * The next slot of e's batch (the batch sent first if it is full), for o,
- * its message pointing at the slot's n_iov iovecs, which the caller fills.
- */
-static unsigned next_slot(struct fwd *f, unsigned i, struct rule_output *o, size_t n_iov)
+static void count_too_big(struct fwd *f, struct rule_output *o)
 {
-	struct egress_batch *b = &f->batch[i];
-
-	if (b->count == FWD_BATCH)
-		egress_flush(f, i);
-	unsigned k = b->count++;
-
-	b->owner[k] = o;
-	memset(&b->msgs[k].msg_hdr, 0, sizeof(b->msgs[k].msg_hdr));
-	b->msgs[k].msg_hdr.msg_iov = b->iov[k];
-	b->msgs[k].msg_hdr.msg_iovlen = n_iov;
-	return k;
+	o->too_big++;
+	f->stats.too_big++;
 }
 
 /*
- * A udp output sends the payload alone, where it points in the ring; the
- * kernel adds the headers, its TTL and its checksum.  It cannot send a
- * fragment of a datagram: that is counted as too big.
+ * A udp output sends the payload alone, from where it is in the receive
+ * ring, at once: the socket is connected, and an address-less send can go
+ * nowhere else.  The kernel adds the headers, its TTL and its checksum.
+ * A fragment of a datagram cannot be sent so: it counts as too big.
  */
-static void queue_udp(struct fwd *f, const struct pkt *p, struct rule *r,
-		      struct rule_output *o)
+static void send_udp(struct fwd *f, const struct pkt *p, struct rule *r,
+		     struct rule_output *o)
 {
 	const struct egress *e = &f->egress[o->egress];
-	struct egress_batch *b = &f->batch[o->egress];
 	size_t payload_len;
 	const uint8_t *payload = pkt_payload(p, &payload_len);
+	bool retried = false;
 
 	if (!p->has_udp || p->fragment) {
-		o->too_big++;
-		f->stats.too_big++;
+		count_too_big(f, o);
 		log_debug("rule %s: a fragmented datagram cannot go to %s", r->name, e->label);
 		return;
 	}
-	unsigned k = next_slot(f, o->egress, o, 1);
+	for (;;) {
+		if (send(e->fd, payload, payload_len, MSG_DONTWAIT) >= 0) {
+			o->packets++;
+			o->bytes += payload_len + e->udp_overhead;
+			return;
+		}
+		if (errno == EINTR || ((errno == ENOBUFS || errno == EAGAIN) && !retried)) {
+			retried = true;
+			continue;
+		}
+		break;
+	}
+	if (errno == ENOBUFS || errno == EAGAIN) {
+		o->egress_full++;
+		f->stats.egress_full++;
+		log_debug("%s is full: a datagram dropped", e->label);
+	} else {
+		o->send_errors++;
+		f->stats.send_errors++;
+		log_debug("send on %s failed: %s", e->label, strerror(errno));
+	}
+}
 
-	b->iov[k][0].iov_base = (void *)payload;
-	b->iov[k][0].iov_len = payload_len;
+/* A free slot of the output's ring, flushing the ring first if it has none. */
+static uint8_t *claim_slot(struct fwd *f, unsigned i, uint32_t *slot)
+{
+	uint8_t *d = txring_claim(&f->out[i].ring, slot);
+
+	if (d == NULL && f->out[i].ring.queued) {
+		flush_out(f, i);
+		d = txring_claim(&f->out[i].ring, slot);
+	}
+	return d;
 }
 
 static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 			 struct rule_output *o, uint8_t ttl, bool partial)
 {
-	struct egress *e = &f->egress[o->egress];
-	struct egress_batch *b = &f->batch[o->egress];
+	const struct egress *e = &f->egress[o->egress];
 
 	if (e->udp) {
-		queue_udp(f, p, r, o);
+		send_udp(f, p, r, o);
 		return;
 	}
 
+	struct fwd_out *out = &f->out[o->egress];
 	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl,
 				  .vlan = o->vlan, .csum_partial = partial };
-	size_t payload_len, hdr_len;
+	size_t payload_len, hdr_len, frame_len;
 	const uint8_t *payload = pkt_payload(p, &payload_len);
+	uint32_t slot;
+	uint8_t *d;
 
-	if (p->ip_len > e->mtu) {
-		o->too_big++;
-		f->stats.too_big++;
+	frame_len = pkt_l2_len(&rw) + p->ip_len;
+	if (p->ip_len > e->mtu || TXRING_VNET_LEN + frame_len > txring_room(&out->ring)) {
+		count_too_big(f, o);
 		log_debug("rule %s: %zu-byte packet exceeds the MTU %u of %s", r->name,
 			  p->ip_len, e->mtu, e->label);
 		return;
 	}
-	unsigned k = next_slot(f, o->egress, o, 2);
-
+	if ((d = claim_slot(f, o->egress, &slot)) == NULL) {
+		o->egress_full++;
+		f->stats.egress_full++;
+		log_debug("%s: every slot of its ring is still being sent", e->label);
+		return;
+	}
 	if (addr_is_set(&o->group)) {
 		memcpy(rw.dst_mac, o->dst_mac, 6);
 	} else {
@@ -228,15 +312,12 @@ static void queue_output(struct fwd *f, const struct pkt *p, struct rule *r,
 		addr_multicast_mac(&p->dst, rw.dst_mac);
 	}
 	memcpy(rw.src_mac, e->mac, 6);
-	hdr_len = put_vnet_hdr(b->hdr[k], p, &rw, partial);
-	hdr_len += pkt_rewrite_headers(p, &rw, b->hdr[k] + hdr_len);
-	b->iov[k][0].iov_base = b->hdr[k];
-	b->iov[k][0].iov_len = hdr_len;
-	b->iov[k][1].iov_base = (void *)payload;
-	b->iov[k][1].iov_len = payload_len;
-	/* The protocol a tagged frame is sent with is that of its outer header. */
-	b->msgs[k].msg_hdr.msg_name = o->vlan ? &e->addr_tagged : &e->addr;
-	b->msgs[k].msg_hdr.msg_namelen = sizeof(e->addr);
+	hdr_len = pkt_rewrite_headers(p, &rw, d + TXRING_VNET_LEN);
+	memcpy(d + TXRING_VNET_LEN + hdr_len, payload, payload_len);
+	frame_len = hdr_len + payload_len;
+	put_vnet_hdr(d, p, &rw, partial, frame_len);
+	out->slots[slot] = (struct fwd_slot){ o, (uint32_t)(frame_len - pkt_l2_len(&rw)) };
+	txring_queue(&out->ring, slot, (uint32_t)(TXRING_VNET_LEN + frame_len));
 }
 
 static void count_drop(struct fwd *f, enum pkt_result res)
@@ -358,7 +439,7 @@ static bool forward_block(struct fwd *f, void *block)
 	struct ring_walk walk;
 	struct ring_frame fr;
 
-	ring_walk_init(&walk, block, f->ring.block_size);
+	ring_walk_init(&walk, block, f->ring->block_size);
 	while (ring_walk_next(&walk, &fr))
 		take_frame(f, &fr);
 	return walk.left == 0;
@@ -369,19 +450,19 @@ static void input_blocks(struct fwd *f)
 {
 	void *block;
 
-	for (int i = 0; i < FWD_MAX_BLOCKS && (block = ring_ready_block(&f->ring)); i++) {
+	for (int i = 0; i < FWD_MAX_BLOCKS && (block = ring_ready_block(f->ring)); i++) {
 		if (!forward_block(f, block))
 			log_warnx("a receive block on %s is inconsistent; frames lost", f->ifname);
 		/* The batches point into the block: send them before giving it back. */
 		flush_all(f);
-		ring_release_block(&f->ring);
+		ring_release_block(f->ring);
 	}
 }
 
 /* Frames mode: up to FWD_BATCH frames at a time, given back once their batches are sent. */
 static void input_frames(struct fwd *f)
 {
-	struct ring *r = &f->ring;
+	struct ring *r = f->ring;
 
 	for (int round = 0; round < FWD_MAX_BLOCKS; round++) {
 		uint32_t start = r->next, n = 0;
@@ -410,7 +491,7 @@ void fwd_input(struct fwd *f)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	f->now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	if (f->ring.mode == RING_FRAMES)
+	if (f->ring->mode == RING_FRAMES)
 		input_frames(f);
 	else
 		input_blocks(f);
@@ -443,13 +524,4 @@ void fwd_update_rates(struct fwd *f, uint64_t dt_ns)
 	}
 }
 
-void fwd_collect_kernel_stats(struct fwd *f)
-{
-	/* The v3 layout is the v2 one with a field more: enough for either. */
-	struct tpacket_stats_v3 st;
-	socklen_t len = sizeof(st);
 
-	if (f->ingress_fd >= 0 &&
-	    getsockopt(f->ingress_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-		f->stats.ring_drops += st.tp_drops;
-}

@@ -1,45 +1,47 @@
 #ifndef MCRELAY_FORWARD_H
 #define MCRELAY_FORWARD_H
 
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "lib/frag.h"
 #include "lib/packet.h"
 #include "lib/ring.h"
 #include "lib/rules.h"
+#include "lib/txring.h"
 #include "lib/worker_conf.h"
-
-#define FWD_VNET_LEN 16	/* room for struct virtio_net_hdr (10 bytes) */
-#define FWD_BATCH 256
 
 struct fwd_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired;
 	uint64_t vlan;		/* tagged for a VLAN without rules, or QinQ */
-	uint64_t send_errors, too_big, ring_drops, egress_full;
+	uint64_t send_errors, too_big, egress_full;
 	uint64_t ipv6_ext;	/* an IPv6 extension chain not walked (packet.h) */
 };
 
-/* A batch of messages waiting for one egress socket. */
-struct egress_batch {
-	unsigned count;
-	struct mmsghdr msgs[FWD_BATCH];
-	struct iovec iov[FWD_BATCH][2];
-	struct rule_output *owner[FWD_BATCH];
-	/* A virtio_net_hdr (the egress sockets have PACKET_VNET_HDR), then the headers. */
-	_Alignas(8) uint8_t hdr[FWD_BATCH][FWD_VNET_LEN + PKT_MAX_HDR];
+/* Who a transmit ring slot's frame is for, until the kernel takes it. */
+struct fwd_slot {
+	struct rule_output *owner;
+	uint32_t bytes;		/* IP bytes, for the output's byte count */
+};
+
+/*
+ * An egress socket as the forwarding code uses it.  An output interface's
+ * socket has its transmit ring mapped, with a slot record per frame; a
+ * udp output's socket sends each payload at once and has neither.
+ */
+struct fwd_out {
+	struct txring ring;
+	struct fwd_slot *slots;
+	uint64_t serial;	/* the socket's (egress.serial): kept across configurations */
 };
 
 struct fwd {
-	int ingress_fd;
 	char ifname[IF_NAMESIZE];
-	struct ring ring;	/* ingress_fd's receive ring, mapped */
-	struct egress *egress;
-	struct egress_batch *batch;	/* one per egress */
+	struct ring *ring;	/* the ingress socket's receive ring, mapped: the worker's */
+	const struct egress *egress;
+	struct fwd_out *out;	/* one per egress socket */
 	unsigned n_egress;
 	struct rule_table table;
 	struct frag_cache *frags;	/* later fragments follow their first */
@@ -47,11 +49,19 @@ struct fwd {
 	uint64_t now_ns;	/* CLOCK_MONOTONIC, taken once per wake-up */
 };
 
-/* Uses ring, mapped on ingress_fd; the caller unmaps it when the socket goes. */
-int fwd_init(struct fwd *f, int ingress_fd, const char *ifname, const struct ring *ring);
+/* Reads ring, the caller's, which it keeps mapped for as long as f is used. */
+int fwd_init(struct fwd *f, const char *ifname, struct ring *ring);
+/* Unmaps the transmit rings and frees what fwd_init and fwd_set_egress allocated. */
 void fwd_free(struct fwd *f);
-/* The egress sockets to send through (owned by the caller); -1 if out of memory. */
-int fwd_set_egress(struct fwd *f, struct egress *egress, unsigned n);
+
+/*
+ * The egress sockets of a new configuration (owned by the caller, kept
+ * until the next call).  A transmit ring already mapped for the same
+ * socket (same serial) is taken over from old; the others are mapped
+ * here and old's are unmapped.  -1 if a ring cannot be mapped or memory
+ * is short: then f and old are as they were.
+ */
+int fwd_set_egress(struct fwd *f, struct fwd *old, const struct egress *egress, unsigned n);
 
 /*
  * Forwards the frames (or blocks) the kernel has handed over (bounded),
@@ -61,8 +71,5 @@ void fwd_input(struct fwd *f);
 
 /* Recomputes every rule's and output's rate over the dt_ns since the last call. */
 void fwd_update_rates(struct fwd *f, uint64_t dt_ns);
-
-/* Adds the kernel's ring drop count (PACKET_STATISTICS) to the stats. */
-void fwd_collect_kernel_stats(struct fwd *f);
 
 #endif

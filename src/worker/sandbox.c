@@ -2,17 +2,22 @@
 
 #include "worker/sandbox.h"
 
+#include "lib/handoff.h"
+#include "worker/sandbox_allow.h"
+#include "worker/test_hooks.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_packet.h>
+#include <linux/landlock.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,21 +47,85 @@ const char *sandbox_features(void)
 		;
 }
 
-#ifdef MCRELAY_TEST_HOOKS
 /*
- * Test builds only: SIGUSR2 makes the worker do what a taken-over worker
- * would, open a packet socket, so that the tests can see the filter kill it.
- * socket() is async-signal-safe.
+ * Where an empty directory can be made for a moment: /tmp first (private
+ * to the service under systemd's PrivateTmp=), then the others.
  */
-static void hook_forbidden_call(int sig)
-{
-	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+static const char *const scratch_dirs[] = { "/tmp", "/var/tmp", "/dev/shm", "/run" };
 
-	(void)sig;
+static int chroot_in(const char *parent_path, char *err, size_t errlen)
+{
+	char dir[64];
+	int parent = open(parent_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc = -1;
+
+	snprintf(dir, sizeof(dir), "%s/mcrelay-root.XXXXXX", parent_path);
+	if (parent < 0 || mkdtemp(dir) == NULL) {
+		snprintf(err, errlen, "cannot make an empty directory in %s: %s", parent_path,
+			 strerror(errno));
+		goto out;
+	}
+	if (chdir(dir) < 0 || chroot(".") < 0) {
+		snprintf(err, errlen, "cannot change the root to %s: %s", dir, strerror(errno));
+		rmdir(dir);
+		goto out;
+	}
+	/* Linux removes a directory that is a root or working directory. */
+	if (unlinkat(parent, strrchr(dir, '/') + 1, AT_REMOVEDIR) < 0 || chdir("/") < 0) {
+		snprintf(err, errlen, "cannot remove the empty root %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (parent >= 0)
+		close(parent);
+	return rc;
+}
+
+#ifdef MCRELAY_SANITIZERS
+static bool being_traced(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	const char *t;
+
 	if (fd >= 0)
 		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	t = strstr(buf, "TracerPid:");
+	return t != NULL && strtol(t + 10, NULL, 10) != 0;
 }
 #endif
+
+int sandbox_chroot(char *err, size_t errlen)
+{
+	char why[160] = "";
+
+#ifdef MCRELAY_SANITIZERS
+	/*
+	 * LeakSanitizer stops the world with a clone that ptraces the process
+	 * and reads /proc, which the empty root, RLIMIT_NPROC and the filter
+	 * rightly forbid: sanitizer builds check the worker for leaks now, and
+	 * not at exit.  Not under a tracer either (tests/integration/syscalls.sh):
+	 * LeakSanitizer refuses to run there.
+	 */
+	if (!being_traced())
+		__lsan_do_leak_check();
+#endif
+	/* localtime_r (log time stamps) reads /etc/localtime once: now, while it can. */
+	tzset();
+	for (size_t i = 0; i < sizeof(scratch_dirs) / sizeof(scratch_dirs[0]); i++) {
+		if (chroot_in(scratch_dirs[i], err, errlen) == 0)
+			return 0;
+		if (i == 0)
+			snprintf(why, sizeof(why), "%s", err);
+	}
+	snprintf(err, errlen, "%s (and no other directory would do)", why);
+	return -1;
+}
 
 static int is_regular_file(int fd)
 {
@@ -77,7 +146,7 @@ static int set_limit(int resource, rlim_t value, const char *name, char *err,
 	return -1;
 }
 
-/* Limits, dumpability, directory and signals: what needs no libseccomp. */
+/* Limits, dumpability and signals: what needs no libseccomp. */
 static int confine(char *err, size_t errlen)
 {
 	if (set_limit(RLIMIT_NOFILE, SANDBOX_MAX_FDS, "RLIMIT_NOFILE", err, errlen) < 0 ||
@@ -97,157 +166,156 @@ static int confine(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot clear the dumpable flag: %s", strerror(errno));
 		return -1;
 	}
-	if (chdir("/") < 0) {
-		snprintf(err, errlen, "cannot change directory to /: %s", strerror(errno));
-		return -1;
-	}
 	/* A supervisor that died is seen as EPIPE on the channel, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
-	/* localtime_r (log time stamps) reads /etc/localtime once: now, while it may. */
-	tzset();
-#ifdef MCRELAY_TEST_HOOKS
-	signal(SIGUSR2, hook_forbidden_call);
-#endif
+	test_hooks_install();
 	return 0;
+}
+
+/* Landlock's access rights, as its ABI versions added them (landlock(7)). */
+#define LL_FS_V1 ((1ull << 13) - 1)		/* execute ... make_sym */
+#define LL_FS_REFER (1ull << 13)		/* ABI 2 */
+#define LL_FS_TRUNCATE (1ull << 14)		/* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ull << 15)		/* ABI 5 */
+#define LL_NET_BIND_TCP (1ull << 0)		/* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ull << 1)
+#define LL_SCOPE_ABSTRACT_UNIX (1ull << 0)	/* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ull << 1)
+
+/* struct landlock_ruleset_attr as of ABI 6; older kernels take a prefix of it. */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+/*
+ * Every access Landlock can refuse, refused: no file can be opened or made,
+ * no TCP port bound or connected, no abstract socket reached, no process
+ * outside signalled.  Returns the ABI in force, 0 without Landlock (not in
+ * the kernel, or disabled at boot), -1 on another error.
+ */
+static int landlock_forbid_all(char *err, size_t errlen)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	struct ll_ruleset_attr attr = { .handled_access_fs = LL_FS_V1 };
+	size_t size = sizeof(attr.handled_access_fs);
+	int fd;
+
+	if (abi < 0)
+		return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -1;
+	if (abi >= 2)
+		attr.handled_access_fs |= LL_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LL_FS_TRUNCATE;
+	if (abi >= 4) {
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		size = offsetof(struct ll_ruleset_attr, scoped);
+	}
+	if (abi >= 5)
+		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (fd < 0 || syscall(SYS_landlock_restrict_self, fd, 0) < 0) {
+		snprintf(err, errlen, "cannot restrict itself with Landlock (ABI %ld): %s", abi,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return (int)abi;
 }
 
 #ifdef HAVE_SECCOMP
-/*
- * What the worker's loop needs once it forwards, found with strace on
- * workers forwarding, answering status requests, adopting new
- * configurations, logging and exiting; see mcrelay(8).  Anything else
- * kills the process: the supervisor logs "killed by signal 31 (Bad system
- * call)" and starts a fresh worker.
- */
-static const int allowed[] = {
-	/* the event loop (epoll; poll for a packet ring) */
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
-	SCMP_SYS(poll), SCMP_SYS(ppoll),
-	/* packets in and out, the channel, libevent's signal socket pair */
-	SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(read),
-	/* the log: stderr, or the syslog socket opened before (send is sendto) */
-	SCMP_SYS(write), SCMP_SYS(writev),
-	/* sockets of a configuration replaced, and of a reload's leftovers */
-	SCMP_SYS(close),
-	/* counters: PACKET_STATISTICS, and socket checks; reading changes nothing */
-	SCMP_SYS(getsockopt),
-	/* time: mostly the vDSO, the system call where it is not mapped */
-	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-	/* memory: malloc, and a packet ring of a new ingress socket */
-	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(mremap),
-	SCMP_SYS(fstat),
-	/* signals: libevent's handlers, return from them, abort() */
-	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(restart_syscall),
-	/* the rest of libc */
-	SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrandom),
-	SCMP_SYS(sched_yield), SCMP_SYS(exit), SCMP_SYS(exit_group),
-	/* glibc's qsort asks for the memory size before sorting a large array */
-	SCMP_SYS(sysinfo),
+static const enum scmp_compare scmp_op[] = {
+	[SANDBOX_EQ] = SCMP_CMP_EQ,
+	[SANDBOX_NE] = SCMP_CMP_NE,
+	[SANDBOX_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 };
 
-struct arg_rule {
-	int syscall;
-	uint32_t action;	/* 0: allow */
-	unsigned n;
-	struct scmp_arg_cmp cmp[2];
-};
-
-static int add_arg_rules(scmp_filter_ctx ctx)
+static int add_rule(scmp_filter_ctx ctx, const struct sandbox_allow *a, int signal_fd)
 {
-	const scmp_datum_t self = (scmp_datum_t)getpid();
-	const struct arg_rule rules[] = {
-		/*
-		 * Socket options: only those a packet ring needs.  Egress sockets
-		 * are shared by the workers using an interface; nothing else may
-		 * be changed on them (buffer sizes, bypassing the qdisc, fanout)
-		 * nor on the ingress socket, whose filter is also locked.
-		 */
-		{ SCMP_SYS(setsockopt), 0, 2, { SCMP_A1(SCMP_CMP_EQ, SOL_PACKET),
-						SCMP_A2(SCMP_CMP_EQ, PACKET_VERSION) } },
-		{ SCMP_SYS(setsockopt), 0, 2, { SCMP_A1(SCMP_CMP_EQ, SOL_PACKET),
-						SCMP_A2(SCMP_CMP_EQ, PACKET_RX_RING) } },
-		{ SCMP_SYS(setsockopt), 0, 2, { SCMP_A1(SCMP_CMP_EQ, SOL_PACKET),
-						SCMP_A2(SCMP_CMP_EQ, PACKET_RESERVE) } },
-		/* Descriptor flags, but no F_DUPFD: no new descriptors. */
-		{ SCMP_SYS(fcntl), 0, 1, { SCMP_A1(SCMP_CMP_EQ, F_GETFL) } },
-		{ SCMP_SYS(fcntl), 0, 1, { SCMP_A1(SCMP_CMP_EQ, F_SETFL) } },
-		{ SCMP_SYS(fcntl), 0, 1, { SCMP_A1(SCMP_CMP_EQ, F_GETFD) } },
-		{ SCMP_SYS(fcntl), 0, 1, { SCMP_A1(SCMP_CMP_EQ, F_SETFD) } },
-		/* Memory, never executable: no code can be brought in. */
-		{ SCMP_SYS(mmap), 0, 1, { SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) } },
-		{ SCMP_SYS(mprotect), 0, 1, { SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) } },
-		/* glibc's fstat(fd) is newfstatat(fd, "", AT_EMPTY_PATH). */
-		{ SCMP_SYS(newfstatat), 0, 1,
-		  { SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH) } },
-		/* Signals to itself only (raise, abort). */
-		{ SCMP_SYS(kill), 0, 1, { SCMP_A0(SCMP_CMP_EQ, self) } },
-		{ SCMP_SYS(tgkill), 0, 1, { SCMP_A0(SCMP_CMP_EQ, self) } },
-		/* The check right after loading the filter. */
-		{ SCMP_SYS(prctl), 0, 1, { SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP) } },
-		/*
-		 * syslog(3) reopens its socket when the log daemon went away: that
-		 * fails instead of killing the worker, and the line is lost, as it
-		 * would be without a log daemon.  Any other socket() kills.
-		 */
-		{ SCMP_SYS(socket), SCMP_ACT_ERRNO(EACCES), 1,
-		  { SCMP_A0(SCMP_CMP_EQ, AF_UNIX) } },
-	};
+	struct scmp_arg_cmp cmp[2];
+	int nr = seccomp_syscall_resolve_name(a->name);
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		uint32_t action = rules[i].action ? rules[i].action : SCMP_ACT_ALLOW;
-		int rc = seccomp_rule_add_array(ctx, action, rules[i].syscall, rules[i].n,
-						rules[i].cmp);
+	if (nr == __NR_SCMP_ERROR)
+		return -EINVAL;
+	for (unsigned i = 0; i < a->n_cmp; i++) {
+		const struct sandbox_cmp *c = &a->cmp[i];
 
-		if (rc < 0)
-			return rc;
+		uint64_t value = c->signal_fd ? (uint64_t)signal_fd : c->value;
+
+		cmp[i] = (struct scmp_arg_cmp){ .arg = c->arg, .op = scmp_op[c->op],
+						.datum_a = c->op == SANDBOX_MASKED_EQ ? c->mask : value,
+						.datum_b = c->op == SANDBOX_MASKED_EQ ? value : 0 };
 	}
-	return 0;
+	return seccomp_rule_add_array(ctx, a->error ? SCMP_ACT_ERRNO((uint32_t)a->error)
+						    : SCMP_ACT_ALLOW,
+				      nr, a->n_cmp, cmp);
 }
 
-static int sandbox_load_filter(char *err, size_t errlen)
+static int load_filter(int signal_fd, char *err, size_t errlen)
 {
+#ifdef MCRELAY_SECCOMP_TRAP
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);	/* debugging: strace names the call */
+#else
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+#endif
 	int rc = -ENOMEM;
+	size_t i = 0;
 
 	if (ctx == NULL)
 		goto fail;
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
-	if (rc == 0)
-		rc = add_arg_rules(ctx);
+	for (; rc == 0 && i < sandbox_allow_n; i++)
+		rc = add_rule(ctx, &sandbox_allow[i], signal_fd);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc == 0)
 		return 0;
 fail:
-	snprintf(err, errlen, "cannot install the system call filter: %s", strerror(-rc));
+	snprintf(err, errlen, "cannot install the system call filter%s%s: %s",
+		 i ? " at " : "", i ? sandbox_allow[i - 1].name : "", strerror(-rc));
 	return -1;
 }
 #endif
 
-int sandbox_worker(char *err, size_t errlen)
+int sandbox_worker(struct sandbox_report *rep, int signal_fd, char *err, size_t errlen)
 {
-#ifdef MCRELAY_SANITIZERS
-	/*
-	 * LeakSanitizer stops the world with a clone that ptraces the process,
-	 * which RLIMIT_NPROC and the filter rightly forbid: sanitizer builds
-	 * check the worker for leaks now, and not at exit.
-	 */
-	__lsan_do_leak_check();
-#endif
+	int abi;
+
+	memset(rep, 0, sizeof(*rep));
 	if (confine(err, errlen) < 0)
 		return -1;
-#ifdef HAVE_SECCOMP
-	if (sandbox_load_filter(err, errlen) < 0)
+	rep->flags = HO_SANDBOX_CHROOT;
+	if ((abi = landlock_forbid_all(err, errlen)) < 0)
+		return -1;
+	if (abi > 0) {
+		rep->flags |= HO_SANDBOX_LANDLOCK;
+		rep->landlock_abi = (uint32_t)abi;
+	}
+#ifndef HAVE_SECCOMP
+	(void)signal_fd;
+#else
+	if (load_filter(signal_fd, err, errlen) < 0)
 		return -1;
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != SECCOMP_MODE_FILTER) {
 		snprintf(err, errlen, "the system call filter is not in force");
 		return -1;
 	}
+	rep->flags |= HO_SANDBOX_SECCOMP;
 #endif
+	char landlock[48] = "no Landlock (not in this kernel)";
+
+	if (abi > 0)
+		snprintf(landlock, sizeof(landlock), "Landlock ABI %d", abi);
+	snprintf(rep->summary, sizeof(rep->summary), "an empty root, %s, %s",
+		 rep->flags & HO_SANDBOX_SECCOMP ? "seccomp" : "no seccomp (not built with it)",
+		 landlock);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "common/ring_socket.h"
 #include "common/worker_env.h"
 #include "worker/sandbox.h"
+#include "worker/test_hooks.h"
 #include "lib/worker_conf.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sysexits.h>
 #include <time.h>
@@ -30,11 +33,18 @@ struct worker {
 	struct ho_setup setup;
 	bool have_setup, dropped;
 	struct worker_conf pending;
+	struct ring ring;	/* the ingress socket's receive ring, mapped once */
+	int ring_poll;		/* an epoll instance watching the ingress socket */
+	struct egress *egress;	/* the egress sockets of the configuration in force */
+	unsigned n_egress;
 	struct fwd fwd;
 	bool fwd_ready;
+	uint32_t sandbox, landlock_abi;	/* HO_SANDBOX_* in force */
+	pid_t pid;
 	uint32_t generation;
 	struct event_base *base;
-	struct event *ev_ingress, *ev_channel, *ev_channel_out, *ev_term, *ev_int, *ev_rates;
+	struct event *ev_ingress, *ev_channel, *ev_channel_out, *ev_signal, *ev_rates;
+	int signal_fd;		/* SIGTERM and SIGINT, read rather than handled */
 	struct channel_out out;
 	uint64_t rates_at_ns;
 };
@@ -79,10 +89,18 @@ static void on_ingress(evutil_socket_t fd, short what, void *arg);
 
 static void drop_privileges(struct worker *w)
 {
+	struct sandbox_report rep;
 	char err[256];
 
 	struct sched_param sp = { 0 };
 
+	/* While still root: an empty root directory, gone once entered. */
+	/* The event loop reads the channel without blocking from here on. */
+	if (evutil_make_socket_nonblocking(WORKER_CHANNEL_FD) < 0)
+		fatal(EX_OSERR, "cannot make the channel non-blocking");
+	log_keep_connection();
+	if (sandbox_chroot(err, sizeof(err)) < 0)
+		fatalx(EX_NOPERM, "refusing to run: %s", err);
 	if (privdrop_worker(w->setup.uid, w->setup.gid, err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "refusing to run: %s", err);
 	/*
@@ -93,105 +111,101 @@ static void drop_privileges(struct worker *w)
 	 */
 	if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0)
 		fatal(EX_OSERR, "cannot set SCHED_BATCH");
-	if (sandbox_worker(err, sizeof(err)) < 0)
+	if (sandbox_worker(&rep, w->signal_fd, err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "refusing to run: %s", err);
+	w->sandbox = rep.flags;
+	w->landlock_abi = rep.landlock_abi;
 	w->dropped = true;
-	log_debug("running as uid %u gid %u with no capabilities", w->setup.uid,
-		  w->setup.gid);
+	log_info("running as uid %u gid %u, no capabilities, %s", w->setup.uid, w->setup.gid,
+		 rep.summary);
 }
 
 /*
- * A new ingress socket (its locked filter had to change) comes with the
- * old one retired by the supervisor: it receives nothing more, and what
- * it still holds is forwarded, under the rules it arrived with, before
- * the new socket is read.  Bounded, in case it still received.
+ * The first configuration brings the ingress socket: its ring is mapped
+ * and watched through an epoll instance of the worker's own, and the
+ * socket itself is closed, before any privilege is dropped.  The worker
+ * then holds nothing it could send on through its input.
  */
-static void drain_ingress(struct fwd *f)
-{
-	uint64_t before;
-	int rounds = 0;
-
-	do {
-		before = f->stats.rx_packets;
-		fwd_input(f);
-	} while (f->stats.rx_packets != before && ++rounds < 4096);
-}
-
-/*
- * A configuration re-sends the socket the worker already reads (a reload):
- * then the ring it has mapped, and its place in it, stay.  Only a new
- * socket gets mapped.  Returns the ingress descriptor to keep.
- */
-static int take_ingress(struct worker *w, struct ring *ring)
+static void take_ingress(struct worker *w)
 {
 	struct worker_conf *p = &w->pending;
+	struct epoll_event ev = { .events = EPOLLIN };
 
-	if (w->fwd_ready && ring_same_socket(&w->fwd.ring, p->ingress_fd)) {
-		*ring = w->fwd.ring;
-		close(p->ingress_fd);
-		return w->fwd.ingress_fd;
-	}
-	if (ring_map(ring, p->ingress_fd, &p->ring) < 0)
+	if (ring_map(&w->ring, p->ingress_fd, &p->ring) < 0)
 		fatal(EX_OSERR, "cannot map the receive ring of %s", w->setup.input);
 	if (p->ring.mode == RING_FRAMES)
-		log_debug("receive ring: %u frames of %u bytes", ring->frames, ring->frame_size);
+		log_debug("receive ring: %u frames of %u bytes", w->ring.frames,
+			  w->ring.frame_size);
 	else
 		log_debug("receive ring: %u blocks of %u bytes, handed over after %u ms at most",
 			  p->ring.blocks, p->ring.block_size, p->ring.timeout_ms);
-	if (w->fwd_ready) {
-		event_free(w->ev_ingress);
-		w->ev_ingress = NULL;
-		ring_unmap(&w->fwd.ring);
-		close(w->fwd.ingress_fd);
+	w->ring_poll = epoll_create1(EPOLL_CLOEXEC);
+	if (w->ring_poll < 0 || epoll_ctl(w->ring_poll, EPOLL_CTL_ADD, p->ingress_fd, &ev) < 0)
+		fatal(EX_OSERR, "cannot watch the receive ring of %s", w->setup.input);
+	close(p->ingress_fd);
+	p->ingress_fd = -1;
+	w->ev_ingress = event_new(w->base, w->ring_poll, EV_READ | EV_PERSIST, on_ingress, w);
+	if (w->ev_ingress == NULL || event_add(w->ev_ingress, NULL) < 0)
+		fatalx(EX_SOFTWARE, "cannot watch the receive ring");
+}
+
+static void set_attack_targets(const struct worker *w)
+{
+	int egress = -1, udp = -1;
+
+	for (unsigned i = 0; i < w->n_egress; i++) {
+		if (w->egress[i].udp && udp < 0)
+			udp = w->egress[i].fd;
+		else if (!w->egress[i].udp && egress < 0)
+			egress = w->egress[i].fd;
 	}
-	return p->ingress_fd;
+	test_hooks_targets(egress, udp);
+}
+
+static void close_egress(struct egress *e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (e[i].fd >= 0)
+			close(e[i].fd);
+	free(e);
 }
 
 static void commit(struct worker *w, const struct ho_commit *c)
 {
 	struct worker_conf *p = &w->pending;
 	struct rule_table table;
-	struct fwd old = w->fwd;
+	struct fwd next;
 	char err[160];
-	struct ring ring;
-	int fd;
 
 	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
 		fatalx(EX_PROTOCOL, "%s", err);
-	if (w->fwd_ready && !ring_same_socket(&w->fwd.ring, p->ingress_fd)) {
-		drain_ingress(&w->fwd);
-		old = w->fwd;
-	}
+	if (!w->fwd_ready)
+		take_ingress(w);
+	if (!w->dropped)
+		drop_privileges(w);
 	if (w->fwd_ready && worker_conf_carry_counters(p->rules, p->n_rules,
 							&w->fwd.table) < 0)
 		fatal(EX_OSERR, "cannot carry the counters over");
 	if (rule_table_init(&table, p->rules, p->n_rules) < 0)
 		fatalx(EX_PROTOCOL, "two rules with the same match");
-	if (!w->dropped)
-		drop_privileges(w);
-	fd = take_ingress(w, &ring);
-	if (fwd_init(&w->fwd, fd, w->setup.input, &ring) < 0)
+	if (fwd_init(&next, w->setup.input, &w->ring) < 0)
 		fatal(EX_OSERR, "cannot allocate the fragment table");
-	if (fwd_set_egress(&w->fwd, p->egress, p->n_egress) < 0)
-		fatal(EX_OSERR, "cannot allocate the send batches");
-	w->fwd.table = table;
+	if (fwd_set_egress(&next, w->fwd_ready ? &w->fwd : NULL, p->egress, p->n_egress) < 0)
+		fatal(EX_OSERR, "cannot map the transmit rings");
+	next.table = table;
 	if (w->fwd_ready) {
-		w->fwd.stats = old.stats;
-		for (unsigned i = 0; i < old.n_egress; i++)
-			close(old.egress[i].fd);
-		free(old.egress);
-		rule_table_free(&old.table);
-		fwd_free(&old);
+		next.stats = w->fwd.stats;
+		rule_table_free(&w->fwd.table);
+		fwd_free(&w->fwd);
+		close_egress(w->egress, w->n_egress);
 	}
-	if (w->ev_ingress == NULL) {
-		w->ev_ingress = event_new(w->base, fd, EV_READ | EV_PERSIST, on_ingress, w);
-		if (w->ev_ingress == NULL || event_add(w->ev_ingress, NULL) < 0)
-			fatalx(EX_SOFTWARE, "cannot watch the ingress socket");
-	}
+	w->fwd = next;
+	w->egress = p->egress;
+	w->n_egress = p->n_egress;
+	set_attack_targets(w);
 	w->fwd_ready = true;
 	w->generation = c->generation;
 	/* Ownership moved to the forwarding state. */
-	p->ingress_fd = -1;
 	p->egress = NULL;
 	p->n_egress = 0;
 	p->rules = NULL;
@@ -201,7 +215,9 @@ static void commit(struct worker *w, const struct ho_commit *c)
 		.generation = c->generation,
 		.n_rules = (uint32_t)w->fwd.table.n,
 		.n_sockets = c->n_sockets,
-		.pid = (int32_t)getpid(),
+		.pid = (int32_t)w->pid,
+		.sandbox = w->sandbox,
+		.landlock_abi = w->landlock_abi,
 	};
 
 	send_msg(w, HO_ACK, &ack, sizeof(ack));
@@ -241,7 +257,6 @@ static void send_stats(struct worker *w)
 	size_t per_msg = (sizeof(buf) - sizeof(*ws)) / sizeof(*rs);
 	size_t total = w->fwd.table.n, first = 0;
 
-	fwd_collect_kernel_stats(&w->fwd);
 	do {
 		size_t n = total - first < per_msg ? total - first : per_msg;
 
@@ -252,7 +267,7 @@ static void send_stats(struct worker *w)
 			.not_udp = s->not_udp, .fragments = s->fragments,
 			.ttl_expired = s->ttl_expired, .vlan = s->vlan,
 			.send_errors = s->send_errors,
-			.too_big = s->too_big, .ring_drops = s->ring_drops,
+			.too_big = s->too_big,
 			.egress_full = s->egress_full,
 			.ipv6_ext = s->ipv6_ext,
 			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
@@ -271,14 +286,13 @@ static void log_totals(struct worker *w)
 
 	if (!w->fwd_ready)
 		return;
-	fwd_collect_kernel_stats(&w->fwd);
 	log_info("received %" PRIu64 " frames: %" PRIu64 " no match, %" PRIu64
 		 " malformed, %" PRIu64 " not UDP, %" PRIu64 " fragments, %" PRIu64
 		 " VLAN not relayed, %" PRIu64 " TTL expired, %" PRIu64 " send errors, %" PRIu64
-		 " too big, %" PRIu64 " ring drops, %" PRIu64 " output queue full, %" PRIu64
+		 " too big, %" PRIu64 " output queue full, %" PRIu64
 		 " IPv6 extension chains not walkable",
 		 s->rx_packets, s->no_match, s->malformed, s->not_udp, s->fragments,
-		 s->vlan, s->ttl_expired, s->send_errors, s->too_big, s->ring_drops, s->egress_full,
+		 s->vlan, s->ttl_expired, s->send_errors, s->too_big, s->egress_full,
 		 s->ipv6_ext);
 }
 
@@ -380,32 +394,51 @@ static void on_rates(evutil_socket_t fd, short what, void *arg)
 	w->rates_at_ns = now;
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static void on_signal(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
+	struct signalfd_siginfo si;
 
 	(void)what;
-	log_info("%s received, exiting", strsignal((int)sig));
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	log_info("%s received, exiting", strsignal((int)si.ssi_signo));
 	event_base_loopbreak(w->base);
+}
+
+/*
+ * SIGTERM and SIGINT are read from a descriptor instead of running a
+ * handler: a sandboxed worker needs no system call to return from one.
+ */
+static int open_signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 static void worker_free(struct worker *w)
 {
-	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_channel_out, w->ev_term,
-				w->ev_int, w->ev_rates };
+	struct event *evs[] = { w->ev_ingress, w->ev_channel, w->ev_channel_out, w->ev_signal,
+				w->ev_rates };
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	if (w->fwd_ready) {
-		ring_unmap(&w->fwd.ring);
-		close(w->fwd.ingress_fd);
-		for (unsigned i = 0; i < w->fwd.n_egress; i++)
-			close(w->fwd.egress[i].fd);
-		free(w->fwd.egress);
 		rule_table_free(&w->fwd.table);
 		fwd_free(&w->fwd);
+		close_egress(w->egress, w->n_egress);
 	}
+	ring_unmap(&w->ring);
+	if (w->ring_poll >= 0)
+		close(w->ring_poll);
+	close(w->signal_fd);
 	pending_clear(&w->pending);
 	channel_out_clear(&w->out);
 	event_base_free(w->base);
@@ -442,7 +475,9 @@ int worker_main(void)
 
 	memset(&w, 0, sizeof(w));
 	worker_conf_init(&w.pending);
-	w.fwd.ingress_fd = -1;
+	w.pending.first = true;
+	w.ring_poll = -1;
+	w.pid = getpid();
 	if (started_by_supervisor(&w.token) < 0) {
 		fprintf(stderr, "mcrelay: 'worker' is started by the supervisor only\n");
 		return EX_USAGE;
@@ -450,6 +485,26 @@ int worker_main(void)
 	unsetenv(WORKER_ENV_TOKEN);
 	log_init("worker", logmode == NULL || strcmp(logmode, "syslog") != 0,
 		 LOG_LEVEL_INFO);
+	/*
+	 * The event loop is set up now, while the worker may still install
+	 * signal handlers; it runs once the first configuration is in.
+	 */
+	if ((w.base = event_base_new()) == NULL)
+		fatalx(EX_OSERR, "cannot create the event loop");
+	w.ev_channel = event_new(w.base, WORKER_CHANNEL_FD, EV_READ | EV_PERSIST,
+				 on_channel, &w);
+	w.ev_channel_out = event_new(w.base, WORKER_CHANNEL_FD, EV_WRITE | EV_PERSIST,
+				     on_channel_out, &w);
+	if ((w.signal_fd = open_signal_fd()) < 0)
+		fatal(EX_OSERR, "cannot read signals from a descriptor");
+	w.ev_signal = event_new(w.base, w.signal_fd, EV_READ | EV_PERSIST, on_signal, &w);
+	w.ev_rates = event_new(w.base, -1, EV_PERSIST, on_rates, &w);
+	struct timeval second = { .tv_sec = 1 };
+
+	if (w.ev_channel == NULL || w.ev_channel_out == NULL || w.ev_signal == NULL ||
+	    w.ev_rates == NULL || event_add(w.ev_channel, NULL) < 0 ||
+	    event_add(w.ev_signal, NULL) < 0 || event_add(w.ev_rates, &second) < 0)
+		fatalx(EX_OSERR, "cannot set up the event loop");
 	/* Block until the first configuration is complete: nothing to serve before. */
 	while (!w.fwd_ready) {
 		if (w.have_setup) {
@@ -461,27 +516,10 @@ int worker_main(void)
 					 w.setup.index);
 			log_init(name, log_to_stderr(), (enum log_level)w.setup.log_level);
 		}
-		if (w.base == NULL && (w.base = event_base_new()) == NULL)
-			fatalx(EX_OSERR, "cannot create the event loop");
 		if (!handle_message(&w))
 			fatalx(EX_PROTOCOL, "supervisor closed the channel during set-up");
 	}
-	evutil_make_socket_nonblocking(WORKER_CHANNEL_FD);
-	w.ev_channel = event_new(w.base, WORKER_CHANNEL_FD, EV_READ | EV_PERSIST,
-				 on_channel, &w);
-	w.ev_channel_out = event_new(w.base, WORKER_CHANNEL_FD, EV_WRITE | EV_PERSIST,
-				     on_channel_out, &w);
-	w.ev_term = evsignal_new(w.base, SIGTERM, on_signal, &w);
-	w.ev_int = evsignal_new(w.base, SIGINT, on_signal, &w);
-	w.ev_rates = event_new(w.base, -1, EV_PERSIST, on_rates, &w);
 	w.rates_at_ns = monotonic_ns();
-	struct timeval second = { .tv_sec = 1 };
-
-	if (w.ev_channel == NULL || w.ev_channel_out == NULL || w.ev_term == NULL || w.ev_int == NULL ||
-	    w.ev_rates == NULL || event_add(w.ev_channel, NULL) < 0 ||
-	    event_add(w.ev_term, NULL) < 0 || event_add(w.ev_int, NULL) < 0 ||
-	    event_add(w.ev_rates, &second) < 0)
-		fatalx(EX_OSERR, "cannot set up the event loop");
 	event_base_dispatch(w.base);
 	log_totals(&w);
 	worker_free(&w);

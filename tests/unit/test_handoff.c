@@ -7,6 +7,7 @@
 
 #include "common/channel.h"
 #include "lib/handoff.h"
+#include "lib/txring.h"
 #include "lib/ring.h"
 #include "unit.h"
 
@@ -67,6 +68,14 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		s->ring_frame_size = s->ring_mode == RING_FRAMES ? 2048 : 0;
 		if (s->ring_frame_size > s->ring_block_size)
 			s->ring_block_size = s->ring_frame_size * 2;
+		s->mtu = 1280 + unit_rand_below(rng, 9000);
+		struct txring_params tx;
+
+		txring_params_for(s->mtu, RING_PAGE, &tx);
+		s->tx_frame_size = tx.frame_size;
+		s->tx_block_size = tx.block_size;
+		s->tx_blocks = tx.blocks;
+		s->tx_frames = tx.frames;
 		return sizeof(*s);
 	}
 	case HO_RULE: {
@@ -86,9 +95,14 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 	case HO_COMMIT:
 		random_bytes(rng, p, sizeof(struct ho_commit));
 		return sizeof(struct ho_commit);
-	case HO_ACK:
-		random_bytes(rng, p, sizeof(struct ho_ack));
-		return sizeof(struct ho_ack);
+	case HO_ACK: {
+		struct ho_ack *a = p;
+
+		random_bytes(rng, a, sizeof(*a));
+		a->sandbox &= HO_SANDBOX_SECCOMP | HO_SANDBOX_CHROOT | HO_SANDBOX_LANDLOCK;
+		a->landlock_abi = unit_rand_below(rng, 256);
+		return sizeof(*a);
+	}
 	case HO_STATS_REQ:
 		return 0;
 	case HO_STATS: {
@@ -333,6 +347,24 @@ static void ring_frame_odd(void *p)
 	ingress(p)->ring_mode = RING_FRAMES;
 	ingress(p)->ring_frame_size = 2049;
 }
+static struct ho_socket *egress(void *p)
+{
+	struct ho_socket *s = p;
+
+	s->role = HO_ROLE_EGRESS;
+	return s;
+}
+static void txring_frame_odd(void *p) { egress(p)->tx_frame_size += 8; }
+static void txring_frames_wrong(void *p) { egress(p)->tx_frames += 1; }
+static void txring_block_odd(void *p) { egress(p)->tx_block_size += 512; }
+static void txring_huge(void *p)
+{
+	egress(p)->tx_blocks = 1u << 20;
+	egress(p)->tx_frames = egress(p)->tx_block_size / egress(p)->tx_frame_size << 20;
+}
+static void txring_small_for_mtu(void *p) { egress(p)->mtu = egress(p)->tx_frame_size; }
+static void ack_sandbox(void *p) { ((struct ho_ack *)p)->sandbox = 0x80; }
+static void ack_landlock(void *p) { ((struct ho_ack *)p)->landlock_abi = 256; }
 static void setup_input(void *p) { memset(((struct ho_setup *)p)->input, 'e', IF_NAMESIZE); }
 static void stats_more(void *p) { ((struct ho_worker_stats *)p)->n_rules = 3; }
 static void stats_fewer(void *p) { ((struct ho_worker_stats *)p)->n_rules = 1; }
@@ -351,6 +383,17 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_RULE, "RULE with an unknown output flag", rule_output_flags);
 	expect_evalue(rng, HO_SOCKET, "UDP SOCKET of family AF_PACKET", udp_family);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with an unterminated ifname", socket_ifname);
+	expect_evalue(rng, HO_SOCKET, "egress SOCKET with a ring slot not of 16 bytes",
+		      txring_frame_odd);
+	expect_evalue(rng, HO_SOCKET, "egress SOCKET whose frame count does not add up",
+		      txring_frames_wrong);
+	expect_evalue(rng, HO_SOCKET, "egress SOCKET with a block not of whole pages",
+		      txring_block_odd);
+	expect_evalue(rng, HO_SOCKET, "egress SOCKET with a huge transmit ring", txring_huge);
+	expect_evalue(rng, HO_SOCKET, "egress SOCKET whose slots cannot hold its MTU",
+		      txring_small_for_mtu);
+	expect_evalue(rng, HO_ACK, "ACK with an unknown sandbox flag", ack_sandbox);
+	expect_evalue(rng, HO_ACK, "ACK with Landlock ABI 256", ack_landlock);
 	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a 0-byte ring block", ring_block_0);
 	expect_evalue(rng, HO_SOCKET, "ingress SOCKET with a block not of whole pages",
 		      ring_block_odd);

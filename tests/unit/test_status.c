@@ -37,6 +37,7 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	w->not_udp = 2;
 	w->fragments = 3;
 	w->ipv6_ext = 19;
+	snprintf(w->sandbox, sizeof(w->sandbox), "seccomp,chroot,landlock:7");
 	snprintf(r[0].name, sizeof(r[0].name), "video1");
 	snprintf(r[0].input, sizeof(r[0].input), "eth0");
 	snprintf(r[0].group, sizeof(r[0].group), "239.1.1.1");
@@ -96,7 +97,8 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"malformed\": 1, \"not_udp\": 2, \"fragments\": 3");
 	EXPECT_HAS(&sb, "\"ttl_expired\": 0, \"vlan\": 13");
 	EXPECT_HAS(&sb, "\"name\": \"video1\", \"input\": \"eth0\", \"vlan\": null");
-	EXPECT_HAS(&sb, "\"ring\": 9, \"egress_full\": 11, \"ipv6_ext\": 19}}");
+	EXPECT_HAS(&sb, "\"ring\": 9, \"egress_full\": 11, \"ipv6_ext\": 19}, "
+			"\"sandbox\": \"seccomp,chroot,landlock:7\"}");
 	EXPECT_HAS(&sb, "\"name\": \"video1\"");
 	EXPECT_HAS(&sb, "\"input\": \"eth0\", \"vlan\": null, \"group\": \"239.1.1.1\", \"port\": 5000, ");
 	EXPECT_HAS(&sb, "\"source\": \"10.0.0.1\", \"state\": \"active\"");
@@ -162,6 +164,8 @@ static void test_text(void)
 	EXPECT_HAS(&sb, "-> 239.2.2.2:6000");
 	EXPECT_HAS(&sb, "1 send errors, 0 too big, 12 queue full");
 	EXPECT_HAS(&sb, "QFULL");
+	EXPECT_HAS(&sb, "SANDBOX");
+	EXPECT_HAS(&sb, "  seccomp,chroot,landlock:7\n");
 	EXPECT_HAS(&sb, "eth7 vlan 100");
 	EXPECT_HAS(&sb, "eth1 vlan 200");
 	EXPECT_HAS(&sb, " VLAN ");

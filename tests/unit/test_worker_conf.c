@@ -53,10 +53,11 @@ static void test_assemble(void)
 	const struct addr out1 = unit_v4h(0xef020001), group = unit_v4h(0xef010101);
 
 	worker_conf_init(&p);
+	p.first = true;
 	CHECK(worker_conf_complete(&p, &c, err, sizeof(err)) < 0, "empty set accepted");
 	CHECK(worker_conf_add_socket(&p, &in, 10, err, sizeof(err)) == 0, "ingress: %s", err);
 	CHECK(worker_conf_add_socket(&p, &in, 11, err, sizeof(err)) < 0 &&
-		      strstr(err, "two ingress") != NULL, "second ingress: %s", err);
+		      strstr(err, "ingress socket twice") != NULL, "second ingress: %s", err);
 	CHECK(worker_conf_add_socket(&p, &e1, 12, err, sizeof(err)) < 0 &&
 		      strstr(err, "out of order") != NULL, "slot 1 first: %s", err);
 	CHECK(worker_conf_add_socket(&p, &e0, 12, err, sizeof(err)) == 0, "egress 0: %s", err);
@@ -85,7 +86,44 @@ static void test_assemble(void)
 	bad.n_outputs = RULE_MAX_OUTPUTS + 1;
 	CHECK(worker_conf_add_rule(&p, &bad, err, sizeof(err)) < 0, "17 outputs accepted");
 	worker_conf_free(&p);
-	CHECK(p.ingress_fd == -1 && p.n_rules == 0 && p.rules == NULL, "freed and reset");
+	CHECK(p.ingress_fd == -1 && p.n_rules == 0 && p.rules == NULL && !p.first,
+	      "freed and reset");
+}
+
+/*
+ * The ingress socket comes once, in a worker's first configuration; a later
+ * one that brings it is refused, and one without it is complete.
+ */
+static void test_ingress_once(void)
+{
+	struct worker_conf p;
+	struct ho_socket in = sock_msg(HO_ROLE_INGRESS, 0, "r0");
+	struct ho_socket e0 = sock_msg(HO_ROLE_EGRESS, 0, "o0");
+	struct ho_rule r = rule_msg("video", 0xef010101, 1);
+	struct ho_commit first = { .generation = 1, .n_rules = 1, .n_sockets = 2 };
+	struct ho_commit later = { .generation = 2, .n_rules = 1, .n_sockets = 1 };
+	char err[160];
+
+	worker_conf_init(&p);
+	p.first = true;
+	CHECK(worker_conf_add_socket(&p, &e0, 12, err, sizeof(err)) == 0, "egress: %s", err);
+	CHECK(worker_conf_add_rule(&p, &r, err, sizeof(err)) == 0, "rule: %s", err);
+	CHECK(worker_conf_complete(&p, &later, err, sizeof(err)) < 0 &&
+		      strstr(err, "incomplete") != NULL,
+	      "a first configuration without an ingress socket: %s", err);
+	CHECK(worker_conf_add_socket(&p, &in, 10, err, sizeof(err)) == 0, "ingress: %s", err);
+	CHECK(worker_conf_complete(&p, &first, err, sizeof(err)) == 0, "first: %s", err);
+	worker_conf_free(&p);
+
+	worker_conf_init(&p);
+	CHECK(worker_conf_add_socket(&p, &in, 10, err, sizeof(err)) < 0 &&
+		      strstr(err, "after the first configuration") != NULL,
+	      "an ingress socket in a later configuration: %s", err);
+	CHECK(worker_conf_add_socket(&p, &e0, 12, err, sizeof(err)) == 0, "egress: %s", err);
+	CHECK(worker_conf_add_rule(&p, &r, err, sizeof(err)) == 0, "rule: %s", err);
+	CHECK(worker_conf_complete(&p, &later, err, sizeof(err)) == 0, "later: %s", err);
+	CHECK(p.ingress_fd == -1 && p.n_egress == 1, "later: no ingress socket");
+	worker_conf_free(&p);
 }
 
 static void set_addr(uint8_t dst[16], struct addr a)
@@ -402,6 +440,7 @@ static void test_pending(void)
 	m.outputs[1].slot = 0;
 	m.outputs[2].slot = 0;
 	worker_conf_init(&p);
+	p.first = true;
 	CHECK(worker_conf_add_socket(&p, &in, 10, err, sizeof(err)) == 0, "ingress: %s", err);
 	CHECK(worker_conf_add_socket(&p, &u, 11, err, sizeof(err)) == 0, "udp: %s", err);
 	CHECK(p.n_egress == 1 && p.egress[0].udp && p.egress[0].udp_overhead == 28 &&
@@ -460,6 +499,7 @@ int main(void)
 {
 	unit_deadline(60);
 	test_assemble();
+	test_ingress_once();
 	test_pending();
 	test_families();
 	test_wide();
