@@ -27,7 +27,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"usage: mcrelay [-c FILE] [-s SOCKET] COMMAND [OPTIONS]\n"
 		"\n"
-		"Relays IPv4 multicast UDP between interfaces, rewriting group, port and TTL.\n"
+		"Relays IPv4 and IPv6 multicast UDP between interfaces, rewriting group, port and TTL.\n"
 		"\n"
 		"global options:\n"
 		"  -c, --config FILE  configuration file (default %s)\n"
@@ -298,12 +298,13 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "worker") == 0) {
 		if (sub_argc == 2 && (strcmp(sub_argv[1], "-h") == 0 ||
 				      strcmp(sub_argv[1], "--help") == 0)) {
-			printf("usage: mcrelay worker\n"
-			       "  Internal: started by the supervisor only, refuses to run otherwise.\n");
+			printf("usage: mcrelay worker [NAME]\n"
+			       "  Internal: started by the supervisor only, refuses to run otherwise.\n"
+			       "  NAME (its input, e.g. eth0 or eth0/1) is for ps(1) only.\n");
 			return EX_OK;
 		}
-		if (sub_argc != 1) {
-			fprintf(stderr, "mcrelay: worker takes no arguments\n");
+		if (sub_argc > 2) {
+			fprintf(stderr, "mcrelay: worker takes at most one argument\n");
 			return EX_USAGE;
 		}
 		run_worker();

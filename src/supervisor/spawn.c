@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,10 @@ static uint64_t new_token(void)
 
 static void child_exec(int chan, uint64_t token, const char *name, pid_t parent)
 {
-	char tok[64], ppid[64], logto[32], proc[64];
+	char tok[64], ppid[64], logto[32], proc[64], label[IF_NAMESIZE + 12];
 	sigset_t none;
-	char *const argv[] = { "mcrelay", "worker", NULL };
+	/* ps(1) shows "mcrelay: worker eth0/1". */
+	char *const argv[] = { "mcrelay:", "worker", label, NULL };
 	/* Only what the worker reads: nothing of the supervisor's environment. */
 	char *const envp[] = { tok, ppid, logto, NULL };
 
@@ -57,6 +59,7 @@ static void child_exec(int chan, uint64_t token, const char *name, pid_t parent)
 	snprintf(logto, sizeof(logto), "%s=%s", WORKER_ENV_LOG,
 		 log_to_stderr() ? "stderr" : "syslog");
 	snprintf(proc, sizeof(proc), "worker[%s]", name);
+	snprintf(label, sizeof(label), "%s", name);
 	execve("/proc/self/exe", argv, envp);
 	fprintf(stderr, "mcrelay: %s: cannot execute /proc/self/exe: %s\n", proc,
 		strerror(errno));

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sysexits.h>
@@ -483,6 +484,8 @@ int worker_main(void)
 		return EX_USAGE;
 	}
 	unsetenv(WORKER_ENV_TOKEN);
+	/* Executed as /proc/self/exe, it would be "exe" in ps(1) and top(1). */
+	prctl(PR_SET_NAME, "mcrelay-worker", 0, 0, 0);
 	log_init("worker", logmode == NULL || strcmp(logmode, "syslog") != 0,
 		 LOG_LEVEL_INFO);
 	/*

@@ -1,8 +1,10 @@
 #!/bin/bash
 #
 # privileges.sh: every worker runs as nobody:nogroup with no
-# supplementary groups, no capabilities in any set, and no_new_privs;
-# and a worker started by hand, without a supervisor, refuses to run.
+# supplementary groups, no capabilities in any set, and no_new_privs, and
+# names itself in ps(1) (comm "mcrelay-worker", command line "mcrelay:
+# worker INPUT"); and a worker started by hand, without a supervisor,
+# refuses to run.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -51,6 +53,11 @@ for w in "${workers[@]}"; do
 	[ "$v" = "$ZERO_CAPS" ] || note "worker $w: CapInh: $v (harmless with the rest empty)"
 	v=$(status_field "$w" NoNewPrivs) || fail "worker $w vanished"
 	[ "$v" = 1 ] || fail "worker $w: NoNewPrivs: $v, expected 1"
+	v=$(cat "/proc/$w/comm") || fail "worker $w vanished"
+	[ "$v" = mcrelay-worker ] || fail "worker $w: comm '$v', expected mcrelay-worker"
+	v=$(tr '\0' ' ' <"/proc/$w/cmdline") || fail "worker $w vanished"
+	[[ $v == "mcrelay: worker rin " || $v == "mcrelay: worker rout2 " ]] ||
+	    fail "worker $w: command line '$v', expected 'mcrelay: worker rin' or 'rout2'"
 	note "worker $w: uid/gid $NOBODY/$NOGROUP, no groups, no capabilities, no_new_privs"
 done
 

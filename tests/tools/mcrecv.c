@@ -130,20 +130,6 @@ usage(void)
 	exit(1);
 }
 
-static unsigned long
-parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v < min || v > max)
-		die("-%c: '%s' is not a number in %lu..%lu", opt, s, min, max);
-	return v;
-}
-
 static void
 parse_args(int argc, char **argv, struct options *o)
 {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "mcpayload.h"
+#include "tool.h"
 
 #define NSEC_PER_SEC	1000000000ull
 #define MAX_BURST	64
@@ -68,8 +69,6 @@ struct raw {
 
 static volatile sig_atomic_t stop_requested;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
 static void
 die(const char *fmt, ...)
 {
@@ -105,20 +104,6 @@ usage(void)
 	    "  -Q [OUTER:]VID  send raw frames on -I with an 802.1Q tag VID (1..4094)\n"
 	    "             in the frame, inside an 802.1ad tag OUTER if given; needs -B\n", stderr);
 	exit(1);
-}
-
-static unsigned long
-parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v < min || v > max)
-		die("-%c: '%s' is not a number in %lu..%lu", opt, s, min, max);
-	return v;
 }
 
 static void
@@ -397,15 +382,6 @@ open_socket(const struct options *o)
 }
 
 static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
 realtime_ns(void)
 {
 	struct timespec ts;
@@ -444,10 +420,10 @@ send_one(int fd, const uint8_t *buf, size_t len, const struct sockaddr_storage *
 		if (errno != ENOBUFS && errno != EAGAIN)
 			die("sendto: %s", strerror(errno));
 		if (give_up == 0)
-			give_up = now_ns() + ENOBUFS_PATIENCE_NS;
-		else if (now_ns() > give_up)
+			give_up = (uint64_t)now_ns() + ENOBUFS_PATIENCE_NS;
+		else if ((uint64_t)now_ns() > give_up)
 			die("sendto: %s for too long", strerror(errno));
-		sleep_until(now_ns() + 50000);
+		sleep_until((uint64_t)now_ns() + 50000);
 	}
 }
 
@@ -514,7 +490,7 @@ main(int argc, char **argv)
 		/* Small bursts need punctual wake-ups. */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	}
-	t0 = now_ns();
+	t0 = (uint64_t)now_ns();
 	if (o.duration_ns != 0)
 		end = t0 + o.duration_ns;
 	while (sent < o.count && !stop_requested && !timed_out) {
@@ -546,10 +522,10 @@ main(int argc, char **argv)
 				send_one(fd, buf, o.size, &dst, dst_len);
 			sent++;
 		}
-		if (o.duration_ns != 0 && now_ns() >= end)
+		if (o.duration_ns != 0 && (uint64_t)now_ns() >= end)
 			timed_out = 1;
 	}
-	elapsed = now_ns() - t0;
+	elapsed = (uint64_t)now_ns() - t0;
 	close(fd);
 	printf("sent=%lu\n", sent);
 	if (o.verbose)

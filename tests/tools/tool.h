@@ -1,5 +1,5 @@
 /*
- * tool.h: what the receiving test tools (mcrecv, udprecv) share.  The
+ * tool.h: what the test tools (mcsend, mcrecv, udprecv) share.  The
  * including file defines die().
  */
 #ifndef MCR_TOOL_H
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,21 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* The number s of option -opt, in min..max, or die saying what is wrong. */
+static inline unsigned long
+parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v < min || v > max)
+		die("-%c: '%s' is not a number in %lu..%lu", opt, s, min, max);
+	return v;
 }
 
 /* Writes our pid to path whole (a temporary file renamed): "ready". */

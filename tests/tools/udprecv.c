@@ -126,9 +126,7 @@ parse_args(int argc, char **argv, struct options *o)
 			o->addr_text = optarg;
 			break;
 		case 'p':
-			o->port = (uint16_t)strtoul(optarg, &end, 10);
-			if (*end || o->port == 0)
-				die("-p: bad port '%s'", optarg);
+			o->port = (uint16_t)parse_ulong(optarg, 1, 65535, 'p');
 			break;
 		case 'I':
 			o->ifname = optarg;
@@ -137,9 +135,7 @@ parse_args(int argc, char **argv, struct options *o)
 			o->source_text = optarg;
 			break;
 		case 'n':
-			o->expected = strtoul(optarg, &end, 10);
-			if (*end || o->expected > MAX_SEQ)
-				die("-n: bad count '%s'", optarg);
+			o->expected = parse_ulong(optarg, 0, MAX_SEQ, 'n');
 			break;
 		case 'T':
 			o->timeout_s = strtod(optarg, &end);
@@ -147,9 +143,7 @@ parse_args(int argc, char **argv, struct options *o)
 				die("-T: bad timeout '%s'", optarg);
 			break;
 		case 'q':
-			o->quiet_ms = strtol(optarg, &end, 10);
-			if (*end)
-				die("-q: bad duration '%s'", optarg);
+			o->quiet_ms = (long)parse_ulong(optarg, 0, 86400000, 'q');
 			break;
 		case 'R':
 			o->readyfile = optarg;
