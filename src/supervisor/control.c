@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #define REQUEST_MAX 256
+/* What is read from a client at most: a request line of REQUEST_MAX bytes and its newline. */
+#define CLIENT_INPUT_MAX (REQUEST_MAX + 1)
 #define STATS_WAIT_MS 1000
 #define REFUSED_LOG_EVERY_S 10
 
@@ -133,12 +135,30 @@ static void client_reply(struct client *c, const char *status, const char *body)
 	bufferevent_enable(c->bev, EV_WRITE);
 }
 
+/* Answers waiting for their clients to read them, in all: the kernel took the rest. */
+static size_t unread_answers(const struct control *ctl)
+{
+	size_t n = 0;
+
+	for (const struct client *c = ctl->head; c != NULL; c = c->next)
+		if (c->state == CL_WRITING)
+			n += evbuffer_get_length(bufferevent_get_output(c->bev));
+	return n;
+}
+
 static void reply_status(struct client *c)
 {
 	struct strbuf sb = { 0 };
+	char status[32];
 
 	c->ctl->ops->render_status(c->ctl->arg, c->json, &sb);
-	client_reply(c, "ok", sb.s ? sb.s : "");
+	if (unread_answers(c->ctl) + sb.len > c->ctl->limits.unread_max) {
+		snprintf(status, sizeof(status), "error %d", EX_TEMPFAIL);
+		client_reply(c, status, "busy: other clients have not read their answers yet; "
+			     "try again\n");
+	} else {
+		client_reply(c, "ok", sb.s ? sb.s : "");
+	}
 	sb_free(&sb);
 }
 
@@ -225,6 +245,12 @@ static void on_read(struct bufferevent *bev, void *arg)
 			client_reply(c, "error 64", "request too long\n");
 		return;
 	}
+	/*
+	 * One request per connection: whatever the client sends after it stays
+	 * in the kernel's socket buffer, however long the answer takes.
+	 */
+	bufferevent_disable(bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
 	if (c->refused)
 		client_reply(c, "error 77",
 			     "permission denied: not root and not in the workers' group\n");
@@ -336,6 +362,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	client_deadline(c, CL_READING, ctl->limits.deadline_ms);
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	/* Reading stops at the limit, so no client holds more than that before its line either. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CLIENT_INPUT_MAX);
 	bufferevent_enable(c->bev, EV_READ);
 }
 
