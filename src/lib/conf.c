@@ -687,7 +687,8 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 	}
 }
 
-static bool valid_user_name(const char *s)
+/* A user or group name as useradd and groupadd take them. */
+static bool valid_account_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -840,11 +841,19 @@ static void global_key(struct parse_state *ps, const char *name, const char *val
 	if (strcmp(name, "user") == 0) {
 		if (!claim_key(ps, name, &c->user_line))
 			return;
-		if (!valid_user_name(value))
+		if (!valid_account_name(value))
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid user name '%s'", value);
 		else
 			snprintf(c->user, sizeof(c->user), "%s", value);
+	} else if (strcmp(name, "control-group") == 0) {
+		if (!claim_key(ps, name, &c->control_group_line))
+			return;
+		if (!valid_account_name(value))
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid control-group '%s' (a group name)", value);
+		else
+			snprintf(c->control_group, sizeof(c->control_group), "%s", value);
 	} else if (strcmp(name, "log-level") == 0) {
 		if (!claim_key(ps, name, &c->log_level_line))
 			return;
@@ -908,6 +917,7 @@ void conf_init(struct conf *c, const char *path)
 	if (c->path == NULL)
 		abort();
 	snprintf(c->user, sizeof(c->user), "mcrelay");
+	snprintf(c->control_group, sizeof(c->control_group), "%s", CONF_DEFAULT_CONTROL_GROUP);
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_DEFAULT_CONTROL_SOCKET);
 	c->log_level = LOG_LEVEL_INFO;

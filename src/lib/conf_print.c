@@ -52,8 +52,8 @@ void conf_print(const struct conf *c, FILE *fp)
 {
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
-	fprintf(fp, "global: user %s, log-level %s, control-socket %s\n", c->user,
-		log_level_name(c->log_level), c->control_socket);
+	fprintf(fp, "global: user %s, log-level %s, control-socket %s, control-group %s\n",
+		c->user, log_level_name(c->log_level), c->control_socket, c->control_group);
 	if (c->workers.workers_line)
 		print_workers("global", &c->workers, fp);
 	for (size_t i = 0; i < c->n_inputs; i++) {

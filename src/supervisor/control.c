@@ -253,7 +253,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, evbuffer_get_length(in));
 	if (c->refused)
 		client_reply(c, "error 77",
-			     "permission denied: not root and not in the workers' group\n");
+			     "permission denied: not root and not in the control group\n");
 	else if (len > REQUEST_MAX)
 		client_reply(c, "error 64", "request too long\n");
 	else
@@ -261,7 +261,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	free(line);
 }
 
-/* Root and the members of the workers' group, primary or supplementary. */
+/* Root and the members of the control group, primary or supplementary. */
 static bool peer_allowed(const struct control *ctl, int fd, char *who, size_t len)
 {
 	struct ucred cred;
@@ -294,11 +294,11 @@ static void log_refused(struct control *ctl, const char *who)
 		return;
 	}
 	if (ctl->refused_quiet)
-		log_warnx("control: refused a client (%s): not root and not in the workers' "
+		log_warnx("control: refused a client (%s): not root and not in the control "
 			  "group (and %lu more since the last such message)",
 			  who, ctl->refused_quiet);
 	else
-		log_warnx("control: refused a client (%s): not root and not in the workers' "
+		log_warnx("control: refused a client (%s): not root and not in the control "
 			  "group", who);
 	ctl->refused_logged = now;
 	ctl->refused_quiet = 0;

@@ -107,6 +107,7 @@ struct supervisor {
 	struct conf conf;
 	uid_t uid;
 	gid_t gid;
+	gid_t control_gid;	/* the control socket's group, as at start-up */
 	struct event_base *base;
 	struct sv_worker **workers;	/* of every input */
 	size_t n_workers;

@@ -11,6 +11,7 @@
 #include "lib/strbuf.h"
 #include "unit.h"
 #include "lib/vlan_config.h"
+#include "supervisor/conf_host.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -234,6 +235,8 @@ static void test_defaults(void)
 		show_diag(&d);
 	CHECK(strcmp(c.user, "mcrelay") == 0, "default user '%s'", c.user);
 	CHECK(c.user_line == 0, "default user_line %d", c.user_line);
+	CHECK(strcmp(c.control_group, "mcrelay") == 0 && c.control_group_line == 0,
+	      "default control-group '%s' at line %d", c.control_group, c.control_group_line);
 	CHECK(c.log_level == LOG_LEVEL_INFO, "default log level %d", c.log_level);
 	if (CHECK(c.n_rules == 1, "%zu rules", c.n_rules)) {
 		const struct conf_rule *r = &c.rules[0];
@@ -330,6 +333,78 @@ static void test_sections_and_keys(void)
 	EXPECT_ERRORS("[global]\n"
 		      "user = -root\n",
 		      "2: invalid user name '-root'");
+	EXPECT_ERRORS("[global]\n"
+		      "control-group = ops\n"
+		      "control-group = wheel\n"
+		      "[global]\n",
+		      "3: duplicate key 'control-group' (first set at line 2)",
+		      "4: duplicate section [global] (first at line 1)");
+	EXPECT_ERRORS("[global]\n"
+		      "control-group = -ops\n",
+		      "2: invalid control-group '-ops' (a group name)");
+	EXPECT_ERRORS("[global]\n"
+		      "control-group = a b\n",
+		      "2: invalid control-group 'a b' (a group name)");
+}
+
+/* The control group: taken from [global], resolved on this host (root and nogroup exist). */
+static void test_control_group(void)
+{
+	struct conf c;
+	struct diag d;
+	gid_t gid = 4242;
+
+	if (!CHECK(parse("[global]\nuser = nobody\ncontrol-group = root\n" RULE_A, &c, &d) == 0,
+		   "control-group = root refused"))
+		show_diag(&d);
+	CHECK(strcmp(c.control_group, "root") == 0 && c.control_group_line == 3,
+	      "control-group '%s' at line %d", c.control_group, c.control_group_line);
+	diag_free(&d);
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) == 0 && gid == 0 && d.n == 0,
+	      "root: rc, gid %u, %zu diagnostics", (unsigned)gid, d.n);
+	diag_free(&d);
+	/* The workers' primary group as the control group: allowed, with a warning. */
+	snprintf(c.control_group, sizeof(c.control_group), "nogroup");
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) == 0 && gid == 65534 &&
+		      d.errors == 0 &&
+		      has_line(&d, NAME ":3: warning: control-group 'nogroup' is also the primary "
+				   "group of user 'nobody': the workers' account may use the control "
+				   "socket"),
+	      "nogroup, the workers' group: gid %u, no warning", (unsigned)gid);
+	diag_free(&d);
+	/* A group that does not exist: an error at its line, or for the default, without one. */
+	snprintf(c.control_group, sizeof(c.control_group), "no-such-group-mcr");
+	memset(&d, 0, sizeof(d));
+	gid = 4242;
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) < 0 && gid == 4242 &&
+		      has_line(&d, NAME ":3: control-group 'no-such-group-mcr' does not exist: "
+				   "create it (systemd-sysusers with mcrelay's sysusers.d file, or "
+				   "groupadd --system no-such-group-mcr) or name another group in "
+				   "[global]"),
+	      "an unknown control group was resolved");
+	if (d.errors != 1)
+		show_diag(&d);
+	diag_free(&d);
+	c.control_group_line = 0;
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) < 0 &&
+		      strstr(d.n ? d.lines[0] : "", NAME ": control-group 'no-such-group-mcr' "
+						    "(the default) does not exist") != NULL,
+	      "the default control group, absent: no '(the default)'");
+	diag_free(&d);
+	/* check: warnings only. */
+	memset(&d, 0, sizeof(d));
+	conf_check_accounts(&c, &d);
+	CHECK(d.errors == 0 && d.warnings == 1 &&
+		      has_line(&d, NAME ": warning: control-group 'no-such-group-mcr' (the default) "
+				   "does not exist on this host"),
+	      "check of an absent control group");
+	if (d.warnings != 1)
+		show_diag(&d);
+	diag_free(&d);
+	conf_free(&c);
 }
 
 static void test_required(void)
@@ -861,7 +936,8 @@ static void test_print(void)
 		"output = eth1 vlan 200\n"
 		"output = eth1 vlan 201 239.5.5.5:7\n";
 	static const char *const want[] = {
-		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock\n",
+		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock, "
+		"control-group mcrelay\n",
 		"rule a (line 1): input eth0, group 239.1.1.1, port 5000, source any, ttl decrement\n",
 		"  -> eth1 239.1.1.1:5000\n",
 		"  -> eth2 239.2.2.2:6000\n",
@@ -1733,6 +1809,7 @@ int main(void)
 	test_full();
 	test_defaults();
 	test_sections_and_keys();
+	test_control_group();
 	test_required();
 	test_values();
 	test_syntax();
