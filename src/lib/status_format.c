@@ -3,8 +3,22 @@
 #include "lib/status_format.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/*
+ * A number with this many decimals, or null for one that JSON cannot
+ * write (NaN, infinity): a sum of rates can overflow, whatever the
+ * workers reported.
+ */
+static void json_real(struct strbuf *b, double v, int decimals)
+{
+	if (isfinite(v))
+		sb_printf(b, "%.*f", decimals, v);
+	else
+		sb_printf(b, "null");
+}
 
 static void json_port(struct strbuf *b, int port)
 {
@@ -48,10 +62,13 @@ static void json_output(struct strbuf *b, const struct st_output *o)
 	}
 	json_port(b, o->port);
 	sb_printf(b, ", \"state\": \"%s\", \"packets_out\": %" PRIu64
-		  ", \"bytes_out\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
-		  ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64
+		  ", \"bytes_out\": %" PRIu64 ", \"pps\": ",
+		  o->active ? "active" : "pending", o->packets, o->bytes);
+	json_real(b, o->pps, 1);
+	sb_printf(b, ", \"bps\": ");
+	json_real(b, o->bps, 1);
+	sb_printf(b, ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64
 		  ", \"egress_full\": %" PRIu64 "}",
-		  o->active ? "active" : "pending", o->packets, o->bytes, o->pps, o->bps,
 		  o->send_errors, o->too_big, o->egress_full);
 }
 
@@ -74,14 +91,17 @@ static void json_rule(struct strbuf *b, const struct st_rule *r)
 	else
 		sb_printf(b, "null");
 	sb_printf(b, ", \"state\": \"%s\", \"packets_in\": %" PRIu64
-		  ", \"bytes_in\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
-		  ", \"ttl_expired\": %" PRIu64 ", \"last_packet_age_s\": ",
-		  r->active ? "active" : "pending", r->packets_in, r->bytes_in, r->pps,
-		  r->bps, r->ttl_expired);
+		  ", \"bytes_in\": %" PRIu64 ", \"pps\": ",
+		  r->active ? "active" : "pending", r->packets_in, r->bytes_in);
+	json_real(b, r->pps, 1);
+	sb_printf(b, ", \"bps\": ");
+	json_real(b, r->bps, 1);
+	sb_printf(b, ", \"ttl_expired\": %" PRIu64 ", \"last_packet_age_s\": ",
+		  r->ttl_expired);
 	if (r->last_packet_age < 0)
 		sb_printf(b, "null");
 	else
-		sb_printf(b, "%.3f", r->last_packet_age);
+		json_real(b, r->last_packet_age, 3);
 	sb_printf(b, ", \"outputs\": [");
 	for (size_t k = 0; k < r->n_outputs; k++) {
 		sb_printf(b, "%s", k ? ", " : "");
@@ -94,7 +114,10 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 {
 	sb_printf(b, "{\"input\": ");
 	sb_json_string(b, w->input);
-	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": %.1f, \"restarts\": %u"
+	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": ",
+		  w->index, w->pid, w->state);
+	json_real(b, w->uptime, 1);
+	sb_printf(b, ", \"restarts\": %u"
 		  ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
 		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
@@ -102,7 +125,7 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
 		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}}",
-		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
+		  w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
 		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext);
 }
@@ -113,8 +136,10 @@ void status_format_json(const struct st_status *st, struct strbuf *b)
 	sb_json_string(b, st->version);
 	sb_printf(b, ", \"config\": ");
 	sb_json_string(b, st->config);
-	sb_printf(b, ", \"generation\": %u, \"pid\": %d, \"uptime_s\": %.1f,\n \"workers\": [",
-		  st->generation, st->pid, st->uptime);
+	sb_printf(b, ", \"generation\": %u, \"pid\": %d, \"uptime_s\": ", st->generation,
+		  st->pid);
+	json_real(b, st->uptime, 1);
+	sb_printf(b, ",\n \"workers\": [");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		sb_printf(b, "%s\n  ", i ? "," : "");
 		json_worker(b, &st->workers[i]);
@@ -127,12 +152,16 @@ void status_format_json(const struct st_status *st, struct strbuf *b)
 	sb_printf(b, "]}\n");
 }
 
-/* 1234567 -> "1.23M"; keeps columns narrow. */
+/* 1234567 -> "1.23M"; keeps columns narrow.  "-" for what is not a number. */
 static const char *human(double v, char buf[16])
 {
 	static const char units[] = " kMGTP";
 	int u = 0;
 
+	if (!isfinite(v)) {
+		snprintf(buf, 16, "-");
+		return buf;
+	}
 	while (v >= 1000 && u < 5) {
 		v /= 1000;
 		u++;
@@ -146,6 +175,11 @@ static const char *human(double v, char buf[16])
 
 static const char *duration(double s, char buf[24])
 {
+	/* Converting what does not fit a long would be undefined. */
+	if (!isfinite(s) || s < 0 || s >= 1e15) {
+		snprintf(buf, 24, "-");
+		return buf;
+	}
 	long t = (long)s;
 
 	if (t < 60)

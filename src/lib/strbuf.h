@@ -10,7 +10,11 @@ struct strbuf {
 };
 
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included. */
+/*
+ * Appends s as a JSON string literal, quotes included: control characters
+ * (C0, DEL and C1) escaped, and each byte that is not part of valid UTF-8
+ * written as U+FFFD, so that the result is valid JSON whatever s holds.
+ */
 void sb_json_string(struct strbuf *sb, const char *s);
 /*
  * Appends len bytes of s with control characters and backslashes written
