@@ -117,6 +117,11 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": ",
 		  w->index, w->pid, w->state);
 	json_real(b, w->uptime, 1);
+	sb_printf(b, ", \"answering\": %s, \"counters_age_s\": ", w->answering ? "true" : "false");
+	if (w->counters_age < 0)
+		sb_printf(b, "null");
+	else
+		json_real(b, w->counters_age, 1);
 	sb_printf(b, ", \"restarts\": %u"
 		  ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
@@ -248,6 +253,15 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 	}
 }
 
+/* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
+static void worker_name(const struct st_worker *w, char *buf, size_t len)
+{
+	if (w->index == 0)
+		snprintf(buf, len, "%s", w->input);
+	else
+		snprintf(buf, len, "%s/%u", w->input, w->index);
+}
+
 void status_format_text(const struct st_status *st, struct strbuf *b)
 {
 	char up[24];
@@ -265,17 +279,29 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		const struct st_worker *w = &st->workers[i];
 		char rx[16], name[32];
 
-		/* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
-		if (w->index == 0)
-			snprintf(name, sizeof(name), "%s", w->input);
-		else
-			snprintf(name, sizeof(name), "%s/%u", w->input, w->index);
+		worker_name(w, name, sizeof(name));
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
 			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
-			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
+			  name, w->pid, w->answering ? w->state : "no answer",
+			  w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
 			  w->malformed + w->not_udp + w->fragments + w->ipv6_ext,
 			  w->vlan, w->ttl_expired,
 			  w->send_errors + w->too_big, w->egress_full, w->ring_drops);
+	}
+	for (size_t i = 0; i < st->n_workers; i++) {
+		const struct st_worker *w = &st->workers[i];
+		char name[32], age[24];
+
+		if (w->answering)
+			continue;
+		worker_name(w, name, sizeof(name));
+		if (w->counters_age < 0)
+			sb_printf(b, "\nworker %s (pid %d) did not answer, and has sent no counters "
+				  "yet\n", name, w->pid);
+		else
+			sb_printf(b, "\nworker %s (pid %d) did not answer: its counters, and its "
+				  "share of the rules', are %s old\n", name, w->pid,
+				  duration(w->counters_age, age));
 	}
 }

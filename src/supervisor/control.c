@@ -22,7 +22,12 @@
 #define REQUEST_MAX 256
 /* What is read from a client at most: a request line of REQUEST_MAX bytes and its newline. */
 #define CLIENT_INPUT_MAX (REQUEST_MAX + 1)
-#define STATS_WAIT_MS 1000
+/*
+ * A backstop: the owner ends the wait for stats itself (the supervisor
+ * gives each worker one second, then stops waiting for it), so this fires
+ * only for an owner that never says control_stats_ready.
+ */
+#define STATS_WAIT_MS 1500
 #define REFUSED_LOG_EVERY_S 10
 
 enum client_state { CL_READING, CL_WAIT_STATS, CL_WAIT_ACK, CL_WRITING };

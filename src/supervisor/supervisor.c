@@ -81,10 +81,11 @@ void sv_check_acked(struct supervisor *sv)
 	daemon_ready();
 }
 
+/* Every worker asked has answered, or is silent (not waited for). */
 static bool stats_complete(const struct supervisor *sv)
 {
 	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->stats_pending)
+		if (sv->workers[i]->stats_pending && !sv->workers[i]->stats_silent)
 			return false;
 	return true;
 }

@@ -39,6 +39,17 @@ struct worker {
 	uint64_t rates_at_ns;
 };
 
+#ifdef MCRELAY_TEST_HOOKS
+/* Test builds only: after SIGUSR1 the worker leaves STATS_REQ unanswered, and forwards on. */
+static volatile sig_atomic_t hook_stats_silent;
+
+static void hook_silence_stats(int sig)
+{
+	(void)sig;
+	hook_stats_silent = 1;
+}
+#endif
+
 /* Drops a configuration that was not committed, with its descriptors. */
 static void pending_clear(struct worker_conf *p)
 {
@@ -332,6 +343,10 @@ static bool handle_message(struct worker *w)
 		commit(w, payload);
 		break;
 	case HO_STATS_REQ:
+#ifdef MCRELAY_TEST_HOOKS
+		if (hook_stats_silent)
+			break;
+#endif
 		send_stats(w);
 		break;
 	default:
@@ -482,6 +497,9 @@ int worker_main(void)
 	    event_add(w.ev_term, NULL) < 0 || event_add(w.ev_int, NULL) < 0 ||
 	    event_add(w.ev_rates, &second) < 0)
 		fatalx(EX_OSERR, "cannot set up the event loop");
+#ifdef MCRELAY_TEST_HOOKS
+	signal(SIGUSR1, hook_silence_stats);
+#endif
 	event_base_dispatch(w.base);
 	log_totals(&w);
 	worker_free(&w);

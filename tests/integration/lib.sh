@@ -102,6 +102,16 @@ require_root() {
 	command -v ip >/dev/null || fail "the ip command (iproute2) is missing"
 }
 
+# require_feature FEATURE WHY: skips unless `mcrelay version` lists FEATURE
+# (e.g. test-hooks); under CI a missing feature is a failure.
+require_feature() {
+	local features
+	features=$("$MCRELAY" version | sed -n 's/^features: //p')
+	[[ " $features " == *" $1 "* ]] && return 0
+	[ -n "${CI:-}" ] && fail "this build has no $1 ($2); CI is set, so this is not a skip"
+	skip "this build has no $1 ($2)"
+}
+
 # Fails unless the daemon and the test tools have been built.
 require_binaries() {
 	local b

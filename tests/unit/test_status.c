@@ -42,6 +42,8 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	w->state = "running";
 	w->uptime = 61;
 	w->restarts = 3;
+	w->answering = true;
+	w->counters_age = 0.04;
 	w->rx_packets = 1234567;
 	w->no_match = 5;
 	w->ring_drops = 9;
@@ -104,7 +106,8 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"config\": \"/etc/mc\\\"relay.conf\"");
 	EXPECT_HAS(&sb, "\"generation\": 7");
 	EXPECT_HAS(&sb, "\"pid\": 4242, \"state\": \"running\"");
-	EXPECT_HAS(&sb, "\"restarts\": 3");
+	EXPECT_HAS(&sb, "\"uptime_s\": 61.0, \"answering\": true, \"counters_age_s\": 0.0, "
+			"\"restarts\": 3");
 	EXPECT_HAS(&sb, "\"rx_packets\": 1234567");
 	EXPECT_HAS(&sb, "\"no_match\": 5");
 	EXPECT_HAS(&sb, "\"malformed\": 1, \"not_udp\": 2, \"fragments\": 3");
@@ -191,6 +194,47 @@ static void test_text(void)
 	EXPECT_HAS(&sb, "1m01s");
 	CHECK(strstr(sb.s, "pending") != NULL, "a pending rule or output is shown as such");
 	check_worker_line(&sb, 1 + 2 + 3 + 19);
+	sb_free(&sb);
+}
+
+/*
+ * A worker that did not answer STATS_REQ in time: "no answer" in the
+ * table with a note on how old its counters are, "answering": false in
+ * JSON; one with no counters yet has a null age.
+ */
+static void test_not_answering(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	w.answering = false;
+	w.counters_age = 75;
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "\neth0     4242     no answer  1m01s ");
+	EXPECT_HAS(&sb, "\nworker eth0 (pid 4242) did not answer: its counters, and its share of "
+			"the rules', are 1m15s old\n");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"state\": \"running\", \"uptime_s\": 61.0, \"answering\": false, "
+			"\"counters_age_s\": 75.0, ");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+	w.counters_age = -1;
+	w.index = 2;
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "worker eth0/2 (pid 4242) did not answer, and has sent no counters yet\n");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"answering\": false, \"counters_age_s\": null, ");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+	/* Answering: no note. */
+	make_status(&st, &w, r);
+	status_format_text(&st, &sb);
+	CHECK(strstr(sb.s, "did not answer") == NULL, "a note for a worker that answers:\n%s", sb.s);
 	sb_free(&sb);
 }
 
@@ -323,6 +367,7 @@ int main(void)
 {
 	test_json();
 	test_text();
+	test_not_answering();
 	test_ipv6();
 	test_not_numbers();
 	test_strbuf();
