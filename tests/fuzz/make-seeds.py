@@ -113,7 +113,8 @@ def main():
                    b"\0\0\x21\0\0" + frame6(b"v" * 100, exts=((0, 8), (44, 8))),   # fragment header
                    b"\0\0\x20\0\0" + frag6(b"f" * 100, offset=0, more=True),
                    b"\0\0\x20\0\0" + frag6(b"g" * 100, offset=185, more=False),
-                   b"\0\0\x00\0\0" + frame6(bytes(24), exts=((0, 8),), last=58)],  # MLD-like
+                   b"\0\0\x00\0\0" + frame6(bytes(24), exts=((0, 8),), last=58),  # MLD-like
+                   b"\0\0\x10\0\0" + frame6(b"m" * 64, group="::ffff:239.1.1.1")],  # IPv4-mapped: dropped
         "conf": [open(os.path.join(os.path.dirname(__file__), "../../etc/mcrelay.conf"), "rb").read(),
                  b"[global]\nuser = nobody\n[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"
                  b"port = 5000\noutput = eth1 239.2.2.2:6000\nttl = keep\n",
