@@ -102,12 +102,17 @@ require_root() {
 	command -v ip >/dev/null || fail "the ip command (iproute2) is missing"
 }
 
-# require_feature FEATURE WHY: skips unless `mcrelay version` lists FEATURE
-# (e.g. test-hooks); under CI a missing feature is a failure.
-require_feature() {
+# has_feature FEATURE: `mcrelay version` lists FEATURE (e.g. test-hooks).
+has_feature() {
 	local features
 	features=$("$MCRELAY" version | sed -n 's/^features: //p')
-	[[ " $features " == *" $1 "* ]] && return 0
+	[[ " $features " == *" $1 "* ]]
+}
+
+# require_feature FEATURE WHY: skips unless this build has FEATURE; under
+# CI a missing feature is a failure.
+require_feature() {
+	has_feature "$1" && return 0
 	[ -n "${CI:-}" ] && fail "this build has no $1 ($2); CI is set, so this is not a skip"
 	skip "this build has no $1 ($2)"
 }
