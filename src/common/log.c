@@ -2,6 +2,8 @@
 
 #include "common/log.h"
 
+#include "lib/strbuf.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +46,13 @@ bool log_to_stderr(void)
 static void log_vwrite(enum log_level level, const char *errstr,
 		       const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], msg[2048];
 
 	if (level > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Names and values from outside may hold control characters: never to a terminal. */
+	str_escaped(msg, sizeof(msg), raw, true);
 	if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;

@@ -36,13 +36,22 @@ static void json_vlan(struct strbuf *b, unsigned vlan)
 		sb_printf(b, ", \"vlan\": null");
 }
 
-/* "eth0", or "eth0 vlan 100": as the configuration says it. */
-static const char *iface_vlan(const char *ifname, unsigned vlan, char buf[32])
+/*
+ * Room for a name of the configuration with every byte escaped.  The
+ * table escapes what it is given; the JSON escapes its own way.
+ */
+#define ESCAPED_NAME 260
+
+/* "eth0", or "eth0 vlan 100": as the configuration says it, escaped. */
+static const char *iface_vlan(const char *ifname, unsigned vlan, char buf[ESCAPED_NAME])
 {
+	char name[ESCAPED_NAME];
+
+	str_escaped(name, sizeof(name), ifname, false);
 	if (vlan)
-		snprintf(buf, 32, "%s vlan %u", ifname, vlan);
+		snprintf(buf, ESCAPED_NAME, "%.240s vlan %u", name, vlan);
 	else
-		snprintf(buf, 32, "%s", ifname);
+		snprintf(buf, ESCAPED_NAME, "%s", name);
 	return buf;
 }
 
@@ -212,7 +221,7 @@ static const char *bracket_close(const char *a)
 static void text_rule(struct strbuf *b, const struct st_rule *r)
 {
 	char match[160], port[24] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
-	char iface[32];
+	char iface[ESCAPED_NAME], name[ESCAPED_NAME];
 
 	if (r->port >= 0 && r->port_last > r->port)
 		snprintf(port, sizeof(port), "%d-%d", r->port, r->port_last);
@@ -224,7 +233,8 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		snprintf(last, sizeof(last), "never");
 	else
 		snprintf(last, sizeof(last), "%s ago", duration(r->last_packet_age, age));
-	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", r->name,
+	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n",
+		  str_escaped(name, sizeof(name), r->name, false),
 		  iface_vlan(r->input, r->vlan, iface), r->active ? "active" : "pending", match,
 		  human((double)r->packets_in, p), human((double)r->bytes_in, by),
 		  human(r->pps, pps), human(r->bps, bps), last);
@@ -254,20 +264,24 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 }
 
 /* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
-static void worker_name(const struct st_worker *w, char *buf, size_t len)
+static void worker_name(const struct st_worker *w, char buf[ESCAPED_NAME])
 {
+	char input[ESCAPED_NAME];
+
+	str_escaped(input, sizeof(input), w->input, false);
 	if (w->index == 0)
-		snprintf(buf, len, "%s", w->input);
+		snprintf(buf, ESCAPED_NAME, "%s", input);
 	else
-		snprintf(buf, len, "%s/%u", w->input, w->index);
+		snprintf(buf, ESCAPED_NAME, "%.240s/%u", input, w->index);
 }
 
 void status_format_text(const struct st_status *st, struct strbuf *b)
 {
-	char up[24];
+	char up[24], config[4 * 4096 + 1];
 
 	sb_printf(b, "mcrelay %s, pid %d, up %s, configuration %u (%s)\n\n", st->version,
-		  st->pid, duration(st->uptime, up), st->generation, st->config);
+		  st->pid, duration(st->uptime, up), st->generation,
+		  str_escaped(config, sizeof(config), st->config, false));
 	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", "RULE", "IFACE", "STATE",
 		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
 	for (size_t i = 0; i < st->n_rules; i++)
@@ -277,9 +291,9 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		  "TTLEXP", "SENDERR", "QFULL", "RINGDROP");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
-		char rx[16], name[32];
+		char rx[16], name[ESCAPED_NAME];
 
-		worker_name(w, name, sizeof(name));
+		worker_name(w, name);
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
 			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
 			  name, w->pid, w->answering ? w->state : "no answer",
@@ -291,11 +305,11 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 	}
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
-		char name[32], age[24];
+		char name[ESCAPED_NAME], age[24];
 
 		if (w->answering)
 			continue;
-		worker_name(w, name, sizeof(name));
+		worker_name(w, name);
 		if (w->counters_age < 0)
 			sb_printf(b, "\nworker %s (pid %d) did not answer, and has sent no counters "
 				  "yet\n", name, w->pid);

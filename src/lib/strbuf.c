@@ -3,6 +3,7 @@
 #include "lib/strbuf.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,11 @@ void sb_json_string(struct strbuf *sb, const char *s)
 	sb_printf(sb, "\"");
 }
 
+static bool escaped_byte(unsigned char c, bool keep_backslash)
+{
+	return c < 0x20 || c == 0x7f || (c == '\\' && !keep_backslash);
+}
+
 void sb_escaped(struct strbuf *sb, const char *s, size_t len)
 {
 	/* Room for the worst case, \xNN for every byte, so the loop writes in place. */
@@ -92,7 +98,7 @@ void sb_escaped(struct strbuf *sb, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c == 0x7f || c == '\\') {
+		if (escaped_byte(c, false)) {
 			snprintf(sb->s + sb->len, 5, "\\x%02x", c);
 			sb->len += 4;
 		} else {
@@ -100,6 +106,27 @@ void sb_escaped(struct strbuf *sb, const char *s, size_t len)
 		}
 	}
 	sb->s[sb->len] = '\0';
+}
+
+const char *str_escaped(char *out, size_t cap, const char *s, bool keep_backslash)
+{
+	size_t len = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		size_t n = escaped_byte(c, keep_backslash) ? 4 : 1;
+
+		if (len + n >= cap)
+			break;	/* cut at a whole character */
+		if (n == 4)
+			snprintf(out + len, 5, "\\x%02x", c);
+		else
+			out[len] = (char)c;
+		len += n;
+	}
+	if (cap > 0)
+		out[len] = '\0';
+	return out;
 }
 
 void sb_free(struct strbuf *sb)

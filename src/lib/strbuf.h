@@ -1,6 +1,7 @@
 #ifndef MCRELAY_STRBUF_H
 #define MCRELAY_STRBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A growable string; aborts when memory runs out. */
@@ -21,6 +22,12 @@ void sb_json_string(struct strbuf *sb, const char *s);
  * as \xNN, so that text from outside cannot drive a terminal.
  */
 void sb_escaped(struct strbuf *sb, const char *s, size_t len);
+/*
+ * The same for a string into out (cap > 0 bytes, cut at a whole character,
+ * always terminated), and backslashes kept if keep_backslash (text that may
+ * hold escapes already, such as a log line quoting a diagnostic).  Returns out.
+ */
+const char *str_escaped(char *out, size_t cap, const char *s, bool keep_backslash);
 void sb_free(struct strbuf *sb);
 
 #endif

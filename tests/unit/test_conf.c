@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #define NAME "t.conf"
+/* What an error about an interface name says a name may be. */
+#define IFNAME_RULES "(1-15 printable ASCII characters other than '/' and ':', not '.' or '..')"
 
 /* A complete rule of four lines, for files whose subject is elsewhere. */
 #define RULE_A "[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth1\n"
@@ -522,13 +524,13 @@ static void test_values(void)
 		      "input = abcdefghijklmnop\n"
 		      "group = 239.1.1.1\n"
 		      "output = eth1\n",
-		      "2: invalid interface name 'abcdefghijklmnop'");
+		      "2: invalid interface name 'abcdefghijklmnop' " IFNAME_RULES);
 	EXPECT_ERRORS(RULE_A
 		      "output = abcdefghijklmnop\n"
 		      "output = eth/2 :9\n"
 		      "output = eth2 239.2.2.2 extra\n",
-		      "5: invalid interface name 'abcdefghijklmnop'",
-		      "6: invalid interface name 'eth/2'",
+		      "5: invalid interface name 'abcdefghijklmnop' " IFNAME_RULES,
+		      "6: invalid interface name 'eth/2' " IFNAME_RULES,
 		      "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')");
 
 	/* A key without a value; the line is reported, nothing else. */
@@ -963,6 +965,20 @@ static void test_print(void)
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 			CHECK(strstr(out, want[i]) != NULL, "print: no line '%.*s' in:\n%s",
 			      (int)strlen(want[i]) - 1, want[i], out);
+		free(out);
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* A path may hold any byte: printed escaped. */
+	CHECK(parse("[global]\ncontrol-socket = /run/a\x1b[2Jb.sock\n" RULE_A, &c, &d) == 0,
+	      "print: control-socket with a control character refused");
+	fp = open_memstream(&out, &size);
+	if (CHECK(fp != NULL, "open_memstream failed")) {
+		conf_print(&c, fp);
+		fclose(fp);
+		CHECK(strstr(out, "control-socket /run/a\\x1b[2Jb.sock,") != NULL &&
+			      strchr(out, '\x1b') == NULL, "print: control-socket not escaped:\n%s", out);
 		free(out);
 	}
 	conf_free(&c);
@@ -1734,6 +1750,77 @@ static void test_load(void)
 	diag_free(&d);
 }
 
+/*
+ * Interface names, wherever they are given (input, output, [input NAME]):
+ * what the kernel takes (dev_valid_name), in printable ASCII.  A name
+ * refused is named in the error with its bytes escaped.
+ */
+static void test_ifnames(void)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} cases[] = {
+		{ "eth0", true },
+		{ "a", true },
+		{ "abcdefghijklmno", true },		/* 15: the most */
+		{ "eth0.100", true },
+		{ "br-lan", true },
+		{ "wg_0", true },
+		{ "veth@if3", true },
+		{ "...", true },
+		{ "a..", true },
+		{ "~!%+=", true },
+		{ "abcdefghijklmnop", false },		/* 16 */
+		{ ".", false },
+		{ "..", false },
+		{ "a/b", false },
+		{ "a:b", false },
+		{ "eth\x01", false },
+		{ "eth\x1b[31m", false },
+		{ "eth\x7f", false },
+		{ "eth\v0", false },
+		{ "eth\f0", false },
+		{ "caf\xc3\xa9", false },		/* UTF-8: not ASCII */
+		{ "\x80", false },
+		{ "\xff", false },
+	};
+	char text[256], want[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *n = cases[i].name;
+		struct strbuf esc = { 0 };
+
+		sb_escaped(&esc, n, strlen(n));
+		/* As a rule's input, as one of its outputs, and as an [input] section. */
+		for (int where = 0; where < 3; where++) {
+			if (where == 0)
+				snprintf(text, sizeof(text), "[rule a]\ninput = %s\ngroup = 239.1.1.1\n"
+					 "output = eth9\n", n);
+			else if (where == 1)
+				snprintf(text, sizeof(text), "[rule a]\ninput = eth9\ngroup = 239.1.1.1\n"
+					 "output = eth8\noutput = %s\n", n);
+			else
+				snprintf(text, sizeof(text), "[rule a]\ninput = %s\ngroup = 239.1.1.1\n"
+					 "output = eth9\n[input %s]\nworkers = 2\n",
+					 cases[i].ok ? n : "eth0", n);
+			if (cases[i].ok) {
+				expect_valid_at(__LINE__ + (int)i * 100 + where, text);
+				continue;
+			}
+			if (where == 2)
+				snprintf(want, sizeof(want), "5: invalid interface name '%s' in [input] "
+					 IFNAME_RULES, esc.s);
+			else
+				snprintf(want, sizeof(want), "%d: invalid interface name '%s' "
+					 IFNAME_RULES, where == 0 ? 2 : 5, esc.s);
+			expect_errors_at(__LINE__ + (int)i * 100 + where, text,
+					 (const char *const[]){ want, NULL });
+		}
+		sb_free(&esc);
+	}
+}
+
 /* workers and cpu-affinity, in [global] and in [input NAME]. */
 static void test_workers(void)
 {
@@ -1796,8 +1883,9 @@ static void test_workers(void)
 	EXPECT_ERRORS(RULE_A "[input eth0]\ngroup = 239.1.1.1\n",
 		      "6: unknown key 'group' in [input eth0]");
 	EXPECT_ERRORS(RULE_A "[input]\nworkers = 2\n",
-		      "5: invalid interface name '' in [input]");
-	EXPECT_ERRORS(RULE_A "[input a/b]\n", "5: invalid interface name 'a/b' in [input]");
+		      "5: invalid interface name '' in [input] " IFNAME_RULES);
+	EXPECT_ERRORS(RULE_A "[input a/b]\n",
+		      "5: invalid interface name 'a/b' in [input] " IFNAME_RULES);
 	EXPECT_ERRORS("[input eth0]\nworkers = 2\ncpu-affinity = 0-1\n" RULE_A
 		      "[rule b]\ninput = eth0\ngroup = 239.1.1.2\nworkers = 2\noutput = eth1\n",
 		      "11: unknown key 'workers' in [rule b]");
@@ -1825,5 +1913,6 @@ int main(void)
 	test_wide();
 	test_load();
 	test_workers();
+	test_ifnames();
 	return unit_summary("test_conf");
 }

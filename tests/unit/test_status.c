@@ -238,6 +238,56 @@ static void test_not_answering(void)
 	sb_free(&sb);
 }
 
+/* No control character from a name or a path reaches the table or the JSON raw. */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static void test_escaped_names(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	st.config = "/etc/mc\x1b[2J.conf";
+	snprintf(r[0].name, sizeof(r[0].name), "vi\adeo");
+	snprintf(r[0].input, sizeof(r[0].input), "eth\x01");
+	snprintf(r[0].outputs[0].interface, sizeof(r[0].outputs[0].interface), "o\x7fut");
+	snprintf(w.input, sizeof(w.input), "w\x1b]0;x");
+	w.answering = false;
+	status_format_text(&st, &sb);
+	CHECK(!has_control(sb.s), "a control character in the table:\n%s", sb.s);
+	EXPECT_HAS(&sb, "configuration 7 (/etc/mc\\x1b[2J.conf)");
+	EXPECT_HAS(&sb, "vi\\x07deo ");
+	EXPECT_HAS(&sb, "eth\\x01 ");
+	EXPECT_HAS(&sb, "o\\x7fut vlan 200");
+	EXPECT_HAS(&sb, "\nw\\x1b]0;x ");
+	EXPECT_HAS(&sb, "worker w\\x1b]0;x (pid 4242) did not answer");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	CHECK(!has_control(sb.s), "a control character in the JSON:\n%s", sb.s);
+	EXPECT_HAS(&sb, "\"config\": \"/etc/mc\\u001b[2J.conf\"");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+
+	/* The fixed-size form: cut at a whole escape, backslashes kept on demand. */
+	char out[10];
+
+	CHECK(strcmp(str_escaped(out, sizeof(out), "ab\x1b\x1b", false), "ab\\x1b") == 0,
+	      "cut: '%s'", out);
+	CHECK(strcmp(str_escaped(out, sizeof(out), "a\\b\tc", true), "a\\b\\x09c") == 0,
+	      "backslash kept: '%s'", out);
+	CHECK(strcmp(str_escaped(out, sizeof(out), "a\\b", false), "a\\x5cb") == 0,
+	      "backslash escaped: '%s'", out);
+	CHECK(strcmp(str_escaped(out, 1, "abc", false), "") == 0, "one byte: '%s'", out);
+}
+
 /* IPv6 groups and sources: brackets before a port in the text, plain in JSON. */
 static void make_status6(struct st_status *st, struct st_worker *w, struct st_rule *r)
 {
@@ -368,6 +418,7 @@ int main(void)
 	test_json();
 	test_text();
 	test_not_answering();
+	test_escaped_names();
 	test_ipv6();
 	test_not_numbers();
 	test_strbuf();
