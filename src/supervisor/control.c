@@ -40,6 +40,7 @@ struct client {
 	bool refused;		/* answered with a refusal once it has asked */
 	char *note;		/* warnings to send with the answer */
 	struct event *ev_deadline;
+	struct event *ev_hangup;	/* once it is no longer read: it left */
 	struct client *prev, *next;	/* oldest first */
 };
 
@@ -74,6 +75,8 @@ static void client_free(struct client *c)
 	ctl->n_clients--;
 	if (c->ev_deadline)
 		event_free(c->ev_deadline);
+	if (c->ev_hangup)
+		event_free(c->ev_hangup);
 	bufferevent_free(c->bev);
 	free(c->note);
 	free(c);
@@ -123,6 +126,29 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		client_free(arg);
+}
+
+static void on_hangup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	client_free(arg);	/* as at the end of file when it was read */
+}
+
+/*
+ * A client is not read after its request, so its end of file is not seen:
+ * its hang-up (EPOLLRDHUP) is, where the event loop can tell, and the
+ * client is freed at once instead of when its answer fails.
+ */
+static void watch_hangup(struct client *c)
+{
+	struct event_base *base = c->ctl->base;
+
+	if (!(event_base_get_features(base) & EV_FEATURE_EARLY_CLOSE))
+		return;
+	c->ev_hangup = event_new(base, bufferevent_getfd(c->bev), EV_CLOSED, on_hangup, c);
+	if (c->ev_hangup == NULL || event_add(c->ev_hangup, NULL) < 0)
+		log_warnx("control: cannot watch a client for its hang-up");
 }
 
 /* Sends the whole answer; the connection closes once it is written or fails. */
@@ -252,10 +278,12 @@ static void on_read(struct bufferevent *bev, void *arg)
 	}
 	/*
 	 * One request per connection: whatever the client sends after it stays
-	 * in the kernel's socket buffer, however long the answer takes.
+	 * in the kernel's socket buffer, however long the answer takes.  A
+	 * client that leaves meanwhile is still noticed, by its hang-up.
 	 */
 	bufferevent_disable(bev, EV_READ);
 	evbuffer_drain(in, evbuffer_get_length(in));
+	watch_hangup(c);
 	if (c->refused)
 		client_reply(c, "error 77",
 			     "permission denied: not root and not in the control group\n");

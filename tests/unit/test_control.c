@@ -243,7 +243,7 @@ static void test_waits(void)
 	close(a);
 	close(b);
 
-	/* Abandoned: asks, closes before the answer; its answer fails and frees it. */
+	/* Abandoned: asks, closes before the answer; noticed and freed while it waits. */
 	fake.stats_complete = false;
 	for (int i = 0; i < 50; i++) {
 		a = connect_client();
@@ -254,6 +254,8 @@ static void test_waits(void)
 		close(a);
 	}
 	spin(20);
+	CHECK(control_clients(ctl) == 0, "%zu clients that left held while their answer waits",
+	      control_clients(ctl));
 	control_stats_ready(ctl);
 	spin(100);
 	CHECK(control_clients(ctl) == 0, "%zu abandoned clients still held",
