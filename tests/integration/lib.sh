@@ -403,6 +403,9 @@ start_daemon() {
 	[ -n "$RELAY" ] || fail "start_daemon: no topology"
 	[ -z "$DAEMON_PID" ] || fail "start_daemon: a daemon is already running"
 	rm -f "$TMP/pid"
+	# Emptied here, not only by the background job's redirection, which may
+	# come after the first look for the ready line of a daemon started before.
+	: >"$TMP/daemon.log"
 	local out=$TMP/daemon.log
 	if [ -n "${DAEMON_LOG_PIPE:-}" ]; then
 		# Its output through a pipe, as under systemd, not into a file.
