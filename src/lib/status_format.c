@@ -311,8 +311,8 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 			continue;
 		worker_name(w, name);
 		if (w->counters_age < 0)
-			sb_printf(b, "\nworker %s (pid %d) did not answer, and has sent no counters "
-				  "yet\n", name, w->pid);
+			sb_printf(b, "\nworker %s (pid %d) did not answer, and has sent no "
+				  "counters yet\n", name, w->pid);
 		else
 			sb_printf(b, "\nworker %s (pid %d) did not answer: its counters, and its "
 				  "share of the rules', are %s old\n", name, w->pid,

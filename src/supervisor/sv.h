@@ -94,7 +94,7 @@ struct sv_worker {
 	bool wanted;		/* its input is wanted and has this many workers */
 	bool replace;		/* restart at once when it exits (new ifindex) */
 	bool stats_pending;	/* a STATS_REQ without a complete answer yet */
-	bool stats_silent;	/* it missed SVW_STATS_TIMEOUT_MS: not waited for until it answers */
+	bool stats_silent;	/* missed SVW_STATS_TIMEOUT_MS: not waited for until it answers */
 	struct event *ev_stats;	/* that deadline */
 	struct stats_set stats;	/* the last complete counters */
 	struct timespec stats_taken;	/* when they came */
