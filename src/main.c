@@ -64,7 +64,8 @@ static void usage_check(FILE *fp)
 	fprintf(fp,
 		"usage: mcrelay [-c FILE] check\n"
 		"  Parses and validates the configuration and prints the resolved rules.\n"
-		"  Interfaces or a user absent on this host are warnings only.\n"
+		"  Interfaces, a user or a control group absent on this host are warnings\n"
+		"  only.\n"
 		"  -h, --help  show this help\n");
 }
 
@@ -168,7 +169,7 @@ static int cmd_check(const char *path, int argc, char **argv)
 	}
 	rc = conf_load(path, &c, &d);
 	if (rc == 0) {
-		conf_check_user(&c, &d);
+		conf_check_accounts(&c, &d);
 		conf_check_interfaces(&c, &d, false);
 	}
 	diag_print(&d, stderr);

@@ -2,6 +2,8 @@
 
 #include "common/log.h"
 
+#include "lib/strbuf.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,7 @@ static void __attribute__((noreturn)) end(int code)
  */
 static void syslog_send(int pri, const char *line)
 {
-	char buf[1280], stamp[32];
+	char buf[2560], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
@@ -113,11 +115,13 @@ bool log_to_stderr(void)
 static void log_vwrite(enum log_level level, const char *errstr,
 		       const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], msg[2048];
 
 	if (level > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Names and values from outside may hold control characters: never to a terminal. */
+	str_escaped(msg, sizeof(msg), raw, true);
 	if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;
@@ -133,7 +137,7 @@ static void log_vwrite(enum log_level level, const char *errstr,
 			errstr ? errstr : "");
 		fflush(stderr);
 	} else {
-		char line[1200];
+		char line[sizeof(msg) + sizeof(log_procname) + 160];
 
 		snprintf(line, sizeof(line), "%s: %s%s", log_procname, msg, errstr ? errstr : "");
 		syslog_send(level_syslog[level], line);

@@ -81,6 +81,7 @@ static bool valid_rule_name(const char *s)
 }
 
 static bool valid_ifname(const char *s);
+#define IFNAME_RULES "(1-15 printable ASCII characters other than '/' and ':', not '.' or '..')"
 static int parse_number(const char *s, bool units, uint32_t min, uint32_t max,
 			uint32_t *out);
 
@@ -101,8 +102,8 @@ static void begin_input(struct parse_state *ps, const char *ifname)
 
 	ps->section = SECTION_BAD;
 	if (!valid_ifname(ifname)) {
-		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s' in [input]",
-			   ifname);
+		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s' in [input] %s",
+			   ifname, IFNAME_RULES);
 		return;
 	}
 	const struct conf_input *dup = conf_input_find(c, ifname);
@@ -261,6 +262,11 @@ static int parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
+/*
+ * What the kernel takes (dev_valid_name: not empty, shorter than
+ * IF_NAMESIZE, not "." or "..", no '/', ':' or white space), in printable
+ * ASCII only, so that a name is as safe in a log or a table as the rest.
+ */
 static bool valid_ifname(const char *s)
 {
 	size_t n = strlen(s);
@@ -269,7 +275,7 @@ static bool valid_ifname(const char *s)
 	    strcmp(s, "..") == 0)
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+		if (*s < '!' || *s > '~' || *s == '/' || *s == ':')
 			return false;
 	return true;
 }
@@ -476,7 +482,8 @@ static char *split_vlan(struct parse_state *ps, char *value, uint16_t *vid, char
 	if (ifname == NULL)
 		return NULL;
 	if (!valid_ifname(ifname)) {
-		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s'", ifname);
+		diag_error(ps->d, ps->file, ps->line, "invalid interface name '%s' %s", ifname,
+			   IFNAME_RULES);
 		return NULL;
 	}
 	while ((w = strtok(NULL, " \t")) != NULL) {
@@ -687,7 +694,8 @@ static void rule_key(struct parse_state *ps, const char *name, char *value)
 	}
 }
 
-static bool valid_user_name(const char *s)
+/* A user or group name as useradd and groupadd take them. */
+static bool valid_account_name(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -840,11 +848,19 @@ static void global_key(struct parse_state *ps, const char *name, const char *val
 	if (strcmp(name, "user") == 0) {
 		if (!claim_key(ps, name, &c->user_line))
 			return;
-		if (!valid_user_name(value))
+		if (!valid_account_name(value))
 			diag_error(ps->d, ps->file, ps->line,
 				   "invalid user name '%s'", value);
 		else
 			snprintf(c->user, sizeof(c->user), "%s", value);
+	} else if (strcmp(name, "control-group") == 0) {
+		if (!claim_key(ps, name, &c->control_group_line))
+			return;
+		if (!valid_account_name(value))
+			diag_error(ps->d, ps->file, ps->line,
+				   "invalid control-group '%s' (a group name)", value);
+		else
+			snprintf(c->control_group, sizeof(c->control_group), "%s", value);
 	} else if (strcmp(name, "log-level") == 0) {
 		if (!claim_key(ps, name, &c->log_level_line))
 			return;
@@ -908,6 +924,7 @@ void conf_init(struct conf *c, const char *path)
 	if (c->path == NULL)
 		abort();
 	snprintf(c->user, sizeof(c->user), "mcrelay");
+	snprintf(c->control_group, sizeof(c->control_group), "%s", CONF_DEFAULT_CONTROL_GROUP);
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 CONF_DEFAULT_CONTROL_SOCKET);
 	c->log_level = LOG_LEVEL_INFO;

@@ -2,6 +2,7 @@
 
 #include "lib/conf.h"
 #include "lib/conf_udp.h"
+#include "lib/strbuf.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -50,10 +51,12 @@ static void print_workers(const char *what, const struct conf_workers *w, FILE *
 
 void conf_print(const struct conf *c, FILE *fp)
 {
-	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	char a[ADDR_STRLEN], b[ADDR_STRLEN], sock[4 * CONF_PATH_MAX];
 
-	fprintf(fp, "global: user %s, log-level %s, control-socket %s\n", c->user,
-		log_level_name(c->log_level), c->control_socket);
+	/* Names are checked when parsed; a path may hold any byte. */
+	fprintf(fp, "global: user %s, log-level %s, control-socket %s, control-group %s\n",
+		c->user, log_level_name(c->log_level),
+		str_escaped(sock, sizeof(sock), c->control_socket, false), c->control_group);
 	if (c->workers.workers_line)
 		print_workers("global", &c->workers, fp);
 	for (size_t i = 0; i < c->n_inputs; i++) {

@@ -20,10 +20,11 @@
  */
 
 #define CONF_NAME_MAX 64
-#define CONF_USER_MAX 33
+#define CONF_USER_MAX 33	/* a user or group name and its NUL */
 #define CONF_MAX_OUTPUTS 16
 #define CONF_PATH_MAX 108	/* sun_path */
 #define CONF_DEFAULT_CONTROL_SOCKET "/run/mcrelay/mcrelay.sock"
+#define CONF_DEFAULT_CONTROL_GROUP "mcrelay"
 #define CONF_WORKERS_AUTO 0	/* workers = auto: one per online CPU */
 #define CONF_WORKERS_MAX 64	/* per input */
 #define CONF_WORKERS_AUTO_MAX 16	/* what auto gives at most */
@@ -121,6 +122,8 @@ struct conf {
 	char *path;
 	char user[CONF_USER_MAX];
 	int user_line;
+	char control_group[CONF_USER_MAX];	/* may use the control socket */
+	int control_group_line;
 	enum log_level log_level;
 	int log_level_line;
 	char control_socket[CONF_PATH_MAX];

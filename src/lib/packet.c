@@ -170,6 +170,12 @@ static enum pkt_result parse_ipv6(struct pkt *p)
 	p->ttl = ip[7];
 	p->src = addr_from_v6(ip + 8);
 	p->dst = addr_from_v6(ip + 24);
+	/*
+	 * An IPv4-mapped address (::ffff:a.b.c.d) is how an IPv4 one is held:
+	 * it would match IPv4 rules.  It never belongs on the wire (RFC 4291).
+	 */
+	if (addr_is_v4(&p->src) || addr_is_v4(&p->dst))
+		return PKT_MALFORMED;
 	return parse_ipv6_chain(p, ip[6]);
 }
 

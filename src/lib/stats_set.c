@@ -2,6 +2,7 @@
 
 #include "lib/stats_set.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,22 @@ static int by_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* A rate a worker can have measured: finite (JSON has no NaN nor infinity), not negative. */
+static bool valid_rate(double v)
+{
+	return isfinite(v) && v >= 0;
+}
+
+static int check_rates(const char *what, size_t index, double pps, double bps, char *err,
+		       size_t errlen)
+{
+	if (valid_rate(pps) && valid_rate(bps))
+		return 0;
+	snprintf(err, errlen, "%s %zu of the message: rates %g pps, %g bps (they must be "
+		 "finite and not negative)", what, index, pps, bps);
+	return -1;
+}
+
 static int check_rules(const struct ho_rule_stats *rs, size_t n, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -32,6 +49,12 @@ static int check_rules(const struct ho_rule_stats *rs, size_t n, char *err, size
 				 rs[i].n_outputs, HANDOFF_MAX_OUTPUTS);
 			return -1;
 		}
+		if (check_rates("rule", i, rs[i].pps, rs[i].bps, err, errlen) < 0)
+			return -1;
+		for (size_t k = 0; k < rs[i].n_outputs; k++)
+			if (check_rates("an output of rule", i, rs[i].outputs[k].pps,
+					rs[i].outputs[k].bps, err, errlen) < 0)
+				return -1;
 	}
 	return 0;
 }

@@ -3,8 +3,22 @@
 #include "lib/status_format.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/*
+ * A number with this many decimals, or null for one that JSON cannot
+ * write (NaN, infinity): a sum of rates can overflow, whatever the
+ * workers reported.
+ */
+static void json_real(struct strbuf *b, double v, int decimals)
+{
+	if (isfinite(v))
+		sb_printf(b, "%.*f", decimals, v);
+	else
+		sb_printf(b, "null");
+}
 
 static void json_port(struct strbuf *b, int port)
 {
@@ -22,13 +36,22 @@ static void json_vlan(struct strbuf *b, unsigned vlan)
 		sb_printf(b, ", \"vlan\": null");
 }
 
-/* "eth0", or "eth0 vlan 100": as the configuration says it. */
-static const char *iface_vlan(const char *ifname, unsigned vlan, char buf[32])
+/*
+ * Room for a name of the configuration with every byte escaped.  The
+ * table escapes what it is given; the JSON escapes its own way.
+ */
+#define ESCAPED_NAME 260
+
+/* "eth0", or "eth0 vlan 100": as the configuration says it, escaped. */
+static const char *iface_vlan(const char *ifname, unsigned vlan, char buf[ESCAPED_NAME])
 {
+	char name[ESCAPED_NAME];
+
+	str_escaped(name, sizeof(name), ifname, false);
 	if (vlan)
-		snprintf(buf, 32, "%s vlan %u", ifname, vlan);
+		snprintf(buf, ESCAPED_NAME, "%.240s vlan %u", name, vlan);
 	else
-		snprintf(buf, 32, "%s", ifname);
+		snprintf(buf, ESCAPED_NAME, "%s", name);
 	return buf;
 }
 
@@ -48,10 +71,13 @@ static void json_output(struct strbuf *b, const struct st_output *o)
 	}
 	json_port(b, o->port);
 	sb_printf(b, ", \"state\": \"%s\", \"packets_out\": %" PRIu64
-		  ", \"bytes_out\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
-		  ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64
+		  ", \"bytes_out\": %" PRIu64 ", \"pps\": ",
+		  o->active ? "active" : "pending", o->packets, o->bytes);
+	json_real(b, o->pps, 1);
+	sb_printf(b, ", \"bps\": ");
+	json_real(b, o->bps, 1);
+	sb_printf(b, ", \"send_errors\": %" PRIu64 ", \"too_big\": %" PRIu64
 		  ", \"egress_full\": %" PRIu64 "}",
-		  o->active ? "active" : "pending", o->packets, o->bytes, o->pps, o->bps,
 		  o->send_errors, o->too_big, o->egress_full);
 }
 
@@ -74,14 +100,17 @@ static void json_rule(struct strbuf *b, const struct st_rule *r)
 	else
 		sb_printf(b, "null");
 	sb_printf(b, ", \"state\": \"%s\", \"packets_in\": %" PRIu64
-		  ", \"bytes_in\": %" PRIu64 ", \"pps\": %.1f, \"bps\": %.1f"
-		  ", \"ttl_expired\": %" PRIu64 ", \"last_packet_age_s\": ",
-		  r->active ? "active" : "pending", r->packets_in, r->bytes_in, r->pps,
-		  r->bps, r->ttl_expired);
+		  ", \"bytes_in\": %" PRIu64 ", \"pps\": ",
+		  r->active ? "active" : "pending", r->packets_in, r->bytes_in);
+	json_real(b, r->pps, 1);
+	sb_printf(b, ", \"bps\": ");
+	json_real(b, r->bps, 1);
+	sb_printf(b, ", \"ttl_expired\": %" PRIu64 ", \"last_packet_age_s\": ",
+		  r->ttl_expired);
 	if (r->last_packet_age < 0)
 		sb_printf(b, "null");
 	else
-		sb_printf(b, "%.3f", r->last_packet_age);
+		json_real(b, r->last_packet_age, 3);
 	sb_printf(b, ", \"outputs\": [");
 	for (size_t k = 0; k < r->n_outputs; k++) {
 		sb_printf(b, "%s", k ? ", " : "");
@@ -94,7 +123,15 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 {
 	sb_printf(b, "{\"input\": ");
 	sb_json_string(b, w->input);
-	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": %.1f, \"restarts\": %u"
+	sb_printf(b, ", \"index\": %u, \"pid\": %d, \"state\": \"%s\", \"uptime_s\": ",
+		  w->index, w->pid, w->state);
+	json_real(b, w->uptime, 1);
+	sb_printf(b, ", \"answering\": %s, \"counters_age_s\": ", w->answering ? "true" : "false");
+	if (w->counters_age < 0)
+		sb_printf(b, "null");
+	else
+		json_real(b, w->counters_age, 1);
+	sb_printf(b, ", \"restarts\": %u"
 		  ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 		  ", \"drops\": {\"no_match\": %" PRIu64 ", \"malformed\": %" PRIu64
 		  ", \"not_udp\": %" PRIu64 ", \"fragments\": %" PRIu64
@@ -102,7 +139,7 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
 		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}, \"sandbox\": ",
-		  w->index, w->pid, w->state, w->uptime, w->restarts, w->rx_packets, w->rx_bytes,
+		  w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
 		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext);
 	if (w->sandbox[0])
@@ -118,8 +155,10 @@ void status_format_json(const struct st_status *st, struct strbuf *b)
 	sb_json_string(b, st->version);
 	sb_printf(b, ", \"config\": ");
 	sb_json_string(b, st->config);
-	sb_printf(b, ", \"generation\": %u, \"pid\": %d, \"uptime_s\": %.1f,\n \"workers\": [",
-		  st->generation, st->pid, st->uptime);
+	sb_printf(b, ", \"generation\": %u, \"pid\": %d, \"uptime_s\": ", st->generation,
+		  st->pid);
+	json_real(b, st->uptime, 1);
+	sb_printf(b, ",\n \"workers\": [");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		sb_printf(b, "%s\n  ", i ? "," : "");
 		json_worker(b, &st->workers[i]);
@@ -132,12 +171,16 @@ void status_format_json(const struct st_status *st, struct strbuf *b)
 	sb_printf(b, "]}\n");
 }
 
-/* 1234567 -> "1.23M"; keeps columns narrow. */
+/* 1234567 -> "1.23M"; keeps columns narrow.  "-" for what is not a number. */
 static const char *human(double v, char buf[16])
 {
 	static const char units[] = " kMGTP";
 	int u = 0;
 
+	if (!isfinite(v)) {
+		snprintf(buf, 16, "-");
+		return buf;
+	}
 	while (v >= 1000 && u < 5) {
 		v /= 1000;
 		u++;
@@ -151,6 +194,11 @@ static const char *human(double v, char buf[16])
 
 static const char *duration(double s, char buf[24])
 {
+	/* Converting what does not fit a long would be undefined. */
+	if (!isfinite(s) || s < 0 || s >= 1e15) {
+		snprintf(buf, 24, "-");
+		return buf;
+	}
 	long t = (long)s;
 
 	if (t < 60)
@@ -178,7 +226,7 @@ static const char *bracket_close(const char *a)
 static void text_rule(struct strbuf *b, const struct st_rule *r)
 {
 	char match[160], port[24] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
-	char iface[32];
+	char iface[ESCAPED_NAME], name[ESCAPED_NAME];
 
 	if (r->port >= 0 && r->port_last > r->port)
 		snprintf(port, sizeof(port), "%d-%d", r->port, r->port_last);
@@ -190,7 +238,8 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		snprintf(last, sizeof(last), "never");
 	else
 		snprintf(last, sizeof(last), "%s ago", duration(r->last_packet_age, age));
-	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", r->name,
+	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n",
+		  str_escaped(name, sizeof(name), r->name, false),
 		  iface_vlan(r->input, r->vlan, iface), r->active ? "active" : "pending", match,
 		  human((double)r->packets_in, p), human((double)r->bytes_in, by),
 		  human(r->pps, pps), human(r->bps, bps), last);
@@ -219,12 +268,25 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 	}
 }
 
+/* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
+static void worker_name(const struct st_worker *w, char buf[ESCAPED_NAME])
+{
+	char input[ESCAPED_NAME];
+
+	str_escaped(input, sizeof(input), w->input, false);
+	if (w->index == 0)
+		snprintf(buf, ESCAPED_NAME, "%s", input);
+	else
+		snprintf(buf, ESCAPED_NAME, "%.240s/%u", input, w->index);
+}
+
 void status_format_text(const struct st_status *st, struct strbuf *b)
 {
-	char up[24];
+	char up[24], config[4 * 4096 + 1];
 
 	sb_printf(b, "mcrelay %s, pid %d, up %s, configuration %u (%s)\n\n", st->version,
-		  st->pid, duration(st->uptime, up), st->generation, st->config);
+		  st->pid, duration(st->uptime, up), st->generation,
+		  str_escaped(config, sizeof(config), st->config, false));
 	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", "RULE", "IFACE", "STATE",
 		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
 	for (size_t i = 0; i < st->n_rules; i++)
@@ -234,20 +296,32 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 		  "TTLEXP", "SENDERR", "QFULL", "RINGDROP", "SANDBOX");
 	for (size_t i = 0; i < st->n_workers; i++) {
 		const struct st_worker *w = &st->workers[i];
-		char rx[16], name[32];
+		char rx[16], name[ESCAPED_NAME];
 
-		/* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
-		if (w->index == 0)
-			snprintf(name, sizeof(name), "%s", w->input);
-		else
-			snprintf(name, sizeof(name), "%s/%u", w->input, w->index);
+		worker_name(w, name);
 		sb_printf(b, "%-8s %-8d %-10s %-8s %8u %8s %8" PRIu64 " %8" PRIu64 " %8" PRIu64
 			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "  %s\n",
-			  name, w->pid, w->state, w->pid ? duration(w->uptime, up) : "-",
+			  name, w->pid, w->answering ? w->state : "no answer",
+			  w->pid ? duration(w->uptime, up) : "-",
 			  w->restarts, human((double)w->rx_packets, rx), w->no_match,
 			  w->malformed + w->not_udp + w->fragments + w->ipv6_ext,
 			  w->vlan, w->ttl_expired,
 			  w->send_errors + w->too_big, w->egress_full, w->ring_drops,
 			  w->sandbox[0] ? w->sandbox : "-");
+	}
+	for (size_t i = 0; i < st->n_workers; i++) {
+		const struct st_worker *w = &st->workers[i];
+		char name[ESCAPED_NAME], age[24];
+
+		if (w->answering)
+			continue;
+		worker_name(w, name);
+		if (w->counters_age < 0)
+			sb_printf(b, "\nworker %s (pid %d) did not answer, and has sent no "
+				  "counters yet\n", name, w->pid);
+		else
+			sb_printf(b, "\nworker %s (pid %d) did not answer: its counters, and its "
+				  "share of the rules', are %s old\n", name, w->pid,
+				  duration(w->counters_age, age));
 	}
 }

@@ -45,6 +45,8 @@ struct st_worker {
 	const char *state;	/* running, starting, restarting, pending */
 	double uptime;
 	unsigned restarts;
+	bool answering;		/* false: no answer in time; its counters are older */
+	double counters_age;	/* seconds since its counters were taken; < 0: none */
 	uint64_t rx_packets, rx_bytes;
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
 	uint64_t send_errors, too_big, ring_drops, egress_full;

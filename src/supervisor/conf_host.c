@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -151,11 +152,39 @@ static void check_vlan_joins(const struct conf *c, struct diag *d)
 	}
 }
 
-void conf_check_user(const struct conf *c, struct diag *d)
+/* Where the control group is named, or 0 for the default (then the message says so). */
+static const char *group_origin(const struct conf *c)
 {
-	if (getpwnam(c->user) == NULL)
+	return c->control_group_line ? "" : " (the default)";
+}
+
+/* Members of the workers' primary group are let in: say so, it is easy to miss. */
+static void check_groups_differ(const struct conf *c, gid_t workers_gid, gid_t control_gid,
+				struct diag *d)
+{
+	if (workers_gid == control_gid)
+		diag_warn(d, c->path, c->control_group_line,
+			  "control-group '%s'%s is also the primary group of user '%s': "
+			  "the workers' account may use the control socket",
+			  c->control_group, group_origin(c), c->user);
+}
+
+void conf_check_accounts(const struct conf *c, struct diag *d)
+{
+	struct passwd *pw = getpwnam(c->user);
+	bool user_known = pw != NULL;
+	gid_t workers_gid = user_known ? pw->pw_gid : 0;
+	struct group *gr;
+
+	if (!user_known)
 		diag_warn(d, c->path, c->user_line,
 			  "user '%s' does not exist on this host", c->user);
+	if ((gr = getgrnam(c->control_group)) == NULL)
+		diag_warn(d, c->path, c->control_group_line,
+			  "control-group '%s'%s does not exist on this host", c->control_group,
+			  group_origin(c));
+	else if (user_known)
+		check_groups_differ(c, workers_gid, gr->gr_gid, d);
 }
 
 void conf_check_interfaces(const struct conf *c, struct diag *d, bool strict)
@@ -187,5 +216,23 @@ int conf_resolve_user(const struct conf *c, uid_t *uid, gid_t *gid, struct diag 
 	}
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
+	return 0;
+}
+
+int conf_resolve_control_group(const struct conf *c, gid_t workers_gid, gid_t *gid,
+			       struct diag *d)
+{
+	struct group *gr = getgrnam(c->control_group);
+
+	if (gr == NULL) {
+		diag_error(d, c->path, c->control_group_line,
+			   "control-group '%s'%s does not exist: create it (systemd-sysusers "
+			   "with mcrelay's sysusers.d file, or groupadd --system %s) or name "
+			   "another group in [global]", c->control_group, group_origin(c),
+			   c->control_group);
+		return -1;
+	}
+	check_groups_differ(c, workers_gid, gr->gr_gid, d);
+	*gid = gr->gr_gid;
 	return 0;
 }

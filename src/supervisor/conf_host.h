@@ -18,7 +18,8 @@
 
 /* Warnings (for "check" elsewhere) unless strict. */
 void conf_check_interfaces(const struct conf *conf, struct diag *d, bool strict);
-void conf_check_user(const struct conf *conf, struct diag *d);
+/* The user and the control group: warnings only, for "check". */
+void conf_check_accounts(const struct conf *conf, struct diag *d);
 
 /*
  * The VLAN sub-interface of parent with VLAN vid (from /proc/net/vlan/config),
@@ -29,5 +30,12 @@ bool conf_vlan_subif(const char *parent, uint16_t vid, char out[IF_NAMESIZE]);
 
 /* The workers' user: it must exist and be neither uid 0 nor gid 0. */
 int conf_resolve_user(const struct conf *conf, uid_t *uid, gid_t *gid, struct diag *d);
+
+/*
+ * The group of the control socket (control-group): it must exist.  A
+ * warning if it is the workers' primary group.
+ */
+int conf_resolve_control_group(const struct conf *conf, gid_t workers_gid, gid_t *gid,
+			       struct diag *d);
 
 #endif

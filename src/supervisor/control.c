@@ -20,7 +20,14 @@
 #include <unistd.h>
 
 #define REQUEST_MAX 256
-#define STATS_WAIT_MS 1000
+/* What is read from a client at most: a request line of REQUEST_MAX bytes and its newline. */
+#define CLIENT_INPUT_MAX (REQUEST_MAX + 1)
+/*
+ * A backstop: the owner ends the wait for stats itself (the supervisor
+ * gives each worker one second, then stops waiting for it), so this fires
+ * only for an owner that never says control_stats_ready.
+ */
+#define STATS_WAIT_MS 1500
 #define REFUSED_LOG_EVERY_S 10
 
 enum client_state { CL_READING, CL_WAIT_STATS, CL_WAIT_ACK, CL_WRITING };
@@ -33,6 +40,7 @@ struct client {
 	bool refused;		/* answered with a refusal once it has asked */
 	char *note;		/* warnings to send with the answer */
 	struct event *ev_deadline;
+	struct event *ev_hangup;	/* once it is no longer read: it left */
 	struct client *prev, *next;	/* oldest first */
 };
 
@@ -67,6 +75,8 @@ static void client_free(struct client *c)
 	ctl->n_clients--;
 	if (c->ev_deadline)
 		event_free(c->ev_deadline);
+	if (c->ev_hangup)
+		event_free(c->ev_hangup);
 	bufferevent_free(c->bev);
 	free(c->note);
 	free(c);
@@ -118,6 +128,29 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		client_free(arg);
 }
 
+static void on_hangup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	client_free(arg);	/* as at the end of file when it was read */
+}
+
+/*
+ * A client is not read after its request, so its end of file is not seen:
+ * its hang-up (EPOLLRDHUP) is, where the event loop can tell, and the
+ * client is freed at once instead of when its answer fails.
+ */
+static void watch_hangup(struct client *c)
+{
+	struct event_base *base = c->ctl->base;
+
+	if (!(event_base_get_features(base) & EV_FEATURE_EARLY_CLOSE))
+		return;
+	c->ev_hangup = event_new(base, bufferevent_getfd(c->bev), EV_CLOSED, on_hangup, c);
+	if (c->ev_hangup == NULL || event_add(c->ev_hangup, NULL) < 0)
+		log_warnx("control: cannot watch a client for its hang-up");
+}
+
 /* Sends the whole answer; the connection closes once it is written or fails. */
 static void client_reply(struct client *c, const char *status, const char *body)
 {
@@ -133,12 +166,30 @@ static void client_reply(struct client *c, const char *status, const char *body)
 	bufferevent_enable(c->bev, EV_WRITE);
 }
 
+/* Answers waiting for their clients to read them, in all: the kernel took the rest. */
+static size_t unread_answers(const struct control *ctl)
+{
+	size_t n = 0;
+
+	for (const struct client *c = ctl->head; c != NULL; c = c->next)
+		if (c->state == CL_WRITING)
+			n += evbuffer_get_length(bufferevent_get_output(c->bev));
+	return n;
+}
+
 static void reply_status(struct client *c)
 {
 	struct strbuf sb = { 0 };
+	char status[32];
 
 	c->ctl->ops->render_status(c->ctl->arg, c->json, &sb);
-	client_reply(c, "ok", sb.s ? sb.s : "");
+	if (unread_answers(c->ctl) + sb.len > c->ctl->limits.unread_max) {
+		snprintf(status, sizeof(status), "error %d", EX_TEMPFAIL);
+		client_reply(c, status, "busy: other clients have not read their answers yet; "
+			     "try again\n");
+	} else {
+		client_reply(c, "ok", sb.s ? sb.s : "");
+	}
 	sb_free(&sb);
 }
 
@@ -225,9 +276,17 @@ static void on_read(struct bufferevent *bev, void *arg)
 			client_reply(c, "error 64", "request too long\n");
 		return;
 	}
+	/*
+	 * One request per connection: whatever the client sends after it stays
+	 * in the kernel's socket buffer, however long the answer takes.  A
+	 * client that leaves meanwhile is still noticed, by its hang-up.
+	 */
+	bufferevent_disable(bev, EV_READ);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	watch_hangup(c);
 	if (c->refused)
 		client_reply(c, "error 77",
-			     "permission denied: not root and not in the workers' group\n");
+			     "permission denied: not root and not in the control group\n");
 	else if (len > REQUEST_MAX)
 		client_reply(c, "error 64", "request too long\n");
 	else
@@ -235,7 +294,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	free(line);
 }
 
-/* Root and the members of the workers' group, primary or supplementary. */
+/* Root and the members of the control group, primary or supplementary. */
 static bool peer_allowed(const struct control *ctl, int fd, char *who, size_t len)
 {
 	struct ucred cred;
@@ -268,11 +327,11 @@ static void log_refused(struct control *ctl, const char *who)
 		return;
 	}
 	if (ctl->refused_quiet)
-		log_warnx("control: refused a client (%s): not root and not in the workers' "
+		log_warnx("control: refused a client (%s): not root and not in the control "
 			  "group (and %lu more since the last such message)",
 			  who, ctl->refused_quiet);
 	else
-		log_warnx("control: refused a client (%s): not root and not in the workers' "
+		log_warnx("control: refused a client (%s): not root and not in the control "
 			  "group", who);
 	ctl->refused_logged = now;
 	ctl->refused_quiet = 0;
@@ -336,6 +395,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	client_deadline(c, CL_READING, ctl->limits.deadline_ms);
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	/* Reading stops at the limit, so no client holds more than that before its line either. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CLIENT_INPUT_MAX);
 	bufferevent_enable(c->bev, EV_READ);
 }
 

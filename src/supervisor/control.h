@@ -33,10 +33,11 @@ struct control_limits {
 	unsigned max_clients;	/* beyond it the oldest client yet to ask is dropped */
 	unsigned deadline_ms;	/* to send a request, and again to read the answer */
 	unsigned ack_wait_ms;	/* for the workers to adopt a reloaded configuration */
+	size_t unread_max;	/* status answers held for slow readers, in all */
 };
 
 #define CONTROL_LIMITS_DEFAULT { .max_clients = 128, .deadline_ms = 5000, \
-				 .ack_wait_ms = 10000 }
+				 .ack_wait_ms = 10000, .unread_max = 64u << 20 }
 
 /*
  * The control socket: a Unix stream socket, mode 0660, owner root, group
@@ -45,7 +46,10 @@ struct control_limits {
  * "reload") and reads the answer until the server closes: a first line "ok"
  * or "error CODE" (CODE is the sysexits(3) status the client should exit
  * with), then the text.  A reload is "ok" only once every worker has
- * adopted the new configuration.
+ * adopted the new configuration.  Nothing after the request line is read,
+ * and a status answer that would take the answers not yet read past
+ * unread_max is "error 75" (busy): a client's memory is bounded in every
+ * state.
  */
 struct control *control_open(struct event_base *base, const char *path, gid_t gid,
 			     const struct control_limits *limits,

@@ -8,7 +8,9 @@ struct netwatch;
 
 /*
  * Watches rtnetlink link and IPv4 address events and calls changed() after
- * each batch of them (also after an overrun, when events were lost).
+ * each batch of them; also when events were lost (the socket's buffer
+ * overran, or a message was truncated), so that the owner looks at every
+ * interface again.
  */
 struct netwatch *netwatch_open(struct event_base *base, void (*changed)(void *),
 			       void *arg);

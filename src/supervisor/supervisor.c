@@ -81,10 +81,11 @@ void sv_check_acked(struct supervisor *sv)
 	daemon_ready();
 }
 
+/* Every worker asked has answered, or is silent (not waited for). */
 static bool stats_complete(const struct supervisor *sv)
 {
 	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->stats_pending)
+		if (sv->workers[i]->stats_pending && !sv->workers[i]->stats_silent)
 			return false;
 	return true;
 }
@@ -165,19 +166,27 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	maybe_finish(sv);
 }
 
+/* Who the configuration names: the workers' account and the control socket's group. */
+struct accounts {
+	uid_t uid;
+	gid_t gid;
+	gid_t control_gid;
+};
+
 /*
  * Parses and checks a configuration completely; nothing running is touched.
  * Interfaces that do not exist yet are pending, not errors.  Returns 0 or
  * the sysexits(3) code that says what is wrong.
  */
-static int load_config(const char *path, struct conf *c, uid_t *uid, gid_t *gid,
-		       struct diag *d)
+static int load_config(const char *path, struct conf *c, struct accounts *a, struct diag *d)
 {
 	int rc = conf_load(path, c, d);
 
 	if (rc < 0)
 		return rc == -2 ? EX_NOINPUT : EX_CONFIG;
-	if (conf_resolve_user(c, uid, gid, d) < 0)
+	rc = conf_resolve_user(c, &a->uid, &a->gid, d);
+	if (conf_resolve_control_group(c, rc == 0 ? a->gid : (gid_t)-1, &a->control_gid,
+				       d) < 0 || rc < 0)
 		return EX_NOUSER;
 	conf_check_interfaces(c, d, false);
 	return 0;
@@ -187,8 +196,7 @@ static int load_config(const char *path, struct conf *c, uid_t *uid, gid_t *gid,
 int sv_reload(struct supervisor *sv, struct diag *d)
 {
 	struct conf next;
-	uid_t uid;
-	gid_t gid;
+	struct accounts a;
 	int rc;
 
 	if (sv->stopping) {
@@ -197,7 +205,7 @@ int sv_reload(struct supervisor *sv, struct diag *d)
 	}
 	log_info("reloading %s", sv->conf.path);
 	notify_reloading();
-	rc = load_config(sv->conf.path, &next, &uid, &gid, d);
+	rc = load_config(sv->conf.path, &next, &a, d);
 	for (size_t i = 0; i < d->n; i++)
 		log_notice("%s", d->lines[i]);
 	if (rc != 0) {
@@ -208,10 +216,12 @@ int sv_reload(struct supervisor *sv, struct diag *d)
 	}
 	if (strcmp(next.control_socket, sv->conf.control_socket) != 0)
 		log_warnx("control-socket changes take effect at the next start");
+	if (a.control_gid != sv->control_gid)
+		log_warnx("control-group changes take effect at the next start");
 	conf_free(&sv->conf);
 	sv->conf = next;
-	sv->uid = uid;
-	sv->gid = gid;
+	sv->uid = a.uid;
+	sv->gid = a.gid;
 	log_set_level(sv->conf.log_level);
 	sv->generation++;
 	sv_sync(sv);
@@ -285,11 +295,12 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 		    unsigned ready_timeout_s)
 {
 	struct supervisor sv = { .pidfile = pidfile };
+	struct accounts a = { 0 };
 	struct diag d = { 0 };
 	char err[256];
 
 	log_init("supervisor", true, LOG_LEVEL_INFO);
-	int rc = load_config(conf_path, &sv.conf, &sv.uid, &sv.gid, &d);
+	int rc = load_config(conf_path, &sv.conf, &a, &d);
 
 	diag_print(&d, stderr);
 	if (rc != 0) {
@@ -300,6 +311,9 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 		return rc;
 	}
 	diag_free(&d);
+	sv.uid = a.uid;
+	sv.gid = a.gid;
+	sv.control_gid = a.control_gid;
 	if (!privdrop_can_open_packet_socket()) {
 		fprintf(stderr, "mcrelay: cannot open AF_PACKET sockets: %s "
 			"(the supervisor needs root or CAP_NET_RAW)\n", strerror(errno));

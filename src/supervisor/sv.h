@@ -102,7 +102,10 @@ struct sv_worker {
 	bool wanted;		/* its input is wanted and has this many workers */
 	bool replace;		/* restart at once when it exits (new ifindex) */
 	bool stats_pending;	/* a STATS_REQ without a complete answer yet */
+	bool stats_silent;	/* missed SVW_STATS_TIMEOUT_MS: not waited for until it answers */
+	struct event *ev_stats;	/* that deadline */
 	struct stats_set stats;	/* the last complete counters */
+	struct timespec stats_taken;	/* when they came */
 	size_t max_rules;	/* most rules sent to this process: bounds its stats */
 	struct channel_out out;	/* messages its channel could not take yet */
 	struct event *ev_chan_out, *ev_ack;
@@ -115,6 +118,7 @@ struct supervisor {
 	struct conf conf;
 	uid_t uid;
 	gid_t gid;
+	gid_t control_gid;	/* the control socket's group, as at start-up */
 	struct event_base *base;
 	struct sv_worker **workers;	/* of every input */
 	size_t n_workers;
@@ -198,6 +202,11 @@ void svw_expect_ack(struct sv_worker *w, uint32_t generation, size_t n_rules);
 
 /* How long a worker may take to adopt a configuration before it is restarted. */
 #define SVW_ACK_TIMEOUT_S 10
+/*
+ * How long a worker may take to answer STATS_REQ before status stops
+ * waiting for it (and shows it as not answering) until it answers.
+ */
+#define SVW_STATS_TIMEOUT_MS 1000
 int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
 		 size_t len, int fd);
 

@@ -52,6 +52,6 @@ struct control *sv_control_open(struct supervisor *sv, char *err, size_t errlen)
 {
 	static const struct control_limits limits = CONTROL_LIMITS_DEFAULT;
 
-	return control_open(sv->base, sv->conf.control_socket, sv->gid, &limits,
+	return control_open(sv->base, sv->conf.control_socket, sv->control_gid, &limits,
 			    &sv_control_ops, sv, err, errlen);
 }

@@ -67,6 +67,8 @@ static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 	o->state = worker_state(w);
 	o->uptime = w->pid > 0 ? since(&w->started, now) : 0;
 	o->restarts = w->restarts;
+	o->answering = !w->stats_silent;
+	o->counters_age = w->stats.valid ? since(&w->stats_taken, now) : -1;
 	if (w->pid > 0 && w->stats.valid)
 		stats_set_fill_worker(o, s);
 	o->ring_drops = w->ring_drops;

@@ -72,6 +72,8 @@ void svw_free(struct sv_worker *w)
 	svw_close_sockets(w);
 	if (w->ev_ack)
 		event_free(w->ev_ack);
+	if (w->ev_stats)
+		event_free(w->ev_stats);
 	stats_set_free(&w->stats);
 	free(w);
 }
@@ -242,9 +244,16 @@ static void on_channel_out(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Concurrent status requests share one STATS_REQ and its answer. */
+/*
+ * Concurrent status requests share one STATS_REQ and its answer.  One
+ * that is not answered in time is not sent again: the worker is silent
+ * until it answers that one.
+ */
 int svw_request_stats(struct sv_worker *w)
 {
+	struct timeval tv = { .tv_sec = SVW_STATS_TIMEOUT_MS / 1000,
+			      .tv_usec = SVW_STATS_TIMEOUT_MS % 1000 * 1000 };
+
 	if (w->ingress_fd >= 0)
 		w->ring_drops += psock_ring_drops(w->ingress_fd);
 	if (w->chan < 0 || w->acked_generation == 0)
@@ -254,7 +263,22 @@ int svw_request_stats(struct sv_worker *w)
 	if (svw_send_msg(w, HO_STATS_REQ, NULL, 0, -1) < 0)
 		return -1;
 	w->stats_pending = true;
+	if (evtimer_add(w->ev_stats, &tv) < 0)
+		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->name);
 	return 0;
+}
+
+static void on_stats_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->stats_silent = true;
+	log_warnx("worker[%s] (pid %d) did not answer a status request within %d ms; status "
+		  "shows it as not answering, with its last counters, until it does",
+		  w->name, w->pid, SVW_STATS_TIMEOUT_MS);
+	sv_worker_stats_done(w->sv);
 }
 
 static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
@@ -287,8 +311,15 @@ static int take_stats(struct sv_worker *w, const struct channel_msg *m)
 		log_warnx("worker[%s]: bad STATS message: %s; stopping it", w->name, err);
 		return -1;
 	}
+	if (rc == 1)
+		clock_gettime(CLOCK_MONOTONIC, &w->stats_taken);
 	if (rc == 1 && w->stats_pending) {
 		w->stats_pending = false;
+		event_del(w->ev_stats);
+		if (w->stats_silent)
+			log_notice("worker[%s] (pid %d) answers status requests again", w->name,
+				   w->pid);
+		w->stats_silent = false;
 		sv_worker_stats_done(w->sv);
 	}
 	return 0;
@@ -360,8 +391,10 @@ static int watch_channel(struct sv_worker *w)
 				   on_channel_out, w);
 	if (w->ev_ack == NULL)
 		w->ev_ack = evtimer_new(w->sv->base, on_ack_timeout, w);
+	if (w->ev_stats == NULL)
+		w->ev_stats = evtimer_new(w->sv->base, on_stats_timeout, w);
 	if (w->ev_chan == NULL || w->ev_chan_out == NULL || w->ev_ack == NULL ||
-	    event_add(w->ev_chan, NULL) < 0)
+	    w->ev_stats == NULL || event_add(w->ev_chan, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -435,6 +468,9 @@ void svw_stop(struct sv_worker *w)
 	}
 	if (w->ev_respawn)
 		event_del(w->ev_respawn);
+	if (w->ev_stats)
+		event_del(w->ev_stats);
+	w->stats_silent = false;
 	if (w->stats_pending) {
 		w->stats_pending = false;
 		sv_worker_stats_done(w->sv);

@@ -34,7 +34,7 @@ set -u
 NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
-GLOBAL_KEYS=(user log-level control-socket ring-mode ring-block-size ring-blocks ring-block-timeout
+GLOBAL_KEYS=(user log-level control-socket control-group ring-mode ring-block-size ring-blocks ring-block-timeout
 	workers cpu-affinity)
 RULE_KEYS=(input group port source output ttl join link-local)
 INPUT_KEYS=(workers cpu-affinity)
@@ -42,6 +42,7 @@ declare -A VALUE=(
 	[user]=nobody
 	[log-level]=notice
 	[control-socket]=/run/mcrelay-test/mcrelay.sock
+	[control-group]=root
 	[ring-mode]=blocks
 	[ring-block-size]=256k
 	[ring-blocks]=128

@@ -2,7 +2,9 @@
  * libFuzzer target: any bytes as messages on the supervisor-worker channel,
  * and past decoding, what the supervisor does with STATS from a possibly
  * hostile worker: assembling sets (stats_set_take) and rendering them in
- * status (stats_set_add_rule, status_format_json and _text).
+ * status (stats_set_add_rule, status_format_json and _text), where the JSON
+ * must be valid (json_check.h: no nan or inf, no raw control character,
+ * valid UTF-8) whatever the worker sent.
  *
  * Input: one byte (fd count, modulo 3), then messages, each preceded by its
  * length in two bytes (little-endian).  A single message without a length
@@ -14,6 +16,7 @@
 #include "lib/stats_set.h"
 #include "lib/status_format.h"
 #include "lib/strbuf.h"
+#include "../unit/json_check.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +45,8 @@ static void render(const struct stats_set *st)
 		status.n_rules = i + 1;
 	}
 	status_format_json(&status, &sb);
+	if (!json_valid(sb.s, sb.len, NULL))
+		abort();
 	sb_free(&sb);
 	status_format_text(&status, &sb);
 	sb_free(&sb);

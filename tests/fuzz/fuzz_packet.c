@@ -59,6 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum pkt_result r = pkt_parse(frame, size, &meta, &p);
 
 	if (r == PKT_OK || r == PKT_FRAGMENT) {
+		/* Addresses are of the packet's family: no IPv6 one reads as IPv4. */
+		if (addr_is_v4(&p.src) != !p.v6 || addr_is_v4(&p.dst) != !p.v6)
+			abort();
 		/* A group of the packet's family: ff3e::909 or 239.9.9.9. */
 		if (p.v6) {
 			rw.group = (struct addr){ .b = { 0xff, 0x3e, [14] = 9, [15] = 9 } };

@@ -84,6 +84,16 @@ def main():
     stats = struct.pack("=13Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 0, 1, 0)
     stats += struct.pack("=64s4Q2d2I", b"six", 1000, 1316000, 1, 123456789, 50.5, 1e6, 2, 0)
     stats += b"".join(struct.pack("=5Q2d2I", 999, 1000, 1, 0, 2, 1.5, 2.5, k, 0) for k in range(16))
+    # Rates at the edge: two outputs at position 0 whose rates add up past the
+    # largest double (infinity when summed for status), and a NaN (refused).
+    def stats_with(rates):
+        s = struct.pack("=13Q4I", 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0)
+        s += struct.pack("=64s4Q2d2I", b"edge", 1, 2, 0, 0, rates[0], rates[1], 2, 0)
+        s += b"".join(struct.pack("=5Q2d2I", 1, 2, 0, 0, 0, rates[0], rates[1], 0, 0)
+                      for _ in range(16))
+        return s
+    huge = stats_with((1.7e308, 1.7e308))
+    nan = stats_with((float("nan"), 0.0))
     seeds = {
         # Port, flags (1: complete, 2: metadata tag, 4: output tag, 8: 802.1ad,
         # 0x20: rewrite to the packet's own destination), TCI; frame.
@@ -103,7 +113,8 @@ def main():
                    b"\0\0\x21\0\0" + frame6(b"v" * 100, exts=((0, 8), (44, 8))),   # fragment header
                    b"\0\0\x20\0\0" + frag6(b"f" * 100, offset=0, more=True),
                    b"\0\0\x20\0\0" + frag6(b"g" * 100, offset=185, more=False),
-                   b"\0\0\x00\0\0" + frame6(bytes(24), exts=((0, 8),), last=58)],  # MLD-like
+                   b"\0\0\x00\0\0" + frame6(bytes(24), exts=((0, 8),), last=58),  # MLD-like
+                   b"\0\0\x10\0\0" + frame6(b"m" * 64, group="::ffff:239.1.1.1")],  # IPv4-mapped: dropped
         "conf": [open(os.path.join(os.path.dirname(__file__), "../../etc/mcrelay.conf"), "rb").read(),
                  b"[global]\nuser = nobody\n[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"
                  b"port = 5000\noutput = eth1 239.2.2.2:6000\nttl = keep\n",
@@ -116,6 +127,8 @@ def main():
                     b"\0" + struct.pack("=HHIQ", V, 4, 12, 0x0123456789abcdef) + bytes(12),
                     b"\0" + struct.pack("=HHIQ", V, 3, len(rule6), 0x0123456789abcdef) + rule6,
                     b"\0" + struct.pack("=HHIQ", V, 7, len(stats), 0x0123456789abcdef) + stats,
+                    b"\0" + struct.pack("=HHIQ", V, 7, len(huge), 0x0123456789abcdef) + huge,
+                    b"\0" + struct.pack("=HHIQ", V, 7, len(nan), 0x0123456789abcdef) + nan,
                     # struct ho_socket: an ingress socket, then a udp one
                     b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
                     struct.pack("=IIiI16s6s2xIIIIIIHH16s", 1, 0, 2, 1500, b"eth0", bytes(6),

@@ -352,6 +352,33 @@ output = rout1
 EOF
 done
 
+# Interface names: what the kernel takes, in printable ASCII; the name is
+# echoed escaped, so that a control character never reaches the terminal.
+for n in $'r\x01in' $'r\x1b[2Jin' $'caf\xc3\xa9' 'rin:0' 'abcdefghijklmnop' '..'; do
+	bad "input = $(printf '%q' "$n")" "invalid interface name" <<EOF
+[global]
+user = nobody
+
+[rule a]
+@@input = $n
+group = 239.1.1.1
+output = rout1
+EOF
+	bad "output = $(printf '%q' "$n")" "invalid interface name" <<EOF
+[global]
+user = nobody
+
+[rule a]
+input = rin
+group = 239.1.1.1
+@@output = $n 239.2.2.2:6000
+EOF
+	if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$TMP/check.out"; then
+		show_case "$TMP/case$NCASES.conf"
+		fail "check echoed a control character of $(printf '%q' "$n") unescaped"
+	fi
+done
+
 # --- loops
 
 for o in "rin" "rin 239.1.1.1:5000" "rin :5000"; do

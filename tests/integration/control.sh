@@ -1,16 +1,22 @@
 #!/bin/bash
 #
 # control.sh: the control socket and `mcrelay status`.
-#   - the socket is a socket, mode 0660, root and the workers' group;
+#   - the socket is a socket, mode 0660, root and the control group (one
+#     the test creates, not the workers' group);
 #   - `status` answers (also finding the socket through -c), and names the
 #     rules and the worker pids; `status --json` has every documented
 #     field with the right type, and its counters match the traffic;
 #   - 50 idle connections and one that sent half a request and never
 #     reads do not keep `status` from answering within 2 s, and leave no
 #     descriptor behind once closed;
-#   - root, the workers' user and members of the workers' group (primary
-#     or supplementary) are let in; another user is not, neither by the
-#     socket's mode nor, given CAP_DAC_OVERRIDE, by the daemon itself;
+#   - root and members of the control group (primary or supplementary) are
+#     let in; another user is not, nor the workers' user, nor members of
+#     the workers' group, neither by the socket's mode nor, given
+#     CAP_DAC_OVERRIDE, by the daemon itself;
+#   - a control group that does not exist (named, or the default mcrelay
+#     where there is none) stops the start and a reload with status 67 and
+#     says what to do; `check` only warns; a reload that names another
+#     group warns that it takes effect at the next start;
 #   - with no daemon to reach, the client exits 69.
 
 . "$(dirname "$0")/lib.sh"
@@ -22,13 +28,18 @@ command -v setpriv >/dev/null || fail "setpriv (util-linux) is missing"
 topo_basic
 
 EX_UNAVAILABLE=69
+EX_NOUSER=67
 EX_NOPERM=77
-NOBODY=65534
-NOGROUP=65534
-OTHER=1		# daemon: neither root, nor the workers' user, nor in their group
+NOBODY=65534	# the workers' user ...
+NOGROUP=65534	# ... and group
+OTHER=1		# daemon: neither root, nor the workers' user, nor in the control group
 COUNT=1000
 IDLE=50
 CFG=$TMP/control.conf
+CTL_GROUP=${PREFIX}ctl
+group_add "$CTL_GROUP"
+CTL_GID=$(getent group "$CTL_GROUP" | cut -d: -f3)
+[[ $CTL_GID =~ ^[0-9]+$ ]] || fail "no gid for the group $CTL_GROUP just created"
 
 {
 	conf_global
@@ -40,8 +51,8 @@ start_daemon "$CFG"
 # --- the socket
 [ -S "$CTL_SOCK" ] || fail "$CTL_SOCK is not a socket: $(ls -l "$CTL_SOCK" 2>&1)"
 v=$(stat -c '%a %u %g' "$CTL_SOCK")
-[ "$v" = "660 0 $NOGROUP" ] || fail "$CTL_SOCK: mode, owner, group are $v, expected 660 0 $NOGROUP"
-note "socket $CTL_SOCK: mode 660, root:$NOGROUP"
+[ "$v" = "660 0 $CTL_GID" ] || fail "$CTL_SOCK: mode, owner, group are $v, expected 660 0 $CTL_GID"
+note "socket $CTL_SOCK: mode 660, root:$CTL_GROUP ($CTL_GID)"
 
 # --- plain status, through -s and through -c
 mapfile -t workers < <(daemon_workers)
@@ -246,19 +257,77 @@ refused() {
 }
 
 allowed "root" --reuid=0 --regid=0 --clear-groups
-allowed "the workers' user (uid $NOBODY)" --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups
-allowed "uid $OTHER with primary group $NOGROUP" --reuid="$OTHER" --regid="$NOGROUP" --clear-groups
-allowed "uid $OTHER with supplementary group $NOGROUP" \
-    --reuid="$OTHER" --regid="$OTHER" --groups="$NOGROUP"
-# The socket's mode keeps this one out ...
+allowed "uid $OTHER with primary group $CTL_GID (the control group)" \
+    --reuid="$OTHER" --regid="$CTL_GID" --clear-groups
+allowed "uid $OTHER with supplementary group $CTL_GID (the control group)" \
+    --reuid="$OTHER" --regid="$OTHER" --groups="$CTL_GID"
+# The socket's mode keeps these out ...
 refused "uid $OTHER" any --reuid="$OTHER" --regid="$OTHER" --clear-groups
+refused "the workers' user (uid $NOBODY, gid $NOGROUP)" any \
+    --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups
+refused "uid $OTHER with supplementary group $NOGROUP (the workers' group)" any \
+    --reuid="$OTHER" --regid="$OTHER" --groups="$NOGROUP"
 # ... and past the mode, the daemon's own check (SO_PEERCRED) does.
 refused "uid $OTHER with CAP_DAC_OVERRIDE" "$EX_NOPERM" \
     --reuid="$OTHER" --regid="$OTHER" --clear-groups \
     --inh-caps=+dac_override --ambient-caps=+dac_override
+refused "the workers' user with CAP_DAC_OVERRIDE" "$EX_NOPERM" \
+    --reuid="$NOBODY" --regid="$NOGROUP" --clear-groups \
+    --inh-caps=+dac_override --ambient-caps=+dac_override
+refused "uid $OTHER in the workers' group with CAP_DAC_OVERRIDE" "$EX_NOPERM" \
+    --reuid="$OTHER" --regid="$NOGROUP" --groups="$NOGROUP" \
+    --inh-caps=+dac_override --ambient-caps=+dac_override
 rc=0
 ctl status || rc=$?
 [ "$rc" -eq 0 ] || fail "status fails after the refused clients: $(ctl_output)"
+
+# --- the control group in a reload: must exist; another one waits for a restart
+must cp "$CFG" "$TMP/good.conf"
+sed -i "s/^control-group = .*/control-group = ${PREFIX}none/" "$CFG"
+rc=0
+ctl reload || rc=$?
+[ "$rc" -eq "$EX_NOUSER" ] && ctl_said_fixed "control-group '${PREFIX}none' does not exist" ||
+    fail "reload with an unknown control group: status $rc, expected $EX_NOUSER: $(ctl_output)"
+note "reload with an unknown control group: status $rc: $(grep -hF "control-group" "$TMP/ctl.out" "$TMP/ctl.err")"
+sed -i "s/^control-group = .*/control-group = root/" "$CFG"
+rc=0
+ctl reload || rc=$?
+[ "$rc" -eq 0 ] || fail "reload with control-group = root: status $rc: $(ctl_output)"
+log_has "control-group changes take effect at the next start" ||
+    fail "no warning that a new control-group waits for the next start"
+v=$(stat -c '%g' "$CTL_SOCK")
+[ "$v" = "$CTL_GID" ] || fail "the socket's group changed at a reload: $v, expected $CTL_GID"
+allowed "a member of the control group after the reload" \
+    --reuid="$OTHER" --regid="$OTHER" --groups="$CTL_GID"
+must cp "$TMP/good.conf" "$CFG"
+
+# --- a control group that does not exist: named, or the default where there is none
+# start_refused DESCRIPTION CONFIG MESSAGE: the supervisor must exit 67 at
+# once, saying MESSAGE; `check` of the same file passes with a warning.
+start_refused() {
+	local rc=0
+	timeout 10 ip netns exec "$RELAY" "$MCRELAY" -c "$2" supervisor -f \
+	    >"$TMP/refused.out" 2>&1 </dev/null || rc=$?
+	[ "$rc" -eq "$EX_NOUSER" ] && grep -qF -- "$3" "$TMP/refused.out" ||
+	    fail "$1: start exited $rc, expected $EX_NOUSER and '$3': $(cat "$TMP/refused.out")"
+	note "$1: status $rc: $(grep -F -- "$3" "$TMP/refused.out")"
+	rc=0
+	check_conf "$2" || rc=$?
+	[ "$rc" -eq 0 ] && grep -q "warning: control-group" "$TMP/check.out" ||
+	    fail "$1: check exited $rc without a warning: $(cat "$TMP/check.out")"
+}
+sed "s/^control-group = .*/control-group = ${PREFIX}none/; s|^control-socket = .*|control-socket = $TMP/other.sock|" \
+    "$CFG" >"$TMP/nogroup.conf"
+start_refused "an unknown control group" "$TMP/nogroup.conf" \
+    "control-group '${PREFIX}none' does not exist: create it"
+if getent group mcrelay >/dev/null; then
+	note "a group mcrelay exists here: the default cannot be missing"
+else
+	sed '/^control-group = /d' "$TMP/nogroup.conf" >"$TMP/default.conf"
+	start_refused "the default control group, absent" "$TMP/default.conf" \
+	    "control-group 'mcrelay' (the default) does not exist: create it"
+fi
+[ ! -e "$TMP/other.sock" ] || fail "a refused start created its control socket"
 
 # --- nothing to reach
 rc=0

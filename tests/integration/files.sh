@@ -28,8 +28,9 @@ refused "$TMP" "not a regular file"
 truncate -s 17M "$TMP/huge.conf" || fail "truncate"
 refused "$TMP/huge.conf" "larger than"
 { conf_global; printf '[rule a]\0\n'; } >"$TMP/nul.conf"
+nul_line=$(($(conf_global | wc -l) + 1))
 refused "$TMP/nul.conf" ""
-grep -qF "$TMP/nul.conf:6: NUL byte in the file" "$TMP/out" ||
+grep -qF "$TMP/nul.conf:$nul_line: NUL byte in the file" "$TMP/out" ||
     fail "no FILE:LINE for the NUL byte: $(cat "$TMP/out")"
 rc=0
 timeout 5 "$MCRELAY" -c /dev/zero supervisor -f >"$TMP/sv.out" 2>&1 || rc=$?

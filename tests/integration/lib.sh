@@ -51,6 +51,7 @@ PIDS=()
 declare -A RECV_PIDS=()
 DAEMON_PID=
 DAEMON_WORKERS=
+TEST_GROUPS=()
 SRC='' RELAY='' DST1='' DST2=''
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mcrelay-$TEST_NAME.XXXXXX") || {
@@ -99,6 +100,21 @@ require_root() {
 		skip "needs root"
 	fi
 	command -v ip >/dev/null || fail "the ip command (iproute2) is missing"
+}
+
+# has_feature FEATURE: `mcrelay version` lists FEATURE (e.g. test-hooks).
+has_feature() {
+	local features
+	features=$("$MCRELAY" version | sed -n 's/^features: //p')
+	[[ " $features " == *" $1 "* ]]
+}
+
+# require_feature FEATURE WHY: skips unless this build has FEATURE; under
+# CI a missing feature is a failure.
+require_feature() {
+	has_feature "$1" && return 0
+	[ -n "${CI:-}" ] && fail "this build has no $1 ($2); CI is set, so this is not a skip"
+	skip "this build has no $1 ($2)"
 }
 
 # Fails unless the daemon and the test tools have been built.
@@ -205,7 +221,7 @@ bg_ns() {
 # Cleanup: idempotent, run on every exit path
 
 cleanup() {
-	local ns p pids=() pidfile_pid
+	local ns p g pids=() pidfile_pid
 
 	# The daemon, by its pidfile (if it is still in our namespace) ...
 	if [ -s "$TMP/pid" ] && read -r pidfile_pid <"$TMP/pid" &&
@@ -244,6 +260,11 @@ cleanup() {
 	done
 	NAMESPACES=()
 
+	for g in "${TEST_GROUPS[@]}"; do
+		groupdel "$g" 2>/dev/null || echo "warning: cannot delete group $g" >&2
+	done
+	TEST_GROUPS=()
+
 	if [ -d "$TMP" ]; then
 		if [ -n "${KEEP_TMP:-}" ]; then
 			echo "# kept $TMP" >&2
@@ -271,6 +292,12 @@ trap _on_exit EXIT
 trap '_on_signal 130' INT
 trap '_on_signal 143' TERM
 trap '_on_signal 129' HUP
+
+# group_add NAME: creates a system group that cleanup will delete.
+group_add() {
+	must groupadd --system "$1"
+	TEST_GROUPS+=("$1")
+}
 
 # ---------------------------------------------------------------------
 # Topology
@@ -314,11 +341,13 @@ veth_pair() {
 # Test configurations
 
 # conf_global [LOG_LEVEL]: the [global] section tests use: workers as
-# nobody, the control socket at $CTL_SOCK (default $TMP/ctl.sock), the
-# given log level (default debug).
+# nobody, the control socket at $CTL_SOCK (default $TMP/ctl.sock) for the
+# group $CTL_GROUP (default root: the default group, mcrelay, need not
+# exist here, and the tests talk to the daemon as root), the given log
+# level (default debug).
 conf_global() {
-	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\n\n' \
-	    "${1:-debug}" "${CTL_SOCK:-$TMP/ctl.sock}"
+	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\ncontrol-group = %s\n\n' \
+	    "${1:-debug}" "${CTL_SOCK:-$TMP/ctl.sock}" "${CTL_GROUP:-root}"
 }
 
 # conf_rule NAME INPUT GROUP PORT OUTPUT...: a [rule NAME] section; PORT
@@ -374,6 +403,9 @@ start_daemon() {
 	[ -n "$RELAY" ] || fail "start_daemon: no topology"
 	[ -z "$DAEMON_PID" ] || fail "start_daemon: a daemon is already running"
 	rm -f "$TMP/pid"
+	# Emptied here, not only by the background job's redirection, which may
+	# come after the first look for the ready line of a daemon started before.
+	: >"$TMP/daemon.log"
 	local out=$TMP/daemon.log
 	if [ -n "${DAEMON_LOG_PIPE:-}" ]; then
 		# Its output through a pipe, as under systemd, not into a file.

@@ -9,6 +9,13 @@
 # the namespace sends an RTM_NEWLINK to the supervisor's rtnetlink socket
 # directly: the supervisor ignores it and says so in its log.
 #
+# Test builds only: events lost make a full sync.  The daemon is started
+# again with a tiny rtnetlink receive buffer during the flood (it overruns:
+# ENOBUFS), then, the flood over, reading each message into 64 bytes
+# (every message is truncated: MSG_TRUNC); each time the input that
+# appears is taken into use all the same, and the log says events were
+# lost.
+#
 #   SRC --s0/rlate-- RELAY --rout1/d0-- DST1   (rlate created during the flood)
 #                    RELAY: flap0 <-> flap1    (flapping)
 
@@ -122,5 +129,51 @@ wait_until 5 log_has "ignoring rtnetlink messages that did not come from the ker
     fail "the supervisor did not report the message sent from user space"
 note "$(grep -m1 'ignoring rtnetlink' "$TMP/daemon.log")"
 
+# --- test builds: lost events (overrun, truncated) make a full sync
+
+if ! has_feature test-hooks; then
+	stop_daemon
+	pass "a worker starts during a link flood; rtnetlink messages from user space ignored (no test hooks: lost events not tried)"
+fi
+
+# lost_then_up NAME=VALUE WHY: restarts the daemon with the test hook NAME
+# in its environment, makes rlate appear, and expects its worker and the
+# log line about WHY.
+lost_then_up() {
+	local hook=$1 why=$2 t0 ms
+	stop_daemon
+	ip -n "$RELAY" link del rlate 2>/dev/null
+	export "${hook?}"
+	start_daemon "$TMP/flood.conf"
+	export -n "${hook%%=*}"
+	unset "${hook%%=*}"
+	[ "${DAEMON_WORKERS:-}" = 0 ] || fail "$hook: expected 0 workers before rlate exists"
+	log_has "test hook: rtnetlink messages read into" || fail "$hook: the hook is not in force"
+	must ip link add s0 netns "$SRC" type veth peer name rlate netns "$RELAY"
+	must ip -n "$SRC" addr add 10.9.0.1/24 dev s0
+	must ip -n "$SRC" link set s0 up
+	must ip -n "$SRC" route add 224.0.0.0/4 dev s0
+	must ip -n "$RELAY" link set rlate up
+	_now
+	t0=$_NOW
+	wait_until 5 log_has "input rlate is up" ||
+	    fail "$hook: no worker for rlate 5 s after it came up"
+	_now
+	ms=$(((_NOW - t0) / 1000))
+	wait_until 5 log_has "interface events were lost \\($why\\): checking every interface" ||
+	    fail "$hook: the log does not say that events were lost ($why)"
+	note "$hook: rlate taken into use after $ms ms; $(grep -m1 'events were lost' "$TMP/daemon.log")"
+	wait_until 5 one_worker || fail "$hook: the supervisor has no worker for rlate"
+}
+
+lost_then_up MCRELAY_TEST_NETLINK_RCVBUF=1 "the receive buffer overran"
+pid_alive "$flapper" || fail "the flapper died: $(cat "$BG_LOG")"
+# The flood ends with its interface (ip -batch stops at the first error).
+must ip -n "$RELAY" link del flap0
+lost_then_up MCRELAY_TEST_NETLINK_READ=64 "a message was truncated"
+start_recv late2 "$DST1" d0 239.1.1.5 5005 -n 200 -x 15 -T 30 -q 3000
+send_from "$SRC" -g 239.1.1.5 -p 5005 -I s0 -n 200 -r 2000 -t 16
+expect_recv_ok late2
+
 stop_daemon
-pass "a worker starts during a link flood; rtnetlink messages from user space ignored"
+pass "a worker starts during a link flood; rtnetlink messages from user space ignored; lost events (overrun, truncated) make a full sync"

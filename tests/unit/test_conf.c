@@ -11,6 +11,7 @@
 #include "lib/strbuf.h"
 #include "unit.h"
 #include "lib/vlan_config.h"
+#include "supervisor/conf_host.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #define NAME "t.conf"
+/* What an error about an interface name says a name may be. */
+#define IFNAME_RULES "(1-15 printable ASCII characters other than '/' and ':', not '.' or '..')"
 
 /* A complete rule of four lines, for files whose subject is elsewhere. */
 #define RULE_A "[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth1\n"
@@ -234,6 +237,8 @@ static void test_defaults(void)
 		show_diag(&d);
 	CHECK(strcmp(c.user, "mcrelay") == 0, "default user '%s'", c.user);
 	CHECK(c.user_line == 0, "default user_line %d", c.user_line);
+	CHECK(strcmp(c.control_group, "mcrelay") == 0 && c.control_group_line == 0,
+	      "default control-group '%s' at line %d", c.control_group, c.control_group_line);
 	CHECK(c.log_level == LOG_LEVEL_INFO, "default log level %d", c.log_level);
 	if (CHECK(c.n_rules == 1, "%zu rules", c.n_rules)) {
 		const struct conf_rule *r = &c.rules[0];
@@ -330,6 +335,78 @@ static void test_sections_and_keys(void)
 	EXPECT_ERRORS("[global]\n"
 		      "user = -root\n",
 		      "2: invalid user name '-root'");
+	EXPECT_ERRORS("[global]\n"
+		      "control-group = ops\n"
+		      "control-group = wheel\n"
+		      "[global]\n",
+		      "3: duplicate key 'control-group' (first set at line 2)",
+		      "4: duplicate section [global] (first at line 1)");
+	EXPECT_ERRORS("[global]\n"
+		      "control-group = -ops\n",
+		      "2: invalid control-group '-ops' (a group name)");
+	EXPECT_ERRORS("[global]\n"
+		      "control-group = a b\n",
+		      "2: invalid control-group 'a b' (a group name)");
+}
+
+/* The control group: taken from [global], resolved on this host (root and nogroup exist). */
+static void test_control_group(void)
+{
+	struct conf c;
+	struct diag d;
+	gid_t gid = 4242;
+
+	if (!CHECK(parse("[global]\nuser = nobody\ncontrol-group = root\n" RULE_A, &c, &d) == 0,
+		   "control-group = root refused"))
+		show_diag(&d);
+	CHECK(strcmp(c.control_group, "root") == 0 && c.control_group_line == 3,
+	      "control-group '%s' at line %d", c.control_group, c.control_group_line);
+	diag_free(&d);
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) == 0 && gid == 0 && d.n == 0,
+	      "root: rc, gid %u, %zu diagnostics", (unsigned)gid, d.n);
+	diag_free(&d);
+	/* The workers' primary group as the control group: allowed, with a warning. */
+	snprintf(c.control_group, sizeof(c.control_group), "nogroup");
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) == 0 && gid == 65534 &&
+		      d.errors == 0 &&
+		      has_line(&d, NAME ":3: warning: control-group 'nogroup' is also the primary "
+				   "group of user 'nobody': the workers' account may use the control "
+				   "socket"),
+	      "nogroup, the workers' group: gid %u, no warning", (unsigned)gid);
+	diag_free(&d);
+	/* A group that does not exist: an error at its line, or for the default, without one. */
+	snprintf(c.control_group, sizeof(c.control_group), "no-such-group-mcr");
+	memset(&d, 0, sizeof(d));
+	gid = 4242;
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) < 0 && gid == 4242 &&
+		      has_line(&d, NAME ":3: control-group 'no-such-group-mcr' does not exist: "
+				   "create it (systemd-sysusers with mcrelay's sysusers.d file, or "
+				   "groupadd --system no-such-group-mcr) or name another group in "
+				   "[global]"),
+	      "an unknown control group was resolved");
+	if (d.errors != 1)
+		show_diag(&d);
+	diag_free(&d);
+	c.control_group_line = 0;
+	memset(&d, 0, sizeof(d));
+	CHECK(conf_resolve_control_group(&c, 65534, &gid, &d) < 0 &&
+		      strstr(d.n ? d.lines[0] : "", NAME ": control-group 'no-such-group-mcr' "
+						    "(the default) does not exist") != NULL,
+	      "the default control group, absent: no '(the default)'");
+	diag_free(&d);
+	/* check: warnings only. */
+	memset(&d, 0, sizeof(d));
+	conf_check_accounts(&c, &d);
+	CHECK(d.errors == 0 && d.warnings == 1 &&
+		      has_line(&d, NAME ": warning: control-group 'no-such-group-mcr' (the default) "
+				   "does not exist on this host"),
+	      "check of an absent control group");
+	if (d.warnings != 1)
+		show_diag(&d);
+	diag_free(&d);
+	conf_free(&c);
 }
 
 static void test_required(void)
@@ -447,13 +524,13 @@ static void test_values(void)
 		      "input = abcdefghijklmnop\n"
 		      "group = 239.1.1.1\n"
 		      "output = eth1\n",
-		      "2: invalid interface name 'abcdefghijklmnop'");
+		      "2: invalid interface name 'abcdefghijklmnop' " IFNAME_RULES);
 	EXPECT_ERRORS(RULE_A
 		      "output = abcdefghijklmnop\n"
 		      "output = eth/2 :9\n"
 		      "output = eth2 239.2.2.2 extra\n",
-		      "5: invalid interface name 'abcdefghijklmnop'",
-		      "6: invalid interface name 'eth/2'",
+		      "5: invalid interface name 'abcdefghijklmnop' " IFNAME_RULES,
+		      "6: invalid interface name 'eth/2' " IFNAME_RULES,
 		      "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')");
 
 	/* A key without a value; the line is reported, nothing else. */
@@ -861,7 +938,8 @@ static void test_print(void)
 		"output = eth1 vlan 200\n"
 		"output = eth1 vlan 201 239.5.5.5:7\n";
 	static const char *const want[] = {
-		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock\n",
+		"global: user mcrelay, log-level info, control-socket /run/mcrelay/mcrelay.sock, "
+		"control-group mcrelay\n",
 		"rule a (line 1): input eth0, group 239.1.1.1, port 5000, source any, ttl decrement\n",
 		"  -> eth1 239.1.1.1:5000\n",
 		"  -> eth2 239.2.2.2:6000\n",
@@ -887,6 +965,20 @@ static void test_print(void)
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 			CHECK(strstr(out, want[i]) != NULL, "print: no line '%.*s' in:\n%s",
 			      (int)strlen(want[i]) - 1, want[i], out);
+		free(out);
+	}
+	conf_free(&c);
+	diag_free(&d);
+
+	/* A path may hold any byte: printed escaped. */
+	CHECK(parse("[global]\ncontrol-socket = /run/a\x1b[2Jb.sock\n" RULE_A, &c, &d) == 0,
+	      "print: control-socket with a control character refused");
+	fp = open_memstream(&out, &size);
+	if (CHECK(fp != NULL, "open_memstream failed")) {
+		conf_print(&c, fp);
+		fclose(fp);
+		CHECK(strstr(out, "control-socket /run/a\\x1b[2Jb.sock,") != NULL &&
+			      strchr(out, '\x1b') == NULL, "print: control-socket not escaped:\n%s", out);
 		free(out);
 	}
 	conf_free(&c);
@@ -1658,6 +1750,77 @@ static void test_load(void)
 	diag_free(&d);
 }
 
+/*
+ * Interface names, wherever they are given (input, output, [input NAME]):
+ * what the kernel takes (dev_valid_name), in printable ASCII.  A name
+ * refused is named in the error with its bytes escaped.
+ */
+static void test_ifnames(void)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} cases[] = {
+		{ "eth0", true },
+		{ "a", true },
+		{ "abcdefghijklmno", true },		/* 15: the most */
+		{ "eth0.100", true },
+		{ "br-lan", true },
+		{ "wg_0", true },
+		{ "veth@if3", true },
+		{ "...", true },
+		{ "a..", true },
+		{ "~!%+=", true },
+		{ "abcdefghijklmnop", false },		/* 16 */
+		{ ".", false },
+		{ "..", false },
+		{ "a/b", false },
+		{ "a:b", false },
+		{ "eth\x01", false },
+		{ "eth\x1b[31m", false },
+		{ "eth\x7f", false },
+		{ "eth\v0", false },
+		{ "eth\f0", false },
+		{ "caf\xc3\xa9", false },		/* UTF-8: not ASCII */
+		{ "\x80", false },
+		{ "\xff", false },
+	};
+	char text[256], want[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *n = cases[i].name;
+		struct strbuf esc = { 0 };
+
+		sb_escaped(&esc, n, strlen(n));
+		/* As a rule's input, as one of its outputs, and as an [input] section. */
+		for (int where = 0; where < 3; where++) {
+			if (where == 0)
+				snprintf(text, sizeof(text), "[rule a]\ninput = %s\ngroup = 239.1.1.1\n"
+					 "output = eth9\n", n);
+			else if (where == 1)
+				snprintf(text, sizeof(text), "[rule a]\ninput = eth9\ngroup = 239.1.1.1\n"
+					 "output = eth8\noutput = %s\n", n);
+			else
+				snprintf(text, sizeof(text), "[rule a]\ninput = %s\ngroup = 239.1.1.1\n"
+					 "output = eth9\n[input %s]\nworkers = 2\n",
+					 cases[i].ok ? n : "eth0", n);
+			if (cases[i].ok) {
+				expect_valid_at(__LINE__ + (int)i * 100 + where, text);
+				continue;
+			}
+			if (where == 2)
+				snprintf(want, sizeof(want), "5: invalid interface name '%s' in [input] "
+					 IFNAME_RULES, esc.s);
+			else
+				snprintf(want, sizeof(want), "%d: invalid interface name '%s' "
+					 IFNAME_RULES, where == 0 ? 2 : 5, esc.s);
+			expect_errors_at(__LINE__ + (int)i * 100 + where, text,
+					 (const char *const[]){ want, NULL });
+		}
+		sb_free(&esc);
+	}
+}
+
 /* workers and cpu-affinity, in [global] and in [input NAME]. */
 static void test_workers(void)
 {
@@ -1720,8 +1883,9 @@ static void test_workers(void)
 	EXPECT_ERRORS(RULE_A "[input eth0]\ngroup = 239.1.1.1\n",
 		      "6: unknown key 'group' in [input eth0]");
 	EXPECT_ERRORS(RULE_A "[input]\nworkers = 2\n",
-		      "5: invalid interface name '' in [input]");
-	EXPECT_ERRORS(RULE_A "[input a/b]\n", "5: invalid interface name 'a/b' in [input]");
+		      "5: invalid interface name '' in [input] " IFNAME_RULES);
+	EXPECT_ERRORS(RULE_A "[input a/b]\n",
+		      "5: invalid interface name 'a/b' in [input] " IFNAME_RULES);
 	EXPECT_ERRORS("[input eth0]\nworkers = 2\ncpu-affinity = 0-1\n" RULE_A
 		      "[rule b]\ninput = eth0\ngroup = 239.1.1.2\nworkers = 2\noutput = eth1\n",
 		      "11: unknown key 'workers' in [rule b]");
@@ -1733,6 +1897,7 @@ int main(void)
 	test_full();
 	test_defaults();
 	test_sections_and_keys();
+	test_control_group();
 	test_required();
 	test_values();
 	test_syntax();
@@ -1748,5 +1913,6 @@ int main(void)
 	test_wide();
 	test_load();
 	test_workers();
+	test_ifnames();
 	return unit_summary("test_conf");
 }

@@ -3,7 +3,7 @@
  * table on a real event loop and real Unix sockets: request parsing, the
  * waits for stats and for acknowledgements (and their deadlines), escaped
  * echoes, refused and allowed peers (by primary and supplementary group),
- * slow and abandoned clients, the client limit, and the socket's path
+ * slow, abandoned and flooding clients, the client limit, and the socket's path
  * rules (parent directory, removal of its own socket only).
  */
 #include "config.h"
@@ -29,11 +29,15 @@
 
 #define SOCK_GID 4242
 #define OTHER_ID 65534
+/* A flooding client writes at most this much; the server may take less than the bound. */
+#define FLOOD_MAX (64u << 20)
+#define FLOOD_BOUND (2u << 20)
 
 struct fake {
 	int reload_rc;
 	bool acked, stats_complete;
 	unsigned reloads, stats_requests;
+	size_t status_padding;	/* bytes added to the status answer */
 };
 
 static struct fake fake;
@@ -67,6 +71,8 @@ static void op_render_status(void *arg, bool json, struct strbuf *out)
 {
 	(void)arg;
 	sb_printf(out, json ? "{\"fake\":true}\n" : "FAKE STATUS\n");
+	for (size_t i = 0; i < fake.status_padding; i++)
+		sb_printf(out, ".");
 }
 
 static void op_describe_config(void *arg, struct strbuf *out)
@@ -83,16 +89,25 @@ static const struct control_ops ops = {
 	.describe_config = op_describe_config,
 };
 
-static struct control *open_control(unsigned max_clients, unsigned deadline_ms,
-				    unsigned ack_ms)
+static struct control *open_control_limits(const struct control_limits *lim)
 {
-	struct control_limits lim = { max_clients, deadline_ms, ack_ms };
 	char err[256] = "";
-	struct control *ctl = control_open(base, path, SOCK_GID, &lim, &ops, NULL, err,
+	struct control *ctl = control_open(base, path, SOCK_GID, lim, &ops, NULL, err,
 					   sizeof(err));
 
 	CHECK(ctl != NULL, "control_open: %s", err);
 	return ctl;
+}
+
+static struct control *open_control(unsigned max_clients, unsigned deadline_ms,
+				    unsigned ack_ms)
+{
+	struct control_limits lim = CONTROL_LIMITS_DEFAULT;
+
+	lim.max_clients = max_clients;
+	lim.deadline_ms = deadline_ms;
+	lim.ack_wait_ms = ack_ms;
+	return open_control_limits(&lim);
 }
 
 static int connect_client(void)
@@ -228,7 +243,7 @@ static void test_waits(void)
 	close(a);
 	close(b);
 
-	/* Abandoned: asks, closes before the answer; its answer fails and frees it. */
+	/* Abandoned: asks, closes before the answer; noticed and freed while it waits. */
 	fake.stats_complete = false;
 	for (int i = 0; i < 50; i++) {
 		a = connect_client();
@@ -239,6 +254,8 @@ static void test_waits(void)
 		close(a);
 	}
 	spin(20);
+	CHECK(control_clients(ctl) == 0, "%zu clients that left held while their answer waits",
+	      control_clients(ctl));
 	control_stats_ready(ctl);
 	spin(100);
 	CHECK(control_clients(ctl) == 0, "%zu abandoned clients still held",
@@ -370,6 +387,169 @@ static void test_paths(void)
 	unlink(path);
 }
 
+/*
+ * Sends request, then garbage as fast as the socket takes it while the loop
+ * runs, for ms: returns the bytes the socket took.  A server that reads no
+ * further than the request line lets through no more than the kernel's
+ * socket buffers hold; one that keeps reading takes everything.
+ */
+static size_t flood(int fd, const char *request, unsigned ms)
+{
+	static char junk[65536];
+	struct timespec t0, t;
+	size_t taken = 0;
+	ssize_t n;
+
+	memset(junk, 'j', sizeof(junk));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (*request)
+		CHECK(write(fd, request, strlen(request)) == (ssize_t)strlen(request), "write");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		while (taken < FLOOD_MAX && (n = write(fd, junk, sizeof(junk))) > 0)
+			taken += (size_t)n;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (taken < FLOOD_MAX &&
+		 (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	return taken;
+}
+
+/* Reads what the server sent: it closed with the garbage unread, so the end may be a reset. */
+static void read_flooded_answer(int fd, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (unsigned waited = 0; waited < 2000; waited++) {
+		ssize_t n;
+
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		while ((n = read(fd, out + len, cap - 1 - len)) > 0)
+			len += (size_t)n;
+		out[len] = '\0';
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return;
+		usleep(1000);
+	}
+}
+
+/*
+ * Clients that keep writing after their request, while their answer waits
+ * for stats or for a reload to be adopted, or that never end their line:
+ * the server reads none of it (it stays in the kernel's socket buffers),
+ * and each still gets its answer.
+ */
+static void test_flood(void)
+{
+	struct control *ctl = open_control(16, 3000, 3000);
+	char out[256];
+	int a, b, c;
+	size_t sa, sb, sc;
+
+	if (ctl == NULL)
+		return;
+	fake = (struct fake){ 0 };
+	a = connect_client();
+	b = connect_client();
+	c = connect_client();
+	if (a < 0 || b < 0 || c < 0)
+		return;
+	sa = flood(a, "status\n", 300);
+	sb = flood(b, "reload\n", 300);
+	sc = flood(c, "", 300);
+	CHECK(fake.stats_requests == 1 && fake.reloads == 1, "requests seen: %u %u",
+	      fake.stats_requests, fake.reloads);
+	CHECK(sa < FLOOD_BOUND, "waiting for stats, the server read %zu bytes after the request",
+	      sa);
+	CHECK(sb < FLOOD_BOUND, "waiting for a reload, the server read %zu bytes after it", sb);
+	CHECK(sc < FLOOD_BOUND, "a line without end: the server read %zu bytes", sc);
+	fake.stats_complete = fake.acked = true;
+	control_stats_ready(ctl);
+	control_config_acked(ctl);
+	read_flooded_answer(a, out, sizeof(out));
+	CHECK(strcmp(out, "ok\nFAKE STATUS\n") == 0, "flooding client's status: '%s'", out);
+	read_flooded_answer(b, out, sizeof(out));
+	CHECK(strcmp(out, "ok\nreload applied: configuration 7\n") == 0,
+	      "flooding client's reload: '%s'", out);
+	read_flooded_answer(c, out, sizeof(out));
+	CHECK(strcmp(out, "error 64\nrequest too long\n") == 0, "endless line: '%s'", out);
+	close(a);
+	close(b);
+	close(c);
+	spin(50);
+	CHECK(control_clients(ctl) == 0, "%zu clients left", control_clients(ctl));
+	control_close(ctl);
+}
+
+/* Reads the answer on fd to its end; returns its length. */
+static size_t drain_answer(int fd, char *head, size_t cap)
+{
+	static char rest[65536];
+	size_t len = 0;
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	head[0] = '\0';
+	for (unsigned waited = 0; waited < 3000; waited++) {
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		while ((n = read(fd, rest, sizeof(rest))) > 0) {
+			if (len < cap - 1)
+				memcpy(head + len, rest, (size_t)n < cap - 1 - len ? (size_t)n
+										: cap - 1 - len);
+			len += (size_t)n;
+			head[len < cap - 1 ? len : cap - 1] = '\0';
+		}
+		if (n == 0)
+			break;
+		usleep(1000);
+	}
+	return len;
+}
+
+/*
+ * Status answers that their clients do not read are held up to unread_max
+ * in all; beyond it a status request is told to try again, and is served
+ * once the others have read theirs.
+ */
+static void test_unread_answers(void)
+{
+	struct control_limits lim = CONTROL_LIMITS_DEFAULT;
+	struct control *ctl;
+	char out[64];
+	int a, b;
+
+	lim.unread_max = 3u << 20;
+	ctl = open_control_limits(&lim);
+	if (ctl == NULL)
+		return;
+	fake = (struct fake){ .stats_complete = true, .status_padding = 2u << 20 };
+	a = connect_client();
+	b = connect_client();
+	if (a < 0 || b < 0)
+		return;
+	CHECK(write(a, "status\n", 7) == 7, "write");
+	spin(50);
+	CHECK(write(b, "status\n", 7) == 7, "write");
+	spin(50);
+	CHECK(drain_answer(b, out, sizeof(out)) > 0 &&
+		      strncmp(out, "error 75\nbusy: other clients have not read", 42) == 0,
+	      "a status past the limit of unread answers: '%s'", out);
+	CHECK(drain_answer(a, out, sizeof(out)) == 3 + 12 + (2u << 20) &&
+		      strncmp(out, "ok\nFAKE STATUS\n..", 17) == 0,
+	      "the unread answer: '%s'", out);
+	close(b);
+	b = connect_client();
+	CHECK(b >= 0 && write(b, "status\n", 7) == 7, "write");
+	CHECK(drain_answer(b, out, sizeof(out)) == 3 + 12 + (2u << 20),
+	      "status once the other answer was read: '%s'", out);
+	close(a);
+	close(b);
+	spin(50);
+	CHECK(control_clients(ctl) == 0, "%zu clients left", control_clients(ctl));
+	control_close(ctl);
+}
+
 /* Every byte may need escaping: 300 of them make 1,200 characters, in bounds. */
 static void test_escaped(void)
 {
@@ -401,6 +581,8 @@ int main(void)
 	test_requests();
 	test_waits();
 	test_slow();
+	test_flood();
+	test_unread_answers();
 	test_peers();
 	test_paths();
 	event_base_free(base);

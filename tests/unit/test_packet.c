@@ -1255,6 +1255,47 @@ static void test_ipv6_malformed(uint64_t *rng)
 	expect_result("UDP length beyond the payload", f.buf, f.len, PKT_MALFORMED);
 	put16(ip + 40 + 4, 108);
 
+	/*
+	 * IPv4-mapped addresses (::ffff:a.b.c.d) are how IPv4 ones are held: as
+	 * destination or source they would match IPv4 rules.  Malformed, also in
+	 * a later fragment; other addresses that embed IPv4 ones are IPv6.
+	 */
+	static const struct {
+		const char *src, *dst;
+		enum pkt_result want;
+	} mapped[] = {
+		{ "2001:db8::1", "::ffff:239.1.1.1", PKT_MALFORMED },
+		{ "::ffff:10.1.0.1", "ff3e::1234", PKT_MALFORMED },
+		{ "::ffff:10.1.0.1", "::ffff:239.1.1.1", PKT_MALFORMED },
+		{ "::ffff:0.0.0.0", "ff3e::1234", PKT_MALFORMED },
+		{ "2001:db8::1", "::239.1.1.1", PKT_OK },		/* IPv4-compatible (deprecated) */
+		{ "2001:db8::1", "::ffff:0:239.1.1.1", PKT_OK },	/* IPv4-translated */
+		{ "64:ff9b::a01:1", "ff3e::1234", PKT_OK },		/* NAT64 */
+	};
+	for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++) {
+		char what[96];
+
+		f.s.src = unit_v6(mapped[i].src);
+		f.s.dst = unit_v6(mapped[i].dst);
+		build6(rng, &f);
+		snprintf(what, sizeof(what), "from %s to %s", mapped[i].src, mapped[i].dst);
+		expect_result(what, f.buf, f.len, mapped[i].want);
+		if (mapped[i].want == PKT_OK)
+			continue;
+		/* A later fragment: no UDP header to reach, dropped all the same. */
+		f.s.n_ext = 1;
+		f.s.ext_type[0] = NH_FRAGMENT;
+		f.s.ext_len[0] = 8;
+		build6(rng, &f);
+		put16(f.buf + 14 + 40 + 2, 185 << 3);
+		snprintf(what, sizeof(what), "a later fragment from %s to %s", mapped[i].src,
+			 mapped[i].dst);
+		expect_result(what, f.buf, f.len, PKT_MALFORMED);
+		f.s.n_ext = 0;
+	}
+	plain6(rng, &f);
+	ip = f.buf + 14;
+
 	/* Padding after the datagram is not payload. */
 	memset(f.buf + f.len, 0xee, 20);
 	if (CHECK(pkt_parse(f.buf, f.len + 20, NULL, &p) == PKT_OK, "padded IPv6 frame refused")) {

@@ -1,14 +1,16 @@
 /*
  * Unit tests for assembling a worker's STATS messages in the supervisor,
  * where the worker may be hostile: sets bounded by the rules the worker was
- * given, one total across a set, unterminated names and impossible output
- * counts refused, out-of-step messages refused, and lookup by name.
+ * given, one total across a set, unterminated names, impossible output
+ * counts and rates that are not finite non-negative numbers refused,
+ * out-of-step messages refused, and lookup by name.
  */
 #include "config.h"
 
 #include "lib/stats_set.h"
 #include "unit.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +83,62 @@ static void test_sets(void)
 	stats_set_free(&st);
 }
 
+/*
+ * Rates that JSON cannot carry (NaN, infinity) or that no count can give
+ * (negative) are refused, in a rule or in one of its outputs; zero and
+ * large finite rates are taken.  Outputs beyond the rule's count are not
+ * looked at.
+ */
+static void test_rates(void)
+{
+	static const struct {
+		double pps, bps;
+		bool ok;
+	} cases[] = {
+		{ 0, 0, true },
+		{ 1e6, 1.3e10, true },
+		{ 1e300, 1e300, true },
+		{ NAN, 0, false },
+		{ 0, NAN, false },
+		{ -NAN, 1, false },
+		{ INFINITY, 0, false },
+		{ 0, -INFINITY, false },
+		{ -1, 0, false },
+		{ 0, -0.5, false },
+		{ -0.0, 0, true },
+	};
+	struct stats_set st = { 0 };
+	struct msg m;
+	char err[160];
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int where = 0; where < 3; where++) {
+			int rc;
+
+			len = make(&m, 0, 2, 2);
+			m.rs[1].n_outputs = 2;
+			if (where == 0) {
+				m.rs[1].pps = cases[i].pps;
+				m.rs[1].bps = cases[i].bps;
+			} else {
+				m.rs[1].outputs[where - 1].pps = cases[i].pps;
+				m.rs[1].outputs[where - 1].bps = cases[i].bps;
+			}
+			err[0] = '\0';
+			rc = stats_set_take(&st, &m, len, 4, err, sizeof(err));
+			CHECK(cases[i].ok ? rc == 1 : rc < 0 && strstr(err, "finite") != NULL,
+			      "case %zu (%g pps, %g bps) in %s %d: rc %d, '%s'", i, cases[i].pps,
+			      cases[i].bps, where ? "output" : "rule", where - 1, rc, err);
+		}
+	}
+	/* An output the rule does not have is not one of its rates. */
+	len = make(&m, 0, 1, 1);
+	m.rs[0].outputs[5].pps = NAN;
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) == 1, "unused output: %s", err);
+	stats_set_free(&st);
+}
+
 /* Counters reach the status entry only for outputs the rule has. */
 static void test_fill(void)
 {
@@ -99,6 +157,7 @@ static void test_fill(void)
 int main(void)
 {
 	test_sets();
+	test_rates();
 	test_fill();
 	return unit_summary("test_stats_set");
 }

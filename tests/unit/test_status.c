@@ -3,8 +3,10 @@
 
 #include "lib/status_format.h"
 #include "lib/strbuf.h"
+#include "json_check.h"
 #include "unit.h"
 
+#include <math.h>
 #include <string.h>
 
 static bool has(const struct strbuf *sb, const char *needle)
@@ -13,6 +15,18 @@ static bool has(const struct strbuf *sb, const char *needle)
 }
 
 #define EXPECT_HAS(sb, needle) CHECK(has(sb, needle), "missing %s in:\n%s", needle, (sb)->s)
+
+/* The whole document is JSON: json_check.h says where it stops being. */
+static void expect_json_at(int line, const struct strbuf *sb)
+{
+	size_t where = 0;
+
+	CHECK(sb->s != NULL && json_valid(sb->s, sb->len, &where),
+	      "case at line %d: not JSON from offset %zu: '%.40s' in:\n%s", line, where,
+	      sb->s ? sb->s + where : "", sb->s ? sb->s : "");
+}
+
+#define EXPECT_JSON(sb) expect_json_at(__LINE__, sb)
 
 static void make_status(struct st_status *st, struct st_worker *w, struct st_rule *r)
 {
@@ -28,6 +42,8 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	w->state = "running";
 	w->uptime = 61;
 	w->restarts = 3;
+	w->answering = true;
+	w->counters_age = 0.04;
 	w->rx_packets = 1234567;
 	w->no_match = 5;
 	w->ring_drops = 9;
@@ -91,7 +107,8 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"config\": \"/etc/mc\\\"relay.conf\"");
 	EXPECT_HAS(&sb, "\"generation\": 7");
 	EXPECT_HAS(&sb, "\"pid\": 4242, \"state\": \"running\"");
-	EXPECT_HAS(&sb, "\"restarts\": 3");
+	EXPECT_HAS(&sb, "\"uptime_s\": 61.0, \"answering\": true, \"counters_age_s\": 0.0, "
+			"\"restarts\": 3");
 	EXPECT_HAS(&sb, "\"rx_packets\": 1234567");
 	EXPECT_HAS(&sb, "\"no_match\": 5");
 	EXPECT_HAS(&sb, "\"malformed\": 1, \"not_udp\": 2, \"fragments\": 3");
@@ -112,6 +129,7 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"last_packet_age_s\": null");
 	EXPECT_HAS(&sb, "{\"type\": \"udp\", \"destination\": \"10.0.0.5:7000\", \"interface\": null, \"vlan\": null, \"group\": null, \"port\": 7000, \"state\": \"active\", \"packets_out\": 77");
 	EXPECT_HAS(&sb, "\"send_errors\": 3, \"too_big\": 0");
+	EXPECT_JSON(&sb);
 	/* Balanced brackets and braces: the cheapest structural check without a parser. */
 	int braces = 0, brackets = 0;
 	bool in_string = false;
@@ -183,6 +201,97 @@ static void test_text(void)
 	sb_free(&sb);
 }
 
+/*
+ * A worker that did not answer STATS_REQ in time: "no answer" in the
+ * table with a note on how old its counters are, "answering": false in
+ * JSON; one with no counters yet has a null age.
+ */
+static void test_not_answering(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	w.answering = false;
+	w.counters_age = 75;
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "\neth0     4242     no answer  1m01s ");
+	EXPECT_HAS(&sb, "\nworker eth0 (pid 4242) did not answer: its counters, and its share of "
+			"the rules', are 1m15s old\n");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"state\": \"running\", \"uptime_s\": 61.0, \"answering\": false, "
+			"\"counters_age_s\": 75.0, ");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+	w.counters_age = -1;
+	w.index = 2;
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "worker eth0/2 (pid 4242) did not answer, and has sent no counters yet\n");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"answering\": false, \"counters_age_s\": null, ");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+	/* Answering: no note. */
+	make_status(&st, &w, r);
+	status_format_text(&st, &sb);
+	CHECK(strstr(sb.s, "did not answer") == NULL, "a note for a worker that answers:\n%s", sb.s);
+	sb_free(&sb);
+}
+
+/* No control character from a name or a path reaches the table or the JSON raw. */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n') || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static void test_escaped_names(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	st.config = "/etc/mc\x1b[2J.conf";
+	snprintf(r[0].name, sizeof(r[0].name), "vi\adeo");
+	snprintf(r[0].input, sizeof(r[0].input), "eth\x01");
+	snprintf(r[0].outputs[0].interface, sizeof(r[0].outputs[0].interface), "o\x7fut");
+	snprintf(w.input, sizeof(w.input), "w\x1b]0;x");
+	w.answering = false;
+	status_format_text(&st, &sb);
+	CHECK(!has_control(sb.s), "a control character in the table:\n%s", sb.s);
+	EXPECT_HAS(&sb, "configuration 7 (/etc/mc\\x1b[2J.conf)");
+	EXPECT_HAS(&sb, "vi\\x07deo ");
+	EXPECT_HAS(&sb, "eth\\x01 ");
+	EXPECT_HAS(&sb, "o\\x7fut vlan 200");
+	EXPECT_HAS(&sb, "\nw\\x1b]0;x ");
+	EXPECT_HAS(&sb, "worker w\\x1b]0;x (pid 4242) did not answer");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	CHECK(!has_control(sb.s), "a control character in the JSON:\n%s", sb.s);
+	EXPECT_HAS(&sb, "\"config\": \"/etc/mc\\u001b[2J.conf\"");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+
+	/* The fixed-size form: cut at a whole escape, backslashes kept on demand. */
+	char out[10];
+
+	CHECK(strcmp(str_escaped(out, sizeof(out), "ab\x1b\x1b", false), "ab\\x1b") == 0,
+	      "cut: '%s'", out);
+	CHECK(strcmp(str_escaped(out, sizeof(out), "a\\b\tc", true), "a\\b\\x09c") == 0,
+	      "backslash kept: '%s'", out);
+	CHECK(strcmp(str_escaped(out, sizeof(out), "a\\b", false), "a\\x5cb") == 0,
+	      "backslash escaped: '%s'", out);
+	CHECK(strcmp(str_escaped(out, 1, "abc", false), "") == 0, "one byte: '%s'", out);
+}
+
 /* IPv6 groups and sources: brackets before a port in the text, plain in JSON. */
 static void make_status6(struct st_status *st, struct st_worker *w, struct st_rule *r)
 {
@@ -225,6 +334,55 @@ static void test_ipv6(void)
 	sb_free(&sb);
 }
 
+/*
+ * What is not a number (NaN, infinity: a sum that overflowed, or a value
+ * no check caught) never reaches the JSON as nan or inf: it is null, and
+ * "-" in the table; the document stays JSON.
+ */
+static void test_not_numbers(void)
+{
+	static const double bad[] = { NAN, -NAN, INFINITY, -INFINITY };
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_status(&st, &w, r);
+		st.uptime = bad[i];
+		w.uptime = bad[i];
+		r[0].pps = r[0].bps = bad[i];
+		r[0].last_packet_age = bad[i];
+		r[0].outputs[0].pps = r[0].outputs[1].bps = bad[i];
+		r[1].outputs[1].pps = r[1].outputs[1].bps = bad[i];
+		status_format_json(&st, &sb);
+		EXPECT_JSON(&sb);
+		CHECK(strstr(sb.s, "nan") == NULL && strstr(sb.s, "inf") == NULL &&
+			      strstr(sb.s, "NAN") == NULL && strstr(sb.s, "INF") == NULL,
+		      "case %zu: not a number printed:\n%s", i, sb.s);
+		EXPECT_HAS(&sb, "\"packets_in\": 1000, \"bytes_in\": 1316000, \"pps\": null, "
+				"\"bps\": null");
+		EXPECT_HAS(&sb, "\"generation\": 7, \"pid\": 42, \"uptime_s\": null");
+		sb_free(&sb);
+		status_format_text(&st, &sb);
+		CHECK(strstr(sb.s, "nan") == NULL && strstr(sb.s, "inf") == NULL &&
+			      strstr(sb.s, "NAN") == NULL && strstr(sb.s, "INF") == NULL,
+		      "case %zu: not a number in the table:\n%s", i, sb.s);
+		EXPECT_HAS(&sb, "pid 42, up -, configuration 7");
+		sb_free(&sb);
+	}
+	/* Finite but huge: printed as numbers, still JSON. */
+	make_status(&st, &w, r);
+	r[0].pps = 1.7e308;
+	st.uptime = 1e300;
+	status_format_json(&st, &sb);
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "up -,");
+	sb_free(&sb);
+}
+
 static void test_strbuf(void)
 {
 	struct strbuf sb = { 0 };
@@ -232,6 +390,27 @@ static void test_strbuf(void)
 	sb_json_string(&sb, "a\"b\\c\n\x01");
 	CHECK(strcmp(sb.s, "\"a\\\"b\\\\c\\u000a\\u0001\"") == 0, "escaped: %s", sb.s);
 	sb_free(&sb);
+	/* UTF-8 passes; DEL and C1 controls are escaped, and bytes that are not UTF-8 replaced. */
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+		{ "\xe2\x82\xac\xf0\x9f\x98\x80", "\"\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+		{ "a\x7f\xc2\x9b[2J", "\"a\\u007f\\u009b[2J\"" },
+		{ "\xff\xfe", "\"\\ufffd\\ufffd\"" },
+		{ "\xc3", "\"\\ufffd\"" },				/* cut short by the end */
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },		/* overlong '/' */
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },	/* a surrogate */
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },	/* past U+10FFFF */
+		{ "\xe2\x82x", "\"\\ufffd\\ufffdx\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sb_json_string(&sb, cases[i].in);
+		CHECK(strcmp(sb.s, cases[i].out) == 0, "case %zu: %s, expected %s", i, sb.s,
+		      cases[i].out);
+		EXPECT_JSON(&sb);
+		sb_free(&sb);
+	}
 	for (int i = 0; i < 1000; i++)
 		sb_printf(&sb, "%04d", i);
 	CHECK(sb.len == 4000 && strncmp(sb.s + 3996, "0999", 4) == 0, "growth: %zu", sb.len);
@@ -242,7 +421,10 @@ int main(void)
 {
 	test_json();
 	test_text();
+	test_not_answering();
+	test_escaped_names();
 	test_ipv6();
+	test_not_numbers();
 	test_strbuf();
 	return unit_summary("test_status");
 }
