@@ -1,15 +1,22 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
 #include "supervisor/supervisor.h"
 
-#include "supervisor/conf_host.h"
+#include "common/log.h"
+#include "common/privdrop.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
-#include "common/log.h"
 #include "supervisor/netwatch.h"
 #include "supervisor/notify.h"
-#include "common/privdrop.h"
+#include "supervisor/sv_control.h"
+#include "supervisor/sv_input.h"
+#include "supervisor/sv_progress.h"
+#include "supervisor/sv_reload.h"
+#include "supervisor/sv_stats.h"
+#include "supervisor/sv_sync.h"
+#include "supervisor/sv_types.h"
+#include "supervisor/sv_udp.h"
+#include "supervisor/sv_worker.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -21,15 +28,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define STOP_GRACE_S 2
+/*
+ * The daemon's event handlers: signals, interface events, the control
+ * socket (through sv_control.c) and what the workers report (struct
+ * sv_events).  Everything they do is done by the parts below them.
+ */
 
-struct sv_input *sv_find_input(const struct supervisor *sv, const char *input)
-{
-	for (size_t i = 0; i < sv->n_inputs; i++)
-		if (strcmp(sv->inputs[i]->name, input) == 0)
-			return sv->inputs[i];
-	return NULL;
-}
+#define STOP_GRACE_S 2
 
 static size_t count_workers(const struct supervisor *sv, bool running)
 {
@@ -41,28 +46,16 @@ static size_t count_workers(const struct supervisor *sv, bool running)
 	return n;
 }
 
-/* Every worker that should run has adopted the current configuration. */
-bool sv_config_acked(const struct supervisor *sv)
-{
-	for (size_t i = 0; i < sv->n_workers; i++) {
-		const struct sv_worker *w = sv->workers[i];
-
-		if (w->wanted && w->acked_generation != sv->generation)
-			return false;
-	}
-	return true;
-}
-
 static void update_notify_status(struct supervisor *sv)
 {
 	notify_status("%zu rules, %zu workers running, configuration %u",
 		      sv->conf.n_rules, count_workers(sv, true), sv->generation);
 }
 
-/* Called whenever a worker may have adopted the configuration: readiness, waiting reloads. */
-void sv_check_acked(struct supervisor *sv)
+/* A worker adopted the configuration, or nothing needed sending: readiness, waiting reloads. */
+static void on_adopted(struct supervisor *sv)
 {
-	if (sv->hold_spawn || !sv_config_acked(sv))
+	if (sv->hold_spawn || !svp_all_adopted(sv))
 		return;
 	if (sv->control)
 		control_config_acked(sv->control);
@@ -81,28 +74,17 @@ void sv_check_acked(struct supervisor *sv)
 	daemon_ready();
 }
 
-/* Every worker asked has answered, or is silent (not waited for). */
-static bool stats_complete(const struct supervisor *sv)
+/* A worker's counters came, or the wait for them ended. */
+static void on_counted(struct supervisor *sv)
 {
-	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->stats_pending && !sv->workers[i]->stats_silent)
-			return false;
-	return true;
-}
-
-/* Asks every running worker for its counters; true if none is outstanding. */
-bool sv_request_stats(struct supervisor *sv)
-{
-	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->pid > 0)
-			svw_request_stats(sv->workers[i]);
-	return stats_complete(sv);
-}
-
-void sv_worker_stats_done(struct supervisor *sv)
-{
-	if (sv->control && stats_complete(sv))
+	if (sv->control && svs_complete(sv))
 		control_stats_ready(sv->control);
+}
+
+/* A worker exited or is due to restart. */
+static void on_changed(struct supervisor *sv)
+{
+	sv_schedule_sync(sv);
 }
 
 static void maybe_finish(struct supervisor *sv)
@@ -120,12 +102,10 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < sv->n_workers; i++) {
-			if (sv->workers[i]->pid == pid) {
-				svw_exited(sv->workers[i], status);
-				break;
-			}
-		}
+		struct sv_worker *w = svw_find_pid(sv, pid);
+
+		if (w != NULL)
+			svw_exited(w, status);
 	}
 	if (!sv->stopping)
 		sv_sync(sv);	/* frees workers of removed inputs */
@@ -164,71 +144,6 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	if (sv->ev_kill == NULL || evtimer_add(sv->ev_kill, &grace) < 0)
 		on_kill_timer(-1, 0, sv);
 	maybe_finish(sv);
-}
-
-/* Who the configuration names: the workers' account and the control socket's group. */
-struct accounts {
-	uid_t uid;
-	gid_t gid;
-	gid_t control_gid;
-};
-
-/*
- * Parses and checks a configuration completely; nothing running is touched.
- * Interfaces that do not exist yet are pending, not errors.  Returns 0 or
- * the sysexits(3) code that says what is wrong.
- */
-static int load_config(const char *path, struct conf *c, struct accounts *a, struct diag *d)
-{
-	int rc = conf_load(path, c, d);
-
-	if (rc < 0)
-		return rc == -2 ? EX_NOINPUT : EX_CONFIG;
-	rc = conf_resolve_user(c, &a->uid, &a->gid, d);
-	if (conf_resolve_control_group(c, rc == 0 ? a->gid : (gid_t)-1, &a->control_gid,
-				       d) < 0 || rc < 0)
-		return EX_NOUSER;
-	conf_check_interfaces(c, d, false);
-	return 0;
-}
-
-/* All or nothing: the running configuration changes only if the new one is valid. */
-int sv_reload(struct supervisor *sv, struct diag *d)
-{
-	struct conf next;
-	struct accounts a;
-	int rc;
-
-	if (sv->stopping) {
-		diag_error(d, sv->conf.path, 0, "not reloading: the daemon is stopping");
-		return EX_TEMPFAIL;
-	}
-	log_info("reloading %s", sv->conf.path);
-	notify_reloading();
-	rc = load_config(sv->conf.path, &next, &a, d);
-	for (size_t i = 0; i < d->n; i++)
-		log_notice("%s", d->lines[i]);
-	if (rc != 0) {
-		log_warnx("reload failed: keeping the running configuration");
-		conf_free(&next);
-		notify_ready();
-		return rc;
-	}
-	if (strcmp(next.control_socket, sv->conf.control_socket) != 0)
-		log_warnx("control-socket changes take effect at the next start");
-	if (a.control_gid != sv->control_gid)
-		log_warnx("control-group changes take effect at the next start");
-	conf_free(&sv->conf);
-	sv->conf = next;
-	sv->uid = a.uid;
-	sv->gid = a.gid;
-	log_set_level(sv->conf.log_level);
-	sv->generation++;
-	sv_sync(sv);
-	log_info("reload applied: configuration %u, %zu rules", sv->generation,
-		 sv->conf.n_rules);
-	notify_ready();
-	return 0;
 }
 
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
@@ -294,13 +209,16 @@ static void on_link_change(void *arg)
 int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 		    unsigned ready_timeout_s)
 {
-	struct supervisor sv = { .pidfile = pidfile };
-	struct accounts a = { 0 };
+	struct supervisor sv = {
+		.pidfile = pidfile,
+		.events = { .adopted = on_adopted, .counted = on_counted, .changed = on_changed },
+	};
+	struct sv_accounts a = { 0 };
 	struct diag d = { 0 };
 	char err[256];
 
 	log_init("supervisor", true, LOG_LEVEL_INFO);
-	int rc = load_config(conf_path, &sv.conf, &a, &d);
+	int rc = sv_load_config(conf_path, &sv.conf, &a, &d);
 
 	diag_print(&d, stderr);
 	if (rc != 0) {

@@ -1,16 +1,15 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_config.h"
+
+#include "supervisor/sv_egress.h"
+#include "supervisor/sv_progress.h"
+#include "supervisor/sv_udp.h"
+#include "supervisor/sv_worker.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-
-/*
- * The sending half of the configuration hand-off: a worker's SETUP, its
- * sockets, its rules and the COMMIT that closes the set.  worker_conf.c is
- * the receiving half.
- */
 
 /* What a worker's egress slot is: an output interface's socket or a udp output's. */
 struct slot {
@@ -148,12 +147,6 @@ static uint64_t config_digest(const struct sv_worker *w, const struct ho_setup *
 	return sv_fnv1a(h, rules, n_rules * sizeof(*rules));
 }
 
-/*
- * Sends the worker its whole configuration, unless it already has exactly
- * this one (force: always, for a new process).  The worker swaps to it
- * between two batches of packets; its ingress socket, and the packets
- * queued on it, stay the same.
- */
 int sv_config_send(struct sv_worker *w, bool force)
 {
 	struct supervisor *sv = w->sv;
@@ -174,10 +167,7 @@ int sv_config_send(struct sv_worker *w, bool force)
 	uint64_t digest = config_digest(w, &setup, rules, n_rules, slots, n_slots);
 
 	if (!force && digest == w->config_digest) {
-		/* Nothing to send: the configuration in force, or in flight, stands for this one. */
-		w->config_generation = sv->generation;
-		if (!w->ack_pending && w->acked_generation)
-			w->acked_generation = sv->generation;
+		svp_unchanged(w, sv->generation);
 		rc = 0;
 		goto out;
 	}
@@ -204,7 +194,8 @@ int sv_config_send(struct sv_worker *w, bool force)
 	if (rc == 0) {
 		w->ingress_sent = true;
 		w->config_digest = digest;
-		svw_expect_ack(w, sv->generation, n_rules);
+		svp_sent(w, sv->generation, n_rules);
+		svw_expect_ack(w);
 	}
 out:
 	free(slots);

@@ -1,8 +1,12 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_control.h"
 
 #include "supervisor/control.h"
+#include "supervisor/sv_progress.h"
+#include "supervisor/sv_reload.h"
+#include "supervisor/sv_stats.h"
+#include "supervisor/sv_status.h"
 
 static int op_reload(void *arg, struct diag *d)
 {
@@ -11,12 +15,12 @@ static int op_reload(void *arg, struct diag *d)
 
 static bool op_config_acked(void *arg)
 {
-	return sv_config_acked(arg);
+	return svp_all_adopted(arg);
 }
 
 static bool op_request_stats(void *arg)
 {
-	return sv_request_stats(arg);
+	return svs_request(arg);
 }
 
 static void op_render_status(void *arg, bool json, struct strbuf *out)
@@ -32,10 +36,10 @@ static void op_describe_config(void *arg, struct strbuf *out)
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		const struct sv_worker *w = sv->workers[i];
 
-		if (!w->wanted || w->acked_generation == sv->generation)
+		if (!w->wanted || svp_current(w))
 			continue;
 		sb_printf(out, "; worker[%s] has not adopted it yet (%s)", w->name,
-			  w->acked_generation ? "it still runs an older configuration"
+			  w->progress.adopted ? "it still runs an older configuration"
 					      : "it is starting or restarting");
 	}
 }

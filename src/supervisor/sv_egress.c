@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_egress.h"
 
 #include "common/log.h"
 
@@ -10,9 +10,7 @@
 #include <unistd.h>
 
 /*
- * A worker's egress sockets: one per output interface its rules send to,
- * its own, because each carries a transmit ring that only one process may
- * fill.  A socket is opened when its interface is up and closed when the
+ * A socket is opened when its interface is up and closed when the
  * interface goes away, goes down, changes its MTU (the ring's slots are
  * sized for it) or is no longer used; the worker keeps its own copy until
  * it adopts a configuration without it.

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_input.h"
 
 #include "lib/bpf.h"
 #include "supervisor/conf_host.h"
@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-
-/*
- * An input interface's share of the work: its group memberships and the
- * filter that its workers' ingress sockets carry.  A worker restarting
- * touches neither: only a new configuration, or the interface going away,
- * does.
- */
 
 struct sv_input *svi_new(struct supervisor *sv, const char *name)
 {
@@ -29,7 +22,14 @@ struct sv_input *svi_new(struct supervisor *sv, const char *name)
 	return in;
 }
 
-/* Leaves the groups; the next svi_update joins them again. */
+struct sv_input *svi_find(const struct supervisor *sv, const char *name)
+{
+	for (size_t i = 0; i < sv->n_inputs; i++)
+		if (strcmp(sv->inputs[i]->name, name) == 0)
+			return sv->inputs[i];
+	return NULL;
+}
+
 void svi_close(struct sv_input *in)
 {
 	psock_membership_close(&in->joins);
@@ -44,7 +44,6 @@ void svi_free(struct sv_input *in)
 	free(in);
 }
 
-/* The memberships are for this configuration and this interface. */
 bool svi_current(const struct sv_input *in, int ifindex)
 {
 	return in->joins_generation == in->sv->generation && in->info.ifindex == ifindex;

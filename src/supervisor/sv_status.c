@@ -1,6 +1,11 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_status.h"
+
+#include "supervisor/sv_egress.h"
+#include "supervisor/sv_input.h"
+#include "supervisor/sv_progress.h"
+#include "supervisor/sv_udp.h"
 
 #include "lib/conf_udp.h"
 #include "lib/stats_set.h"
@@ -38,7 +43,7 @@ static void fmt_prefix(const struct addr *a, unsigned plen, char *buf, size_t le
 static const char *worker_state(const struct sv_worker *w)
 {
 	if (w->pid > 0)
-		return w->acked_generation ? "running" : "starting";
+		return w->progress.adopted ? "running" : "starting";
 	return "restarting";
 }
 
@@ -72,7 +77,7 @@ static void fill_worker(struct st_worker *o, const struct sv_worker *w,
 	if (w->pid > 0 && w->stats.valid)
 		stats_set_fill_worker(o, s);
 	o->ring_drops = w->ring_drops;
-	if (w->pid > 0 && w->acked_generation)
+	if (w->pid > 0 && w->progress.adopted)
 		describe_sandbox(w->sandbox, w->landlock_abi, o->sandbox, sizeof(o->sandbox));
 }
 
@@ -105,7 +110,7 @@ static void fill_output(struct st_output *o, const struct supervisor *sv,
 /* Active: every worker of its input runs this very configuration, not an older one. */
 static bool rule_active(const struct supervisor *sv, const struct conf_rule *r)
 {
-	const struct sv_input *in = sv_find_input(sv, r->input);
+	const struct sv_input *in = svi_find(sv, r->input);
 	bool any = false;
 
 	if (in == NULL || !in->wanted)
@@ -115,7 +120,7 @@ static bool rule_active(const struct supervisor *sv, const struct conf_rule *r)
 
 		if (w->in != in || !w->wanted)
 			continue;
-		if (w->acked_generation != sv->generation)
+		if (!svp_current(w))
 			return false;
 		any = true;
 	}

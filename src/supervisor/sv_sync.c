@@ -1,8 +1,15 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_sync.h"
 
 #include "common/log.h"
+#include "supervisor/sv_config.h"
+#include "supervisor/sv_egress.h"
+#include "supervisor/sv_ingress.h"
+#include "supervisor/sv_input.h"
+#include "supervisor/sv_progress.h"
+#include "supervisor/sv_udp.h"
+#include "supervisor/sv_worker.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -53,7 +60,7 @@ static struct sv_worker *find_worker(const struct supervisor *sv, const struct s
 /* The input's record, and one for each of the workers it should have. */
 static struct sv_input *input_for(struct supervisor *sv, const char *name)
 {
-	struct sv_input *in = sv_find_input(sv, name);
+	struct sv_input *in = svi_find(sv, name);
 
 	if (in == NULL) {
 		sv->inputs = grow(sv->inputs, sv->n_inputs, sizeof(*sv->inputs));
@@ -69,56 +76,92 @@ static struct sv_input *input_for(struct supervisor *sv, const char *name)
 	return in;
 }
 
-/* Stops a worker that should not run; its socket goes once it has exited. */
+/*
+ * The one decision for a worker of an input that is wanted (configured,
+ * present and up), made before anything is done to it.
+ */
+static enum reconf_action plan_worker(const struct sv_worker *w, const struct iface_info *info)
+{
+	if (w->pid == 0)
+		return svw_may_start(w) ? RECONF_START : RECONF_NONE;
+	if (w->chan < 0)
+		return RECONF_NONE;	/* stopping: its exit decides what comes next */
+	if (!svw_ingress_fits(w, info))
+		return RECONF_REINIT;	/* a new ifindex, or another ring: it maps its ring once */
+	return RECONF_KEEP;
+}
+
+/* The sockets the supervisor holds for w, as its input and configuration want them. */
+static int open_sockets(struct sv_worker *w, const struct iface_info *info)
+{
+	if (svw_ingress_update(w, info) < 0)
+		return -1;
+	svw_egress_sync(w);
+	return 0;
+}
+
+static void start_worker(struct supervisor *sv, struct sv_worker *w,
+			 const struct iface_info *info)
+{
+	if (sv->hold_spawn) {
+		/* Start-up: sockets now, with every privilege; workers after the drop. */
+		if (open_sockets(w, info) < 0)
+			fatalx(EX_UNAVAILABLE, "cannot set up input %s", w->input);
+		return;
+	}
+	if (open_sockets(w, info) < 0 || svw_start(w) < 0) {
+		svw_exited(w, -1);
+		return;
+	}
+	if (sv_config_send(w, true) < 0)
+		svw_kill(w);	/* reaped and restarted like any other failure */
+}
+
+static void apply_worker(struct supervisor *sv, struct sv_worker *w,
+			 const struct iface_info *info)
+{
+	w->wanted = true;
+	w->action = plan_worker(w, info);
+	switch (w->action) {
+	case RECONF_START:
+		start_worker(sv, w, info);
+		break;
+	case RECONF_REINIT:
+		log_notice("input %s: %s: replacing worker[%s]", w->input,
+			   w->info.ifindex != info->ifindex ? "it has a new ifindex"
+							    : "its receive ring changes",
+			   w->name);
+		w->replace = true;
+		svw_stop(w);
+		break;
+	case RECONF_KEEP:
+		if (open_sockets(w, info) < 0)
+			log_warnx("input %s: keeping the previous filter and groups", w->input);
+		if (sv_config_send(w, false) < 0)
+			log_warnx("worker[%s] did not take its configuration", w->name);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A worker that should not run: stopped, its sockets closed once it has exited. */
 static void unwant(struct sv_worker *w)
 {
 	w->wanted = false;
+	w->action = w->pid > 0 ? RECONF_STOP : RECONF_NONE;
 	if (w->pid > 0)
 		svw_stop(w);
 	else
 		svw_close_sockets(w);
 }
 
-static void replace_worker(struct sv_worker *w, const char *why)
+/* The one decision for an input, made before anything is done to it. */
+static enum reconf_action plan_input(const struct sv_input *in, bool up)
 {
-	log_notice("input %s: %s: replacing worker[%s]", w->input, why, w->name);
-	w->replace = true;
-	svw_stop(w);
-}
-
-static void sync_worker(struct supervisor *sv, struct sv_worker *w,
-			const struct iface_info *info)
-{
-	int rc;
-
-	w->wanted = true;
-	if (w->pid > 0 && w->info.ifindex != info->ifindex) {
-		replace_worker(w, "it has a new ifindex");
-		return;
-	}
-	if (w->pid == 0 && sv->hold_spawn) {
-		/* Start-up: sockets now, with every privilege; workers after the drop. */
-		if (svw_open_sockets(w) < 0)
-			fatalx(EX_UNAVAILABLE, "cannot set up input %s", w->input);
-		return;
-	}
-	if (w->pid == 0) {
-		if (w->ev_respawn == NULL || !evtimer_pending(w->ev_respawn, NULL))
-			if (svw_start(w) < 0)
-				svw_exited(w, -1);
-		return;
-	}
-	if (w->chan < 0)
-		return;	/* stopping; svw_exited decides what comes next */
-	rc = svw_open_sockets(w);
-	if (rc == -2) {
-		replace_worker(w, "its receive ring changes");
-		return;
-	}
-	if (rc < 0)
-		log_warnx("input %s: keeping the previous filter and groups", w->input);
-	if (sv_config_send(w, false) < 0)
-		log_warnx("worker[%s] did not take its configuration", w->name);
+	if (!up)
+		return RECONF_STOP;
+	return in->wanted ? RECONF_KEEP : RECONF_START;
 }
 
 static void sync_input(struct supervisor *sv, const char *name)
@@ -127,7 +170,8 @@ static void sync_input(struct supervisor *sv, const char *name)
 	struct iface_info info;
 	bool up = psock_iface_lookup(name, &info) == 0 && info.up;
 
-	if (!up) {
+	switch (plan_input(in, up)) {
+	case RECONF_STOP:
 		if (in->wanted)
 			log_notice("input %s is absent or down: its rules are pending", name);
 		in->wanted = false;
@@ -136,9 +180,12 @@ static void sync_input(struct supervisor *sv, const char *name)
 				unwant(sv->workers[i]);
 		svi_close(in);
 		return;
-	}
-	if (!in->wanted)
+	case RECONF_START:
 		log_info("input %s is up (ifindex %d)", name, info.ifindex);
+		break;
+	default:
+		break;
+	}
 	in->wanted = true;
 	if (!svi_current(in, info.ifindex) && svi_update(in) < 0) {
 		if (sv->hold_spawn)
@@ -148,19 +195,18 @@ static void sync_input(struct supervisor *sv, const char *name)
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		struct sv_worker *w = sv->workers[i];
 
-		if (w->in != in)
-			continue;
-		if (w->index < in->n_workers)
-			sync_worker(sv, w, &info);	/* the others: sweep_workers */
+		if (w->in == in && w->index < in->n_workers)
+			apply_worker(sv, w, &info);	/* the others: sweep */
 	}
 }
 
 /*
- * Frees the workers that are no longer configured (their input is gone,
- * or has fewer workers now) once they have exited, and inputs without
- * workers.  An input that is gone leaves its groups at once.
+ * RECONF_DELETE: the workers no longer configured (their input is gone, or
+ * has fewer workers now) are stopped, and freed once they have exited; an
+ * input without rules leaves its groups at once and is freed with its last
+ * worker.
  */
-static void sweep_workers(struct supervisor *sv)
+static void sweep(struct supervisor *sv)
 {
 	size_t k = 0;
 
@@ -172,6 +218,7 @@ static void sweep_workers(struct supervisor *sv)
 			sv->workers[k++] = w;
 			continue;
 		}
+		w->action = RECONF_DELETE;
 		if (w->wanted || w->pid > 0) {
 			if (w->wanted && !used)
 				log_info("input %s is no longer used: stopping worker[%s]",
@@ -190,36 +237,30 @@ static void sweep_workers(struct supervisor *sv)
 	k = 0;
 	for (size_t i = 0; i < sv->n_inputs; i++) {
 		struct sv_input *in = sv->inputs[i];
-		bool has_workers = false;
+		bool has_workers = false, configured = input_configured(&sv->conf, in->name);
 
 		for (size_t j = 0; j < sv->n_workers; j++)
 			if (sv->workers[j]->in == in)
 				has_workers = true;
-		if (input_configured(&sv->conf, in->name) || has_workers) {
-			if (!input_configured(&sv->conf, in->name)) {
-				in->wanted = false;
-				svi_close(in);
-			}
-			sv->inputs[k++] = in;
-		} else {
+		if (!configured && !has_workers) {
 			svi_free(in);
+			continue;
 		}
+		if (!configured) {
+			in->wanted = false;
+			svi_close(in);
+		}
+		sv->inputs[k++] = in;
 	}
 	sv->n_inputs = k;
 }
 
-/*
- * Makes the running state follow the configuration and the interfaces as
- * they are now: egress sockets for outputs that are up, a worker for every
- * input that is up, each with the rules and outputs it can serve; what is
- * absent or down is pending.  Only what differs is touched.
- */
 void sv_sync(struct supervisor *sv)
 {
 	if (sv->stopping)
 		return;
 	sv_udp_sync(sv);
-	sweep_workers(sv);
+	sweep(sv);
 	/* Each input once, in order of first use; inputs are few, rules may be 10,000. */
 	const char **inputs = calloc(sv->conf.n_rules + 1, sizeof(*inputs));
 	size_t n_inputs = 0;
@@ -238,7 +279,8 @@ void sv_sync(struct supervisor *sv)
 		}
 	}
 	free(inputs);
-	sv_check_acked(sv);
+	if (!sv->hold_spawn && svp_all_adopted(sv))
+		sv->events.adopted(sv);
 }
 
 static void on_sync(evutil_socket_t fd, short what, void *arg)
@@ -249,10 +291,9 @@ static void on_sync(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Coalesces a burst of interface events into one sync, at most 50 ms after
- * the first.  A pending timer is left alone: adding it again would restart
- * it, and a steady stream of events (an interface that flaps) would then
- * postpone the sync for as long as the stream lasts.
+ * A pending timer is left alone: adding it again would restart it, and a
+ * steady stream of events (an interface that flaps) would then postpone
+ * the sync for as long as the stream lasts.
  */
 void sv_schedule_sync(struct supervisor *sv)
 {

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_udp.h"
 
 #include "lib/conf_udp.h"
 #include "common/log.h"

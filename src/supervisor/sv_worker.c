@@ -1,16 +1,17 @@
 #include "config.h"
 
-#include "supervisor/sv.h"
+#include "supervisor/sv_worker.h"
 
 #include "common/channel.h"
-#include "lib/handoff.h"
 #include "common/log.h"
 #include "supervisor/spawn.h"
+#include "supervisor/sv_egress.h"
+#include "supervisor/sv_ingress.h"
+#include "supervisor/sv_progress.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <sched.h>
 #include <event2/event.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,164 +44,37 @@ struct sv_worker *svw_new(struct sv_input *in, unsigned index)
 	return w;
 }
 
-void svw_close_ingress(struct sv_worker *w)
-{
-	if (w->ingress_fd >= 0) {
-		w->ring_drops += psock_ring_drops(w->ingress_fd);
-		close(w->ingress_fd);
-	}
-	w->ingress_fd = -1;
-	w->ingress_sent = false;
-	w->fanout_id = -1;
-}
-
 void svw_close_sockets(struct sv_worker *w)
 {
-	svw_close_ingress(w);
+	svw_ingress_close(w);
 	svw_egress_close_all(w);
-	w->sockets_generation = 0;
 }
 
 void svw_free(struct sv_worker *w)
 {
-	if (w->ev_chan)
-		event_free(w->ev_chan);
-	if (w->ev_respawn)
-		event_free(w->ev_respawn);
+	struct event *evs[] = { w->ev_chan, w->ev_chan_out, w->ev_respawn, w->ev_ack,
+				w->ev_stats };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i])
+			event_free(evs[i]);
 	if (w->chan >= 0)
 		close(w->chan);
+	channel_out_clear(&w->out);
 	svw_close_sockets(w);
-	if (w->ev_ack)
-		event_free(w->ev_ack);
-	if (w->ev_stats)
-		event_free(w->ev_stats);
 	stats_set_free(&w->stats);
 	free(w);
 }
 
-/* The fanout group of the input's sockets on this interface (w's own old one included). */
-static int input_fanout_id(const struct sv_worker *w, int ifindex)
+struct sv_worker *svw_find_pid(const struct supervisor *sv, pid_t pid)
 {
-	const struct supervisor *sv = w->sv;
-
-	for (size_t i = 0; i < sv->n_workers; i++) {
-		const struct sv_worker *o = sv->workers[i];
-
-		if (o->in == w->in && o->ingress_fd >= 0 && o->fanout_id >= 0 &&
-		    o->info.ifindex == ifindex)
-			return o->fanout_id;
-	}
-	return -1;
+	for (size_t i = 0; i < sv->n_workers; i++)
+		if (sv->workers[i]->pid == pid)
+			return sv->workers[i];
+	return NULL;
 }
 
-/*
- * Puts a new ingress socket of w into its input's fanout group, creating
- * the group when the input has several workers and none yet.  A new group
- * takes in the sockets of the input's other workers that stay as they
- * are (a worker added to an input that had one).  Returns the group's id,
- * -1 for none, -2 on failure.
- */
-static int join_fanout(struct sv_worker *w, int fd, int ifindex)
-{
-	struct supervisor *sv = w->sv;
-	int id = input_fanout_id(w, ifindex);
-	bool fresh = id < 0;
-
-	if (fresh && w->in->n_workers <= 1)
-		return -1;
-	if (psock_fanout_join(fd, &id) < 0) {
-		log_warn("cannot put the ingress socket of worker[%s] in a fanout group", w->name);
-		return -2;
-	}
-	for (size_t i = 0; fresh && i < sv->n_workers; i++) {
-		struct sv_worker *o = sv->workers[i];
-
-		if (o == w || o->in != w->in || o->ingress_fd < 0 || o->fanout_id >= 0 ||
-		    o->info.ifindex != ifindex || o->filter_digest != w->in->filter_digest)
-			continue;
-		if (psock_fanout_join(o->ingress_fd, &id) == 0)
-			o->fanout_id = id;
-		else
-			log_warn("cannot put the ingress socket of worker[%s] in fanout group %d",
-				 o->name, id);
-	}
-	return id;
-}
-
-/*
- * The worker maps the ring of the ingress socket it gets when it starts,
- * and holds no descriptor of it: the socket is the supervisor's.  Other
- * groups only change its filter, in place, so that the frames of groups
- * that stay are never missed.  A socket on another interface, or with
- * another ring, needs a new worker: -2 says so.
- */
-static int update_ingress(struct sv_worker *w, const struct iface_info *info)
-{
-	struct sv_input *in = w->in;
-	struct ring_params ring;
-	int fd, id;
-
-	ring_params_resolve(&w->sv->conf.ring, info->mtu, (uint32_t)sysconf(_SC_PAGESIZE),
-			    &ring);
-	if (w->ingress_fd >= 0 && w->info.ifindex == info->ifindex &&
-	    memcmp(&ring, &w->ring, sizeof(ring)) == 0) {
-		if (in->filter_digest == w->filter_digest)
-			return 0;
-		if (psock_set_filter(w->ingress_fd, &in->match) < 0) {
-			log_warn("cannot change the filter of worker[%s]'s ingress socket", w->name);
-			return -1;
-		}
-		w->filter_digest = in->filter_digest;
-		return 0;
-	}
-	if (w->ingress_fd >= 0 && w->ingress_sent)
-		return -2;
-	fd = psock_open_ingress(info->ifindex, &in->match, &ring);
-	if (fd < 0) {
-		log_warn("cannot open the ingress socket on %s", w->input);
-		return -1;
-	}
-	if ((id = join_fanout(w, fd, info->ifindex)) == -2) {
-		close(fd);
-		return -1;
-	}
-	svw_close_ingress(w);
-	w->ingress_fd = fd;
-	w->fanout_id = id;
-	w->ring = ring;
-	w->filter_digest = in->filter_digest;
-	if (id >= 0)
-		log_debug("worker[%s]: ingress socket in fanout group %d", w->name, id);
-	return 0;
-}
-
-/*
- * Brings the worker's sockets in line with its input and configuration:
- * the input's memberships if they are not, the ingress socket's filter,
- * and its egress sockets.  Returns -2 if the worker must be replaced (its
- * ring is on another interface, or laid out otherwise).
- */
-int svw_open_sockets(struct sv_worker *w)
-{
-	struct iface_info info;
-	int rc;
-
-	if (psock_iface_lookup(w->input, &info) < 0) {
-		log_warn("interface %s", w->input);
-		return -1;
-	}
-	if (!svi_current(w->in, info.ifindex) && svi_update(w->in) < 0)
-		return -1;
-	if ((rc = update_ingress(w, &w->in->info)) < 0)
-		return rc;
-	w->info = w->in->info;
-	w->sockets_generation = w->sv->generation;
-	svw_egress_sync(w);
-	return 0;
-}
-
-/* A worker that breaks the protocol, or whose channel failed, is killed; SIGCHLD does the rest. */
-static void kill_worker(struct sv_worker *w)
+void svw_kill(struct sv_worker *w)
 {
 	if (w->ev_chan)
 		event_del(w->ev_chan);
@@ -212,7 +86,6 @@ static void kill_worker(struct sv_worker *w)
 		kill(w->pid, SIGKILL);
 }
 
-/* Queued when the channel is full, and sent as it drains: never lost, never fatal. */
 int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payload,
 		 size_t len, int fd)
 {
@@ -221,7 +94,7 @@ int svw_send_msg(struct sv_worker *w, enum handoff_type type, const void *payloa
 	if (channel_out_send(&w->out, w->chan, type, w->token, payload, len, fd) < 0) {
 		log_warn("cannot send %s to worker[%s]; stopping it", handoff_type_name(type),
 			 w->name);
-		kill_worker(w);
+		svw_kill(w);
 		return -1;
 	}
 	if (channel_out_pending(&w->out) && event_add(w->ev_chan_out, NULL) < 0)
@@ -240,8 +113,27 @@ static void on_channel_out(evutil_socket_t fd, short what, void *arg)
 		event_del(w->ev_chan_out);
 	else if (rc < 0) {
 		log_warn("cannot write to worker[%s]; stopping it", w->name);
-		kill_worker(w);
+		svw_kill(w);
 	}
+}
+
+void svw_expect_ack(struct sv_worker *w)
+{
+	struct timeval tv = { .tv_sec = SVW_ACK_TIMEOUT_S };
+
+	if (evtimer_add(w->ev_ack, &tv) < 0)
+		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->name);
+}
+
+static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("worker[%s] did not adopt configuration %u within %d s; restarting it",
+		  w->name, w->progress.sent, SVW_ACK_TIMEOUT_S);
+	svw_kill(w);
 }
 
 /*
@@ -254,9 +146,8 @@ int svw_request_stats(struct sv_worker *w)
 	struct timeval tv = { .tv_sec = SVW_STATS_TIMEOUT_MS / 1000,
 			      .tv_usec = SVW_STATS_TIMEOUT_MS % 1000 * 1000 };
 
-	if (w->ingress_fd >= 0)
-		w->ring_drops += psock_ring_drops(w->ingress_fd);
-	if (w->chan < 0 || w->acked_generation == 0)
+	svw_ingress_count_drops(w);
+	if (w->chan < 0 || w->progress.adopted == 0)
 		return -1;
 	if (w->stats_pending)
 		return 0;
@@ -278,34 +169,31 @@ static void on_stats_timeout(evutil_socket_t fd, short what, void *arg)
 	log_warnx("worker[%s] (pid %d) did not answer a status request within %d ms; status "
 		  "shows it as not answering, with its last counters, until it does",
 		  w->name, w->pid, SVW_STATS_TIMEOUT_MS);
-	sv_worker_stats_done(w->sv);
+	w->sv->events.counted(w->sv);
 }
 
 static int take_ack(struct sv_worker *w, const struct ho_ack *ack)
 {
-	if (!w->ack_pending || ack->generation != w->sent_generation) {
-		log_warnx("worker[%s]: acknowledged configuration %u, but %s; stopping it",
-			  w->name, ack->generation,
-			  w->ack_pending ? "that is not the one it was sent"
-					 : "none was outstanding");
+	char err[160];
+
+	if (svp_take_ack(w, ack, err, sizeof(err)) < 0) {
+		log_warnx("worker[%s]: %s; stopping it", w->name, err);
 		return -1;
 	}
-	w->ack_pending = false;
-	w->acked_generation = w->config_generation;
 	w->sandbox = ack->sandbox;
 	w->landlock_abi = ack->landlock_abi;
 	event_del(w->ev_ack);
 	log_debug("worker[%s] (pid %d) adopted configuration %u: %u rules, %u sockets",
 		  w->name, w->pid, ack->generation, ack->n_rules, ack->n_sockets);
-	sv_check_acked(w->sv);
+	w->sv->events.adopted(w->sv);
 	return 0;
 }
 
 static int take_stats(struct sv_worker *w, const struct channel_msg *m)
 {
 	char err[160];
-	int rc = stats_set_take(&w->stats, m->payload, m->hdr.length, w->max_rules, err,
-				sizeof(err));
+	int rc = stats_set_take(&w->stats, m->payload, m->hdr.length, w->progress.max_rules,
+				err, sizeof(err));
 
 	if (rc < 0) {
 		log_warnx("worker[%s]: bad STATS message: %s; stopping it", w->name, err);
@@ -320,7 +208,7 @@ static int take_stats(struct sv_worker *w, const struct channel_msg *m)
 			log_notice("worker[%s] (pid %d) answers status requests again", w->name,
 				   w->pid);
 		w->stats_silent = false;
-		sv_worker_stats_done(w->sv);
+		w->sv->events.counted(w->sv);
 	}
 	return 0;
 }
@@ -348,7 +236,7 @@ static void handle_message(struct sv_worker *w)
 	else if (rc == 1)
 		rc = take_stats(w, &m) < 0 ? -2 : 1;
 	if (rc <= 0)
-		kill_worker(w);	/* gone or broken */
+		svw_kill(w);	/* gone or broken */
 }
 
 static void on_channel(evutil_socket_t fd, short what, void *arg)
@@ -358,41 +246,17 @@ static void on_channel(evutil_socket_t fd, short what, void *arg)
 	handle_message(arg);
 }
 
-static void on_ack_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct sv_worker *w = arg;
-
-	(void)fd;
-	(void)what;
-	log_warnx("worker[%s] did not adopt configuration %u within %d s; restarting it",
-		  w->name, w->sent_generation, SVW_ACK_TIMEOUT_S);
-	kill_worker(w);
-}
-
-/* A COMMIT is out: the worker has this long to adopt it. */
-void svw_expect_ack(struct sv_worker *w, uint32_t generation, size_t n_rules)
-{
-	struct timeval tv = { .tv_sec = SVW_ACK_TIMEOUT_S };
-
-	w->sent_generation = generation;
-	w->config_generation = generation;
-	w->ack_pending = true;
-	if (n_rules > w->max_rules)
-		w->max_rules = n_rules;
-	if (evtimer_add(w->ev_ack, &tv) < 0)
-		fatalx(EX_SOFTWARE, "cannot time worker[%s]", w->name);
-}
-
 static int watch_channel(struct sv_worker *w)
 {
+	struct event_base *base = w->sv->base;
+
 	evutil_make_socket_nonblocking(w->chan);
-	w->ev_chan = event_new(w->sv->base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
-	w->ev_chan_out = event_new(w->sv->base, w->chan, EV_WRITE | EV_PERSIST,
-				   on_channel_out, w);
+	w->ev_chan = event_new(base, w->chan, EV_READ | EV_PERSIST, on_channel, w);
+	w->ev_chan_out = event_new(base, w->chan, EV_WRITE | EV_PERSIST, on_channel_out, w);
 	if (w->ev_ack == NULL)
-		w->ev_ack = evtimer_new(w->sv->base, on_ack_timeout, w);
+		w->ev_ack = evtimer_new(base, on_ack_timeout, w);
 	if (w->ev_stats == NULL)
-		w->ev_stats = evtimer_new(w->sv->base, on_stats_timeout, w);
+		w->ev_stats = evtimer_new(base, on_stats_timeout, w);
 	if (w->ev_chan == NULL || w->ev_chan_out == NULL || w->ev_ack == NULL ||
 	    w->ev_stats == NULL || event_add(w->ev_chan, NULL) < 0)
 		return -1;
@@ -423,33 +287,27 @@ int svw_start(struct sv_worker *w)
 {
 	struct spawned sp;
 
-	w->ingress_sent = false;
-	if (svw_open_sockets(w) == -1)
-		return -1;
 	if (spawn_worker(w->name, &sp) < 0) {
 		log_warn("cannot start worker[%s]", w->name);
 		return -1;
 	}
 	w->pid = sp.pid;
 	w->chan = sp.chan;
-	pin_worker(w);
 	w->token = sp.token;
-	w->acked_generation = 0;
-	w->ack_pending = false;
-	w->max_rules = 0;
+	w->ingress_sent = false;
+	w->config_digest = 0;
+	svp_reset(w);
 	stats_set_free(&w->stats);
+	pin_worker(w);
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
 	if (watch_channel(w) < 0)
 		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->name);
 	log_info("started worker[%s] (pid %d)", w->name, w->pid);
-	if (sv_config_send(w, true) < 0)
-		kill_worker(w);	/* reaped and retried like any other failure */
 	return 0;
 }
 
 void svw_stop(struct sv_worker *w)
 {
-	/* End of file on its channel makes a worker exit. */
 	struct event **evs[] = { &w->ev_chan, &w->ev_chan_out };
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
@@ -461,7 +319,7 @@ void svw_stop(struct sv_worker *w)
 	if (w->ev_ack)
 		event_del(w->ev_ack);
 	channel_out_clear(&w->out);
-	w->ack_pending = false;
+	w->progress.in_flight = false;
 	if (w->chan >= 0) {
 		close(w->chan);
 		w->chan = -1;
@@ -473,8 +331,13 @@ void svw_stop(struct sv_worker *w)
 	w->stats_silent = false;
 	if (w->stats_pending) {
 		w->stats_pending = false;
-		sv_worker_stats_done(w->sv);
+		w->sv->events.counted(w->sv);
 	}
+}
+
+bool svw_may_start(const struct sv_worker *w)
+{
+	return w->ev_respawn == NULL || !evtimer_pending(w->ev_respawn, NULL);
 }
 
 static void on_respawn(evutil_socket_t fd, short what, void *arg)
@@ -483,10 +346,7 @@ static void on_respawn(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (w->sv->stopping || !w->wanted)
-		return;
-	if (svw_start(w) < 0)
-		svw_exited(w, -1);
+	w->sv->events.changed(w->sv);
 }
 
 static void describe_status(int status, char *buf, size_t len)
@@ -524,28 +384,26 @@ static void schedule_respawn(struct sv_worker *w, const char *cause)
 		fatalx(EX_SOFTWARE, "cannot schedule a restart of worker[%s]", w->name);
 }
 
-/* Called when the worker process is gone (status < 0: could not be started). */
 void svw_exited(struct sv_worker *w, int status)
 {
 	char cause[96];
 
 	describe_status(status, cause, sizeof(cause));
 	w->pid = 0;
-	w->acked_generation = 0;
 	w->config_digest = 0;
+	svp_reset(w);
 	svw_stop(w);
-	/* A replacement gets fresh sockets. */
 	svw_close_sockets(w);
 	if (w->sv->stopping || !w->wanted) {
+		w->replace = false;
 		log_info("worker[%s] %s", w->name, cause);
 		return;
 	}
 	if (w->replace) {
 		w->replace = false;
-		log_info("worker[%s] %s; replacing it for the new interface", w->name,
-			 cause);
-		if (svw_start(w) == 0)
-			return;
+		log_info("worker[%s] %s; replacing it", w->name, cause);
+		w->sv->events.changed(w->sv);
+		return;
 	}
 	schedule_respawn(w, cause);
 }

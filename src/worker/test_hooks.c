@@ -16,6 +16,18 @@
 #include <unistd.h>
 
 static volatile int target_egress = -1, target_udp = -1;
+static volatile sig_atomic_t stats_silent;
+
+bool test_hooks_stats_silent(void)
+{
+	return stats_silent;
+}
+
+static void silence(int sig)
+{
+	(void)sig;
+	stats_silent = 1;
+}
 
 void test_hooks_targets(int egress_fd, int udp_fd)
 {
@@ -134,10 +146,16 @@ void test_hooks_install(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR2, &sa, NULL);
+	signal(SIGUSR1, silence);
 }
 #else
 void test_hooks_install(void)
 {
+}
+
+bool test_hooks_stats_silent(void)
+{
+	return false;
 }
 
 void test_hooks_targets(int egress_fd, int udp_fd)

@@ -1,6 +1,8 @@
 #ifndef MCRELAY_TEST_HOOKS_H
 #define MCRELAY_TEST_HOOKS_H
 
+#include <stdbool.h>
+
 /*
  * Test builds only (configure --enable-test-hooks; never for production):
  * SIGUSR2 makes a worker do, from inside its sandbox, what a worker taken
@@ -8,7 +10,9 @@
  * sandbox.sh can check from outside that it gains nothing.  The signal's
  * value (sigqueue(3), "kill -s USR2 -q VALUE") chooses the attack: its low
  * byte one of enum test_attack, the rest an interface index for those that
- * name one.  Without test hooks these do nothing.
+ * name one.  SIGUSR1 makes it leave STATS_REQ unanswered from then on, and
+ * forward on (tests/integration/status_silent.sh).  Without test hooks
+ * these do nothing.
  */
 enum test_attack {
 	TEST_ATTACK_SOCKET = 0,		/* open a packet socket */
@@ -24,6 +28,8 @@ enum test_attack {
 };
 
 void test_hooks_install(void);
+/* Whether SIGUSR1 asked for silence. */
+bool test_hooks_stats_silent(void);
 /* The sockets the attacks use: the first egress socket and the first udp one (-1: none). */
 void test_hooks_targets(int egress_fd, int udp_fd);
 

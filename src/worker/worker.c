@@ -50,17 +50,6 @@ struct worker {
 	uint64_t rates_at_ns;
 };
 
-#ifdef MCRELAY_TEST_HOOKS
-/* Test builds only: after SIGUSR1 the worker leaves STATS_REQ unanswered, and forwards on. */
-static volatile sig_atomic_t hook_stats_silent;
-
-static void hook_silence_stats(int sig)
-{
-	(void)sig;
-	hook_stats_silent = 1;
-}
-#endif
-
 /* Drops a configuration that was not committed, with its descriptors. */
 static void pending_clear(struct worker_conf *p)
 {
@@ -358,10 +347,8 @@ static bool handle_message(struct worker *w)
 		commit(w, payload);
 		break;
 	case HO_STATS_REQ:
-#ifdef MCRELAY_TEST_HOOKS
-		if (hook_stats_silent)
+		if (test_hooks_stats_silent())
 			break;
-#endif
 		send_stats(w);
 		break;
 	default:
@@ -523,9 +510,6 @@ int worker_main(void)
 	    w.ev_rates == NULL || event_add(w.ev_channel, NULL) < 0 ||
 	    event_add(w.ev_signal, NULL) < 0 || event_add(w.ev_rates, &second) < 0)
 		fatalx(EX_OSERR, "cannot set up the event loop");
-#ifdef MCRELAY_TEST_HOOKS
-	signal(SIGUSR1, hook_silence_stats);
-#endif
 	/* Block until the first configuration is complete: nothing to serve before. */
 	while (!w.fwd_ready) {
 		if (w.have_setup) {

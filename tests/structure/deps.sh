@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh: the include graph of src/ follows the roles of its folders, and
-# has no cycle.
+# has no cycle.  A header named *_types.h (the supervisor's shared state)
+# declares no function.
 #
 #   src/lib/         pure: includes only lib/
 #   src/common/      what both processes run: lib/ and common/
@@ -60,6 +61,21 @@ layered() {
 			bad=1
 		fi
 	done < <(edges "$1" | sort -u)
+	return $bad
+}
+
+# A *_types.h header holds types only: a function declared there would let
+# the files that share the types call each other unseen by the include graph.
+# Exit 0 if none declares one (static inline helpers aside).
+types_only() {
+	local f bad=0
+	while IFS= read -r f; do
+		if grep -nE '^[a-z].*[a-z_0-9]+\(.*\)? *;?$' "$f" | grep -vE '^[0-9]+:(static inline|struct|enum|union|typedef|#)' |
+		    grep -E '\(' >"$tmp/types_only.out"; then
+			sed "s|^|# ${f#"$1"/}:|" "$tmp/types_only.out"
+			bad=1
+		fi
+	done < <(find "$1" -name '*_types.h' | sort)
 	return $bad
 }
 
@@ -123,7 +139,24 @@ if acyclic "$tmp/t" >/dev/null; then
 	exit 1
 fi
 
+rm -rf "$tmp/t"
+mkdir -p "$tmp/t/supervisor"
+printf 'struct a { int x; };\nstatic inline int f(void) { return 0; }\n' >"$tmp/t/supervisor/ok_types.h"
+if ! types_only "$tmp/t" >/dev/null; then
+	echo "FAIL: deps: a types header with a static inline helper was reported"
+	exit 1
+fi
+printf 'struct a { int x; };\nvoid svx_call(struct a *a);\n' >"$tmp/t/supervisor/x_types.h"
+if types_only "$tmp/t" >/dev/null; then
+	echo "FAIL: deps: the check missed a function declared in a types header"
+	exit 1
+fi
+
 status=0
+if ! types_only "$top_srcdir/src"; then
+	echo "FAIL: deps: a *_types.h header declares functions (above)"
+	status=1
+fi
 if ! layered "$top_srcdir/src"; then
 	echo "FAIL: deps: src/ has includes across roles (above)"
 	status=1

@@ -1,0 +1,200 @@
+#ifndef MCRELAY_SV_TYPES_H
+#define MCRELAY_SV_TYPES_H
+
+/*
+ * The supervisor's state, as its files share it: types only, no function.
+ * Each sv_*.c has a header of its own with what it offers, and calls go one
+ * way: from supervisor.c (the event handlers) down to the parts; what a
+ * part must report up goes through struct sv_events.
+ * tests/structure/deps.sh checks that their includes have no cycle.
+ */
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "common/channel.h"
+#include "lib/conf.h"
+#include "lib/stats_set.h"
+#include "lib/txring.h"
+#include "supervisor/psock.h"
+
+struct control;
+struct event;
+struct event_base;
+struct netwatch;
+struct supervisor;
+
+/*
+ * What a sync decides for an input or a worker, once, before it acts (as
+ * bgpd's merge_config does for its peers).
+ */
+enum reconf_action {
+	RECONF_NONE,	/* nothing to do: not wanted and not running, or waiting to restart */
+	RECONF_KEEP,	/* runs as it should: only a changed configuration is sent */
+	RECONF_START,	/* should run and does not: started (and sent its configuration) */
+	RECONF_REINIT,	/* runs on another interface or ring: replaced by a new process */
+	RECONF_STOP,	/* runs and should not (its interface is absent or down): stopped */
+	RECONF_DELETE,	/* no longer configured: stopped if it runs, then freed */
+};
+
+/* An output interface's egress socket of one worker, with its transmit ring. */
+struct sv_egress {
+	struct iface_info info;
+	struct txring_params tx;
+	int fd;
+	uint64_t serial;	/* which socket this is: a new one is sent to the worker */
+};
+
+/*
+ * A udp output's connected UDP socket, shared by every rule and worker
+ * that sends to the same destination with the same options.  fd -1:
+ * pending, e.g. no route or no such source address yet; it is tried
+ * again at every sync (interface, address and route events, reloads).
+ */
+struct sv_udp {
+	struct conf_udp dest;
+	int fd;
+	uint64_t serial;	/* which socket this is: a new one is sent to the workers */
+	int last_error;		/* of the last failed attempt: logged once */
+};
+
+/*
+ * An input interface: what its workers share.  The group memberships are
+ * the input's, so that one of its workers restarting leaves no group while
+ * the others forward; the groups, sorted, are what every one of its
+ * ingress sockets' filters passes.
+ */
+struct sv_input {
+	struct supervisor *sv;
+	char name[IF_NAMESIZE];
+	struct iface_info info;		/* the interface the memberships are on */
+	struct membership_set joins;
+	uint32_t joins_generation;	/* configuration the joins are for; 0: none */
+	struct addr *groups;
+	uint16_t *vids;			/* the VLANs its rules choose, sorted */
+	struct bpf_match match;		/* what the filter passes: the two above */
+	uint64_t filter_digest;		/* of the filter for these groups */
+	unsigned n_workers;		/* how many should run (workers = N | auto) */
+	bool wanted;			/* configured, present and up */
+};
+
+/* Where a worker's configuration stands: what was sent, what it adopted (sv_progress.c). */
+struct sv_progress {
+	uint32_t sent;		/* the generation of the last COMMIT sent */
+	uint32_t stands_for;	/* the configuration that COMMIT stands for (a later one
+				   that changed nothing for this worker) */
+	uint32_t adopted;	/* the configuration it runs; 0: none yet */
+	bool in_flight;		/* a COMMIT not acknowledged yet */
+	size_t max_rules;	/* most rules sent to this process: bounds its counters */
+};
+
+/*
+ * One worker process of an input (index 0 to n_workers - 1), and what the
+ * supervisor holds for it: its own ingress socket and ring, in the input's
+ * fanout group when the input has several workers, and its egress sockets.
+ */
+struct sv_worker {
+	struct supervisor *sv;
+	struct sv_input *in;
+	unsigned index;
+	char input[IF_NAMESIZE];
+	char name[IF_NAMESIZE + 12];	/* "eth0" for worker 0, "eth0/1" for the next */
+	enum reconf_action action;	/* what the last sync decided for it */
+	bool wanted;		/* its input is wanted and has this many workers */
+	bool replace;		/* exiting to be replaced at once (RECONF_REINIT), not restarted */
+
+	/* Sockets (sv_ingress.c, sv_egress.c). */
+	struct iface_info info;		/* the interface ingress_fd is bound to */
+	int ingress_fd;			/* the supervisor's: the worker maps its ring */
+	bool ingress_sent;		/* to this process, in its first configuration */
+	int fanout_id;			/* the PACKET_FANOUT group of ingress_fd; -1: none */
+	uint64_t filter_digest;		/* of the filter on ingress_fd */
+	struct ring_params ring;	/* what ingress_fd's ring was set up with */
+	uint64_t ring_drops;		/* frames its ring had no room for, all sockets */
+	struct sv_egress *egress;	/* its own egress sockets, by output interface */
+	size_t n_egress;
+
+	/* The process and its channel (sv_worker.c). */
+	pid_t pid;
+	int chan;
+	uint64_t token;
+	struct channel_out out;	/* messages its channel could not take yet */
+	struct event *ev_chan, *ev_chan_out, *ev_respawn, *ev_ack, *ev_stats;
+	unsigned restarts;
+	unsigned backoff_ms;
+	struct timespec started;
+	uint32_t sandbox, landlock_abi;	/* as its last ACK says (HO_SANDBOX_*) */
+
+	/* Its configuration (sv_config.c, sv_progress.c). */
+	uint64_t config_digest;		/* of the last configuration sent */
+	struct sv_progress progress;
+
+	/* Its counters (sv_stats.c). */
+	bool stats_pending;	/* a STATS_REQ without a complete answer yet */
+	bool stats_silent;	/* missed SVW_STATS_TIMEOUT_MS: not waited for until it answers */
+	struct stats_set stats;	/* the last complete counters */
+	struct timespec stats_taken;	/* when they came */
+};
+
+/*
+ * What the parts report up, to the event handlers of supervisor.c, which
+ * sets these: a part never calls into the file that calls it.
+ */
+struct sv_events {
+	/* A worker adopted a configuration, or a sync found every one up to date. */
+	void (*adopted)(struct supervisor *sv);
+	/* A worker's counters came, or its wait for them ended. */
+	void (*counted)(struct supervisor *sv);
+	/* A worker exited, or its restart is due: the next sync acts on it. */
+	void (*changed)(struct supervisor *sv);
+};
+
+struct supervisor {
+	struct conf conf;
+	uid_t uid;
+	gid_t gid;
+	gid_t control_gid;	/* the control socket's group, as at start-up */
+	struct event_base *base;
+	struct sv_events events;
+	struct sv_worker **workers;	/* of every input */
+	size_t n_workers;
+	struct sv_input **inputs;
+	size_t n_inputs;
+	struct sv_udp *udp;
+	size_t n_udp;
+	uint32_t generation;
+	bool ready, stopping;
+	bool hold_spawn;	/* start-up: open sockets but start no worker yet */
+	const char *pidfile;
+	bool pidfile_written;
+	struct timespec started;
+	struct event *ev_kill, *ev_sync;
+	struct event *ev_signals[4];
+	size_t n_signals;
+	struct control *control;
+	struct netwatch *netwatch;
+};
+
+/* Whether rule r is received on w's input. */
+static inline bool sv_rule_on(const struct sv_worker *w, const struct conf_rule *r)
+{
+	return strcmp(r->input, w->input) == 0;
+}
+
+/* A digest of what was sent, to send nothing when nothing changed. */
+static inline uint64_t sv_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#endif
