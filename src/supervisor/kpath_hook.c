@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,13 +32,27 @@ static int cls_bpf_set(int ifindex, int prog_fd, char *err, size_t errlen)
 	return 0;
 }
 
-/* Removes mcrelay's cls_bpf filter, if there is one; the clsact qdisc stays (others may use it). */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+/*
+ * Removes mcrelay's cls_bpf filter, if there is one; the clsact qdisc
+ * stays (others may use it).  That there is none, or no clsact at all, is
+ * the rule: libbpf is not let to say so.
+ */
 static void cls_bpf_remove(int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = KPATH_TC_HANDLE, .priority = KPATH_TC_PRIORITY);
+	libbpf_print_fn_t print = libbpf_set_print(quiet);
 
 	bpf_tc_detach(&hook, &opts);
+	libbpf_set_print(print);
 }
 
 int kpath_hook_attach(struct kpath_hook *h, int ifindex, enum kpath_attach how, int prog_fd,
