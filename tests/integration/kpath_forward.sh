@@ -26,15 +26,11 @@
 #    not doubled, by the next one, and removed by one that uses tcx.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/kpath_lib.sh"
 
 require_root
 require_binaries
-KPATHCTL=${KPATHCTL:-$top_builddir/tests/tools/kpathctl}
-UDPRECV=${UDPRECV:-$top_builddir/tests/tools/udprecv}
-[ -x "$KPATHCTL" ] || fail "$KPATHCTL is missing: build first (configure found no kernel path?)"
-for c in ethtool tc bpftool; do
-	command -v "$c" >/dev/null || fail "$c is missing (contrib/install-deps.sh installs it)"
-done
+require_kpath
 
 topo_basic
 # The receivers verify every checksum: veth would mark what it carries as checked.
@@ -59,72 +55,6 @@ SEND_SPORT=20002
 csum_errors() {
 	ip netns exec "$1" awk '$1 == "Udp:" && $2 !~ /^[0-9]+$/ { for (i = 2; i <= NF; i++) col[$i] = i }
 		$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $col["InCsumErrors"] }' /proc/net/snmp
-}
-
-# lines_at_least FILE ERE N: FILE has N lines or more that match ERE.
-lines_at_least() {
-	[ "$(grep -cE -- "$2" "$1" 2>/dev/null)" -ge "$3" ]
-}
-
-# ---------------------------------------------------------------------
-# The loader
-
-KPATH_PID=
-
-# start_kpath [KPATHCTL ARGS...]: attaches the program at rin's ingress.
-start_kpath() {
-	rm -f "$TMP/kpath.ready" "$TMP/kpath.counters"
-	bg_ns "$RELAY" "$KPATHCTL" -c "$TMP/kpath.conf" -i rin -R "$TMP/kpath.ready" \
-	    -o "$TMP/kpath.counters" "$@"
-	KPATH_PID=$BG_PID
-	KPATH_LOG=$BG_LOG
-	wait_until 10 _kpath_ready_or_dead ||
-	    fail "kpathctl not ready after 10s: $(cat "$KPATH_LOG")"
-	[ -s "$TMP/kpath.ready" ] || fail "kpathctl exited: $(cat "$KPATH_LOG")"
-	note "$(grep attached "$KPATH_LOG")"
-}
-
-_kpath_ready_or_dead() {
-	[ -s "$TMP/kpath.ready" ] || pid_gone "$KPATH_PID"
-}
-
-# stop_kpath [SIGNAL]: TERM (a clean detach, status 0) or KILL (a crash).
-stop_kpath() {
-	local sig=${1:-TERM} rc
-	kill -"$sig" "$KPATH_PID"
-	wait_until 10 pid_gone "$KPATH_PID" || fail "kpathctl did not exit after SIG$sig"
-	{ wait "$KPATH_PID"; } 2>/dev/null
-	rc=$?
-	forget_pid "$KPATH_PID"
-	[ "$sig" != TERM ] || [ "$rc" -eq 0 ] || fail "kpathctl exited $rc: $(cat "$KPATH_LOG")"
-	KPATH_PID=
-}
-
-# counter KIND NAME... KEY: a value from the counters kpathctl writes on SIGUSR1
-# ("rule video packets_in", "output video 1 packets", "totals no_rule").
-counter() {
-	local key=${*: -1} args=("${@:1:$#-1}")
-	rm -f "$TMP/kpath.counters"
-	kill -USR1 "$KPATH_PID"
-	wait_file "$TMP/kpath.counters" 5 || fail "kpathctl wrote no counters"
-	awk -v want="${args[*]}" -v key="$key" '
-		{ head = $1; for (i = 2; i <= NF && $i !~ /=/; i++) head = head " " $i }
-		head == want { for (; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) print kv[2] } }
-	' "$TMP/kpath.counters"
-}
-
-expect_counter() {
-	local v
-	v=$(counter "${@:1:$#-1}")
-	[ "$v" = "${*: -1}" ] || fail "counter ${*:1:$#-1} is '$v', expected ${*: -1}: $(cat "$TMP/kpath.counters")"
-}
-
-tc_filters() {
-	ip netns exec "$RELAY" tc filter show dev rin ingress | grep -c "handle 0x6d63"
-}
-
-tcx_programs() {
-	ip netns exec "$RELAY" "$KPATHCTL" -q rin | sed -n 's/^tcx: //p'
 }
 
 # ---------------------------------------------------------------------
@@ -163,7 +93,7 @@ relay_run() {
 	expect_counter output video 1 packets "$SENT"
 }
 
-start_kpath
+start_kpath "$TMP/kpath.conf"
 [ "$(tcx_programs)" = 1 ] || fail "no tcx program on rin: $(ip netns exec "$RELAY" "$KPATHCTL" -q rin)"
 
 must ip netns exec "$SRC" ethtool -K s0 tx on >/dev/null
@@ -208,7 +138,7 @@ sleep 0.5
 conf_rule added rin 239.4.4.4 - "rout2" >>"$TMP/kpath.conf"
 for i in 1 2 3; do
 	kill -HUP "$KPATH_PID"
-	wait_until 10 lines_at_least "$KPATH_LOG" "^updated" "$i" || fail "no update $i: $(cat "$KPATH_LOG")"
+	wait_until 10 kpath_updated "$i" || fail "no update $i: $(cat "$KPATH_LOG")"
 	sleep 0.3
 done
 stop_stream s
@@ -247,16 +177,16 @@ short_run() {
 }
 
 note "--- cls_bpf"
-start_kpath -a cls_bpf
+start_kpath "$TMP/kpath.conf" -a cls_bpf
 [ "$(tc_filters)" = 1 ] && [ "$(tcx_programs)" = 0 ] || fail "cls_bpf: $(tc_filters) filters, $(tcx_programs) tcx programs"
 short_run
 stop_kpath KILL
 [ "$(tc_filters)" = 1 ] || fail "the killed loader's filter is gone: cls_bpf was expected to stay"
-start_kpath -a cls_bpf
+start_kpath "$TMP/kpath.conf" -a cls_bpf
 [ "$(tc_filters)" = 1 ] || fail "$(tc_filters) filters after a restart: the stale one was not replaced"
 short_run
 stop_kpath KILL
-start_kpath -a tcx
+start_kpath "$TMP/kpath.conf" -a tcx
 [ "$(tc_filters)" = 0 ] || fail "the stale cls_bpf filter is left beside the tcx program"
 short_run
 stop_kpath TERM
