@@ -14,6 +14,9 @@
 #include "kernel/parse.h"
 #include "kernel/rewrite.h"
 
+/* include/linux/netdevice.h: dev_queue_xmit dropped it. */
+#define KP_NET_XMIT_DROP 1
+
 /* The TTL to send with, or -1 to drop: pkt_ttl_apply. */
 static __always_inline int kp_ttl_apply(__u8 mode, __u8 value, __u8 ttl)
 {
@@ -84,7 +87,10 @@ static __always_inline int kp_relay(struct __sk_buff *skb, const struct kpkt *p,
 			continue;
 		}
 		if (have_sent) {
-			if (bpf_clone_redirect(skb, sent_ifindex, 0) != 0) {
+			long rc_xmit = bpf_clone_redirect(skb, sent_ifindex, 0);
+
+			/* dev_queue_xmit's NET_XMIT_CN queued the clone (net_xmit_eval). */
+			if (rc_xmit < 0 || rc_xmit == KP_NET_XMIT_DROP) {
 				if (sent)
 					sent->errors++;
 			} else {

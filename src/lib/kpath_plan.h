@@ -41,7 +41,7 @@ struct kpath_plan_params {
 	const char *input;
 	enum kpath_datapath datapath;
 	const char *unavailable;	/* why this kernel cannot (kpath_probe), or NULL */
-	/* Output interfaces; one absent from the list, or down, makes its outputs pending. */
+	/* Output interfaces, each once; one absent from the list, or down, makes its outputs pending. */
 	const struct kpath_iface *ifaces;
 	size_t n_ifaces;
 	/* The counter slot of each rule, indexed as conf->rules; below KPATH_MAX_SLOTS. */

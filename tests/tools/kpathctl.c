@@ -127,9 +127,15 @@ static void make_plan(const char *path, const char *input, struct conf *c,
 		die("out of memory");
 	for (size_t i = 0; i < c->n_rules; i++) {
 		slots[i] = slot_of(c->rules[i].name);
-		for (size_t k = 0; k < c->rules[i].n_outputs; k++)
-			if (c->rules[i].outputs[k].kind == OUTPUT_IFACE)
-				iface_lookup(c->rules[i].outputs[k].ifname, &ifaces[n_ifaces++]);
+		for (size_t k = 0; k < c->rules[i].n_outputs; k++) {
+			const struct conf_output *o = &c->rules[i].outputs[k];
+			size_t j = 0;
+
+			while (j < n_ifaces && strcmp(ifaces[j].name, o->ifname) != 0)
+				j++;
+			if (o->kind == OUTPUT_IFACE && j == n_ifaces)
+				iface_lookup(o->ifname, &ifaces[n_ifaces++]);
+		}
 	}
 	struct kpath_plan_params pp = { .conf = c, .input = input, .ifaces = ifaces,
 					.n_ifaces = n_ifaces, .slots = slots };
