@@ -66,6 +66,9 @@ static __always_inline int kp_relay(struct __sk_buff *skb, const struct kpkt *p,
 			rc->ttl_expired++;
 		return TC_ACT_SHOT;
 	}
+	/* Bytes after the IP packet (Ethernet padding, a trailer) are not relayed: forward.c sends none. */
+	if (skb->len > p->l3 + p->ip_len && bpf_skb_change_tail(skb, p->l3 + p->ip_len, 0) < 0)
+		return TC_ACT_SHOT;
 	kp_state_init(&st, p);
 	for (__u32 k = 0; k < KPATH_MAX_OUTPUTS; k++) {
 		const struct kpath_output *o;

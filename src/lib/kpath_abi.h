@@ -35,8 +35,9 @@
  *    the ring's virtio header).
  *
  * Frame length is the skb's length at tc ingress (a metadata tag not
- * counted), which is what the packet socket captures.  Padding after the
- * IP packet is allowed and relayed.
+ * counted), which is what the packet socket captures.  Bytes after the IP
+ * packet (Ethernet padding) are allowed, and not relayed: the program
+ * trims them, as the worker sends the IP packet alone.
  */
 
 #include <linux/types.h>

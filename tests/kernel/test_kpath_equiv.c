@@ -232,14 +232,13 @@ struct want {
 	bool tag_in_meta;		/* an 802.1Q tag the program keeps out of the frame */
 };
 
-/* The frame the worker would send on output o of rule r, with padding the program keeps. */
-static size_t rewritten(const struct pkt *p, const uint8_t *frame, size_t len,
-			const struct rule_output *o, const struct kpath_iface *i, uint8_t ttl,
-			uint8_t *out)
+/* The frame the worker would send on output o of rule r (no padding: only the IP packet). */
+static size_t rewritten(const struct pkt *p, const struct rule_output *o,
+			const struct kpath_iface *i, uint8_t ttl, uint8_t *out)
 {
 	struct pkt_rewrite rw = { .group = o->group, .port = o->port, .ttl = ttl,
 				  .vlan = o->vlan };
-	size_t n, payload_len, tail = len - (p->l3 + p->ip_len);
+	size_t n, payload_len;
 	const uint8_t *payload = pkt_payload(p, &payload_len);
 
 	if (addr_is_set(&o->group)) {
@@ -251,8 +250,7 @@ static size_t rewritten(const struct pkt *p, const uint8_t *frame, size_t len,
 	memcpy(rw.src_mac, i->mac, 6);
 	n = pkt_rewrite_headers(p, &rw, out);
 	memcpy(out + n, payload, payload_len);
-	memcpy(out + n + payload_len, frame + p->l3 + p->ip_len, tail);
-	return n + payload_len + tail;
+	return n + payload_len;
 }
 
 enum total { HANDLED, NOT_HANDLEABLE, NO_RULE, PACKET_PATH };
@@ -335,9 +333,8 @@ static void expect(struct set *s, const uint8_t *frame, size_t len, bool gso, st
 	c->out[last->conf_index].packets++;
 	c->out[last->conf_index].bytes += p.ip_len;
 	w->verdict = TC_ACT_REDIRECT;
-	w->len = rewritten(&p, frame, len, last,
-			   iface(s->conf.rules[idx].outputs[last->conf_index].ifname), (uint8_t)ttl,
-			   w->frame);
+	w->len = rewritten(&p, last, iface(s->conf.rules[idx].outputs[last->conf_index].ifname),
+			   (uint8_t)ttl, w->frame);
 	if (last->vlan && !tag_kept) {
 		/* In the skb's metadata, not in data_out. */
 		memmove(w->frame + 12, w->frame + 16, w->len - 16);
