@@ -359,7 +359,7 @@ static bool ring_key(struct builder *b, const char *name, const char *value)
 	return true;
 }
 
-/* The keys of [global] and of [input NAME]; returns false for another key. */
+/* The keys of [global] that an [input NAME] may set again; false for another key. */
 static bool workers_key(struct builder *b, struct conf_workers *w, const char *name,
 			const char *value)
 {
@@ -372,6 +372,12 @@ static bool workers_key(struct builder *b, struct conf_workers *w, const char *n
 			diag_error(b->d, b->file, b->line,
 				   "invalid workers '%s' (expected auto or 1-%d)", value,
 				   CONF_WORKERS_MAX);
+	} else if (strcmp(name, "datapath") == 0) {
+		if (!claim_key(b, name, &w->datapath_line))
+			return true;
+		if (conf_parse_datapath(value, &w->datapath) < 0)
+			diag_error(b->d, b->file, b->line,
+				   "invalid datapath '%s' (expected auto, kernel or packet)", value);
 	} else if (strcmp(name, "cpu-affinity") == 0) {
 		if (!claim_key(b, name, &w->cpus_line))
 			return true;

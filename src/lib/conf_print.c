@@ -2,6 +2,7 @@
 
 #include "lib/conf.h"
 #include "lib/conf_udp.h"
+#include "lib/conf_values.h"
 #include "lib/strbuf.h"
 
 #include <arpa/inet.h>
@@ -46,7 +47,10 @@ static void print_workers(const char *what, const struct conf_workers *w, FILE *
 		fputs("auto", fp);
 	else
 		fprintf(fp, "%u", w->workers);
-	fprintf(fp, ", %u CPUs for affinity\n", w->cpus.n);
+	fprintf(fp, ", %u CPUs for affinity", w->cpus.n);
+	if (w->datapath_line)
+		fprintf(fp, ", datapath %s", conf_datapath_name(w->datapath));
+	fputc('\n', fp);
 }
 
 void conf_print(const struct conf *c, FILE *fp)
@@ -57,7 +61,7 @@ void conf_print(const struct conf *c, FILE *fp)
 	fprintf(fp, "global: user %s, log-level %s, control-socket %s, control-group %s\n",
 		c->user, log_level_name(c->log_level),
 		str_escaped(sock, sizeof(sock), c->control_socket, false), c->control_group);
-	if (c->workers.workers_line)
+	if (c->workers.workers_line || c->workers.datapath_line)
 		print_workers("global", &c->workers, fp);
 	for (size_t i = 0; i < c->n_inputs; i++) {
 		fprintf(fp, "input %s (line %d): ", c->inputs[i].name, c->inputs[i].line);

@@ -96,15 +96,25 @@ struct conf_cpus {
 	unsigned n;		/* 0: no affinity */
 };
 
-/* How many processes serve an input, and on which CPUs; line 0: not set. */
+/* How an input's packets are relayed: datapath = auto | kernel | packet. */
+enum conf_datapath {
+	CONF_DATAPATH_AUTO = 0,	/* the kernel path where this kernel can load it, else packet */
+	CONF_DATAPATH_KERNEL,	/* the kernel path, or an error where the kernel cannot */
+	CONF_DATAPATH_PACKET,	/* the workers alone */
+};
+
+/* What [global] sets for every input and an [input NAME] for one: how many
+ * processes serve it, on which CPUs, by which path; line 0: not set. */
 struct conf_workers {
 	unsigned workers;	/* CONF_WORKERS_AUTO or 1 to CONF_WORKERS_MAX */
 	int workers_line;
 	struct conf_cpus cpus;
 	int cpus_line;
+	enum conf_datapath datapath;
+	int datapath_line;
 };
 
-/* An [input NAME] section: overrides [global]'s workers and cpu-affinity. */
+/* An [input NAME] section: overrides [global]'s workers, cpu-affinity and datapath. */
 struct conf_input {
 	char name[IF_NAMESIZE];
 	int line;
@@ -202,6 +212,13 @@ static inline const struct conf_cpus *conf_input_cpus(const struct conf *c, cons
 	const struct conf_input *in = conf_input_find(c, name);
 
 	return in && in->w.cpus_line ? &in->w.cpus : &c->workers.cpus;
+}
+
+static inline enum conf_datapath conf_input_datapath(const struct conf *c, const char *name)
+{
+	const struct conf_input *in = conf_input_find(c, name);
+
+	return in && in->w.datapath_line ? in->w.datapath : c->workers.datapath;
 }
 
 /* The k-th CPU of the list (round robin), or -1 for none. */

@@ -348,3 +348,26 @@ char *conf_split_vlan(char *value, uint16_t *vid, char **words, size_t max, size
 	}
 	return ifname;
 }
+
+static const char *const datapath_names[] = {
+	[CONF_DATAPATH_AUTO] = "auto",
+	[CONF_DATAPATH_KERNEL] = "kernel",
+	[CONF_DATAPATH_PACKET] = "packet",
+};
+
+const char *conf_datapath_name(enum conf_datapath d)
+{
+	return (size_t)d < sizeof(datapath_names) / sizeof(datapath_names[0]) ? datapath_names[d]
+									       : "?";
+}
+
+int conf_parse_datapath(const char *s, enum conf_datapath *out)
+{
+	for (size_t i = 0; i < sizeof(datapath_names) / sizeof(datapath_names[0]); i++) {
+		if (strcmp(s, datapath_names[i]) == 0) {
+			*out = (enum conf_datapath)i;
+			return 0;
+		}
+	}
+	return -1;
+}

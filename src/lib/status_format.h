@@ -34,6 +34,10 @@ struct st_rule {
 	uint64_t packets_in, bytes_in, ttl_expired;
 	double pps, bps;
 	double last_packet_age;	/* seconds; < 0: none yet */
+	char path[8];		/* which path carries it: "kernel" or "packet" */
+	char path_reason[96];	/* why not the kernel path; "": it is, or not asked */
+	char monitor[8];	/* upstream loss watched: "off", "rtp" or "mpegts" */
+	uint64_t upstream_lost;	/* packets missing before they reached us (monitor) */
 	size_t n_outputs;
 	struct st_output outputs[16];
 };

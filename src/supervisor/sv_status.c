@@ -141,6 +141,8 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		fmt_prefix(&r->source, r->source_len, o->source, sizeof(o->source));
 	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
+	snprintf(o->path, sizeof(o->path), "packet");
+	snprintf(o->monitor, sizeof(o->monitor), "off");
 	o->n_outputs = r->n_outputs;
 	for (size_t k = 0; k < r->n_outputs; k++)
 		fill_output(&o->outputs[k], sv, r, k);
