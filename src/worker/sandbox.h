@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/sandbox_core.h"
+
 /*
  * The most descriptors a worker may hold: what one configuration can bring
  * (up to 4096 egress sockets, the worker's own limit on slots), twice,
@@ -20,14 +22,6 @@ struct sandbox_report {
 	uint32_t landlock_abi;	/* 0: Landlock is not in this kernel, or disabled */
 	char summary[128];
 };
-
-/*
- * Still root, before the privileges are dropped: makes an empty directory
- * the root and the working directory, and removes it, so that no path
- * resolves any more, not even to the directory itself by name.  Returns
- * 0, or -1 with a reason in err.
- */
-int sandbox_chroot(char *err, size_t errlen);
 
 /*
  * Confines a worker that has dropped its privileges: resource limits

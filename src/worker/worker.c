@@ -447,29 +447,6 @@ static void worker_free(struct worker *w)
 	event_base_free(w->base);
 }
 
-/* The supervisor sets these up; a worker started any other way refuses to run. */
-static int started_by_supervisor(uint64_t *token)
-{
-	const char *tok = getenv(WORKER_ENV_TOKEN);
-	const char *ppid = getenv(WORKER_ENV_PARENT);
-	int type;
-	socklen_t len = sizeof(type);
-	char *end;
-
-	if (tok == NULL || ppid == NULL)
-		return -1;
-	if (getsockopt(WORKER_CHANNEL_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-	    type != SOCK_SEQPACKET)
-		return -1;
-	if (strtol(ppid, &end, 10) != (long)getppid() || *end != '\0')
-		return -1;
-	errno = 0;
-	*token = strtoull(tok, &end, 16);
-	if (errno || *end != '\0' || *token == 0)
-		return -1;
-	return 0;
-}
-
 int worker_main(void)
 {
 	struct worker w;
@@ -481,11 +458,11 @@ int worker_main(void)
 	w.pending.first = true;
 	w.ring_poll = -1;
 	w.pid = getpid();
-	if (started_by_supervisor(&w.token) < 0) {
+	/* The supervisor sets these up; a worker started any other way refuses to run. */
+	if (worker_env_check(&w.token) < 0) {
 		fprintf(stderr, "mcrelay: 'worker' is started by the supervisor only\n");
 		return EX_USAGE;
 	}
-	unsetenv(WORKER_ENV_TOKEN);
 	/* Executed as /proc/self/exe, it would be "exe" in ps(1) and top(1). */
 	prctl(PR_SET_NAME, "mcrelay-worker", 0, 0, 0);
 	log_init("worker", logmode == NULL || strcmp(logmode, "syslog") != 0,
