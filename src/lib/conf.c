@@ -3,6 +3,7 @@
 #include "lib/conf.h"
 
 #include "lib/conf_lines.h"
+#include "lib/conf_listen.h"
 #include "lib/conf_udp.h"
 #include "lib/conf_validate.h"
 #include "lib/conf_values.h"
@@ -437,6 +438,11 @@ static void global_key(struct builder *b, const char *name, const char *value)
 				   value, sizeof(c->control_socket) - 1);
 		else
 			snprintf(c->control_socket, sizeof(c->control_socket), "%s", value);
+	} else if (strcmp(name, "metrics-listen") == 0) {
+		if (!claim_key(b, name, &c->metrics_listen_line))
+			return;
+		if (conf_listen_parse(value, &c->metrics_listen, b->err, sizeof(b->err)) < 0)
+			error(b, b->err);
 	} else {
 		diag_error(b->d, b->file, b->line, "unknown key '%s' in [global]", name);
 	}

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "lib/conf.h"
+#include "lib/conf_listen.h"
 #include "lib/conf_udp.h"
 #include "lib/conf_values.h"
 #include "lib/strbuf.h"
@@ -61,6 +62,12 @@ void conf_print(const struct conf *c, FILE *fp)
 	fprintf(fp, "global: user %s, log-level %s, control-socket %s, control-group %s\n",
 		c->user, log_level_name(c->log_level),
 		str_escaped(sock, sizeof(sock), c->control_socket, false), c->control_group);
+	if (conf_listen_set(&c->metrics_listen)) {
+		char listen[CONF_LISTEN_STRLEN];
+
+		fprintf(fp, "metrics: GET /metrics on %s\n",
+			conf_listen_format(&c->metrics_listen, listen, sizeof(listen)));
+	}
 	if (c->workers.workers_line || c->workers.datapath_line)
 		print_workers("global", &c->workers, fp);
 	for (size_t i = 0; i < c->n_inputs; i++) {

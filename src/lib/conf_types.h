@@ -121,6 +121,13 @@ struct conf_input {
 	struct conf_workers w;
 };
 
+/* Where a TCP service listens: metrics-listen = ADDR:PORT or [ADDR6]:PORT. */
+struct conf_listen {
+	sa_family_t family;	/* AF_INET or AF_INET6; 0: not set */
+	uint16_t port;		/* host order */
+	struct in6_addr addr;	/* AF_INET: the first 4 bytes, the rest zero */
+};
+
 /* A join = GROUP of a rule with a group prefix. */
 struct conf_join {
 	size_t rule;		/* index into rules */
@@ -141,6 +148,8 @@ struct conf {
 	struct ring_params ring;	/* 0 in a field: derived from the input's MTU */
 	int ring_block_size_line, ring_blocks_line, ring_timeout_line, ring_mode_line;
 	struct conf_workers workers;	/* [global]: workers = 1 unless set */
+	struct conf_listen metrics_listen;	/* GET /metrics served there; family 0: not */
+	int metrics_listen_line;
 	struct conf_rule *rules;
 	size_t n_rules, cap_rules;
 	struct conf_join *joins;	/* in rule order */

@@ -2,6 +2,7 @@
 
 #include "lib/handoff.h"
 
+#include "lib/log_level.h"
 #include "lib/packet.h"
 #include "lib/ring_params.h"
 #include "lib/txring.h"
@@ -42,6 +43,11 @@ static const struct handoff_msg_desc descs[HO_TYPE_MAX] = {
 	[HO_STATS_REQ] = { "STATS_REQ", 0, 0, 0, HO_FROM_SUPERVISOR },
 	[HO_STATS] = { "STATS", sizeof(struct ho_worker_stats),
 		       sizeof(struct ho_rule_stats), 0, HO_FROM_WORKER },
+	[HO_METRICS_SETUP] = { "METRICS_SETUP", sizeof(struct ho_metrics_setup), 0, 1,
+			       HO_FROM_SUPERVISOR },
+	[HO_METRICS_REQ] = { "METRICS_REQ", 0, 0, 0, HO_FROM_METRICS },
+	[HO_METRICS_DATA] = { "METRICS_DATA", sizeof(struct ho_metrics_data), 1, 0,
+			      HO_FROM_SUPERVISOR },
 };
 
 const struct handoff_msg_desc *handoff_describe(unsigned type)
@@ -136,6 +142,19 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 		if (a->sandbox & ~(uint32_t)(HO_SANDBOX_SECCOMP | HO_SANDBOX_CHROOT |
 					     HO_SANDBOX_LANDLOCK) ||
 		    a->landlock_abi > 255)
+			return HO_EVALUE;
+	} else if (type == HO_METRICS_SETUP) {
+		const struct ho_metrics_setup *m = p;
+
+		if (memchr(m->listen, '\0', sizeof(m->listen)) == NULL || m->log_level > LOG_LEVEL_DEBUG)
+			return HO_EVALUE;
+	} else if (type == HO_METRICS_DATA) {
+		const struct ho_metrics_data *m = p;
+		size_t n = len - sizeof(*m);
+
+		if (m->total > HO_METRICS_DOC_MAX || m->offset > m->total ||
+		    n > m->total - m->offset || (m->status != 0 && m->total != 0) ||
+		    (m->status != 0 && (m->status < 400 || m->status > 599)))
 			return HO_EVALUE;
 	} else if (type == HO_STATS) {
 		const struct ho_worker_stats *w = p;

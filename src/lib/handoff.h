@@ -27,6 +27,9 @@ enum handoff_type {
 	HO_ACK,		/* worker -> supervisor: what was adopted */
 	HO_STATS_REQ,	/* supervisor -> worker */
 	HO_STATS,	/* worker -> supervisor: counters, then one entry per rule */
+	HO_METRICS_SETUP,	/* supervisor -> metrics: who to be, the listening socket (1 fd) */
+	HO_METRICS_REQ,		/* metrics -> supervisor: the metrics, please (one at a time) */
+	HO_METRICS_DATA,	/* supervisor -> metrics: a piece of the metrics document */
 	HO_TYPE_MAX
 };
 
@@ -148,6 +151,30 @@ struct ho_rule_stats {
 	struct ho_output_stats outputs[HANDOFF_MAX_OUTPUTS];
 };
 
+/*
+ * The metrics process (src/metrics/) talks over a channel of its own with
+ * the same framing: SETUP once at its start and again when the listening
+ * socket or the log level changes (a process that has dropped its
+ * privileges keeps its identity), then a REQ from it, answered by DATA
+ * pieces of one document, offset after offset up to total, before it may
+ * send the next REQ.
+ */
+#define HO_METRICS_DOC_MAX (32u << 20)
+
+struct ho_metrics_setup {
+	uint32_t uid, gid;
+	uint32_t log_level;
+	uint32_t pad;
+	char listen[64];	/* "127.0.0.1:9234": for the log and ps(1) */
+};
+
+struct ho_metrics_data {
+	uint32_t total;		/* bytes of the document, at most HO_METRICS_DOC_MAX */
+	uint32_t offset;	/* where the bytes after this header go */
+	uint32_t status;	/* 0; or the HTTP status that the document could not be made */
+	uint32_t pad;
+};
+
 enum handoff_error {
 	HO_OK = 0,
 	HO_ETRUNC,	/* shorter than its header or its stated length */
@@ -159,7 +186,7 @@ enum handoff_error {
 	HO_EVALUE,	/* a field out of range */
 };
 
-enum handoff_sender { HO_FROM_SUPERVISOR = 1, HO_FROM_WORKER };
+enum handoff_sender { HO_FROM_SUPERVISOR = 1, HO_FROM_WORKER, HO_FROM_METRICS };
 
 /* What a message type is: its payload is size bytes, then elements of elem_size. */
 struct handoff_msg_desc {

@@ -64,6 +64,8 @@ struct st_status {
 	unsigned generation;
 	int pid;
 	double uptime;
+	uint64_t reloads_ok, reloads_failed;	/* since start-up, SIGHUP and control socket */
+	double last_load_time;	/* unix time of the last successful load (start-up or reload) */
 	struct st_worker *workers;
 	size_t n_workers;
 	struct st_rule *rules;

@@ -41,7 +41,6 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
-/* The length of the valid UTF-8 sequence at s (no overlong form, no surrogate), or 0. */
 static size_t utf8_length(const unsigned char *s)
 {
 	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
@@ -61,6 +60,11 @@ static size_t utf8_length(const unsigned char *s)
 		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
 			return 0;
 	return n;
+}
+
+size_t str_utf8_length(const char *s)
+{
+	return utf8_length((const unsigned char *)s);
 }
 
 void sb_json_string(struct strbuf *sb, const char *s)

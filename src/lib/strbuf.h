@@ -28,6 +28,11 @@ void sb_escaped(struct strbuf *sb, const char *s, size_t len);
  * hold escapes already, such as a log line quoting a diagnostic).  Returns out.
  */
 const char *str_escaped(char *out, size_t cap, const char *s, bool keep_backslash);
+/*
+ * The length of the valid UTF-8 sequence at s (no overlong form, no
+ * surrogate), or 0 when s does not start one.
+ */
+size_t str_utf8_length(const char *s);
 void sb_free(struct strbuf *sb);
 
 #endif

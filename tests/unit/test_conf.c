@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "lib/conf.h"
+#include "lib/conf_listen.h"
 #include "lib/conf_udp.h"
 #include "lib/diag.h"
 #include "lib/strbuf.h"
@@ -1891,6 +1892,90 @@ static void test_workers(void)
 		      "11: unknown key 'workers' in [rule b]");
 }
 
+/* metrics-listen: where GET /metrics is served; checked, printed, FILE:LINE for each error. */
+static void test_metrics_listen(void)
+{
+	static const struct { const char *value, *text; } good[] = {
+		{ "127.0.0.1:9234", "127.0.0.1:9234" }, { "0.0.0.0:1", "0.0.0.0:1" },
+		{ "[::1]:9234", "[::1]:9234" }, { "[::]:65535", "[::]:65535" },
+		{ "[2001:db8::5]:80", "[2001:db8::5]:80" },
+		{ "[::ffff:10.0.0.1]:9234", "[::ffff:10.0.0.1]:9234" },
+	};
+	struct conf c;
+	struct diag d;
+	char text[256], out[CONF_LISTEN_STRLEN];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[global]\nmetrics-listen = %s\n" RULE_A,
+			 good[i].value);
+		if (!CHECK(parse(text, &c, &d) == 0, "metrics-listen = %s refused", good[i].value))
+			show_diag(&d);
+		CHECK(conf_listen_set(&c.metrics_listen) && c.metrics_listen_line == 2 &&
+			      strcmp(conf_listen_format(&c.metrics_listen, out, sizeof(out)),
+				     good[i].text) == 0,
+		      "metrics-listen = %s: '%s' at line %d", good[i].value, out,
+		      c.metrics_listen_line);
+		conf_free(&c);
+		diag_free(&d);
+	}
+	CHECK(parse(RULE_A, &c, &d) == 0 && !conf_listen_set(&c.metrics_listen) &&
+		      strcmp(conf_listen_format(&c.metrics_listen, out, sizeof(out)), "(none)") == 0,
+	      "no metrics-listen by default");
+	conf_free(&c);
+	diag_free(&d);
+
+#define BAD_FORM(v) "2: invalid metrics-listen '" v "' (expected ADDR:PORT or [ADDR6]:PORT, " \
+		    "e.g. 127.0.0.1:9234 or [::1]:9234)"
+	EXPECT_ERRORS("[global]\nmetrics-listen = localhost:9234\n" RULE_A,
+		      BAD_FORM("localhost:9234"));
+	EXPECT_ERRORS("[global]\nmetrics-listen = 127.0.0.1\n" RULE_A, BAD_FORM("127.0.0.1"));
+	EXPECT_ERRORS("[global]\nmetrics-listen = ::1:9234\n" RULE_A, BAD_FORM("::1:9234"));
+	EXPECT_ERRORS("[global]\nmetrics-listen = [127.0.0.1]:9234\n" RULE_A,
+		      BAD_FORM("[127.0.0.1]:9234"));
+	EXPECT_ERRORS("[global]\nmetrics-listen = [::1]9234\n" RULE_A, BAD_FORM("[::1]9234"));
+	EXPECT_ERRORS("[global]\nmetrics-listen = 127.0.0.256:9234\n" RULE_A,
+		      BAD_FORM("127.0.0.256:9234"));
+	EXPECT_ERRORS("[global]\nmetrics-listen = 127.0.0.1:0\n" RULE_A,
+		      "2: invalid port '0' in metrics-listen '127.0.0.1:0' (expected 1-65535)");
+	EXPECT_ERRORS("[global]\nmetrics-listen = [::1]:65536\n" RULE_A,
+		      "2: invalid port '65536' in metrics-listen '[::1]:65536' (expected 1-65535)");
+	EXPECT_ERRORS("[global]\nmetrics-listen = 127.0.0.1:http\n" RULE_A,
+		      "2: invalid port 'http' in metrics-listen '127.0.0.1:http' (expected 1-65535)");
+	EXPECT_ERRORS("[global]\nmetrics-listen = 239.1.1.1:9234\n" RULE_A,
+		      "2: metrics-listen '239.1.1.1:9234' cannot be listened on: a multicast address");
+	EXPECT_ERRORS("[global]\nmetrics-listen = 255.255.255.255:9234\n" RULE_A,
+		      "2: metrics-listen '255.255.255.255:9234' cannot be listened on: the broadcast "
+		      "address");
+	EXPECT_ERRORS("[global]\nmetrics-listen = [ff02::1]:9234\n" RULE_A,
+		      "2: metrics-listen '[ff02::1]:9234' cannot be listened on: a multicast address");
+	EXPECT_ERRORS("[global]\nmetrics-listen = [fe80::1]:9234\n" RULE_A,
+		      "2: metrics-listen '[fe80::1]:9234' cannot be listened on: link-local: it needs "
+		      "an interface; use a global or unique local address, or ::");
+	EXPECT_ERRORS("[global]\nmetrics-listen = 127.0.0.1:9234\nmetrics-listen = [::1]:9234\n"
+		      RULE_A, "3: duplicate key 'metrics-listen' (first set at line 2)");
+	EXPECT_ERRORS(RULE_A "metrics-listen = 127.0.0.1:9234\n",
+		      "5: unknown key 'metrics-listen' in [rule a]");
+	EXPECT_ERRORS("[input eth0]\nmetrics-listen = 127.0.0.1:9234\n" RULE_A,
+		      "2: unknown key 'metrics-listen' in [input eth0]");
+#undef BAD_FORM
+
+	/* check prints it on a line of its own, after the global line. */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	if (CHECK(parse("[global]\nmetrics-listen = [::1]:9234\n" RULE_A, &c, &d) == 0 &&
+			  fp != NULL, "print: parse"))
+		conf_print(&c, fp);
+	if (fp)
+		fclose(fp);
+	CHECK(buf && strstr(buf, "\nmetrics: GET /metrics on [::1]:9234\n") != NULL,
+	      "print: no metrics line in:\n%s", buf ? buf : "");
+	free(buf);
+	conf_free(&c);
+	diag_free(&d);
+}
+
 int main(void)
 {
 	unit_deadline(120);
@@ -1914,5 +1999,6 @@ int main(void)
 	test_load();
 	test_workers();
 	test_ifnames();
+	test_metrics_listen();
 	return unit_summary("test_conf");
 }

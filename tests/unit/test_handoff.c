@@ -7,6 +7,7 @@
 
 #include "common/channel.h"
 #include "lib/handoff.h"
+#include "lib/metrics_doc.h"
 #include "lib/txring.h"
 #include "lib/ring.h"
 #include "unit.h"
@@ -104,7 +105,26 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		return sizeof(*a);
 	}
 	case HO_STATS_REQ:
+	case HO_METRICS_REQ:
 		return 0;
+	case HO_METRICS_SETUP: {
+		struct ho_metrics_setup *m = p;
+
+		random_bytes(rng, m, sizeof(*m));
+		m->log_level = unit_rand_below(rng, 5);
+		random_name(rng, m->listen, sizeof(m->listen));
+		return sizeof(*m);
+	}
+	case HO_METRICS_DATA: {
+		struct ho_metrics_data *m = p;
+		uint32_t n = unit_rand_below(rng, 64);
+
+		random_bytes(rng, m, sizeof(*m) + n);
+		m->total = n + unit_rand_below(rng, 1000);
+		m->offset = unit_rand_below(rng, m->total - n + 1);
+		m->status = 0;
+		return sizeof(*m) + n;
+	}
 	case HO_STATS: {
 		struct ho_worker_stats *w = p;
 		struct ho_rule_stats *rs = (struct ho_rule_stats *)(w + 1);
@@ -151,7 +171,7 @@ static void test_roundtrip(uint64_t *rng)
 			size_t len = make_payload(rng, type, payload, n_rules);
 			uint64_t token = unit_rand(rng);
 			size_t n = handoff_encode(buf.b, sizeof(buf.b), type, token,
-						  type == HO_STATS_REQ ? NULL : payload, len);
+						  len == 0 ? NULL : payload, len);
 			struct ho_header h;
 			const void *out = NULL;
 			enum handoff_error e;
@@ -172,8 +192,9 @@ static void test_roundtrip(uint64_t *rng)
 		}
 	}
 	CHECK(handoff_fd_count(HO_SOCKET) == 1, "SOCKET carries one descriptor");
+	CHECK(handoff_fd_count(HO_METRICS_SETUP) == 1, "METRICS_SETUP carries one descriptor");
 	for (unsigned type = 0; type <= HO_TYPE_MAX; type++)
-		if (type != HO_SOCKET)
+		if (type != HO_SOCKET && type != HO_METRICS_SETUP)
 			CHECK(handoff_fd_count(type) == 0, "%s carries %u descriptors",
 			      handoff_type_name(type), handoff_fd_count(type));
 	CHECK(strcmp(handoff_type_name(HO_RULE), "RULE") == 0, "name of HO_RULE");
@@ -575,6 +596,116 @@ static void test_channel(uint64_t *rng)
 	close(file);
 }
 
+/* The metrics process may send METRICS_REQ and nothing else; no one else may send it. */
+static void test_metrics_senders(void)
+{
+	for (unsigned type = 0; type <= HO_TYPE_MAX; type++) {
+		CHECK(handoff_sent_by(type, HO_FROM_METRICS) == (type == HO_METRICS_REQ),
+		      "%s from the metrics process", handoff_type_name(type));
+		if (type == HO_METRICS_REQ)
+			CHECK(!handoff_sent_by(type, HO_FROM_WORKER) &&
+				      !handoff_sent_by(type, HO_FROM_SUPERVISOR),
+			      "METRICS_REQ from another sender");
+	}
+}
+
+static enum handoff_error data_piece(uint32_t total, uint32_t offset, uint32_t status,
+				     size_t bytes)
+{
+	static _Alignas(8) char p[sizeof(struct ho_metrics_data) + 64];
+	struct ho_metrics_data h = { .total = total, .offset = offset, .status = status };
+	struct ho_header hdr;
+	const void *out;
+	size_t n;
+
+	memcpy(p, &h, sizeof(h));
+	n = handoff_encode(buf.b, sizeof(buf.b), HO_METRICS_DATA, TOKEN, p, sizeof(h) + bytes);
+	return handoff_decode(buf.b, n, TOKEN, 0, &hdr, &out);
+}
+
+static void test_metrics_values(void)
+{
+	struct ho_metrics_setup s = { .log_level = 4 };
+	struct ho_header hdr;
+	const void *out;
+	size_t n;
+
+	CHECK(data_piece(10, 0, 0, 10) == HO_OK, "a whole document in one piece");
+	CHECK(data_piece(10, 6, 0, 4) == HO_OK, "the last piece");
+	CHECK(data_piece(10, 7, 0, 4) == HO_EVALUE, "a piece past the end");
+	CHECK(data_piece(10, 11, 0, 0) == HO_EVALUE, "an offset past the end");
+	CHECK(data_piece(HO_METRICS_DOC_MAX + 1, 0, 0, 0) == HO_EVALUE, "a document too large");
+	CHECK(data_piece(0, 0, 500, 0) == HO_OK, "no document, status 500");
+	CHECK(data_piece(5, 0, 500, 5) == HO_EVALUE, "a document and a status");
+	CHECK(data_piece(0, 0, 200, 0) == HO_EVALUE, "status 200");
+	memset(s.listen, 'x', sizeof(s.listen));
+	n = handoff_encode(buf.b, sizeof(buf.b), HO_METRICS_SETUP, TOKEN, &s, sizeof(s));
+	CHECK(handoff_decode(buf.b, n, TOKEN, 1, &hdr, &out) == HO_EVALUE, "listen not ended");
+	s.listen[0] = '\0';
+	s.log_level = 5;
+	n = handoff_encode(buf.b, sizeof(buf.b), HO_METRICS_SETUP, TOKEN, &s, sizeof(s));
+	CHECK(handoff_decode(buf.b, n, TOKEN, 1, &hdr, &out) == HO_EVALUE, "log level 5");
+	s.log_level = 0;
+	n = handoff_encode(buf.b, sizeof(buf.b), HO_METRICS_SETUP, TOKEN, &s, sizeof(s));
+	CHECK(handoff_decode(buf.b, n, TOKEN, 0, &hdr, &out) == HO_EFDS, "SETUP without its socket");
+	CHECK(handoff_decode(buf.b, n, TOKEN, 1, &hdr, &out) == HO_OK, "SETUP");
+}
+
+/* A document cut into pieces and put together again; pieces out of order refused. */
+static void test_metrics_doc(uint64_t *rng)
+{
+	static _Alignas(8) char piece[sizeof(struct ho_metrics_data) + METRICS_PIECE_MAX];
+	static char doc[3 * METRICS_PIECE_MAX + 17];
+	struct metrics_doc d = { 0 };
+	char err[160];
+	uint32_t sizes[] = { 0, 1, METRICS_PIECE_MAX, METRICS_PIECE_MAX + 1, sizeof(doc) };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(doc); i++)
+		doc[i] = (char)('a' + unit_rand_below(rng, 26));
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		uint32_t total = sizes[s], offset = 0;
+		unsigned pieces = 0;
+
+		do {
+			size_t len = metrics_doc_piece(doc, total, offset, 0, piece);
+
+			rc = metrics_doc_take(&d, piece, len, err, sizeof(err));
+			offset += (uint32_t)metrics_doc_piece_bytes(len);
+			pieces++;
+		} while (rc == 0 && offset < total);
+		CHECK(rc == 1 && d.total == total && d.status == 0 &&
+			      memcmp(d.buf, doc, total) == 0 && d.buf[total] == '\0',
+		      "a document of %u bytes in %u pieces: rc %d (%s)", total, pieces, rc,
+		      rc < 0 ? err : "");
+		free(metrics_doc_release(&d));
+	}
+	/* No document, a status. */
+	size_t len = metrics_doc_piece(doc, 100, 0, 503, piece);
+
+	CHECK(metrics_doc_take(&d, piece, len, err, sizeof(err)) == 1 && d.status == 503 &&
+		      d.total == 0, "status 503");
+	metrics_doc_free(&d);
+	/* A piece that does not follow the last. */
+	len = metrics_doc_piece(doc, sizeof(doc), 0, 0, piece);
+	CHECK(metrics_doc_take(&d, piece, len, err, sizeof(err)) == 0, "the first piece");
+	CHECK(metrics_doc_take(&d, piece, len, err, sizeof(err)) == -1, "the first piece again");
+	metrics_doc_free(&d);
+	len = metrics_doc_piece(doc, sizeof(doc), METRICS_PIECE_MAX, 0, piece);
+	CHECK(metrics_doc_take(&d, piece, len, err, sizeof(err)) == -1, "a second piece first");
+	metrics_doc_free(&d);
+	len = metrics_doc_piece(doc, sizeof(doc), 0, 0, piece);
+	metrics_doc_take(&d, piece, len, err, sizeof(err));
+	len = metrics_doc_piece(doc, sizeof(doc) - 1, METRICS_PIECE_MAX, 0, piece);
+	CHECK(metrics_doc_take(&d, piece, len, err, sizeof(err)) == -1, "another total");
+	metrics_doc_free(&d);
+	/* A piece with no bytes before the end would never end. */
+	len = metrics_doc_piece(doc, 10, 0, 0, piece);
+	len = sizeof(struct ho_metrics_data);
+	CHECK(metrics_doc_take(&d, piece, len, err, sizeof(err)) == -1, "an empty piece");
+	metrics_doc_free(&d);
+}
+
 int main(void)
 {
 	uint64_t rng = unit_seed(0x68616e646f6666ULL);
@@ -586,5 +717,8 @@ int main(void)
 	test_decode_errors(&rng);
 	test_values(&rng);
 	test_channel(&rng);
+	test_metrics_senders();
+	test_metrics_values();
+	test_metrics_doc(&rng);
 	return unit_summary("test_handoff");
 }
