@@ -5,6 +5,7 @@
 #include "ctl_client.h"
 #include "supervisor/daemon.h"
 #include "lib/diag.h"
+#include "metrics/metrics.h"
 #include "worker/sandbox.h"
 #include "supervisor/supervisor.h"
 #include "worker/worker.h"
@@ -39,11 +40,13 @@ static void usage(FILE *fp)
 		"commands:\n"
 		"  supervisor [-f] [-p PIDFILE] [-t SECONDS]  run the daemon\n"
 		"  check                         validate the configuration, print the rules\n"
-		"  status [--json]               show rules, counters, rates and workers\n"
+		"  status [--json | --openmetrics | --prometheus]\n"
+		"                                show rules, counters, rates and workers\n"
 		"  reload                        reload the configuration, print the result\n"
 		"  version                       show the version\n"
 		"  help                          show this help\n"
-		"  worker                        internal: started by the supervisor only\n",
+		"  worker                        internal: started by the supervisor only\n"
+		"  metrics                       internal: started by the supervisor only\n",
 		DEFAULT_CONF, CONF_DEFAULT_CONTROL_SOCKET);
 }
 
@@ -72,9 +75,12 @@ static void usage_check(FILE *fp)
 static void usage_status(FILE *fp)
 {
 	fprintf(fp,
-		"usage: mcrelay [-c FILE] [-s SOCKET] status [--json]\n"
-		"  -j, --json  one JSON document instead of a table\n"
-		"  -h, --help  show this help\n");
+		"usage: mcrelay [-c FILE] [-s SOCKET] status [--json | --openmetrics | --prometheus]\n"
+		"  -j, --json         one JSON document instead of a table\n"
+		"  -o, --openmetrics  the metrics, in OpenMetrics 1.0 text (as GET /metrics)\n"
+		"  -P, --prometheus   the metrics, in the Prometheus text format 0.0.4\n"
+		"                     (for node_exporter's textfile collector)\n"
+		"  -h, --help         show this help\n");
 }
 
 static void usage_reload(FILE *fp)
@@ -107,23 +113,33 @@ static int cmd_client(const char *conf_path, const char *sock, bool status,
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "openmetrics", no_argument, NULL, 'o' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	void (*usage_fn)(FILE *) = status ? usage_status : usage_reload;
-	bool json = false;
+	const char *request = status ? "status" : "reload";
 	char path[256];
-	int ch;
+	int ch, forms = 0;
 
-	while ((ch = getopt_long(argc, argv, status ? "+jh" : "+h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, status ? "+joPh" : "+h", opts, NULL)) != -1) {
 		if (ch == 'h') {
 			usage_fn(stdout);
 			return EX_OK;
 		}
-		if (ch == 'j' && status) {
-			json = true;
+		if (status && (ch == 'j' || ch == 'o' || ch == 'P')) {
+			request = ch == 'j' ? "status json" : ch == 'o' ? "status openmetrics"
+									: "status prometheus";
+			forms++;
 			continue;
 		}
+		usage_fn(stderr);
+		return EX_USAGE;
+	}
+	if (forms > 1) {
+		fprintf(stderr, "mcrelay: status: --json, --openmetrics and --prometheus "
+			"exclude each other\n");
 		usage_fn(stderr);
 		return EX_USAGE;
 	}
@@ -133,7 +149,7 @@ static int cmd_client(const char *conf_path, const char *sock, bool status,
 		return EX_USAGE;
 	}
 	socket_path(conf_path, sock, path, sizeof(path));
-	return ctl_request(path, status ? (json ? "status json" : "status") : "reload");
+	return ctl_request(path, request);
 }
 
 static int cmd_version(void)
@@ -249,6 +265,15 @@ static void __attribute__((noreturn)) run_worker(void)
 	_exit(rc);
 }
 
+/* The metrics process ends the same way, for the same reason. */
+static void __attribute__((noreturn)) run_metrics(void)
+{
+	int rc = metrics_main();
+
+	fflush(stderr);
+	_exit(rc);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -309,6 +334,20 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 		run_worker();
+	}
+	if (strcmp(cmd, "metrics") == 0) {
+		if (sub_argc == 2 && (strcmp(sub_argv[1], "-h") == 0 ||
+				      strcmp(sub_argv[1], "--help") == 0)) {
+			printf("usage: mcrelay metrics [ADDRESS]\n"
+			       "  Internal: started by the supervisor only, refuses to run otherwise.\n"
+			       "  ADDRESS (metrics-listen, e.g. 127.0.0.1:9234) is for ps(1) only.\n");
+			return EX_OK;
+		}
+		if (sub_argc > 2) {
+			fprintf(stderr, "mcrelay: metrics takes at most one argument\n");
+			return EX_USAGE;
+		}
+		run_metrics();
 	}
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version();

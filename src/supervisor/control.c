@@ -36,7 +36,7 @@ struct client {
 	struct control *ctl;
 	struct bufferevent *bev;
 	enum client_state state;
-	bool json;
+	enum status_form form;
 	bool refused;		/* answered with a refusal once it has asked */
 	char *note;		/* warnings to send with the answer */
 	struct event *ev_deadline;
@@ -182,7 +182,7 @@ static void reply_status(struct client *c)
 	struct strbuf sb = { 0 };
 	char status[32];
 
-	c->ctl->ops->render_status(c->ctl->arg, c->json, &sb);
+	c->ctl->ops->render_status(c->ctl->arg, c->form, &sb);
 	if (unread_answers(c->ctl) + sb.len > c->ctl->limits.unread_max) {
 		snprintf(status, sizeof(status), "error %d", EX_TEMPFAIL);
 		client_reply(c, status, "busy: other clients have not read their answers yet; "
@@ -240,10 +240,27 @@ static void do_reload(struct client *c)
 	sb_free(&sb);
 }
 
+/* "status", "status json", ...: the form asked for, or -1. */
+static int status_request(const char *line)
+{
+	static const struct { const char *line; enum status_form form; } forms[] = {
+		{ "status", STATUS_TEXT }, { "status json", STATUS_JSON },
+		{ "status openmetrics", STATUS_OPENMETRICS },
+		{ "status prometheus", STATUS_PROMETHEUS },
+	};
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (strcmp(line, forms[i].line) == 0)
+			return (int)forms[i].form;
+	return -1;
+}
+
 static void handle_request(struct client *c, const char *line, size_t len)
 {
-	if (strcmp(line, "status") == 0 || strcmp(line, "status json") == 0) {
-		c->json = strcmp(line, "status json") == 0;
+	int form = status_request(line);
+
+	if (form >= 0) {
+		c->form = (enum status_form)form;
 		if (c->ctl->ops->request_stats(c->ctl->arg))
 			reply_status(c);
 		else

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "lib/diag.h"
+#include "lib/status_render.h"
 #include "lib/strbuf.h"
 
 struct control;
@@ -23,8 +24,8 @@ struct control_ops {
 	bool (*config_acked)(void *arg);
 	/* Asks for fresh counters; true if every answer is in already. */
 	bool (*request_stats)(void *arg);
-	/* The status table, or one JSON document, from the counters at hand. */
-	void (*render_status)(void *arg, bool json, struct strbuf *out);
+	/* The status table, one JSON document or the metrics, from the counters at hand. */
+	void (*render_status)(void *arg, enum status_form form, struct strbuf *out);
 	/* Which configuration runs, e.g. "configuration 3, 12 rules". */
 	void (*describe_config)(void *arg, struct strbuf *out);
 };
@@ -42,8 +43,8 @@ struct control_limits {
 /*
  * The control socket: a Unix stream socket, mode 0660, owner root, group
  * gid (see control_socket.h for where it may be).  Root and members of gid
- * may use it.  A client sends one line ("status", "status json" or
- * "reload") and reads the answer until the server closes: a first line "ok"
+ * may use it.  A client sends one line ("status", "status json",
+ * "status openmetrics", "status prometheus" or "reload") and reads the answer until the server closes: a first line "ok"
  * or "error CODE" (CODE is the sysexits(3) status the client should exit
  * with), then the text.  A reload is "ok" only once every worker has
  * adopted the new configuration.  Nothing after the request line is read,

@@ -28,12 +28,13 @@ static uint64_t new_token(void)
 	return t;
 }
 
-static void child_exec(int chan, uint64_t token, const char *name, pid_t parent)
+static void child_exec(int chan, uint64_t token, const char *role, const char *name,
+		       pid_t parent)
 {
-	char tok[64], ppid[64], logto[32], proc[64], label[IF_NAMESIZE + 12];
+	char tok[64], ppid[64], logto[32], proc[96], label[64], what[16];
 	sigset_t none;
-	/* ps(1) shows "mcrelay: worker eth0/1". */
-	char *const argv[] = { "mcrelay:", "worker", label, NULL };
+	/* ps(1) shows "mcrelay: worker eth0/1" or "mcrelay: metrics 127.0.0.1:9234". */
+	char *const argv[] = { "mcrelay:", what, label, NULL };
 	/* Only what the worker reads: nothing of the supervisor's environment. */
 	char *const envp[] = { tok, ppid, logto, NULL };
 
@@ -58,7 +59,8 @@ static void child_exec(int chan, uint64_t token, const char *name, pid_t parent)
 	snprintf(ppid, sizeof(ppid), "%s=%ld", WORKER_ENV_PARENT, (long)parent);
 	snprintf(logto, sizeof(logto), "%s=%s", WORKER_ENV_LOG,
 		 log_to_stderr() ? "stderr" : "syslog");
-	snprintf(proc, sizeof(proc), "worker[%s]", name);
+	snprintf(proc, sizeof(proc), "%s[%s]", role, name);
+	snprintf(what, sizeof(what), "%s", role);
 	snprintf(label, sizeof(label), "%s", name);
 	execve("/proc/self/exe", argv, envp);
 	fprintf(stderr, "mcrelay: %s: cannot execute /proc/self/exe: %s\n", proc,
@@ -67,6 +69,11 @@ static void child_exec(int chan, uint64_t token, const char *name, pid_t parent)
 }
 
 int spawn_worker(const char *name, struct spawned *out)
+{
+	return spawn_child("worker", name, out);
+}
+
+int spawn_child(const char *role, const char *name, struct spawned *out)
 {
 	int sv[2];
 	sigset_t all, old;
@@ -81,7 +88,7 @@ int spawn_worker(const char *name, struct spawned *out)
 	out->pid = fork();
 	if (out->pid == 0) {
 		close(sv[0]);
-		child_exec(sv[1], out->token, name, parent);
+		child_exec(sv[1], out->token, role, name, parent);
 	}
 	int saved = errno;
 

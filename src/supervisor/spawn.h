@@ -16,5 +16,7 @@ struct spawned {
  * token in the environment.  Returns 0 or -1 with errno set.
  */
 int spawn_worker(const char *name, struct spawned *out);
+/* The same for another role: "mcrelay ROLE NAME" (main.c knows "metrics"). */
+int spawn_child(const char *role, const char *name, struct spawned *out);
 
 #endif

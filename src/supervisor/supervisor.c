@@ -10,6 +10,7 @@
 #include "supervisor/notify.h"
 #include "supervisor/sv_control.h"
 #include "supervisor/sv_input.h"
+#include "supervisor/sv_metrics.h"
 #include "supervisor/sv_progress.h"
 #include "supervisor/sv_reload.h"
 #include "supervisor/sv_stats.h"
@@ -79,6 +80,7 @@ static void on_counted(struct supervisor *sv)
 {
 	if (sv->control && svs_complete(sv))
 		control_stats_ready(sv->control);
+	sv_metrics_counted(sv);
 }
 
 /* A worker exited or is due to restart. */
@@ -89,7 +91,7 @@ static void on_changed(struct supervisor *sv)
 
 static void maybe_finish(struct supervisor *sv)
 {
-	if (sv->stopping && count_workers(sv, true) == 0)
+	if (sv->stopping && count_workers(sv, true) == 0 && !sv_metrics_running(sv))
 		event_base_loopexit(sv->base, NULL);
 }
 
@@ -106,6 +108,8 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 		if (w != NULL)
 			svw_exited(w, status);
+		else
+			sv_metrics_exited(sv, pid, status);
 	}
 	if (!sv->stopping)
 		sv_sync(sv);	/* frees workers of removed inputs */
@@ -125,6 +129,7 @@ static void on_kill_timer(evutil_socket_t fd, short what, void *arg)
 			kill(sv->workers[i]->pid, SIGKILL);
 		}
 	}
+	sv_metrics_kill(sv);
 }
 
 static void on_sigterm(evutil_socket_t sig, short what, void *arg)
@@ -140,6 +145,7 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	sv->stopping = true;
 	for (size_t i = 0; i < sv->n_workers; i++)
 		svw_stop(sv->workers[i]);
+	sv_metrics_stop(sv);
 	sv->ev_kill = evtimer_new(sv->base, on_kill_timer, sv);
 	if (sv->ev_kill == NULL || evtimer_add(sv->ev_kill, &grace) < 0)
 		on_kill_timer(-1, 0, sv);
@@ -175,6 +181,7 @@ static void shutdown_all(struct supervisor *sv)
 		svi_free(sv->inputs[i]);
 	free(sv->inputs);
 	sv_udp_close_all(sv);
+	sv_metrics_free(sv);
 	if (sv->control)
 		control_close(sv->control);
 	if (sv->netwatch)
@@ -232,6 +239,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 	sv.uid = a.uid;
 	sv.gid = a.gid;
 	sv.control_gid = a.control_gid;
+	clock_gettime(CLOCK_REALTIME, &sv.loaded_at);
 	if (!privdrop_can_open_packet_socket()) {
 		fprintf(stderr, "mcrelay: cannot open AF_PACKET sockets: %s "
 			"(the supervisor needs root or CAP_NET_RAW)\n", strerror(errno));
@@ -267,6 +275,9 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 	sv.control = sv_control_open(&sv, err, sizeof(err));
 	if (sv.control == NULL)
 		fatalx(EX_UNAVAILABLE, "control socket %s: %s", sv.conf.control_socket, err);
+	/* Bound while the supervisor may still take a port below 1024. */
+	if ((rc = sv_metrics_prepare(&sv, &sv.conf, &d)) != 0)
+		fatalx(rc, "%s", d.n ? d.lines[0] : "cannot serve the metrics");
 	sv.generation = 1;
 	sv.hold_spawn = true;
 	sv_sync(&sv);
@@ -274,6 +285,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 	if (privdrop_supervisor(err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "%s", err);
 	sv_sync(&sv);
+	sv_metrics_apply(&sv);
 	event_base_dispatch(sv.base);
 	shutdown_all(&sv);
 	event_base_free(sv.base);

@@ -23,9 +23,9 @@ static bool op_request_stats(void *arg)
 	return svs_request(arg);
 }
 
-static void op_render_status(void *arg, bool json, struct strbuf *out)
+static void op_render_status(void *arg, enum status_form form, struct strbuf *out)
 {
-	sv_status_render(arg, json, out);
+	sv_status_render(arg, form, out);
 }
 
 static void op_describe_config(void *arg, struct strbuf *out)

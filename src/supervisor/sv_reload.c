@@ -5,9 +5,11 @@
 #include "common/log.h"
 #include "supervisor/conf_host.h"
 #include "supervisor/notify.h"
+#include "supervisor/sv_metrics.h"
 #include "supervisor/sv_sync.h"
 
 #include <sysexits.h>
+#include <time.h>
 
 int sv_load_config(const char *path, struct conf *c, struct sv_accounts *a, struct diag *d)
 {
@@ -36,10 +38,14 @@ int sv_reload(struct supervisor *sv, struct diag *d)
 	log_info("reloading %s", sv->conf.path);
 	notify_reloading();
 	rc = sv_load_config(sv->conf.path, &next, &a, d);
+	/* The one resource a reload must have before it may swap: a new metrics socket. */
+	if (rc == 0)
+		rc = sv_metrics_prepare(sv, &next, d);
 	for (size_t i = 0; i < d->n; i++)
 		log_notice("%s", d->lines[i]);
 	if (rc != 0) {
 		log_warnx("reload failed: keeping the running configuration");
+		sv->reloads_failed++;
 		conf_free(&next);
 		notify_ready();
 		return rc;
@@ -54,7 +60,10 @@ int sv_reload(struct supervisor *sv, struct diag *d)
 	sv->gid = a.gid;
 	log_set_level(sv->conf.log_level);
 	sv->generation++;
+	sv->reloads_ok++;
+	clock_gettime(CLOCK_REALTIME, &sv->loaded_at);
 	sv_sync(sv);
+	sv_metrics_apply(sv);
 	log_info("reload applied: configuration %u, %zu rules", sv->generation,
 		 sv->conf.n_rules);
 	notify_ready();

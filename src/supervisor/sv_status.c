@@ -157,7 +157,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 	}
 }
 
-void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out)
+void sv_status_render(const struct supervisor *sv, enum status_form form, struct strbuf *out)
 {
 	struct timespec now;
 	struct st_status st = {
@@ -165,6 +165,9 @@ void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out
 		.config = sv->conf.path,
 		.generation = sv->generation,
 		.pid = (int)getpid(),
+		.reloads_ok = sv->reloads_ok,
+		.reloads_failed = sv->reloads_failed,
+		.last_load_time = (double)sv->loaded_at.tv_sec + (double)sv->loaded_at.tv_nsec / 1e9,
 	};
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -181,10 +184,7 @@ void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out
 
 	for (size_t i = 0; i < sv->conf.n_rules; i++)
 		fill_rule(&st.rules[st.n_rules++], sv, &sv->conf.rules[i], now_ns);
-	if (json)
-		status_format_json(&st, out);
-	else
-		status_format_text(&st, out);
+	status_render(&st, form, out);
 	free(st.workers);
 	free(st.rules);
 }

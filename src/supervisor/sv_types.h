@@ -27,6 +27,7 @@ struct event;
 struct event_base;
 struct netwatch;
 struct supervisor;
+struct sv_metrics;
 
 /*
  * What a sync decides for an input or a worker, once, before it acts (as
@@ -177,6 +178,9 @@ struct supervisor {
 	size_t n_signals;
 	struct control *control;
 	struct netwatch *netwatch;
+	struct sv_metrics *metrics;	/* the metrics process (sv_metrics.c); NULL: none */
+	uint64_t reloads_ok, reloads_failed;	/* counted by sv_reload.c */
+	struct timespec loaded_at;	/* CLOCK_REALTIME: the running configuration's load */
 };
 
 /* Whether rule r is received on w's input. */

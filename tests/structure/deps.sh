@@ -6,6 +6,7 @@
 #   src/lib/         pure: includes only lib/
 #   src/common/      what both processes run: lib/ and common/
 #   src/worker/      unprivileged, touches packets: lib/, common/, worker/
+#   src/metrics/     unprivileged, touches HTTP clients: lib/, common/, metrics/
 #   src/supervisor/  root: lib/, common/, supervisor/, and the kernel
 #                    path's generated skeleton (kernel/*.skel.h, in the
 #                    build tree)
@@ -58,6 +59,7 @@ allowed() {
 	common:lib | common:common) return 0 ;;
 	kernel:kernel) return 0 ;;
 	worker:lib | worker:common | worker:worker) return 0 ;;
+	metrics:lib | metrics:common | metrics:metrics) return 0 ;;
 	supervisor:lib | supervisor:common | supervisor:supervisor) return 0 ;;
 	:*) return 0 ;;
 	*) return 1 ;;
@@ -130,12 +132,20 @@ selftest_layer supervisor/a.c kernel/b
 selftest_layer kernel/a.c lib/addr
 selftest_layer kernel/a.h common/b
 selftest_layer worker/a.c kernel/b
+selftest_layer metrics/a.c worker/b
+selftest_layer metrics/a.c supervisor/b
+selftest_layer worker/a.c metrics/b
+selftest_layer supervisor/a.c metrics/b
+selftest_layer common/a.c metrics/b
 selftest_layer lib/kpath_abi.h lib/addr
 selftest_layer lib/kpath_plan.c common/b
 rm -rf "$tmp/t"
 plant main.c supervisor/a
 plant main.c worker/b
 plant worker/b.c common/c
+plant main.c metrics/m
+plant metrics/m.c lib/d
+plant metrics/n.c common/c
 plant supervisor/a.c lib/d
 plant supervisor/a.c kernel/e.skel
 plant kernel/e.bpf.c kernel/f

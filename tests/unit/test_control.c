@@ -67,10 +67,16 @@ static bool op_request_stats(void *arg)
 	return fake.stats_complete;
 }
 
-static void op_render_status(void *arg, bool json, struct strbuf *out)
+static void op_render_status(void *arg, enum status_form form, struct strbuf *out)
 {
+	static const char *const forms[] = {
+		[STATUS_TEXT] = "FAKE STATUS\n", [STATUS_JSON] = "{\"fake\":true}\n",
+		[STATUS_OPENMETRICS] = "fake_openmetrics 1\n# EOF\n",
+		[STATUS_PROMETHEUS] = "fake_prometheus 1\n",
+	};
+
 	(void)arg;
-	sb_printf(out, json ? "{\"fake\":true}\n" : "FAKE STATUS\n");
+	sb_printf(out, "%s", forms[form]);
 	for (size_t i = 0; i < fake.status_padding; i++)
 		sb_printf(out, ".");
 }
@@ -187,6 +193,13 @@ static void test_requests(void)
 	CHECK(strcmp(out, "ok\nFAKE STATUS\n") == 0, "status: '%s'", out);
 	ask("status json\n", out, sizeof(out));
 	CHECK(strcmp(out, "ok\n{\"fake\":true}\n") == 0, "status json: '%s'", out);
+	ask("status openmetrics\n", out, sizeof(out));
+	CHECK(strcmp(out, "ok\nfake_openmetrics 1\n# EOF\n") == 0, "status openmetrics: '%s'", out);
+	ask("status prometheus\n", out, sizeof(out));
+	CHECK(strcmp(out, "ok\nfake_prometheus 1\n") == 0, "status prometheus: '%s'", out);
+	ask("status openmetric\n", out, sizeof(out));
+	CHECK(strncmp(out, "error 64\nunknown request 'status openmetric'", 42) == 0,
+	      "status openmetric: '%s'", out);
 	ask("reload\n", out, sizeof(out));
 	CHECK(strcmp(out, "ok\nreload applied: configuration 7\n") == 0, "reload: '%s'", out);
 	fake.reload_rc = EX_CONFIG;
