@@ -121,16 +121,16 @@ static void take_data(struct metrics *m, const struct channel_msg *msg)
 	http_server_serve(m->http, body, total, (int)status, now_ms());
 }
 
-/* Returns false at the supervisor's end of file. */
-static bool handle_message(struct metrics *m)
+/* Returns 1 for a message taken, 0 at the supervisor's end of file, -1 when none is there. */
+static int handle_message(struct metrics *m)
 {
 	static struct channel_msg msg;	/* 64 KiB: off the stack */
 	int rc = channel_recv_msg(WORKER_CHANNEL_FD, m->token, &msg);
 
 	if (rc == 0)
-		return false;
+		return 0;
 	if (rc == -1 && (errno == EAGAIN || errno == EINTR))
-		return true;
+		return -1;
 	if (rc == -1)
 		fatal(EX_PROTOCOL, "bad message from the supervisor");
 	if (rc == -2)
@@ -147,7 +147,7 @@ static bool handle_message(struct metrics *m)
 		channel_close_fds(msg.fds, msg.nfds);
 		fatalx(EX_PROTOCOL, "unexpected %s message", handoff_type_name(msg.hdr.type));
 	}
-	return true;
+	return 1;
 }
 
 /* Returns false once it is time to exit. */
@@ -197,11 +197,14 @@ static void run(struct metrics *m)
 			uint64_t tag = evs[i].data.u64;
 
 			if (tag == TAG_CHANNEL) {
-				for (int k = 0; k < CHANNEL_BATCH; k++)
-					if (!handle_message(m)) {
-						log_info("supervisor closed the channel, exiting");
-						return;
-					}
+				int rc = 1;
+
+				for (int k = 0; k < CHANNEL_BATCH && rc == 1; k++)
+					rc = handle_message(m);
+				if (rc == 0) {
+					log_info("supervisor closed the channel, exiting");
+					return;
+				}
 			} else if (tag == TAG_SIGNAL) {
 				if (!on_signal(m))
 					return;
@@ -247,7 +250,7 @@ int metrics_main(void)
 			continue;
 		if (ev.data.u64 == TAG_SIGNAL && !on_signal(&m))
 			return EX_OK;
-		if (ev.data.u64 == TAG_CHANNEL && !handle_message(&m))
+		if (ev.data.u64 == TAG_CHANNEL && handle_message(&m) == 0)
 			fatalx(EX_PROTOCOL, "supervisor closed the channel during set-up");
 	}
 	run(&m);

@@ -17,7 +17,7 @@ enum metrics_attack {
 	METRICS_ATTACK_GARBAGE = 0,	/* bytes that are no message */
 	METRICS_ATTACK_TOKEN,		/* a METRICS_REQ with a wrong token */
 	METRICS_ATTACK_TYPE,		/* a message it may not send (STATS) */
-	METRICS_ATTACK_TWICE,		/* two METRICS_REQ at once */
+	METRICS_ATTACK_AGAIN,		/* three METRICS_REQ at once (the 2nd waits out the pace) */
 	METRICS_ATTACK_FD,		/* a METRICS_REQ with a descriptor attached */
 	METRICS_ATTACK_HUGE,		/* a message larger than any the supervisor reads */
 	METRICS_ATTACK_OPEN,		/* open /etc/passwd */
