@@ -4,7 +4,9 @@
  * hostile worker: assembling sets (stats_set_take) and rendering them in
  * status (stats_set_add_rule, status_format_json and _text), where the JSON
  * must be valid (json_check.h: no nan or inf, no raw control character,
- * valid UTF-8) whatever the worker sent.
+ * valid UTF-8) whatever the worker sent; and what the metrics process does
+ * with METRICS_DATA pieces (metrics_doc_take), which must stay inside the
+ * document they announce.
  *
  * Input: one byte (fd count, modulo 3), then messages, each preceded by its
  * length in two bytes (little-endian).  A single message without a length
@@ -13,6 +15,7 @@
 #include "config.h"
 
 #include "lib/handoff.h"
+#include "lib/metrics_doc.h"
 #include "lib/stats_set.h"
 #include "lib/status_format.h"
 #include "lib/strbuf.h"
@@ -52,7 +55,8 @@ static void render(const struct stats_set *st)
 	sb_free(&sb);
 }
 
-static void one_message(struct stats_set *st, const uint8_t *msg, size_t len, unsigned nfds)
+static void one_message(struct stats_set *st, struct metrics_doc *doc, const uint8_t *msg,
+			size_t len, unsigned nfds)
 {
 	_Alignas(8) static char buf[HANDOFF_MAX_MSG];
 	struct ho_header h;
@@ -76,6 +80,17 @@ static void one_message(struct stats_set *st, const uint8_t *msg, size_t len, un
 				abort();
 			render(st);
 		}
+		/* The metrics process's half: pieces in any order never overrun the document. */
+		if (h.type == HO_METRICS_DATA) {
+			int rc = metrics_doc_take(doc, payload, h.length, err, sizeof(err));
+
+			if (rc == 1 && (doc->have != doc->total || doc->buf[doc->total] != '\0'))
+				abort();
+			if (rc < 0)
+				metrics_doc_free(doc);
+			else if (rc == 1)
+				free(metrics_doc_release(doc));
+		}
 	}
 	(void)handoff_strerror(e);
 	(void)handoff_type_name(h.type);
@@ -84,6 +99,7 @@ static void one_message(struct stats_set *st, const uint8_t *msg, size_t len, un
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct stats_set st = { 0 };
+	struct metrics_doc doc = { 0 };
 	unsigned nfds;
 
 	if (size < 1)
@@ -92,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	if (size >= sizeof(struct ho_header) && data[0] == HANDOFF_VERSION && data[1] == 0) {
-		one_message(&st, data, size, nfds);	/* starts with a version: one message */
+		one_message(&st, &doc, data, size, nfds);	/* starts with a version: one message */
 	} else {
 		while (size >= 2) {
 			size_t len = (size_t)data[0] | (size_t)data[1] << 8;
@@ -101,11 +117,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size -= 2;
 			if (len > size)
 				len = size;
-			one_message(&st, data, len, nfds);
+			one_message(&st, &doc, data, len, nfds);
 			data += len;
 			size -= len;
 		}
 	}
 	stats_set_free(&st);
+	metrics_doc_free(&doc);
 	return 0;
 }

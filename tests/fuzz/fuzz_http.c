@@ -7,8 +7,9 @@
  * head must lie inside the bytes and name a path, an error must carry a
  * status the server answers with, and a prefix of a complete head must
  * never be an error.  Odd: the rest, cut into NUL-separated pieces, names
- * rules, inputs, outputs and the version; both metrics texts must stay
- * valid (metrics_check.h).
+ * rules, inputs, outputs and the version; the metrics text must stay valid
+ * (metrics_check.h), OpenMetrics when the first byte has bit 1 set, else
+ * the 0.0.4 format.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include "lib/strbuf.h"
 #include "../unit/metrics_check.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +62,7 @@ static const char *piece(const char **p, const char *end, char *out, size_t cap)
 	return out;
 }
 
-static void names(const char *p, const char *end)
+static void names(const char *p, const char *end, bool om)
 {
 	static struct st_rule rules[2];
 	struct st_worker wk = { .state = "running" };
@@ -96,14 +98,12 @@ static void names(const char *p, const char *end)
 	for (int i = 0; i < 2; i++)
 		if (strcmp(rules[i].outputs[0].interface, "udp") == 0)
 			rules[i].outputs[0].interface[0] = '\0';
-	for (int om = 0; om < 2; om++) {
-		status_render(&st, om ? STATUS_OPENMETRICS : STATUS_PROMETHEUS, &sb);
-		if (!metrics_text_valid(sb.s, sb.len, om, why, sizeof(why))) {
-			fprintf(stderr, "%s\n", why);
-			abort();
-		}
-		sb_free(&sb);
+	status_render(&st, om ? STATUS_OPENMETRICS : STATUS_PROMETHEUS, &sb);
+	if (!metrics_text_valid(sb.s, sb.len, om, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why);
+		abort();
 	}
+	sb_free(&sb);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -113,6 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] % 2 == 0)
 		request((const char *)data + 1, size - 1);
 	else
-		names((const char *)data + 1, (const char *)data + size);
+		names((const char *)data + 1, (const char *)data + size, data[0] & 2);
 	return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff,frag}."""
+"""Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff,frag,http}."""
 import os
 import socket
 import struct
@@ -94,6 +94,10 @@ def main():
         return s
     huge = stats_with((1.7e308, 1.7e308))
     nan = stats_with((float("nan"), 0.0))
+    # Names for fuzz_http's metrics (see "http" below).
+    NAMES = b"\0".join((b"1.0", b"eth0", b"video\"1", b"eth0", b"packet", b"rtp", b"eth1",
+                        b"239.2.2.2", b"10.0.0.5:7000", b"six\nlines\xff", b"eth7", b"kernel",
+                        b"off", b"eth8", b"ff3e::1", b"[2001:db8::5]:7000"))
     seeds = {
         # Port, flags (1: complete, 2: metadata tag, 4: output tag, 8: 802.1ad,
         # 0x20: rewrite to the packet's own destination), TCI; frame.
@@ -140,6 +144,18 @@ def main():
         # fragment for it, its later fragments; then one past FRAG_TTL_NS.
         "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,
                                            0x05, 160, 0, 0x85, 0, 2, 0x05, 0, 0))],
+        # An even first byte: a request head, as Prometheus, curl and others send
+        # it; an odd one: names for the metrics, NUL-separated (version, a
+        # worker's input, then for each of two rules its name, input, path,
+        # monitor, an output's interface and group, a udp destination), in
+        # OpenMetrics (3) or the 0.0.4 format (1).
+        "http": [b"\0GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9234\r\nUser-Agent: Prometheus/2.45.0"
+                 b"\r\nAccept: application/openmetrics-text;version=1.0.0,text/plain;"
+                 b"version=0.0.4;q=0.5\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n",
+                 b"\0HEAD http://relay:9234/metrics?x HTTP/1.0\n\n",
+                 b"\0\r\nPOST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi",
+                 b"\0GET /metrics HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",
+                 b"\1" + NAMES, b"\3" + NAMES],
     }
     for name, items in seeds.items():
         d = os.path.join(top, name)
