@@ -3,7 +3,7 @@
 # completion.sh: the bash completion contrib/mcrelay.bash-completion offers
 # the commands, the global options and the options of each command, file
 # names after the options that take a file, and never the internal "worker"
-# command.
+# or "metrics" command.
 #
 # Each case sets COMP_WORDS, COMP_CWORD, COMP_LINE and COMP_POINT as bash
 # does when Tab is pressed at the end of a command line (with "=" a word of
@@ -105,12 +105,12 @@ got() {
 	echo "got [${COMPREPLY[*]}]"
 }
 
-# no_worker LINE: fails if COMPREPLY offers "worker".
+# no_worker LINE: fails if COMPREPLY offers "worker" or "metrics".
 no_worker() {
 	local w
 	for w in "${COMPREPLY[@]}"; do
-		if [ "$w" = worker ]; then
-			bad "$1" "offers the internal command worker; $(got)"
+		if [ "$w" = worker ] || [ "$w" = metrics ]; then
+			bad "$1" "offers the internal command $w; $(got)"
 		fi
 	done
 }
@@ -180,11 +180,13 @@ run_cases() {
 	expect "mcrelay -c /etc/mcrelay.conf status --j" --json
 
 	# Options of each command.
-	expect "mcrelay status -" -j --json -h --help
+	expect "mcrelay status -" -j --json -o --openmetrics -P --prometheus -h --help
 	expect_has "mcrelay status -" --json --help
-	expect "mcrelay status --" --json --help
-	expect "mcrelay status " -j --json -h --help
-	expect "mcrelay status --json -" -j --json -h --help
+	expect "mcrelay status --" --json --openmetrics --prometheus --help
+	expect "mcrelay status " -j --json -o --openmetrics -P --prometheus -h --help
+	expect "mcrelay status --json -" -j --json -o --openmetrics -P --prometheus -h --help
+	expect "mcrelay status --o" --openmetrics
+	expect "mcrelay status --p" --prometheus
 	expect "mcrelay supervisor -" -f --foreground -p --pidfile -t --ready-timeout -h --help
 	expect_has "mcrelay supervisor -" --foreground --pidfile
 	expect "mcrelay supervisor --f" --foreground
@@ -199,6 +201,9 @@ run_cases() {
 	expect "mcrelay help "
 	expect "mcrelay worker "
 	expect "mcrelay worker -"
+	expect "mcrelay m"
+	expect "mcrelay metrics "
+	expect "mcrelay metrics -"
 
 	# File names.
 	expect "mcrelay -c $TMP/mcrelay.c" "$TMP/mcrelay.conf"

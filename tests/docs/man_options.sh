@@ -3,7 +3,7 @@
 # man_options.sh: the manual pages document what the program accepts.
 #
 #  1. Every option in `mcrelay --help` and `mcrelay SUB --help` (SUB:
-#     supervisor, check, status, reload, worker), short (-x) and long
+#     supervisor, check, status, reload, worker, metrics), short (-x) and long
 #     (--name), appears in the page mcrelay(8) as rendered by mandoc, and is
 #     marked up there as an option (".Fl x", ".Fl -name" or ".Fl \-name").
 #  2. Every command listed by `mcrelay --help` has an item in the COMMANDS
@@ -35,7 +35,7 @@ NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
 GLOBAL_KEYS=(user log-level control-socket control-group ring-mode ring-block-size ring-blocks ring-block-timeout
-	workers cpu-affinity)
+	workers cpu-affinity metrics-listen)
 RULE_KEYS=(input group port source output ttl join link-local)
 INPUT_KEYS=(workers cpu-affinity)
 declare -A VALUE=(
@@ -49,6 +49,7 @@ declare -A VALUE=(
 	[ring-block-timeout]=2
 	[workers]=auto
 	[cpu-affinity]=0-1
+	[metrics-listen]=127.0.0.1:9234
 	[input]=mcrtest0
 	[group]=239.1.1.1
 	[port]=5000
@@ -58,7 +59,7 @@ declare -A VALUE=(
 	[join]=239.1.2.3
 	[link-local]=allow
 )
-SUBCOMMANDS=(supervisor check status reload worker)
+SUBCOMMANDS=(supervisor check status reload worker metrics)
 
 top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/../..}" && pwd) || {
 	echo "FAIL: $NAME: cannot find the source tree"

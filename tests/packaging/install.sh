@@ -45,6 +45,8 @@ docdir=$(var docdir)
 unitdir=$(var systemdsystemunitdir)
 sysusersdir=$(var sysusersdir)
 compdir=$(var bashcompletiondir)
+libexecdir=$(var libexecdir)
+textfiledir=$(var textfiledir)
 
 install_into
 expect_file "$sbindir/mcrelay" 755
@@ -57,6 +59,9 @@ expect_file "$sysconfdir/mcrelay.conf" 644
 expect_file "$unitdir/mcrelay.service" 644
 expect_file "$sysusersdir/mcrelay.conf" 644
 expect_file "$compdir/mcrelay" 644
+expect_file "$unitdir/mcrelay-textfile.service" 644
+expect_file "$unitdir/mcrelay-textfile.timer" 644
+expect_file "$libexecdir/mcrelay/mcrelay-textfile" 755
 
 # The unit names the installed binary, and nothing is left to substitute.
 unit=$DEST$unitdir/mcrelay.service
@@ -76,6 +81,36 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
 	rm -f "$DEST/mcrelay.service"
 fi
+# The textfile collector's service runs the installed script, which runs the
+# installed binary and writes where the collector reads.
+tf=$DEST$unitdir/mcrelay-textfile.service
+grep -qx "ExecStart=$libexecdir/mcrelay/mcrelay-textfile $textfiledir/mcrelay.prom" "$tf" ||
+	fail "mcrelay-textfile.service's ExecStart: $(grep '^ExecStart=' "$tf")"
+grep -qx "ReadWritePaths=$textfiledir" "$tf" || fail "mcrelay-textfile.service may not write $textfiledir"
+grep -qF "if ! $sbindir/mcrelay \"\$@\" status --prometheus " "$DEST$libexecdir/mcrelay/mcrelay-textfile" ||
+	fail "mcrelay-textfile does not run $sbindir/mcrelay"
+! grep -q '@[a-z]*@' "$tf" "$DEST$libexecdir/mcrelay/mcrelay-textfile" ||
+	fail "the textfile files have unsubstituted @...@ variables"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	sed "s|$libexecdir/mcrelay/mcrelay-textfile|$DEST$libexecdir/mcrelay/mcrelay-textfile|g" \
+	    "$tf" >"$DEST/mcrelay-textfile.service"
+	cp "$DEST$unitdir/mcrelay-textfile.timer" "$DEST/"
+	out=$(cd "$DEST" && systemd-analyze verify --man=no mcrelay-textfile.service mcrelay-textfile.timer 2>&1) ||
+		fail "systemd-analyze verify: $out"
+	[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
+	rm -f "$DEST/mcrelay-textfile.service" "$DEST/mcrelay-textfile.timer"
+fi
+# Without a daemon to ask, the script writes mcrelay_up 0, atomically, and fails.
+mkdir -p "$DEST/textfile"
+rc=0
+"$DEST$libexecdir/mcrelay/mcrelay-textfile" "$DEST/textfile/mcrelay.prom" -s "$DEST/none.sock" \
+    2>/dev/null || rc=$?
+[ "$rc" = 1 ] || fail "mcrelay-textfile without a daemon exited $rc, expected 1"
+[ "$(tail -n 1 "$DEST/textfile/mcrelay.prom" 2>/dev/null)" = "mcrelay_up 0" ] ||
+	fail "mcrelay-textfile without a daemon wrote: $(cat "$DEST/textfile/mcrelay.prom" 2>&1)"
+[ "$(ls -A "$DEST/textfile")" = mcrelay.prom ] ||
+	fail "mcrelay-textfile left other files: $(ls -A "$DEST/textfile")"
+rm -rf "$DEST/textfile"
 "$DEST$sbindir/mcrelay" version | grep -q '^mcrelay ' || fail "the installed binary does not run"
 "$DEST$sbindir/mcrelay" -c "$DEST$sysconfdir/mcrelay.conf" check >/dev/null 2>&1 ||
 	fail "the installed configuration does not pass check"
