@@ -312,12 +312,12 @@ static void take(struct http_server *h, int fd, uint64_t now)
 void http_server_accept(struct http_server *h, int listen_fd, uint64_t now)
 {
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd;
+		/* Room is made once a connection is there: METRICS_MAX_FDS has one to spare. */
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (h->n >= HTTP_MAX_CONNS)
-			make_room(h);
-		fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			if (h->n >= HTTP_MAX_CONNS)
+				make_room(h);
 			take(h, fd, now);
 			continue;
 		}

@@ -29,6 +29,12 @@
 enum { TAG_CHANNEL = 1, TAG_SIGNAL, TAG_LISTEN };
 /* Messages read from the channel at one wake-up, so that connections get their turn. */
 #define CHANNEL_BATCH 64
+/*
+ * The supervisor answers every request within a few seconds (it waits at
+ * most 1.5 s for the workers); one that has not in this long is taken for a
+ * lost answer, and the process exits, to be started afresh.
+ */
+#define ANSWER_WAIT_MS 60000
 
 struct metrics {
 	uint64_t token;
@@ -36,6 +42,7 @@ struct metrics {
 	struct ho_metrics_setup setup;
 	bool dropped;
 	bool asked;		/* a METRICS_REQ without its whole answer yet */
+	uint64_t asked_at;	/* when, in milliseconds */
 	struct metrics_doc doc;
 	struct http_server *http;
 };
@@ -96,6 +103,7 @@ static void ask(struct metrics *m)
 	if (channel_send(WORKER_CHANNEL_FD, buf, n, -1) < 0)
 		fatal(EX_OSERR, "cannot ask the supervisor for the metrics");
 	m->asked = true;
+	m->asked_at = now_ms();
 }
 
 static void take_data(struct metrics *m, const struct channel_msg *msg)
@@ -188,7 +196,18 @@ static void run(struct metrics *m)
 	struct epoll_event evs[64];
 
 	for (;;) {
-		int timeout = http_server_expire(m->http, now_ms());
+		uint64_t now = now_ms();
+		int timeout = http_server_expire(m->http, now);
+
+		if (m->asked) {
+			if (now - m->asked_at >= ANSWER_WAIT_MS)
+				fatalx(EX_PROTOCOL, "the supervisor has not answered for %d s",
+				       ANSWER_WAIT_MS / 1000);
+			int left = (int)(m->asked_at + ANSWER_WAIT_MS - now);
+
+			if (timeout < 0 || left < timeout)
+				timeout = left;
+		}
 		int n = epoll_wait(m->epfd, evs, 64, timeout);
 
 		if (n < 0 && errno != EINTR)
