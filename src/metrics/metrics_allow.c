@@ -42,7 +42,7 @@ const struct sandbox_allow metrics_allow[] = {
 	{ .name = "close", .why = "connections, and a listening socket replaced" },
 	{ .name = "mmap", .why = "memory (documents, answers), never executable",
 	  .n_cmp = 1, .cmp = { ARG_MASKED_EQ(2, PROT_EXEC, 0) } },
-	{ .name = "munmap", .why = "memory" },
+	{ .name = "munmap", .why = "memory", .libc_malloc = true },
 	{ .name = "brk", .why = "memory", .libc_malloc = true },
 	{ .name = "exit_group", .why = "exit" },
 	{ .name = "prctl", .why = "the check that the filter is in force, right after loading it",
