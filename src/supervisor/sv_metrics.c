@@ -36,6 +36,7 @@ struct sv_metrics {
 	struct conf_listen next_listen;	/* opened by sv_metrics_prepare, not in force yet */
 	int next_fd;
 	uint32_t level_sent;		/* the log level of the last SETUP */
+	bool setup_due;			/* a SETUP to send once the channel has drained */
 
 	/* The process and its channel. */
 	pid_t pid;
@@ -93,7 +94,7 @@ static void close_channel(struct sv_metrics *m)
 	if (m->chan >= 0)
 		close(m->chan);
 	m->chan = -1;
-	m->in_flight = m->waiting = m->sending = false;
+	m->in_flight = m->waiting = m->sending = m->setup_due = false;
 }
 
 static int send_msg(struct sv_metrics *m, enum handoff_type type, const void *payload,
@@ -112,11 +113,23 @@ static int send_msg(struct sv_metrics *m, enum handoff_type type, const void *pa
 	return 0;
 }
 
+/*
+ * Who to be, the socket and the log level.  Behind a queue (an answer the
+ * process has not read yet) it waits for the queue to drain, so that a
+ * process that does not read its channel never has more than one SETUP,
+ * and one descriptor, waiting for it however many reloads come.
+ */
 static void send_setup(struct sv_metrics *m)
 {
 	const struct supervisor *sv = m->sv;
 	struct ho_metrics_setup s = { .uid = sv->uid, .gid = sv->gid,
 				      .log_level = (uint32_t)sv->conf.log_level };
+
+	if (channel_out_pending(&m->out)) {
+		m->setup_due = true;
+		return;
+	}
+	m->setup_due = false;
 
 	snprintf(s.listen, sizeof(s.listen), "%s", m->where);
 	if (send_msg(m, HO_METRICS_SETUP, &s, sizeof(s), m->fd) == 0)
@@ -255,6 +268,8 @@ static void on_channel_out(evutil_socket_t fd, short what, void *arg)
 		event_del(m->ev_chan_out);
 		if (m->sending)
 			m->in_flight = m->sending = false;
+		if (m->setup_due)
+			send_setup(m);
 	} else if (rc < 0) {
 		log_warn("cannot write to the metrics process; stopping it");
 		kill_it(m);
