@@ -57,7 +57,8 @@ static const struct family
 	F_WORKER_BYTES = { "mcrelay_worker_received_bytes", FAMILY_COUNTER, "bytes",
 			   "Bytes of the frames the worker took (this process only)" },
 	F_DROPS = { "mcrelay_dropped_packets", FAMILY_COUNTER, NULL,
-		    "Frames the worker did not relay, by reason (this process only; ring: the receive ring was full)" };
+		    "Frames the worker did not relay, by reason (this process only; "
+		    "ring: the receive ring was full)" };
 
 static const char *suffix(const struct family *f)
 {

@@ -44,13 +44,13 @@ struct control_limits {
  * The control socket: a Unix stream socket, mode 0660, owner root, group
  * gid (see control_socket.h for where it may be).  Root and members of gid
  * may use it.  A client sends one line ("status", "status json",
- * "status openmetrics", "status prometheus" or "reload") and reads the answer until the server closes: a first line "ok"
- * or "error CODE" (CODE is the sysexits(3) status the client should exit
- * with), then the text.  A reload is "ok" only once every worker has
- * adopted the new configuration.  Nothing after the request line is read,
- * and a status answer that would take the answers not yet read past
- * unread_max is "error 75" (busy): a client's memory is bounded in every
- * state.
+ * "status openmetrics", "status prometheus" or "reload") and reads the
+ * answer until the server closes: a first line "ok" or "error CODE" (CODE
+ * is the sysexits(3) status the client should exit with), then the text.
+ * A reload is "ok" only once every worker has adopted the new
+ * configuration.  Nothing after the request line is read, and a status
+ * answer that would take the answers not yet read past unread_max is
+ * "error 75" (busy): a client's memory is bounded in every state.
  */
 struct control *control_open(struct event_base *base, const char *path, gid_t gid,
 			     const struct control_limits *limits,

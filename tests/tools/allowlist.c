@@ -1,11 +1,12 @@
 /*
  * allowlist [metrics]: prints the worker's system call allow-list
  * (src/worker/sandbox_allow.c), or with "metrics" the metrics process's
- * (src/metrics/metrics_allow.c), as this build has it, one call a line: NAME KIND [optional], KIND "allow" or
- * "error" (refused with an errno instead of killing), "optional" for a call
- * that a worker of this build may well never be seen to make: one the vDSO
- * serves, one of the test hooks or of a sanitizer's run-time, or one of libc's
- * allocator, which a sanitizer build replaces.  tests/integration/syscalls.sh
+ * (src/metrics/metrics_allow.c), as this build has it, one call a line:
+ * NAME KIND [optional], KIND "allow" or "error" (refused with an errno
+ * instead of killing), "optional" for a call that a process of this build
+ * may well never be seen to make: one the vDSO serves, one of the test
+ * hooks or of a sanitizer's run-time, or one of libc's allocator, which a
+ * sanitizer build replaces.  tests/integration/syscalls.sh
  * compares it with what workers are seen to call, metrics_sandbox.sh with
  * what the metrics process is.
  */
