@@ -2121,6 +2121,8 @@ static void test_value_grammar(void)
 		{ NUMBER_UNITS, "4 k", "(refused)" },
 		{ NUMBER_UNITS, "4.5k", "(refused)" },
 		{ NUMBER_UNITS, "k", "(refused)" },
+		{ NUMBER_UNITS, "18014398509481988k", "(refused)" },	/* wraps to 4096 */
+		{ NUMBER_UNITS, "17592186044420M", "(refused)" },	/* wraps to 4M */
 
 		{ PORT, "1", "= 1" },
 		{ PORT, "65535", "= 65535" },
