@@ -7,6 +7,7 @@
 #include "lib/diag.h"
 #include "worker/sandbox.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/sv_kpath.h"
 #include "worker/worker.h"
 
 #include <errno.h>
@@ -172,15 +173,26 @@ static int cmd_check(const char *path, int argc, char **argv)
 		conf_check_accounts(&c, &d);
 		conf_check_interfaces(&c, &d, false);
 	}
+	/* The paths are worked out on what loaded, printed once it is known to be valid. */
+	char *paths = NULL;
+	size_t paths_len = 0;
+	FILE *pf = rc == 0 ? open_memstream(&paths, &paths_len) : NULL;
+
+	if (pf != NULL) {
+		svk_report(&c, geteuid() == 0, &d, pf);
+		fclose(pf);
+	}
 	diag_print(&d, stderr);
 	if (d.errors) {
 		fprintf(stderr, "%s: %zu error(s)\n", path, d.errors);
 		rc = rc == -2 ? EX_NOINPUT : EX_CONFIG;
 	} else {
 		conf_print(&c, stdout);
+		fputs(paths ? paths : "", stdout);
 		printf("%s: configuration is valid (%zu rules)\n", path, c.n_rules);
 		rc = EX_OK;
 	}
+	free(paths);
 	diag_free(&d);
 	conf_free(&c);
 	return rc;

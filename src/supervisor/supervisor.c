@@ -10,6 +10,7 @@
 #include "supervisor/notify.h"
 #include "supervisor/sv_control.h"
 #include "supervisor/sv_input.h"
+#include "supervisor/sv_kpath.h"
 #include "supervisor/sv_progress.h"
 #include "supervisor/sv_reload.h"
 #include "supervisor/sv_stats.h"
@@ -55,7 +56,8 @@ static void update_notify_status(struct supervisor *sv)
 /* A worker adopted the configuration, or nothing needed sending: readiness, waiting reloads. */
 static void on_adopted(struct supervisor *sv)
 {
-	if (sv->hold_spawn || !svp_all_adopted(sv))
+	svk_advance(sv);
+	if (sv->hold_spawn || !svp_all_adopted(sv) || !svk_all_settled(sv))
 		return;
 	if (sv->control)
 		control_config_acked(sv->control);
@@ -228,6 +230,16 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 		conf_free(&sv.conf);
 		return rc;
 	}
+	/* Root still: what this kernel offers the kernel path decides what datapath = kernel may. */
+	svk_probe(&sv);
+	svk_check_conf(&sv, &sv.conf, &d);
+	if (d.errors) {
+		diag_print(&d, stderr);
+		fprintf(stderr, "mcrelay: %s: %zu error(s), not starting\n", conf_path, d.errors);
+		diag_free(&d);
+		conf_free(&sv.conf);
+		return EX_CONFIG;
+	}
 	diag_free(&d);
 	sv.uid = a.uid;
 	sv.gid = a.gid;
@@ -271,7 +283,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 	sv.hold_spawn = true;
 	sv_sync(&sv);
 	sv.hold_spawn = false;
-	if (privdrop_supervisor(err, sizeof(err)) < 0)
+	if (privdrop_supervisor(svk_possible(&sv), err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "%s", err);
 	sv_sync(&sv);
 	event_base_dispatch(sv.base);

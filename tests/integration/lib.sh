@@ -346,8 +346,9 @@ veth_pair() {
 # exist here, and the tests talk to the daemon as root), the given log
 # level (default debug).
 conf_global() {
-	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\ncontrol-group = %s\n\n' \
+	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\ncontrol-group = %s\n' \
 	    "${1:-debug}" "${CTL_SOCK:-$TMP/ctl.sock}" "${CTL_GROUP:-root}"
+	printf 'datapath = %s\n\n' "${MCRELAY_DATAPATH:-packet}"
 }
 
 # conf_rule NAME INPUT GROUP PORT OUTPUT...: a [rule NAME] section; PORT
@@ -656,6 +657,7 @@ def _find(lst, key, val, what):
     raise LookupError("no %s %r in the status" % (what, val))
 def rule(name): return _find("rules", "name", name, "rule")
 def worker(inp): return _find("workers", "input", inp, "worker for input")
+def inp(name): return _find("inputs", "name", name, "input")
 def has_rule(name): return any(r.get("name") == name for r in d.get("rules") or [])
 def has_worker(inp): return any(w.get("input") == inp for w in d.get("workers") or [])
 def output(name, ifname):
@@ -679,7 +681,8 @@ sys.exit(rc)
 # one JSON object, keeps it in $TMP/status.json and prints the value of
 # each Python expression EXPR on it, one a line (strings as they are,
 # anything else as JSON: null, true, 12.5).  The expressions see the
-# document as d and can use rule(NAME), worker(INPUT), output(RULE, IFNAME)
+# document as d and can use rule(NAME), worker(INPUT), inp(INPUT) (its
+# data path), output(RULE, IFNAME)
 # (IFNAME, or a udp output's destination "ADDR:PORT"),
 # has_rule(NAME) and has_worker(INPUT).  Returns non-zero if the client
 # fails (its status), the output is not JSON (3) or an expression fails (2).
