@@ -195,7 +195,13 @@ void status_format_json(const struct st_status *st, struct strbuf *b)
 			sb_json_string(b, in->reason);
 		else
 			sb_printf(b, "null");
-		sb_printf(b, "}");
+		if (in->counted)
+			sb_printf(b, ", \"kernel\": {\"handled\": %" PRIu64
+				  ", \"not_handleable\": %" PRIu64 ", \"no_rule\": %" PRIu64
+				  ", \"packet_path\": %" PRIu64 "}}", in->handled,
+				  in->not_handleable, in->no_rule, in->packet_path);
+		else
+			sb_printf(b, ", \"kernel\": null}");
 	}
 	sb_printf(b, "],\n \"output_interfaces\": [");
 	for (size_t i = 0; i < st->n_ifaces; i++) {
@@ -319,6 +325,9 @@ static void text_inputs(const struct st_status *st, struct strbuf *b)
 		if (in->attach)
 			sb_printf(b, " (%s, program %u)", in->attach, in->program_id);
 		sb_printf(b, ": %zu of %zu rules", in->kernel_rules, in->rules);
+		if (in->counted)
+			sb_printf(b, "; %" PRIu64 " frames relayed in the kernel, %" PRIu64
+				  " matched no rule", in->handled, in->no_rule);
 		if (in->reason[0])
 			sb_printf(b, "; %s", in->reason);
 		sb_printf(b, "\n");

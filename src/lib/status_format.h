@@ -68,6 +68,9 @@ struct st_input {
 	uint32_t program_id;	/* the tc program's (bpftool prog show id N); 0: none */
 	size_t rules, kernel_rules;
 	char reason[160];	/* why no rule is on the kernel path, if none is */
+	/* What its program did with the input's frames, over every program it had. */
+	bool counted;		/* false: it never had one */
+	uint64_t handled, not_handleable, no_rule, packet_path;
 };
 
 /*

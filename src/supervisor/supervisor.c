@@ -89,6 +89,12 @@ static void on_changed(struct supervisor *sv)
 	sv_schedule_sync(sv);
 }
 
+/* A kernel path settled: the filters and what was held back follow at once. */
+static void on_settled(struct supervisor *sv)
+{
+	sv_sync(sv);
+}
+
 static void maybe_finish(struct supervisor *sv)
 {
 	if (sv->stopping && count_workers(sv, true) == 0)
@@ -213,7 +219,8 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 {
 	struct supervisor sv = {
 		.pidfile = pidfile,
-		.events = { .adopted = on_adopted, .counted = on_counted, .changed = on_changed },
+		.events = { .adopted = on_adopted, .counted = on_counted, .changed = on_changed,
+			    .settled = on_settled },
 	};
 	struct sv_accounts a = { 0 };
 	struct diag d = { 0 };

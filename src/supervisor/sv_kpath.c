@@ -537,8 +537,7 @@ static void on_settled(evutil_socket_t fd, short what, void *arg)
 	else
 		log_info("input %s: kernel path: %zu rules in the kernel", in->name,
 			 kp->prog ? kp->plan.n_kernel : 0);
-	sv->events.changed(sv);	/* configurations held back go out */
-	sv->events.adopted(sv);
+	sv->events.settled(sv);
 }
 
 static void settle_later(struct sv_input *in)
@@ -785,9 +784,19 @@ void svk_status(const struct sv_input *in, struct st_input *out)
 	if (kp->plan.n_kernel == 0 && kp->plan.n_rules)
 		snprintf(out->reason, sizeof(out->reason), "%s", kp->plan.rules[0].reason);
 #ifdef HAVE_KERNEL_PATH
+	struct kpath_totals t;
+	char err[160];
+
 	if (kp->prog) {
 		out->attach = kpath_attach_name((enum kpath_attach)in->sv->kpath_attach);
 		out->program_id = kpath_prog_id(kp->prog);
+	}
+	if (kp->counters && kpath_counters_totals(kp->counters, &t, err, sizeof(err)) == 0) {
+		out->counted = true;
+		out->handled = t.handled;
+		out->not_handleable = t.not_handleable;
+		out->no_rule = t.no_rule;
+		out->packet_path = t.packet_path;
 	}
 #endif
 }

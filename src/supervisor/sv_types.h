@@ -215,6 +215,8 @@ struct sv_events {
 	void (*counted)(struct supervisor *sv);
 	/* A worker exited, or its restart is due: the next sync acts on it. */
 	void (*changed)(struct supervisor *sv);
+	/* An input's kernel path settled: its filter and held-back configurations, now. */
+	void (*settled)(struct supervisor *sv);
 };
 
 struct supervisor {

@@ -449,6 +449,11 @@ daemon_workers() {
 stop_daemon() {
 	local rc
 	[ -n "$DAEMON_PID" ] || fail "stop_daemon: no daemon running"
+	# The tests run again with datapath = kernel (kernel_*.sh) must have used it.
+	if [ "${MCRELAY_DATAPATH:-}" = kernel ] && [ -z "${KPATH_NONE_OK:-}" ] &&
+	    ! grep -Eq 'kernel path: [1-9][0-9]* rules in the kernel' "$TMP/daemon.log"; then
+		fail "datapath = kernel, but no rule went to the kernel path: $(grep -F 'kernel path' "$TMP/daemon.log")"
+	fi
 	kill -TERM "$DAEMON_PID" || fail "cannot signal the daemon"
 	wait_until "${DAEMON_TIMEOUT:-10}" pid_gone "$DAEMON_PID" ||
 	    fail "the daemon did not exit within ${DAEMON_TIMEOUT:-10}s of SIGTERM"
@@ -658,6 +663,12 @@ def _find(lst, key, val, what):
 def rule(name): return _find("rules", "name", name, "rule")
 def worker(inp): return _find("workers", "input", inp, "worker for input")
 def inp(name): return _find("inputs", "name", name, "input")
+# Frames no rule matched, by the workers and by the kernel path (a frame of a
+# group both paths take is counted by both).
+def kernel_no_rule():
+    return sum((i.get("kernel") or {}).get("no_rule", 0) for i in d.get("inputs") or [])
+def no_match():
+    return sum(w["drops"]["no_match"] for w in d["workers"]) + kernel_no_rule()
 def has_rule(name): return any(r.get("name") == name for r in d.get("rules") or [])
 def has_worker(inp): return any(w.get("input") == inp for w in d.get("workers") or [])
 def output(name, ifname):
