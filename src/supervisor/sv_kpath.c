@@ -18,8 +18,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* Frames a program saw reach the worker's ring within its block timeout; this much more. */
-#define SETTLE_MARGIN_MS 20
+/*
+ * A frame the previous program saw was in the worker's ring before the
+ * swap returned (frames mode), or within the ring's block timeout (blocks
+ * mode); this much more for one being written on another CPU meanwhile.
+ */
+#define SETTLE_MARGIN_MS 5
 /* Counters are read from the maps at most this often (status, metrics). */
 #define READ_EVERY_NS 200000000ull
 /* Rates are over at least this long. */
@@ -484,14 +488,15 @@ static bool workers_current(const struct sv_input *in)
 	return true;
 }
 
-/* The blocks mode hands a block over within its timeout: the longest of the input's rings. */
+/* How long after a swap the workers are told. */
 static unsigned settle_ms(const struct sv_input *in)
 {
 	const struct supervisor *sv = in->sv;
 	unsigned ms = 0;
 
 	for (size_t i = 0; i < sv->n_workers; i++)
-		if (sv->workers[i]->in == in && sv->workers[i]->ring.timeout_ms > ms)
+		if (sv->workers[i]->in == in && sv->workers[i]->ring.mode == RING_BLOCKS &&
+		    sv->workers[i]->ring.timeout_ms > ms)
 			ms = sv->workers[i]->ring.timeout_ms;
 	return 2 * ms + SETTLE_MARGIN_MS;
 }
