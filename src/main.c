@@ -140,8 +140,14 @@ static int cmd_client(const char *conf_path, const char *sock, bool status,
 static int cmd_version(void)
 {
 	printf("mcrelay %s\n", PACKAGE_VERSION);
-	if (sandbox_features()[0] != '\0')
-		printf("features: %s\n", sandbox_features());
+#ifdef HAVE_KERNEL_PATH
+	const char *kernel_path = "kernel-path";
+#else
+	const char *kernel_path = "";
+#endif
+	if (sandbox_features()[0] != '\0' || kernel_path[0])
+		printf("features: %s%s%s\n", sandbox_features(),
+		       sandbox_features()[0] && kernel_path[0] ? " " : "", kernel_path);
 	return EX_OK;
 }
 

@@ -103,6 +103,12 @@ int privdrop_supervisor(bool kernel_path, char *err, size_t errlen)
 	capng_updatev(CAPNG_ADD,
 		      CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 		      CAP_NET_RAW, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL, -1);
+	/*
+	 * The kernel path: maps and programs (CAP_BPF), a tc program and its
+	 * attachment (CAP_NET_ADMIN), and the verifier's leave to use packet
+	 * pointers as the program does (CAP_PERFMON: loading fails with EPERM
+	 * without it).
+	 */
 	if (kernel_path)
 		capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 			      CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, -1);

@@ -10,7 +10,9 @@
 #include "supervisor/kpath.h"
 #endif
 
+#include <cap-ng.h>
 #include <event2/event.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,29 @@ const char *svk_probe_kernel(int *attach, char *why, size_t len)
 #ifdef HAVE_KERNEL_PATH
 	char err[128];
 
+	static const struct {
+		int cap;
+		const char *name;
+	} caps[] = { { CAP_BPF, "CAP_BPF" }, { CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+		     { CAP_PERFMON, "CAP_PERFMON" } };
+
+#ifdef MCRELAY_TEST_HOOKS
+	/* A kernel without the kernel path, for tests on one that has it. */
+	if (getenv("MCRELAY_TEST_NO_KPATH")) {
+		*attach = 0;
+		snprintf(why, len, "this kernel cannot run it: disabled for a test");
+		return NULL;
+	}
+#endif
+	/* Loading and attaching programs, at reloads too: privdrop_supervisor keeps these. */
+	capng_get_caps_process();
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (!capng_have_capability(CAPNG_PERMITTED, (unsigned)caps[i].cap)) {
+			*attach = 0;
+			snprintf(why, len, "the supervisor does not have %s", caps[i].name);
+			return NULL;
+		}
+	}
 	*attach = (int)kpath_probe(err, sizeof(err));
 	if (*attach == KPATH_ATTACH_NONE) {
 		snprintf(why, len, "this kernel cannot run it: %s", err);
@@ -561,6 +586,8 @@ static void refused(struct sv_input *in, const char *err)
 {
 	struct sv_kpath *kp = &in->kp;
 
+	if (strncmp(err, "kernel path: ", 13) == 0)
+		err += 13;
 	log_warnx("input %s: kernel path: %s; the packet path relays its rules", in->name, err);
 	snprintf(kp->failed, sizeof(kp->failed), "the kernel refused the program: %.100s", err);
 	kp->failed_for = kp->wanted;

@@ -28,6 +28,18 @@ check_conf "$TMP/mixed.conf" || fail "check refused the configuration: $(cat "$T
 grep -q "rule k: kernel path" "$TMP/check.out" || fail "check: no kernel path for k: $(cat "$TMP/check.out")"
 grep -q "rule u: packet path (udp output)" "$TMP/check.out" ||
     fail "check: no packet path for u: $(cat "$TMP/check.out")"
+# The default, datapath = auto: the kernel path, where this kernel has it (here).
+grep -v '^datapath = ' "$TMP/mixed.conf" >"$TMP/auto.conf"
+check_conf "$TMP/auto.conf" || fail "check refused the configuration: $(cat "$TMP/check.out")"
+grep -q "^kernel path: available" "$TMP/check.out" && grep -q "rule k2: kernel path" "$TMP/check.out" ||
+    fail "check: datapath = auto does not take the kernel path: $(cat "$TMP/check.out")"
+# Not root: the kernel is not probed, and check says so.
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$MCRELAY" -c "$TMP/auto.conf" check \
+	    >"$TMP/check.out" 2>&1 || fail "check as nobody failed: $(cat "$TMP/check.out")"
+	grep -q "^kernel path: not probed" "$TMP/check.out" ||
+	    fail "check as nobody: $(cat "$TMP/check.out")"
+fi
 
 start_daemon "$TMP/mixed.conf"
 status_json
