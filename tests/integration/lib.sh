@@ -454,6 +454,10 @@ stop_daemon() {
 	    ! grep -Eq 'kernel path: [1-9][0-9]* rules in the kernel' "$TMP/daemon.log"; then
 		fail "datapath = kernel, but no rule went to the kernel path: $(grep -F 'kernel path' "$TMP/daemon.log")"
 	fi
+	if [ -n "${MCRELAY_TEST_KPATH_ATTACH:-}" ] &&
+	    ! grep -qF "kernel path: available ($MCRELAY_TEST_KPATH_ATTACH)" "$TMP/daemon.log"; then
+		fail "the kernel path was not attached by $MCRELAY_TEST_KPATH_ATTACH (a build without test hooks?): $(grep -F 'kernel path' "$TMP/daemon.log")"
+	fi
 	kill -TERM "$DAEMON_PID" || fail "cannot signal the daemon"
 	wait_until "${DAEMON_TIMEOUT:-10}" pid_gone "$DAEMON_PID" ||
 	    fail "the daemon did not exit within ${DAEMON_TIMEOUT:-10}s of SIGTERM"
