@@ -313,6 +313,14 @@ ns_add() {
 	return 0
 }
 
+# ns_ipv6 NS: undoes ns_add's IPv6 switch-off, without router
+# solicitations or duplicate address detection to wait for.
+ns_ipv6() {
+	must ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+	    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.default.accept_dad=0 \
+	    net.ipv6.conf.default.router_solicitations=0
+}
+
 link_up() {
 	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
 }
@@ -368,15 +376,18 @@ conf_rule() {
 	printf '\n'
 }
 
+# topo_basic [ipv6]: SRC -- RELAY (rin; rout1, rout2) -- DST1, DST2, with
+# IPv4 addresses; with ipv6, IPv6 on in the four namespaces (no address).
 topo_basic() {
+	local ns
 	SRC=${PREFIX}src
 	RELAY=${PREFIX}relay
 	DST1=${PREFIX}dst1
 	DST2=${PREFIX}dst2
-	ns_add "$SRC"
-	ns_add "$RELAY"
-	ns_add "$DST1"
-	ns_add "$DST2"
+	for ns in "$SRC" "$RELAY" "$DST1" "$DST2"; do
+		ns_add "$ns"
+		[ "${1:-}" != ipv6 ] || ns_ipv6 "$ns"
+	done
 	veth_pair "$SRC" s0 10.1.0.1/24 "$RELAY" rin 10.1.0.2/24
 	veth_pair "$RELAY" rout1 10.2.0.1/24 "$DST1" d0 10.2.0.2/24
 	veth_pair "$RELAY" rout2 10.3.0.1/24 "$DST2" d0 10.3.0.2/24
