@@ -31,12 +31,6 @@
 /* Rates are over at least this long. */
 #define RATE_MIN_NS 900000000ull
 
-static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
-	int64_t d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
-
-	return d > 0 ? (uint64_t)d : 0;
-}
 
 const char *svk_probe_kernel(int *attach, char *why, size_t len)
 {
@@ -533,16 +527,6 @@ static unsigned settle_ms(const struct sv_input *in)
 	return 2 * ms + SETTLE_MARGIN_MS;
 }
 
-static void record_loaded_slots(struct sv_kpath *kp)
-{
-	free(kp->loaded_slots);
-	kp->loaded_slots = calloc(kp->plan.n_krules + 1, sizeof(*kp->loaded_slots));
-	if (kp->loaded_slots == NULL)
-		fatal(EX_OSERR, "calloc");
-	kp->n_loaded_slots = kp->plan.n_krules;
-	for (size_t i = 0; i < kp->plan.n_krules; i++)
-		kp->loaded_slots[i] = kp->plan.krules[i].slot;
-}
 
 static void on_settled(evutil_socket_t fd, short what, void *arg)
 {
@@ -601,6 +585,19 @@ static void refused(struct sv_input *in, const char *err)
 	kp->phase = SVK_SETTLED;
 	in->sv->events.changed(in->sv);	/* a new plan, then configurations */
 }
+
+#ifdef HAVE_KERNEL_PATH
+static void record_loaded_slots(struct sv_kpath *kp)
+{
+	free(kp->loaded_slots);
+	kp->loaded_slots = calloc(kp->plan.n_krules + 1, sizeof(*kp->loaded_slots));
+	if (kp->loaded_slots == NULL)
+		fatal(EX_OSERR, "calloc");
+	kp->n_loaded_slots = kp->plan.n_krules;
+	for (size_t i = 0; i < kp->plan.n_krules; i++)
+		kp->loaded_slots[i] = kp->plan.krules[i].slot;
+}
+#endif
 
 /* Every worker runs the configuration that announces the plan: the program takes it. */
 static void swap_in(struct sv_input *in)
@@ -716,6 +713,13 @@ void svk_free(struct sv_input *in)
 }
 
 #ifdef HAVE_KERNEL_PATH
+static uint64_t ns_between(const struct timespec *a, const struct timespec *b)
+{
+	int64_t d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
+
+	return d > 0 ? (uint64_t)d : 0;
+}
+
 static double rate(uint64_t now, uint64_t then, uint64_t dt_ns)
 {
 	return now >= then ? (double)(now - then) * 1e9 / (double)dt_ns : 0;
