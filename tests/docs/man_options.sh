@@ -35,9 +35,9 @@ NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
 GLOBAL_KEYS=(user log-level control-socket control-group ring-mode ring-block-size ring-blocks ring-block-timeout
-	workers cpu-affinity metrics-listen)
+	workers cpu-affinity datapath metrics-listen)
 RULE_KEYS=(input group port source output ttl join link-local)
-INPUT_KEYS=(workers cpu-affinity)
+INPUT_KEYS=(workers cpu-affinity datapath)
 declare -A VALUE=(
 	[user]=nobody
 	[log-level]=notice
@@ -50,6 +50,7 @@ declare -A VALUE=(
 	[workers]=auto
 	[cpu-affinity]=0-1
 	[metrics-listen]=127.0.0.1:9234
+	[datapath]=packet
 	[input]=mcrtest0
 	[group]=239.1.1.1
 	[port]=5000
