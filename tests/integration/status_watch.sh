@@ -181,6 +181,7 @@ wait_pane 10 '^EXIT=0$' "the exit status after Ctrl-C"
     fail "after Ctrl-C: alternate screen and cursor flags '$(pane_flags)', expected '0 1'"
 pane_has '^BEFORE-WATCH-MARK$' || fail "after Ctrl-C the shell's screen is not back: $(pane)"
 pane_has '^RULE ' && fail "after Ctrl-C the table is left on the normal screen: $(pane)"
+pane_has 'Sanitizer|runtime error' && fail "a sanitizer's report after Ctrl-C: $(pane)"
 keys -l 'clear'
 keys Enter
 wait_until 5 eval '! pane_has EXIT=0' || fail "the pane was not cleared"
@@ -190,6 +191,7 @@ wait_pane 10 "${HEADER_RE}answering" "the watch again"
 keys q
 wait_pane 10 '^EXIT=0$' "the exit status after q"
 [ "$(pane_flags)" = "0 1" ] || fail "after q: flags '$(pane_flags)', expected '0 1'"
+pane_has 'Sanitizer|runtime error' && fail "a sanitizer's report after q: $(pane)"
 note "Ctrl-C and q: exit 0, normal screen, cursor visible"
 
 # ---------------------------------------------------------------------
@@ -198,6 +200,8 @@ note "Ctrl-C and q: exit 0, normal screen, cursor visible"
 timeout --preserve-status -s INT 3.6 "$MCRELAY" -s "$CTL_SOCK" status --watch 1 >"$TMP/plain.out" 2>"$TMP/plain.err"
 rc=$?
 [ "$rc" -eq 0 ] || fail "status --watch to a file, stopped by SIGINT, exited $rc: $(cat "$TMP/plain.err")"
+# (a sanitizer's report would be there)
+[ ! -s "$TMP/plain.err" ] || fail "status --watch wrote to stderr: $(cat "$TMP/plain.err")"
 n=$(grep -cE "${HEADER_RE}answering$" "$TMP/plain.out")
 [ "$n" -ge 3 ] || fail "$n snapshots in 3.6 s to a file: $(cat "$TMP/plain.out")"
 [ "$(grep -c '^RULE ' "$TMP/plain.out")" = "$n" ] || fail "not one table per time line"
