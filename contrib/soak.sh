@@ -119,7 +119,17 @@ cleanup() {
 		    echo "soak: logs kept in $KEEP_LOGS" >&2
 		KEEP_LOGS=''
 	fi
+	[ -z "$SLEEP_PID" ] || kill "$SLEEP_PID" 2>/dev/null
 	lib_cleanup
+}
+# pause SECONDS: a sleep that SIGTERM interrupts at once (bash runs a trap
+# only between foreground commands, but during wait).
+SLEEP_PID=
+pause() {
+	sleep "$1" &
+	SLEEP_PID=$!
+	wait "$SLEEP_PID"
+	SLEEP_PID=
 }
 fail() {
 	echo "soak: FAIL: $*" >&2
@@ -236,7 +246,7 @@ do_kill() {
 do_link_flap() {	# do_link_flap KIND IFNAME
 	win_begin
 	must ip -n "$RELAY" link set "$2" down
-	sleep 2	# the disturbance itself
+	pause 2	# the disturbance itself
 	must ip -n "$RELAY" link set "$2" up
 	wait_until 30 everything_back || problem "$2 down and up: not all back within 30 s"
 	win_end "$1" "$2" "down 2 s"
@@ -337,7 +347,7 @@ inject() {
 		printf 'table netdev soakinject {\n chain in {\n  type filter hook ingress device d0 priority 0;\n  numgen inc mod 20 0 drop\n }\n}\n' \
 		    >"$TMP/inject.nft"
 		must ip netns exec "$DST1" nft -f "$TMP/inject.nft"
-		sleep 3
+		pause 3
 		must ip netns exec "$DST1" nft delete table netdev soakinject
 		note "injected: 1 in 20 frames dropped at DST1 for 3 s (not a window)"
 		;;
@@ -359,7 +369,7 @@ at() {	# at MINUTE SECONDS: waits until that time of the run
 	_now
 	left=$((target - _NOW))
 	((left > 0)) || return 0
-	sleep "$((left / 1000000)).$(printf '%06d' $((left % 1000000)))"
+	pause "$((left / 1000000)).$(printf '%06d' $((left % 1000000)))"
 }
 
 note "soak: $MINUTES minutes, 3 streams at $RATE pps, 6 receivers, $CLIENTS clients a flood, datapath ${DATAPATH}; logs in $TMP"
@@ -400,7 +410,7 @@ for s in v4fan v4udp v6fan; do
 	cat "${STREAM_LOGS[$s]}" >"$TMP/$s.sent"
 	echo "stop_ns=${_NOW}000" >>"$TMP/$s.sent"
 done
-sleep 1	# a paced stream: what the relay holds is out within milliseconds
+pause 1	# a paced stream: what the relay holds is out within milliseconds
 for r in $(cut -f1 "$TMP/receivers.tsv"); do
 	stop_recv "$r"
 done
