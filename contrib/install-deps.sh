@@ -7,4 +7,4 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkgconf clang llvm libclang-rt-14-dev libbpf-dev bpftool \
 	libevent-dev libcap-ng-dev libinih-dev libsystemd-dev libseccomp-dev \
 	iproute2 ethtool procps python3 python3-prometheus-client mandoc bash-completion strace \
-	util-linux >/dev/null
+	util-linux tmux >/dev/null

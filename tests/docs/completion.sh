@@ -180,13 +180,15 @@ run_cases() {
 	expect "mcrelay -c /etc/mcrelay.conf status --j" --json
 
 	# Options of each command.
-	expect "mcrelay status -" -j --json -o --openmetrics -P --prometheus -h --help
+	expect "mcrelay status -" -j --json -o --openmetrics -P --prometheus -w --watch -h --help
 	expect_has "mcrelay status -" --json --help
-	expect "mcrelay status --" --json --openmetrics --prometheus --help
-	expect "mcrelay status " -j --json -o --openmetrics -P --prometheus -h --help
-	expect "mcrelay status --json -" -j --json -o --openmetrics -P --prometheus -h --help
+	expect "mcrelay status --" --json --openmetrics --prometheus --watch --help
+	expect "mcrelay status " -j --json -o --openmetrics -P --prometheus -w --watch -h --help
+	expect "mcrelay status --json -" -j --json -o --openmetrics -P --prometheus -w --watch -h --help
 	expect "mcrelay status --o" --openmetrics
 	expect "mcrelay status --p" --prometheus
+	expect "mcrelay status --w" --watch
+	expect "mcrelay status --watch "
 	expect "mcrelay supervisor -" -f --foreground -p --pidfile -t --ready-timeout -h --help
 	expect_has "mcrelay supervisor -" --foreground --pidfile
 	expect "mcrelay supervisor --f" --foreground

@@ -5,7 +5,7 @@
  *
  * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
  *        [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
- *        [-L] [-D SECONDS] [-b BURST] [-V] [-Q [OUTER:]VID]
+ *        [-L] [-D SECONDS] [-b BURST] [-V] [-Q [OUTER:]VID] [-k]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
@@ -57,6 +57,7 @@ struct options {
 	int		verbose;	/* -V: print elapsed_ns too */
 	unsigned	vid;		/* -Q: send with this 802.1Q tag, raw */
 	unsigned	outer_vid;	/* -Q OUTER:VID: and an 802.1ad tag outside it */
+	int		keep_going;	/* -k: skip a datagram that cannot be sent */
 };
 
 /* A raw sender (-Q): the frame's headers, built once, the payload after them. */
@@ -68,6 +69,7 @@ struct raw {
 };
 
 static volatile sig_atomic_t stop_requested;
+static unsigned long send_errors;	/* -k: datagrams skipped */
 
 static void
 die(const char *fmt, ...)
@@ -102,7 +104,9 @@ usage(void)
 	    "             (default PPS/1000), with a 1 ns timer slack\n"
 	    "  -V         also print elapsed_ns=N, the time spent sending\n"
 	    "  -Q [OUTER:]VID  send raw frames on -I with an 802.1Q tag VID (1..4094)\n"
-	    "             in the frame, inside an 802.1ad tag OUTER if given; needs -B\n", stderr);
+	    "             in the frame, inside an 802.1ad tag OUTER if given; needs -B\n"
+	    "  -k         go on when a datagram cannot be sent (its number is skipped);\n"
+	    "             prints send_errors=N\n", stderr);
 	exit(1);
 }
 
@@ -118,7 +122,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pps = 1000;
 	o->ttl = 16;
 	o->size = 64;
-	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:h")) != -1) {
+	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:kh")) != -1) {
 		switch (c) {
 		case 'g':
 			if (inet_pton(AF_INET, optarg, &o->group) == 1 &&
@@ -175,6 +179,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'b':
 			o->burst = parse_ulong(optarg, 1, MAX_BURST, 'b');
+			break;
+		case 'k':
+			o->keep_going = 1;
 			break;
 		case 'V':
 			o->verbose = 1;
@@ -410,13 +417,18 @@ sleep_until(uint64_t t)
  */
 static void
 send_one(int fd, const uint8_t *buf, size_t len, const struct sockaddr_storage *dst,
-    socklen_t dst_len)
+    socklen_t dst_len, int keep_going)
 {
 	uint64_t give_up = 0;
 
 	while (sendto(fd, buf, len, 0, (const struct sockaddr *)dst, dst_len) < 0) {
 		if (errno == EINTR && !stop_requested)
 			continue;
+		if (keep_going && ((errno != ENOBUFS && errno != EAGAIN) ||
+		    (give_up != 0 && (uint64_t)now_ns() > give_up))) {
+			send_errors++;
+			return;
+		}
 		if (errno != ENOBUFS && errno != EAGAIN)
 			die("sendto: %s", strerror(errno));
 		if (give_up == 0)
@@ -519,7 +531,7 @@ main(int argc, char **argv)
 			if (o.vid)
 				raw_send(&raw, o.size, seq);
 			else
-				send_one(fd, buf, o.size, &dst, dst_len);
+				send_one(fd, buf, o.size, &dst, dst_len, o.keep_going);
 			sent++;
 		}
 		if (o.duration_ns != 0 && (uint64_t)now_ns() >= end)
@@ -528,6 +540,8 @@ main(int argc, char **argv)
 	elapsed = (uint64_t)now_ns() - t0;
 	close(fd);
 	printf("sent=%lu\n", sent);
+	if (o.keep_going)
+		printf("send_errors=%lu\n", send_errors);
 	if (o.verbose)
 		printf("elapsed_ns=%llu\n", (unsigned long long)elapsed);
 	if (fflush(stdout) != 0)
