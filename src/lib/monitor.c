@@ -1,0 +1,364 @@
+#include "config.h"
+
+#include "lib/monitor.h"
+
+#include "lib/monitor_mpegts.h"
+#include "lib/monitor_rtp.h"
+#include "lib/siphash.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A rule's streams: entries in an array that grows (4, 8, ... up to the
+ * cap) and never moves an entry's index, found through hash buckets
+ * chained by index, and kept in order of use on a list (most recent at
+ * the head) so that the one to evict is at its tail.  The entry last hit
+ * is tried before hashing: a rule with one stream never hashes.
+ * Indices are stored plus one, 0 meaning none.
+ */
+struct mon_key {
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint32_t ssrc;		/* 0 for MPEG-TS */
+};
+
+struct mon_source {
+	struct mon_key key;
+	uint32_t hash;
+	uint32_t next;		/* in its bucket */
+	uint32_t newer, older;	/* on the list of use */
+	union {
+		struct rtp_seq rtp;
+		struct ts_pids *ts;
+	} u;
+};
+
+struct monitor {
+	enum monitor_mode mode;
+	struct monitor_counts counts;
+	uint64_t secret[2];
+	struct mon_source *src;
+	uint32_t n, alloc, cap;
+	uint32_t *buckets;	/* a power of two of them, at least twice alloc */
+	uint32_t mask;
+	uint32_t newest, oldest;
+	uint32_t last;		/* the entry hit last */
+};
+
+_Static_assert(sizeof(struct mon_key) == 40, "mon_key has no padding to hash");
+
+const char *monitor_mode_name(enum monitor_mode mode)
+{
+	switch (mode) {
+	case MONITOR_OFF:
+		return "off";
+	case MONITOR_RTP:
+		return "rtp";
+	case MONITOR_MPEGTS:
+		return "mpegts";
+	}
+	return "?";
+}
+
+void monitor_counts_add(struct monitor_counts *a, const struct monitor_counts *b)
+{
+	a->missing += b->missing;
+	a->filled += b->filled;
+	a->errors += b->errors;
+	a->reordered += b->reordered;
+	a->duplicates += b->duplicates;
+	a->resyncs += b->resyncs;
+	a->invalid += b->invalid;
+	a->sources += b->sources;
+	a->evicted += b->evicted;
+}
+
+/* x <= k * packets, without overflow. */
+static bool within(uint64_t x, uint64_t k, uint64_t packets)
+{
+	return packets >= UINT64_MAX / k || x <= k * packets;
+}
+
+bool monitor_counts_plausible(const struct monitor_counts *c, uint64_t packets, char *err,
+			      size_t errlen)
+{
+	const char *what = NULL;
+	uint64_t v = 0;
+
+	if (!within(c->missing, MONITOR_MAX_MISSING_PER_PACKET, packets))
+		what = "missing", v = c->missing;
+	else if (c->filled > c->missing)
+		what = "filled (more than missing)", v = c->filled;
+	else if (!within(c->errors, MONITOR_MAX_EVENTS_PER_PACKET, packets))
+		what = "errors", v = c->errors;
+	else if (!within(c->duplicates, MONITOR_MAX_EVENTS_PER_PACKET, packets))
+		what = "duplicates", v = c->duplicates;
+	else if (!within(c->resyncs, MONITOR_MAX_EVENTS_PER_PACKET, packets))
+		what = "resyncs", v = c->resyncs;
+	else if (c->reordered > packets)
+		what = "reordered", v = c->reordered;
+	else if (c->invalid > packets)
+		what = "invalid", v = c->invalid;
+	else if (c->sources > packets)
+		what = "sources", v = c->sources;
+	else if (c->evicted > c->sources)
+		what = "evicted (more than sources)", v = c->evicted;
+	if (what == NULL)
+		return true;
+	snprintf(err, errlen, "monitor %s %" PRIu64 " after %" PRIu64 " packets", what, v,
+		 packets);
+	return false;
+}
+
+struct monitor *monitor_new(enum monitor_mode mode, const uint64_t secret[2])
+{
+	struct monitor *m;
+
+	if (mode != MONITOR_RTP && mode != MONITOR_MPEGTS)
+		return NULL;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->mode = mode;
+	m->cap = mode == MONITOR_RTP ? MONITOR_RTP_SOURCES : MONITOR_TS_SOURCES;
+	m->secret[0] = secret[0];
+	m->secret[1] = secret[1];
+	return m;
+}
+
+void monitor_free(struct monitor *m)
+{
+	if (m == NULL)
+		return;
+	for (uint32_t i = 0; m->mode == MONITOR_MPEGTS && i < m->n; i++) {
+		ts_free(m->src[i].u.ts);
+		free(m->src[i].u.ts);
+	}
+	free(m->src);
+	free(m->buckets);
+	free(m);
+}
+
+enum monitor_mode monitor_get_mode(const struct monitor *m)
+{
+	return m->mode;
+}
+
+const struct monitor_counts *monitor_get_counts(const struct monitor *m)
+{
+	return &m->counts;
+}
+
+size_t monitor_tracked(const struct monitor *m)
+{
+	return m->n;
+}
+
+/* ---- the list of use ---- */
+
+static void unlink_use(struct monitor *m, uint32_t i)
+{
+	struct mon_source *s = &m->src[i - 1];
+
+	if (s->newer)
+		m->src[s->newer - 1].older = s->older;
+	else
+		m->newest = s->older;
+	if (s->older)
+		m->src[s->older - 1].newer = s->newer;
+	else
+		m->oldest = s->newer;
+	s->newer = s->older = 0;
+}
+
+static void push_newest(struct monitor *m, uint32_t i)
+{
+	struct mon_source *s = &m->src[i - 1];
+
+	s->newer = 0;
+	s->older = m->newest;
+	if (m->newest)
+		m->src[m->newest - 1].newer = i;
+	else
+		m->oldest = i;
+	m->newest = i;
+}
+
+/* ---- the buckets ---- */
+
+static void bucket_insert(struct monitor *m, uint32_t i)
+{
+	uint32_t *head = &m->buckets[m->src[i - 1].hash & m->mask];
+
+	m->src[i - 1].next = *head;
+	*head = i;
+}
+
+static void bucket_remove(struct monitor *m, uint32_t i)
+{
+	uint32_t *p = &m->buckets[m->src[i - 1].hash & m->mask];
+
+	while (*p != i)
+		p = &m->src[*p - 1].next;
+	*p = m->src[i - 1].next;
+}
+
+/* Room for twice as many entries (up to the cap); false if memory is short. */
+static bool grow(struct monitor *m)
+{
+	uint32_t alloc = m->alloc ? m->alloc * 2 : 4, nb;
+	struct mon_source *src;
+	uint32_t *buckets;
+
+	if (alloc > m->cap)
+		alloc = m->cap;
+	src = realloc(m->src, alloc * sizeof(*src));
+	if (src == NULL)
+		return false;
+	m->src = src;
+	for (nb = 8; nb < 2 * alloc; nb *= 2)
+		;
+	if (nb - 1 != m->mask || m->buckets == NULL) {
+		if ((buckets = calloc(nb, sizeof(*buckets))) == NULL)
+			return false;
+		free(m->buckets);
+		m->buckets = buckets;
+		m->mask = nb - 1;
+		for (uint32_t i = 1; i <= m->n; i++)
+			bucket_insert(m, i);
+	}
+	m->alloc = alloc;
+	return true;
+}
+
+/* An entry for a new stream: a fresh one while there is room, else the oldest's. */
+static uint32_t take_entry(struct monitor *m)
+{
+	uint32_t i;
+
+	if (m->n < m->cap && (m->n < m->alloc || grow(m))) {
+		i = ++m->n;
+		memset(&m->src[i - 1], 0, sizeof(m->src[i - 1]));
+		if (m->mode == MONITOR_MPEGTS &&
+		    (m->src[i - 1].u.ts = calloc(1, sizeof(struct ts_pids))) == NULL) {
+			m->n--;
+			return 0;
+		}
+		return i;
+	}
+	if ((i = m->oldest) == 0)
+		return 0;
+	bucket_remove(m, i);
+	unlink_use(m, i);
+	if (m->last == i)
+		m->last = 0;
+	if (m->mode == MONITOR_MPEGTS)
+		ts_reset(m->src[i - 1].u.ts);
+	m->counts.evicted++;
+	return i;
+}
+
+static bool key_eq(const struct mon_key *a, const struct mon_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* The entry of the stream, most recent now; *fresh if it is new.  0 if there is none to be had. */
+static uint32_t find(struct monitor *m, const struct mon_key *k, bool *fresh)
+{
+	uint32_t h, i;
+
+	*fresh = false;
+	if (m->last && key_eq(&m->src[m->last - 1].key, k))
+		return m->last;
+	h = (uint32_t)siphash24(m->secret, k, sizeof(*k));
+	for (i = m->buckets ? m->buckets[h & m->mask] : 0; i; i = m->src[i - 1].next)
+		if (m->src[i - 1].hash == h && key_eq(&m->src[i - 1].key, k))
+			break;
+	if (i == 0) {
+		if ((i = take_entry(m)) == 0)
+			return 0;
+		m->src[i - 1].key = *k;
+		m->src[i - 1].hash = h;
+		bucket_insert(m, i);
+		m->counts.sources++;
+		*fresh = true;
+	} else {
+		unlink_use(m, i);
+	}
+	push_newest(m, i);
+	m->last = i;
+	return i;
+}
+
+static void rtp_datagram(struct monitor *m, struct mon_key *k, const uint8_t *p, size_t len)
+{
+	uint16_t seq;
+	bool fresh;
+	uint32_t i;
+
+	switch (rtp_header(p, len, &seq, &k->ssrc)) {
+	case RTP_CONTROL:
+		return;
+	case RTP_NOT:
+		m->counts.invalid++;
+		return;
+	case RTP_DATA:
+		break;
+	}
+	if ((i = find(m, k, &fresh)) == 0)
+		return;
+	if (fresh)
+		rtp_seq_init(&m->src[i - 1].u.rtp, seq);
+	else
+		rtp_seq_update(&m->src[i - 1].u.rtp, seq, &m->counts);
+}
+
+static void ts_datagram(struct monitor *m, const struct mon_key *k, const uint8_t *p, size_t len)
+{
+	size_t off, n = ts_locate(p, len, &off);
+	bool fresh;
+	uint32_t i;
+
+	if (n == 0) {
+		m->counts.invalid++;
+		return;
+	}
+	if ((i = find(m, k, &fresh)) != 0)
+		ts_update(m->src[i - 1].u.ts, p + off, n, &m->counts);
+}
+
+void monitor_datagram(struct monitor *m, const struct monitor_flow *flow, const uint8_t *payload,
+		      size_t len)
+{
+	struct mon_key k;
+
+	memcpy(k.src, flow->src, 16);
+	memcpy(k.dst, flow->dst, 16);
+	k.sport = flow->sport;
+	k.dport = flow->dport;
+	k.ssrc = 0;
+	if (m->mode == MONITOR_RTP)
+		rtp_datagram(m, &k, payload, len);
+	else
+		ts_datagram(m, &k, payload, len);
+}
+
+void monitor_packet(struct monitor *m, const struct pkt *p)
+{
+	struct monitor_flow flow;
+	const uint8_t *udp, *payload;
+	size_t len;
+
+	if (!p->has_udp || p->fragment)
+		return;
+	udp = p->frame + p->l3 + p->ihl;
+	memcpy(flow.src, p->src.b, 16);
+	memcpy(flow.dst, p->dst.b, 16);
+	memcpy(&flow.sport, udp, 2);
+	flow.dport = p->dport;
+	payload = pkt_payload(p, &len);
+	monitor_datagram(m, &flow, payload, len);
+}
