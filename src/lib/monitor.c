@@ -15,9 +15,12 @@
  * A rule's streams: entries in an array that grows (4, 8, ... up to the
  * cap) and never moves an entry's index, found through hash buckets
  * chained by index, and kept in order of use on a list (most recent at
- * the head) so that the one to evict is at its tail.  The entry last hit
- * is tried before hashing: a rule with one stream never hashes.
- * Indices are stored plus one, 0 meaning none.
+ * the head) so that the one to evict is at its tail.  Before hashing,
+ * the entry last hit is tried (a rule with one stream never hashes), then
+ * a hint: the entry last found for a cheap, unkeyed mix of the key.  A
+ * hint is only ever a guess checked against the whole key, so one that an
+ * attacker spoils costs a hash, as without hints.  Indices are stored plus
+ * one, 0 meaning none.
  */
 struct mon_key {
 	uint8_t src[16], dst[16];
@@ -43,7 +46,9 @@ struct monitor {
 	struct mon_source *src;
 	uint32_t n, alloc, cap;
 	uint32_t *buckets;	/* a power of two of them, at least twice alloc */
+	uint32_t *hints;	/* as many as buckets */
 	uint32_t mask;
+	unsigned bits;		/* of mask */
 	uint32_t newest, oldest;
 	uint32_t last;		/* the entry hit last */
 };
@@ -138,6 +143,7 @@ void monitor_free(struct monitor *m)
 	}
 	free(m->src);
 	free(m->buckets);
+	free(m->hints);
 	free(m);
 }
 
@@ -210,7 +216,8 @@ static bool grow(struct monitor *m)
 {
 	uint32_t alloc = m->alloc ? m->alloc * 2 : 4, nb;
 	struct mon_source *src;
-	uint32_t *buckets;
+	uint32_t *buckets, *hints;
+	unsigned bits = 3;
 
 	if (alloc > m->cap)
 		alloc = m->cap;
@@ -219,13 +226,21 @@ static bool grow(struct monitor *m)
 		return false;
 	m->src = src;
 	for (nb = 8; nb < 2 * alloc; nb *= 2)
-		;
+		bits++;
 	if (nb - 1 != m->mask || m->buckets == NULL) {
-		if ((buckets = calloc(nb, sizeof(*buckets))) == NULL)
+		buckets = calloc(nb, sizeof(*buckets));
+		hints = calloc(nb, sizeof(*hints));
+		if (buckets == NULL || hints == NULL) {
+			free(buckets);
+			free(hints);
 			return false;
+		}
 		free(m->buckets);
+		free(m->hints);
 		m->buckets = buckets;
+		m->hints = hints;
 		m->mask = nb - 1;
+		m->bits = bits;
 		for (uint32_t i = 1; i <= m->n; i++)
 			bucket_insert(m, i);
 	}
@@ -265,18 +280,40 @@ static bool key_eq(const struct mon_key *a, const struct mon_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* Ports, SSRC and the addresses' last words: what tells a rule's streams apart. */
+static unsigned hint_of(const struct monitor *m, const struct mon_key *k)
+{
+	uint32_t s, d;
+
+	memcpy(&s, k->src + 12, 4);
+	memcpy(&d, k->dst + 12, 4);
+	return (uint32_t)(((uint32_t)k->sport << 16 ^ k->dport ^ k->ssrc ^ s ^ d * 31) *
+			  0x9e3779b1u) >> (32 - m->bits);
+}
+
+/* The stream's entry, found by its hash h, or 0. */
+static uint32_t lookup(const struct monitor *m, const struct mon_key *k, uint32_t h)
+{
+	uint32_t i = m->buckets ? m->buckets[h & m->mask] : 0;
+
+	while (i && (m->src[i - 1].hash != h || !key_eq(&m->src[i - 1].key, k)))
+		i = m->src[i - 1].next;
+	return i;
+}
+
 /* The entry of the stream, most recent now; *fresh if it is new.  0 if there is none to be had. */
 static uint32_t find(struct monitor *m, const struct mon_key *k, bool *fresh)
 {
-	uint32_t h, i;
+	uint32_t h = 0, i;
 
 	*fresh = false;
 	if (m->last && key_eq(&m->src[m->last - 1].key, k))
 		return m->last;
-	h = (uint32_t)siphash24(m->secret, k, sizeof(*k));
-	for (i = m->buckets ? m->buckets[h & m->mask] : 0; i; i = m->src[i - 1].next)
-		if (m->src[i - 1].hash == h && key_eq(&m->src[i - 1].key, k))
-			break;
+	i = m->hints ? m->hints[hint_of(m, k)] : 0;
+	if (i == 0 || !key_eq(&m->src[i - 1].key, k)) {
+		h = (uint32_t)siphash24(m->secret, k, sizeof(*k));
+		i = lookup(m, k, h);
+	}
 	if (i == 0) {
 		if ((i = take_entry(m)) == 0)
 			return 0;
@@ -290,6 +327,8 @@ static uint32_t find(struct monitor *m, const struct mon_key *k, bool *fresh)
 	}
 	push_newest(m, i);
 	m->last = i;
+	if (m->hints)
+		m->hints[hint_of(m, k)] = i;	/* the table may have grown: hints of its size */
 	return i;
 }
 
