@@ -8,6 +8,7 @@
 #include "supervisor/sv_udp.h"
 
 #include "lib/conf_udp.h"
+#include "lib/conf_values.h"
 #include "lib/stats_set.h"
 #include "lib/status_format.h"
 
@@ -142,7 +143,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
 	snprintf(o->path, sizeof(o->path), "packet");
-	snprintf(o->monitor, sizeof(o->monitor), "off");
+	snprintf(o->monitor, sizeof(o->monitor), "%s", conf_monitor_name(r->monitor));
 	o->n_outputs = r->n_outputs;
 	for (size_t k = 0; k < r->n_outputs; k++)
 		fill_output(&o->outputs[k], sv, r, k);
