@@ -91,9 +91,14 @@ static uint32_t verified_insns(int prog_fd)
 	return info.verified_insns;
 }
 
-/* A loaded instance with plan's maps filled, counting into counters; NULL and err if not. */
+/*
+ * A loaded instance with plan's maps filled, counting into counters; NULL
+ * and err if not.  It goes on with prev's RTP streams (monitor = rtp), if
+ * there is a prev, so that a reload does not take them up afresh.
+ */
 static struct kpath_bpf *instance_new(const struct kpath_plan *plan,
-				      struct kpath_counters *counters, char *err, size_t errlen)
+				      struct kpath_counters *counters,
+				      const struct kpath_bpf *prev, char *err, size_t errlen)
 {
 	struct kpath_counter_fds fds;
 	struct kpath_bpf *s;
@@ -114,7 +119,9 @@ static struct kpath_bpf *instance_new(const struct kpath_plan *plan,
 	s->rodata->kpath_config.kinds = plan->kinds;
 	s->rodata->kpath_config.n_wide = (uint32_t)plan->n_wide;
 	s->rodata->kpath_config.l4_v6_flags = kpath_probe_l4_v6_flags();
-	if (size_maps(s, plan, &fds) < 0) {
+	if (size_maps(s, plan, &fds) < 0 ||
+	    (prev != NULL && bpf_map__reuse_fd(s->maps.kpath_rtp_streams,
+					       bpf_map__fd(prev->maps.kpath_rtp_streams)))) {
 		snprintf(err, errlen, "kernel path: sizing the maps: %s", strerror(errno));
 		goto fail;
 	}
@@ -145,7 +152,7 @@ struct kpath *kpath_load(const struct kpath_plan *plan, struct kpath_counters *c
 	k->counters = counters;
 	k->hook.how = KPATH_ATTACH_NONE;
 	k->hook.link_fd = -1;
-	k->skel = instance_new(plan, counters, err, errlen);
+	k->skel = instance_new(plan, counters, NULL, err, errlen);
 	if (k->skel == NULL) {
 		free(k);
 		return NULL;
@@ -171,7 +178,7 @@ struct kpath *kpath_open(int ifindex, enum kpath_attach how, const struct kpath_
 
 int kpath_update(struct kpath *k, const struct kpath_plan *plan, char *err, size_t errlen)
 {
-	struct kpath_bpf *s = instance_new(plan, k->counters, err, errlen);
+	struct kpath_bpf *s = instance_new(plan, k->counters, k->skel, err, errlen);
 
 	if (s == NULL)
 		return -1;
