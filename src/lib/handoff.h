@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 
 /*
  * Messages between the supervisor and a worker over their SOCK_SEQPACKET

@@ -9,7 +9,7 @@
 #include "lib/addr.h"
 #include "lib/conf_types.h"
 #include "lib/kpath_abi.h"
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 #include "lib/packet.h"
 
 /*

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 
 /*
  * The continuity counters of one MPEG-TS stream (ISO/IEC 13818-1 2.4.3.3;

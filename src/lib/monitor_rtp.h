@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 
 /*
  * One RTP stream's sequence numbers (RFC 3550 A.1, with loss counted as

@@ -2,7 +2,7 @@
 
 #include "lib/stats_set.h"
 
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 
 #include <math.h>
 #include <stdio.h>

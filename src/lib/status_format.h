@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 #include "lib/strbuf.h"
 
 /* A snapshot of the daemon's state, rendered as a table or as JSON (no I/O). */

@@ -7,7 +7,7 @@
 #include "supervisor/sv_udp.h"
 #include "supervisor/sv_worker.h"
 
-#include "lib/monitor.h"
+#include "lib/monitor_counts.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
