@@ -67,6 +67,16 @@ def frame6(payload, exts=(), vlan=False, hlim=16, group="ff3e::1234", port=5000,
     return eth + ip + chain + udp
 
 
+def rtp(seq, ssrc=0x1234):
+    """A 12-byte RTP header, version 2, payload type 33."""
+    return struct.pack("!BBHII", 0x80, 33, seq, seq * 90, ssrc)
+
+
+def ts(pid, cc):
+    """A 188-byte MPEG-TS packet with payload."""
+    return struct.pack("!BHB", 0x47, pid, 0x10 | cc) + bytes(184)
+
+
 def main():
     top = sys.argv[1]
     V = 6  # HANDOFF_VERSION
@@ -144,6 +154,13 @@ def main():
         # fragment for it, its later fragments; then one past FRAG_TTL_NS.
         "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,
                                            0x05, 160, 0, 0x85, 0, 2, 0x05, 0, 0))],
+        # Mode (0 rtp, 1 mpegts), then (stream, length, payload): RTP packets with a
+        # gap, a swap and a duplicate; 7 TS packets of PID 256, twice, one skipped.
+        "monitor": [b"\0" + b"".join(struct.pack("<BH", 1, 12) + rtp(seq)
+                                      for seq in (1, 2, 4, 3, 5, 5, 9)),
+                    b"\1" + b"".join(struct.pack("<BH", 2, 7 * 188) +
+                                      b"".join(ts(256, cc) for cc in ccs)
+                                      for ccs in (range(7), range(8, 15)))],
     }
     for name, items in seeds.items():
         d = os.path.join(top, name)
