@@ -78,7 +78,12 @@ usage: contrib/bench.sh [OPTIONS]
                      mcrelay-LABEL, each with its own extra [global] keys
                      (after the --mcrelay-key ones), e.g.
                      'packet:datapath=packet,kernel:datapath=kernel'.  Every
-                     variant has its own rows, ratios and targets.  "mcrelay"
+                     variant has its own rows, ratios and targets.  The key
+                     binary=PATH runs another build of mcrelay for the variant
+                     (not a configuration key): a variant labelled "before"
+                     with an earlier build sets the targets "the packet path
+                     no worse than before" for a variant labelled "packet"
+                     (or the plain mcrelay relay).  "mcrelay"
                      in --relays stands for all of them; mcrelay-LABEL picks
                      one.  A variant whose keys `mcrelay check` rejects gets
                      error rows; the run goes on
@@ -219,7 +224,7 @@ done
 # The mcrelay relays: one "mcrelay", or mcrelay-LABEL per variant, each
 # with its own extra [global] keys (VKEYS, one KEY=VALUE a line).
 MC_ALL=()
-declare -A VKEYS=() KIND=()
+declare -A VKEYS=() KIND=() VBIN=()
 if [ -n "$VARIANTS_ARG" ]; then
 	IFS=, read -ra _v <<<"$VARIANTS_ARG"
 	for v in "${_v[@]}"; do
@@ -235,6 +240,11 @@ if [ -n "$VARIANTS_ARG" ]; then
 		IFS=+ read -ra _k <<<"$keys"
 		for kv in "${_k[@]}"; do
 			iskv "$kv" || { echo "bench.sh: --mcrelay-variants: '$label' needs KEY=VALUE[+KEY=VALUE...], not '$kv'" >&2; exit 64; }
+			if [[ $kv == binary=* ]]; then
+				[ -x "${kv#binary=}" ] || { echo "bench.sh: --mcrelay-variants: '$label': ${kv#binary=} is not an executable" >&2; exit 64; }
+				VBIN[$name]=${kv#binary=}
+				continue
+			fi
 			VKEYS[$name]+="$kv"$'\n'
 		done
 	done
@@ -535,10 +545,28 @@ MC_CUR=mcrelay	# the mcrelay relay being run (its variant keys)
 declare -A WORKERS_KEY=()	# per mcrelay relay: yes / no, probed once
 declare -A PROBE_ERR=()	# per mcrelay relay: why `mcrelay check` rejects it
 
+# knows_key KEY: the build of $MC_CUR takes KEY in [global] (asked of its check once).
+declare -A KNOWN_KEYS=()
+knows_key() {
+	local id="$MC_CUR/$1"
+	if [ -z "${KNOWN_KEYS[$id]:-}" ]; then
+		printf '[global]\n%s = root\n' "$1" >"$TMP/key.conf"
+		"${VBIN[$MC_CUR]:-$MCRELAY}" -c "$TMP/key.conf" check >"$TMP/key.out" 2>&1
+		if grep -q "unknown key '$1'" "$TMP/key.out"; then
+			KNOWN_KEYS[$id]=no
+		else
+			KNOWN_KEYS[$id]=yes
+		fi
+	fi
+	[ "${KNOWN_KEYS[$id]}" = yes ]
+}
+
 mc_conf() {	# mc_conf CASE WORKERS_LINE: the configuration for $MC_CUR
 	local c=$1 k outs=()
 	for k in $(seq 1 "${C_FAN[$c]}"); do outs+=("rout$k"); done
-	conf_global notice
+	# Not lib.sh's conf_global: an earlier build (binary=) may not know its keys.
+	printf '[global]\nuser = nobody\nlog-level = notice\ncontrol-socket = %s\n' "$CTL_SOCK"
+	knows_key control-group && printf 'control-group = root\n'
 	local kv
 	for kv in "${MC_KEYS[@]}"; do printf '%s\n' "${kv%%=*} = ${kv#*=}"; done
 	while IFS= read -r kv; do
@@ -580,13 +608,13 @@ probe_workers_key() {
 		return 1
 	fi
 	mc_conf t100k-64 "" >"$TMP/probe0.conf"
-	if ! "$MCRELAY" -c "$TMP/probe0.conf" check >"$TMP/probe.out" 2>&1; then
+	if ! "${VBIN[$MC_CUR]:-$MCRELAY}" -c "$TMP/probe0.conf" check >"$TMP/probe.out" 2>&1; then
 		START_ERR="error: mcrelay check: $(check_err "$TMP/probe.out")"
 		PROBE_ERR[$MC_CUR]=$START_ERR
 		return 1
 	fi
 	mc_conf t100k-64 "workers = 2" >"$TMP/probe.conf"
-	if "$MCRELAY" -c "$TMP/probe.conf" check >"$TMP/probe.out" 2>&1; then
+	if "${VBIN[$MC_CUR]:-$MCRELAY}" -c "$TMP/probe.conf" check >"$TMP/probe.out" 2>&1; then
 		WORKERS_KEY[$MC_CUR]=yes
 	else
 		WORKERS_KEY[$MC_CUR]=no
@@ -609,12 +637,12 @@ mcrelay_start() {
 		return 1
 	fi
 	mc_conf "$c" "$wl" >"$TMP/bench.conf"
-	if ! "$MCRELAY" -c "$TMP/bench.conf" check >"$TMP/check.out" 2>&1; then
+	if ! "${VBIN[$MC_CUR]:-$MCRELAY}" -c "$TMP/bench.conf" check >"$TMP/check.out" 2>&1; then
 		START_ERR="error: mcrelay check: $(check_err "$TMP/check.out")"
 		return 1
 	fi
 	rm -f "$TMP/pid"
-	ip netns exec "$RELAY" taskset -c "$RELAY_CPU" "$MCRELAY" -c "$TMP/bench.conf" \
+	ip netns exec "$RELAY" taskset -c "$RELAY_CPU" "${VBIN[$MC_CUR]:-$MCRELAY}" -c "$TMP/bench.conf" \
 	    supervisor -f -p "$TMP/pid" >"$TMP/daemon.log" 2>&1 </dev/null &
 	DAEMON_PID=$!
 	PIDS+=("$DAEMON_PID")
@@ -1281,7 +1309,7 @@ mc_all = list(meta["mcrelay_relays"])
 mc_run = [r for r in relays_run if r in meta["mcrelay_relays"]]
 # The mcrelay relays the targets are for: those in the run (else all, so
 # that their targets show as not measured).
-mc_targets = mc_run or mc_all
+mc_targets = [m for m in (mc_run or mc_all) if m != "mcrelay-before"]
 multi = len(mc_targets) > 1
 cases = []
 for c, _ in order:
@@ -1453,16 +1481,18 @@ for f in sorted(os.listdir(soak_dir)):
         soaks[d.get("relay", f[:-5])] = d
 
 for M in mc_targets:
+    # The kernel path's targets against nftables: not the packet path's (datapath = packet).
+    cmp_nft = compare if M != "mcrelay-packet" else (lambda *a: None)
     for c in ("t300k-64", "t300k-1024"):
-        compare(M, c + ": pkt/cpu-s >= 1.0x nft's", ((c, M, "pkts_per_cpu_s"), (c, "nft", "pkts_per_cpu_s")),
+        cmp_nft(M, c + ": pkt/cpu-s >= 1.0x nft's", ((c, M, "pkts_per_cpu_s"), (c, "nft", "pkts_per_cpu_s")),
                 lambda a, b: a >= b, lambda a, b: "%s %.0f, nft %.0f: %.2fx" % (M, a, b, a / b))
-        compare(M, c + ": loss <= max(0.5 %, nft's)", ((c, M, "loss_pct"), (c, "nft", "loss_pct")),
+        cmp_nft(M, c + ": loss <= max(0.5 %, nft's)", ((c, M, "loss_pct"), (c, "nft", "loss_pct")),
                 lambda a, b: a <= max(0.5, b),
                 lambda a, b: "%s %.3f %%, nft %.3f %%, limit %.3f %%" % (M, a, b, max(0.5, b)))
     for c in ("lat-1k-64", "t100k-64"):
-        compare(M, c + ": p99 latency <= nft's + 50 us", ((c, M, "rx_lat_p99_us"), (c, "nft", "rx_lat_p99_us")),
+        cmp_nft(M, c + ": p99 latency <= nft's + 50 us", ((c, M, "rx_lat_p99_us"), (c, "nft", "rx_lat_p99_us")),
                 lambda a, b: a <= b + 50, lambda a, b: "%s %.1f us, nft %.1f us" % (M, a, b))
-    compare(M, "fan-out 10 (f10-30k-1316): CPU per input packet <= nft's",
+    cmp_nft(M, "fan-out 10 (f10-30k-1316): CPU per input packet <= nft's",
             (("f10-30k-1316", M, "us_per_in_pkt"), ("f10-30k-1316", "nft", "us_per_in_pkt")),
             lambda a, b: a <= b, lambda a, b: "%s %.2f us, nft %.2f us: %.2fx" % (M, a, b, a / b))
     nft10k = ratio(get("r10k-300k-64", "nft", "pkts_per_cpu_s"), get("t300k-64", "nft", "pkts_per_cpu_s"))
@@ -1476,6 +1506,13 @@ for M in mc_targets:
         compare(M, "100 prefix rules next to 10,000 exact, %s: pkt/cpu-s within 10 %% of one rule" % what,
                 ((pc, M, "pkts_per_cpu_s"), ("t300k-64", M, "pkts_per_cpu_s")),
                 lambda a, b: a >= 0.9 * b, lambda a, b: "%.0f vs %.0f: %.2fx" % (a, b, a / b))
+    # The packet path against an earlier build, run as the variant "before".
+    if "mcrelay-before" in mc_all and M in ("mcrelay-packet", "mcrelay"):
+        for c in ("t300k-64", "t300k-1024"):
+            compare(M, c + ": packet path pkt/cpu-s >= 0.95x before's",
+                    ((c, M, "pkts_per_cpu_s"), (c, "mcrelay-before", "pkts_per_cpu_s")),
+                    lambda a, b: a >= 0.95 * b,
+                    lambda a, b: "%s %.0f, before %.0f: %.2fx" % (M, a, b, a / b))
     soak = soaks.get(M, {})
     if soak.get("processes"):
         g = max((p["growth_kb"] for p in soak["processes"]), default=0)

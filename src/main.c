@@ -7,6 +7,7 @@
 #include "lib/diag.h"
 #include "worker/sandbox.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/sv_kpath.h"
 #include "worker/worker.h"
 
 #include <errno.h>
@@ -139,8 +140,14 @@ static int cmd_client(const char *conf_path, const char *sock, bool status,
 static int cmd_version(void)
 {
 	printf("mcrelay %s\n", PACKAGE_VERSION);
-	if (sandbox_features()[0] != '\0')
-		printf("features: %s\n", sandbox_features());
+#ifdef HAVE_KERNEL_PATH
+	const char *kernel_path = "kernel-path";
+#else
+	const char *kernel_path = "";
+#endif
+	if (sandbox_features()[0] != '\0' || kernel_path[0])
+		printf("features: %s%s%s\n", sandbox_features(),
+		       sandbox_features()[0] && kernel_path[0] ? " " : "", kernel_path);
 	return EX_OK;
 }
 
@@ -172,15 +179,26 @@ static int cmd_check(const char *path, int argc, char **argv)
 		conf_check_accounts(&c, &d);
 		conf_check_interfaces(&c, &d, false);
 	}
+	/* The paths are worked out on what loaded, printed once it is known to be valid. */
+	char *paths = NULL;
+	size_t paths_len = 0;
+	FILE *pf = rc == 0 ? open_memstream(&paths, &paths_len) : NULL;
+
+	if (pf != NULL) {
+		svk_report(&c, geteuid() == 0, &d, pf);
+		fclose(pf);
+	}
 	diag_print(&d, stderr);
 	if (d.errors) {
 		fprintf(stderr, "%s: %zu error(s)\n", path, d.errors);
 		rc = rc == -2 ? EX_NOINPUT : EX_CONFIG;
 	} else {
 		conf_print(&c, stdout);
+		fputs(paths ? paths : "", stdout);
 		printf("%s: configuration is valid (%zu rules)\n", path, c.n_rules);
 		rc = EX_OK;
 	}
+	free(paths);
 	diag_free(&d);
 	conf_free(&c);
 	return rc;

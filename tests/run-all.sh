@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the build dependencies, builds mcrelay twice (plain, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer), runs every test in both
-# builds, runs the fuzz targets for a while, then "make distcheck".  Needs root (apt-get, network namespaces).  Ends with a
+# builds, runs the fuzz targets for a while, builds without the kernel
+# path, then "make distcheck".  Needs root (apt-get, network namespaces).  Ends with a
 # line "N passed, N failed" counted over both builds.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +60,39 @@ else
 	echo "FAIL: the fuzz targets did not build"; fuzz_failed=5; status=1
 fi
 
+# Built without the kernel path (as where clang, bpftool or libbpf are
+# missing): it compiles, says so, refuses datapath = kernel at its line and
+# puts datapath = auto on the packet path.  Counted as one more test.
+echo "=== built without the kernel path"
+nokpath_ok=0
+nokpath_dir=$top/build-nokpath
+rm -rf "$nokpath_dir" && mkdir -p "$nokpath_dir"
+if (cd "$nokpath_dir" && "$top/configure" -q --disable-kernel-path &&
+    make -j"$(nproc)" src/mcrelay >/dev/null) >"$nokpath_dir/build.out" 2>&1; then
+	printf '[global]\ndatapath = kernel\n[rule a]\ninput = lo\ngroup = 239.1.1.1\nport = 5000\noutput = lo 239.2.2.2\n' \
+	    >"$nokpath_dir/k.conf"
+	sed 's/= kernel/= auto/' "$nokpath_dir/k.conf" >"$nokpath_dir/a.conf"
+	"$nokpath_dir/src/mcrelay" -c "$nokpath_dir/k.conf" check >"$nokpath_dir/k.out" 2>&1
+	k_rc=$?
+	"$nokpath_dir/src/mcrelay" -c "$nokpath_dir/a.conf" check >"$nokpath_dir/a.out" 2>&1
+	a_rc=$?
+	if ! "$nokpath_dir/src/mcrelay" version | grep -q kernel-path && [ "$k_rc" = 78 ] &&
+	    grep -q 'k.conf:2: input lo: datapath = kernel, but mcrelay was built without the kernel path' \
+		"$nokpath_dir/k.out" && [ "$a_rc" = 0 ] &&
+	    grep -q 'rule a: packet path (input lo: mcrelay was built without the kernel path)' \
+		"$nokpath_dir/a.out"; then
+		nokpath_ok=1
+		echo "PASS: built without the kernel path"
+	else
+		echo "FAIL: built without the kernel path"
+		cat "$nokpath_dir/k.out" "$nokpath_dir/a.out"
+	fi
+else
+	echo "FAIL: built without the kernel path: it does not build"
+	tail -n 30 "$nokpath_dir/build.out"
+fi
+[ "$nokpath_ok" = 1 ] || status=1
+
 # The release tarball: builds, passes every test again out of tree, installs
 # and uninstalls cleanly.  Counted as one more test.
 echo "=== make distcheck"
@@ -83,9 +117,11 @@ for dir in "${builds[@]}"; do
 	done
 done
 if [ "$distcheck_ok" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if [ "$nokpath_ok" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 passed=$((passed + fuzz_passed))
 failed=$((failed + fuzz_failed))
 [ "$passed" -gt 0 ] || status=1
 [ "$failed" -eq 0 ] || status=1
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
 exit $status

@@ -97,12 +97,21 @@ int privdrop_worker(uid_t uid, gid_t gid, char *err, size_t errlen)
 	return verify_dropped(uid, gid, err, errlen);
 }
 
-int privdrop_supervisor(char *err, size_t errlen)
+int privdrop_supervisor(bool kernel_path, char *err, size_t errlen)
 {
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_updatev(CAPNG_ADD,
 		      CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 		      CAP_NET_RAW, CAP_SETUID, CAP_SETGID, CAP_SETPCAP, CAP_KILL, -1);
+	/*
+	 * The kernel path: maps and programs (CAP_BPF), a tc program and its
+	 * attachment (CAP_NET_ADMIN), and the verifier's leave to use packet
+	 * pointers as the program does (CAP_PERFMON: loading fails with EPERM
+	 * without it).
+	 */
+	if (kernel_path)
+		capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			      CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, -1);
 	/*
 	 * Not the supervisor's own to use: a worker, executed by it as root,
 	 * gets its bounding set, and needs CAP_SYS_CHROOT for the empty root

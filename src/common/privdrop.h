@@ -2,6 +2,7 @@
 #define MCRELAY_PRIVDROP_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
@@ -11,8 +12,12 @@
  */
 int privdrop_worker(uid_t uid, gid_t gid, char *err, size_t errlen);
 
-/* Supervisor: keep only what respawning and reloading need. */
-int privdrop_supervisor(char *err, size_t errlen);
+/*
+ * Supervisor: keep only what respawning and reloading need; with
+ * kernel_path, also what loading and attaching tc programs and creating
+ * their maps need (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON).
+ */
+int privdrop_supervisor(bool kernel_path, char *err, size_t errlen);
 
 /* Whether this process may open AF_PACKET sockets at all. */
 int privdrop_can_open_packet_socket(void);

@@ -2,7 +2,8 @@
 /*
  * kpath.bpf.c: mcrelay's kernel path, a tc program at an input's ingress.
  * It relays the frames of kernel-path rules itself and passes every
- * other frame on (TC_ACT_OK) to the stack and the worker.  The maps
+ * other frame on (TC_ACT_UNSPEC: the next tc filter or tcx program, if
+ * the host has its own, then the stack and the worker).  The maps
  * describe all of the input's rules, so that the best rule is the one
  * the worker's rules.c would choose.  The jobs are in kernel/: parse.h,
  * match.h, rewrite.h, send.h (and monitor.h, for monitor = rtp); the maps
@@ -41,15 +42,15 @@ int kpath_ingress(struct __sk_buff *skb)
 
 	if (!kp_parse(skb, &p)) {
 		kp_count(KP_NOT_HANDLEABLE);
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	}
 	if (!kp_match(&p, &m)) {
 		kp_count(KP_NO_RULE);
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	}
 	if (m.flags & KPATH_MATCH_PACKET) {
 		kp_count(KP_PACKET_PATH);
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	}
 	kp_count(KP_HANDLED);
 	return kp_relay(skb, &p, m.rule);

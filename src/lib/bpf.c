@@ -10,13 +10,15 @@
 #define ETH_P_IPV6 0x86dd
 #define ETH_P_8021Q 0x8100
 /* Offsets from the Ethernet type, which X (0 or 4 with a tag) moves. */
+#define OFF_V4_FRAG 20
 #define OFF_V4_PROTO 23
 #define OFF_V4_DST 30
+#define OFF_V6_NEXT 20
 #define OFF_V6_DST 38
 
 /* Jumps go forward to labels placed later; each is patched when its label is. */
 enum label { L_META, L_NO_META, L_FRAME_TAG, L_IP_TAGGED, L_IP_PLAIN, L_IP, L_V4, L_V6,
-	     L_DROP, L_ACCEPT, L_COUNT };
+	     L_KERNEL4, L_KERNEL6, L_LENGTH, L_DROP, L_ACCEPT, L_COUNT };
 /* A branch to "skip k instructions" (k >= 0), not to a label. */
 #define SKIP(k) (-2 - (k))
 
@@ -60,6 +62,16 @@ static void jeq(struct builder *b, uint32_t k, int jt, int jf)
 	b->jt[b->n] = jt;
 	b->jf[b->n] = jf;
 	b->prog[b->n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, 0, 0);
+}
+
+/* A jump if A > k. */
+static void jgt(struct builder *b, uint32_t k, int jt, int jf)
+{
+	if (!room(b))
+		return;
+	b->jt[b->n] = jt;
+	b->jf[b->n] = jf;
+	b->prog[b->n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, k, 0, 0);
 }
 
 static void jump(struct builder *b, int to)
@@ -112,6 +124,22 @@ static uint32_t word(const struct addr *a, int i)
 	return ntohl(w);
 }
 
+static bool kernel_group(const struct bpf_match *m, const struct addr *g)
+{
+	for (size_t k = 0; k < m->n_kernel_groups; k++)
+		if (addr_eq(&m->kernel_groups[k], g))
+			return true;
+	return false;
+}
+
+/* Where a listed group goes: accepted, or to the kernel path's check. */
+static int group_target(const struct bpf_match *m, const struct addr *g)
+{
+	if (!kernel_group(m, g))
+		return L_ACCEPT;
+	return addr_is_v4(g) ? L_KERNEL4 : L_KERNEL6;
+}
+
 /* IPv4: UDP to a listed group, or to any group (224.0.0.0/4). */
 static void ipv4_groups(struct builder *b, const struct bpf_match *m, bool list)
 {
@@ -125,7 +153,7 @@ static void ipv4_groups(struct builder *b, const struct bpf_match *m, bool list)
 	}
 	for (size_t k = 0; k < m->n_groups; k++)
 		if (addr_is_v4(&m->groups[k]))
-			jeq(b, word(&m->groups[k], 3), L_ACCEPT, -1);
+			jeq(b, word(&m->groups[k], 3), group_target(m, &m->groups[k]), -1);
 	jump(b, L_DROP);
 }
 
@@ -143,7 +171,8 @@ static void ipv6_groups(struct builder *b, const struct bpf_match *m, bool list)
 		/* A mismatch skips the rest of this group's loads and compares. */
 		for (int i = 0; i < 4; i++) {
 			stmt(b, BPF_LD | BPF_W | BPF_IND, OFF_V6_DST + 4 * (uint32_t)i);
-			jeq(b, word(&m->groups[k], i), i == 3 ? L_ACCEPT : -1, SKIP(2 * (3 - i)));
+			jeq(b, word(&m->groups[k], i), i == 3 ? group_target(m, &m->groups[k]) : -1,
+			    SKIP(2 * (3 - i)));
 		}
 	}
 	jump(b, L_DROP);
@@ -155,8 +184,13 @@ static size_t build(const struct bpf_match *m, struct sock_filter prog[BPF_MAX_I
 	struct builder b = { .prog = prog };
 	bool v4 = m->any_v4, v6 = m->any_v6;
 
+	bool kernel4 = false, kernel6 = false;
+
 	for (size_t k = 0; k < m->n_groups; k++)
 		addr_is_v4(&m->groups[k]) ? (v4 = true) : (v6 = true);
+	for (size_t k = 0; k < m->n_kernel_groups; k++)
+		addr_is_v4(&m->kernel_groups[k]) ? (kernel4 = list4 && !m->any_v4)
+						 : (kernel6 = list6 && !m->any_v6);
 	if (!(v4 || v6) || (!m->untagged && m->n_vids == 0)) {
 		prog[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 		return 1;
@@ -198,6 +232,23 @@ static size_t build(const struct bpf_match *m, struct sock_filter prog[BPF_MAX_I
 	place(&b, L_V6);
 	if (v6)
 		ipv6_groups(&b, m, list6 && !m->any_v6);
+	/* The kernel path's groups: what its program passes on, the worker's. */
+	place(&b, L_KERNEL4);
+	if (kernel4) {
+		stmt(&b, BPF_LD | BPF_H | BPF_IND, OFF_V4_FRAG);
+		stmt(&b, BPF_ALU | BPF_AND | BPF_K, 0x3fff);
+		jeq(&b, 0, L_LENGTH, L_ACCEPT);
+	}
+	place(&b, L_KERNEL6);
+	if (kernel6) {
+		stmt(&b, BPF_LD | BPF_B | BPF_IND, OFF_V6_NEXT);
+		jeq(&b, IPPROTO_UDP, L_LENGTH, L_ACCEPT);
+	}
+	place(&b, L_LENGTH);
+	if (kernel4 || kernel6) {
+		stmt(&b, BPF_LD | BPF_W | BPF_LEN, 0);
+		jgt(&b, m->kernel_len_max, L_ACCEPT, L_DROP);
+	}
 	place(&b, L_DROP);
 	stmt(&b, BPF_RET | BPF_K, 0);
 	place(&b, L_ACCEPT);

@@ -20,6 +20,16 @@ struct bpf_match {
 	bool untagged;		/* some rules take untagged frames */
 	const uint16_t *vids;	/* the VLANs (1-4094) that rules take */
 	size_t n_vids;
+	/*
+	 * Listed groups whose frames the kernel path relays, all of them that
+	 * it can (lib/kpath_abi.h): of those only what it passes on is
+	 * accepted, IPv4 fragments, IPv6 with a header before UDP, and frames
+	 * longer than kernel_len_max (one GSO packet, longer than the MTU).
+	 * Sorted as groups; each must be one of them.
+	 */
+	const struct addr *kernel_groups;
+	size_t n_kernel_groups;
+	uint32_t kernel_len_max;
 };
 
 /*
@@ -32,6 +42,7 @@ struct bpf_match {
  * worker's to walk.  With too many groups of a family to list in
  * BPF_MAX_INSNS, or a prefix rule, it accepts every multicast destination
  * of that family; with too many VIDs any VID; the rule lookup chooses.
+ * The kernel path's groups are told apart only where every group is listed.
  * Returns the number of instructions in prog.
  */
 size_t bpf_build_filter(const struct bpf_match *m, struct sock_filter prog[BPF_MAX_INSNS]);

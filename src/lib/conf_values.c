@@ -68,20 +68,24 @@ bool conf_valid_account_name(const char *s)
 int conf_parse_number(const char *s, bool units, uint32_t min, uint32_t max, uint32_t *out)
 {
 	char *end;
-	unsigned long long v;
+	unsigned long long v, unit = 1;
 
 	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (units && (*end == 'k' || *end == 'K') && end[1] == '\0') {
-		v *= 1024;
+		unit = 1024;
 		end++;
 	} else if (units && (*end == 'm' || *end == 'M') && end[1] == '\0') {
-		v *= 1024 * 1024;
+		unit = 1024 * 1024;
 		end++;
 	}
-	if (errno || *end != '\0' || v < min || v > max)
+	/* Checked before multiplying: 18014398509481988k must not wrap to 4096. */
+	if (errno || *end != '\0' || v > max / unit)
+		return -1;
+	v *= unit;
+	if (v < min)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;

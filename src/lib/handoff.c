@@ -42,6 +42,7 @@ static const struct handoff_msg_desc descs[HO_TYPE_MAX] = {
 	[HO_STATS_REQ] = { "STATS_REQ", 0, 0, 0, HO_FROM_SUPERVISOR },
 	[HO_STATS] = { "STATS", sizeof(struct ho_worker_stats),
 		       sizeof(struct ho_rule_stats), 0, HO_FROM_WORKER },
+	[HO_KPATH] = { "KPATH", sizeof(struct ho_kpath), 0, 0, HO_FROM_SUPERVISOR },
 };
 
 const struct handoff_msg_desc *handoff_describe(unsigned type)
@@ -105,7 +106,8 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 		const struct ho_rule *r = p;
 
 		if (r->n_outputs > HANDOFF_MAX_OUTPUTS || r->vlan > PKT_VID_MAX ||
-		    r->ttl_mode > 2 || r->monitor > MONITOR_MPEGTS ||
+		    r->ttl_mode > 2 || (r->flags & ~(uint32_t)HO_RULE_KERNEL) ||
+		    r->monitor > MONITOR_MPEGTS ||
 		    memchr(r->name, '\0', sizeof(r->name)) == NULL)
 			return HO_EVALUE;
 		for (uint32_t i = 0; i < r->n_outputs; i++)

@@ -16,7 +16,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 6
+#define HANDOFF_VERSION 7
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -29,6 +29,7 @@ enum handoff_type {
 	HO_ACK,		/* worker -> supervisor: what was adopted */
 	HO_STATS_REQ,	/* supervisor -> worker */
 	HO_STATS,	/* worker -> supervisor: counters, then one entry per rule */
+	HO_KPATH,	/* supervisor -> worker: the kernel path runs another configuration */
 	HO_TYPE_MAX
 };
 
@@ -90,6 +91,9 @@ struct ho_output {
 	uint16_t pad2;
 };
 
+/* The kernel path relays the frames of this rule that it can handle (lib/kpath_abi.h). */
+#define HO_RULE_KERNEL 0x01
+
 struct ho_rule {
 	char name[HANDOFF_NAME_MAX];
 	uint8_t group[16], source[16];	/* struct addr; source all zero: any */
@@ -99,15 +103,35 @@ struct ho_rule {
 	uint8_t group_len, source_len;	/* prefix lengths in the family's bits */
 	uint16_t vlan;		/* VID it is received on; 0: untagged */
 	uint32_t n_outputs;	/* pending ones included */
+	uint32_t flags;		/* HO_RULE_* */
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
 	uint8_t monitor;	/* enum monitor_mode: upstream loss watched */
 	uint8_t pad3[3];
 };
 
+/*
+ * kpath_generation: which of the worker's configurations the input's
+ * kernel path (tc program) was built from, as far as the frames in the
+ * worker's ring go: 0 none (the worker skips nothing), this COMMIT's
+ * generation (it skips what its kernel-path rules' frames the program
+ * handles), or an earlier one it adopted (a change of path under way:
+ * it skips a frame only where both configurations give it to the kernel
+ * path, as the program may run either).
+ */
 struct ho_commit {
 	uint32_t generation;
 	uint32_t n_rules;
 	uint32_t n_sockets;
+	uint32_t kpath_generation;
+};
+
+/*
+ * The kernel path now runs the worker's configuration of this generation
+ * (0: no program any more); sent once frames the previous program saw
+ * have all reached the worker's ring.
+ */
+struct ho_kpath {
+	uint32_t generation;
 };
 
 /* What confines a worker (HO_SANDBOX_*), as it reports it in its ACKs. */
@@ -130,6 +154,7 @@ struct ho_worker_stats {
 	uint64_t send_errors, too_big, egress_full;
 	uint64_t vlan;		/* dropped: a tag whose VLAN has no rules, or QinQ */
 	uint64_t ipv6_ext;
+	uint64_t kernel_path;	/* left to the kernel path, which relays them */
 	uint32_t n_rules;	/* entries in this message */
 	uint32_t first_rule;	/* index of the first of them */
 	uint32_t total_rules;	/* in the worker, across messages */

@@ -12,7 +12,7 @@
  * ports and addresses in network order as they lie in the frame.
  *
  * KERNEL-HANDLEABLE FRAMES.  The program relays a frame itself only if it
- * is all of the following, and otherwise returns TC_ACT_OK so that the
+ * is all of the following, and otherwise returns TC_ACT_UNSPEC so that the
  * stack (and the worker's packet socket) deal with it.  The worker skips
  * a frame for a kernel-path rule exactly when kpath_handles()
  * (lib/kpath_plan.h) says so; the two must agree bit for bit.
@@ -72,7 +72,7 @@ struct kpath_exact_key {
 };
 
 /* A rule the match found: for the exact hash's value and in each wide entry. */
-#define KPATH_MATCH_PACKET 0x1	/* the packet path relays it: TC_ACT_OK */
+#define KPATH_MATCH_PACKET 0x1	/* the packet path relays it: TC_ACT_UNSPEC */
 
 struct kpath_match {
 	__u64 spec;		/* specificity as rules.c's spec_of */

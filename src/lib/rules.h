@@ -38,6 +38,7 @@ struct rule {
 	uint64_t spec;			/* how specific: set by rule_table_init (rules.c) */
 	enum pkt_ttl_mode ttl_mode;
 	uint8_t ttl;
+	bool kernel;			/* on the kernel path: its handleable frames are the program's */
 	/*
 	 * out[0..n_out) are sent to; out[n_out..n_all) are pending (nothing
 	 * to send with yet) and only keep their counters, so that an output

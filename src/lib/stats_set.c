@@ -183,4 +183,5 @@ void stats_set_fill_worker(struct st_worker *o, const struct ho_worker_stats *s)
 	o->too_big = s->too_big;
 	o->egress_full = s->egress_full;
 	o->ipv6_ext = s->ipv6_ext;
+	o->kernel_path = s->kernel_path;
 }

@@ -136,6 +136,13 @@ static void json_rule(struct strbuf *b, const struct st_rule *r)
 		sb_printf(b, "null");
 	else
 		json_real(b, r->last_packet_age, 3);
+	sb_printf(b, ", \"path\": ");
+	sb_json_string(b, r->path[0] ? r->path : "packet");
+	sb_printf(b, ", \"path_reason\": ");
+	if (r->path_reason[0])
+		sb_json_string(b, r->path_reason);
+	else
+		sb_printf(b, "null");
 	json_monitor(b, r);
 	sb_printf(b, ", \"outputs\": [");
 	for (size_t k = 0; k < r->n_outputs; k++) {
@@ -164,10 +171,12 @@ static void json_worker(struct strbuf *b, const struct st_worker *w)
 		  ", \"ttl_expired\": %" PRIu64 ", \"vlan\": %" PRIu64
 		  ", \"send_errors\": %" PRIu64
 		  ", \"too_big\": %" PRIu64 ", \"ring\": %" PRIu64
-		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}, \"sandbox\": ",
+		  ", \"egress_full\": %" PRIu64 ", \"ipv6_ext\": %" PRIu64 "}"
+		  ", \"kernel_path\": %" PRIu64 ", \"sandbox\": ",
 		  w->restarts, w->rx_packets, w->rx_bytes,
 		  w->no_match, w->malformed, w->not_udp, w->fragments, w->ttl_expired, w->vlan,
-		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext);
+		  w->send_errors, w->too_big, w->ring_drops, w->egress_full, w->ipv6_ext,
+		  w->kernel_path);
 	if (w->sandbox[0])
 		sb_json_string(b, w->sandbox);
 	else
@@ -193,6 +202,38 @@ void status_format_json(const struct st_status *st, struct strbuf *b)
 	for (size_t i = 0; i < st->n_rules; i++) {
 		sb_printf(b, "%s\n  ", i ? "," : "");
 		json_rule(b, &st->rules[i]);
+	}
+	sb_printf(b, "],\n \"inputs\": [");
+	for (size_t i = 0; i < st->n_inputs; i++) {
+		const struct st_input *in = &st->inputs[i];
+
+		sb_printf(b, "%s\n  {\"name\": ", i ? "," : "");
+		sb_json_string(b, in->name);
+		sb_printf(b, ", \"datapath\": \"%s\", \"kernel_path\": \"%s\", \"attach\": ",
+			  in->datapath, in->kernel);
+		if (in->attach)
+			sb_printf(b, "\"%s\"", in->attach);
+		else
+			sb_printf(b, "null");
+		sb_printf(b, ", \"program_id\": %u, \"rules\": %zu, \"kernel_rules\": %zu, "
+			  "\"reason\": ", in->program_id, in->rules, in->kernel_rules);
+		if (in->reason[0])
+			sb_json_string(b, in->reason);
+		else
+			sb_printf(b, "null");
+		if (in->counted)
+			sb_printf(b, ", \"kernel\": {\"handled\": %" PRIu64
+				  ", \"not_handleable\": %" PRIu64 ", \"no_rule\": %" PRIu64
+				  ", \"packet_path\": %" PRIu64 "}}", in->handled,
+				  in->not_handleable, in->no_rule, in->packet_path);
+		else
+			sb_printf(b, ", \"kernel\": null}");
+	}
+	sb_printf(b, "],\n \"output_interfaces\": [");
+	for (size_t i = 0; i < st->n_ifaces; i++) {
+		sb_printf(b, "%s\n  {\"name\": ", i ? "," : "");
+		sb_json_string(b, st->ifaces[i].name);
+		sb_printf(b, ", \"tx_dropped\": %" PRIu64 "}", st->ifaces[i].tx_dropped);
 	}
 	sb_printf(b, "]}\n");
 }
@@ -299,9 +340,10 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		snprintf(last, sizeof(last), "never");
 	else
 		snprintf(last, sizeof(last), "%s ago", duration(r->last_packet_age, age));
-	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n",
+	sb_printf(b, "%-16s %-8s %-8s %-6s %-30s %8s %8s %8s %8s  %s\n",
 		  str_escaped(name, sizeof(name), r->name, false),
-		  iface_vlan(r->input, r->vlan, iface), r->active ? "active" : "pending", match,
+		  iface_vlan(r->input, r->vlan, iface), r->active ? "active" : "pending",
+		  r->path[0] ? r->path : "packet", match,
 		  human((double)r->packets_in, p), human((double)r->bytes_in, by),
 		  human(r->pps, pps), human(r->bps, bps), last);
 	if (r->ttl_expired)
@@ -319,9 +361,9 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		else
 			snprintf(dest, sizeof(dest), "-> %s%s%s:%s", bracket_open(o->group),
 				 o->group, bracket_close(o->group), oport);
-		sb_printf(b, "  %-14s %-8s %-8s %-30s %8s %8s %8s %8s", "",
+		sb_printf(b, "  %-14s %-8s %-8s %-6s %-30s %8s %8s %8s %8s", "",
 			  o->udp ? "udp" : iface_vlan(o->interface, o->vlan, iface),
-			  o->active ? "active" : "pending", dest,
+			  o->active ? "active" : "pending", "", dest,
 			  human((double)o->packets, p), human((double)o->bytes, by),
 			  human(o->pps, pps), human(o->bps, bps));
 		if (o->send_errors || o->too_big || o->egress_full)
@@ -329,6 +371,34 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 				  " queue full", o->send_errors, o->too_big, o->egress_full);
 		sb_printf(b, "\n");
 	}
+}
+
+/* Each input's data path, and what the kernel path's output devices dropped. */
+static void text_inputs(const struct st_status *st, struct strbuf *b)
+{
+	char name[ESCAPED_NAME];
+
+	if (st->n_inputs)
+		sb_printf(b, "\n%-8s %-8s  %s\n", "INPUT", "DATAPATH", "KERNEL PATH");
+	for (size_t i = 0; i < st->n_inputs; i++) {
+		const struct st_input *in = &st->inputs[i];
+
+		sb_printf(b, "%-8s %-8s  %s", str_escaped(name, sizeof(name), in->name, false),
+			  in->datapath, in->kernel);
+		if (in->attach)
+			sb_printf(b, " (%s, program %u)", in->attach, in->program_id);
+		sb_printf(b, ": %zu of %zu rules", in->kernel_rules, in->rules);
+		if (in->counted)
+			sb_printf(b, "; %" PRIu64 " frames relayed in the kernel, %" PRIu64
+				  " matched no rule", in->handled, in->no_rule);
+		if (in->reason[0])
+			sb_printf(b, "; %s", in->reason);
+		sb_printf(b, "\n");
+	}
+	for (size_t i = 0; i < st->n_ifaces; i++)
+		sb_printf(b, "output %s: %" PRIu64 " frames dropped by the device\n",
+			  str_escaped(name, sizeof(name), st->ifaces[i].name, false),
+			  st->ifaces[i].tx_dropped);
 }
 
 /* As in the log: "eth0" for an input's first worker, "eth0/1" for the next. */
@@ -350,8 +420,8 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 	sb_printf(b, "mcrelay %s, pid %d, up %s, configuration %u (%s)\n\n", st->version,
 		  st->pid, duration(st->uptime, up), st->generation,
 		  str_escaped(config, sizeof(config), st->config, false));
-	sb_printf(b, "%-16s %-8s %-8s %-30s %8s %8s %8s %8s  %s\n", "RULE", "IFACE", "STATE",
-		  "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
+	sb_printf(b, "%-16s %-8s %-8s %-6s %-30s %8s %8s %8s %8s  %s\n", "RULE", "IFACE",
+		  "STATE", "PATH", "MATCH / OUTPUT", "PACKETS", "BYTES", "PKT/S", "BIT/S", "LAST PACKET");
 	for (size_t i = 0; i < st->n_rules; i++)
 		text_rule(b, &st->rules[i]);
 	sb_printf(b, "\n%-8s %-8s %-10s %-8s %8s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "WORKER",
@@ -387,4 +457,5 @@ void status_format_text(const struct st_status *st, struct strbuf *b)
 				  "share of the rules', are %s old\n", name, w->pid,
 				  duration(w->counters_age, age));
 	}
+	text_inputs(st, b);
 }

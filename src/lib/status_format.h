@@ -57,7 +57,31 @@ struct st_worker {
 	uint64_t no_match, malformed, not_udp, fragments, ttl_expired, vlan;
 	uint64_t send_errors, too_big, ring_drops, egress_full;
 	uint64_t ipv6_ext;
+	uint64_t kernel_path;	/* frames it saw and left to the kernel path */
 	char sandbox[40];	/* what confines it: "seccomp,chroot,landlock:7"; "": not known yet */
+};
+
+/* An input's data path: its setting and where its kernel path stands. */
+struct st_input {
+	char name[16];
+	const char *datapath;	/* as configured: "auto", "kernel", "packet" */
+	const char *kernel;	/* "attached", "waiting" (for the workers), "settling", "none" */
+	const char *attach;	/* "tcx", "cls_bpf"; NULL: none */
+	uint32_t program_id;	/* the tc program's (bpftool prog show id N); 0: none */
+	size_t rules, kernel_rules;
+	char reason[160];	/* why no rule is on the kernel path, if none is */
+	/* What its program did with the input's frames, over every program it had. */
+	bool counted;		/* false: it never had one */
+	uint64_t handled, not_handleable, no_rule, packet_path;
+};
+
+/*
+ * An output interface the kernel path sends on: what its device dropped
+ * (the tc program cannot see a full queue; the device counts it).
+ */
+struct st_iface {
+	char name[16];
+	uint64_t tx_dropped;
 };
 
 struct st_status {
@@ -70,6 +94,10 @@ struct st_status {
 	size_t n_workers;
 	struct st_rule *rules;
 	size_t n_rules;
+	struct st_input *inputs;
+	size_t n_inputs;
+	struct st_iface *ifaces;
+	size_t n_ifaces;
 };
 
 void status_format_json(const struct st_status *st, struct strbuf *out);

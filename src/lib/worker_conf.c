@@ -81,6 +81,7 @@ int worker_conf_add_socket(struct worker_conf *p, const struct ho_socket *s, int
 						.timeout_ms = s->ring_timeout_ms,
 						.mode = s->ring_mode,
 						.frame_size = s->ring_frame_size };
+		p->ingress_mtu = s->mtu;
 	} else if (add_egress(p, s, fd, err, errlen) < 0) {
 		return -1;
 	}
@@ -161,6 +162,7 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r->port = m->port;
 	r->port_lo = m->port_lo;
 	r->port_hi = m->port_hi;
+	r->kernel = (m->flags & HO_RULE_KERNEL) != 0;
 	r->group_len = m->group_len;
 	r->source_len = m->source_len;
 	r->vlan = m->vlan;

@@ -44,6 +44,7 @@ struct worker_conf {
 	bool first;
 	int ingress_fd;
 	struct ring_params ring;	/* how the ingress socket's ring is laid out */
+	unsigned ingress_mtu;		/* the input's MTU */
 	struct egress *egress;
 	unsigned n_egress;
 	struct rule *rules;

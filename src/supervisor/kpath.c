@@ -208,6 +208,17 @@ int kpath_prog_fd(const struct kpath *k)
 	return bpf_program__fd(k->skel->progs.kpath_ingress);
 }
 
+uint32_t kpath_prog_id(const struct kpath *k)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(kpath_prog_fd(k), &info, &len) < 0)
+		return 0;
+	return info.id;
+}
+
 uint32_t kpath_verified_insns(const struct kpath *k)
 {
 	return k->verified_insns;

@@ -35,6 +35,8 @@ void kpath_close(struct kpath *k);
 struct kpath *kpath_load(const struct kpath_plan *plan, struct kpath_counters *counters,
 			 char *err, size_t errlen);
 int kpath_prog_fd(const struct kpath *k);
+/* The attached program's id (bpftool prog show id N), 0 if the kernel does not say. */
+uint32_t kpath_prog_id(const struct kpath *k);
 /* Instructions the verifier processed for the instance (0 if the kernel does not say). */
 uint32_t kpath_verified_insns(const struct kpath *k);
 

@@ -227,6 +227,37 @@ int kpath_counters_read(const struct kpath_counters *c, uint32_t first, uint32_t
 	return 0;
 }
 
+static int zero_keys(const struct kpath_counters *c, int fd, uint32_t first, uint32_t n,
+		     size_t value_size)
+{
+	size_t stride = (value_size + 7) / 8 * 8;
+	void *zeros = calloc((size_t)c->ncpus, stride);
+	int rc = zeros ? 0 : -1;
+
+	for (uint32_t k = first; rc == 0 && k < first + n; k++)
+		rc = bpf_map_update_elem(fd, &k, zeros, BPF_EXIST);
+	free(zeros);
+	return rc;
+}
+
+int kpath_counters_clear(struct kpath_counters *c, uint32_t slot, char *err, size_t errlen)
+{
+	for (unsigned g = 0; g < c->n_gen; g++) {
+		const struct generation *gen = &c->gen[g];
+
+		if (slot >= gen->capacity)
+			continue;
+		if (zero_keys(c, gen->rule_fd, slot, 1, sizeof(struct kpath_rule_counters)) < 0 ||
+		    zero_keys(c, gen->output_fd, slot * KPATH_MAX_OUTPUTS, KPATH_MAX_OUTPUTS,
+			      sizeof(struct kpath_output_counters)) < 0) {
+			snprintf(err, errlen, "kernel path: clearing counter slot %u: %s", slot,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int kpath_counters_totals(const struct kpath_counters *c, struct kpath_totals *t, char *err,
 			  size_t errlen)
 {

@@ -30,6 +30,12 @@ int kpath_counters_read(const struct kpath_counters *c, uint32_t first, uint32_t
 int kpath_counters_totals(const struct kpath_counters *c, struct kpath_totals *t, char *err,
 			  size_t errlen);
 
+/*
+ * Zeroes a slot on every CPU, in every generation of maps, before it is
+ * given to another rule (no program may count into it any more).
+ */
+int kpath_counters_clear(struct kpath_counters *c, uint32_t slot, char *err, size_t errlen);
+
 /* The maps for an instance that counts up to slot need - 1 (grown if they must). */
 struct kpath_counter_fds {
 	int rule, output, totals;

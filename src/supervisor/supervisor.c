@@ -10,6 +10,7 @@
 #include "supervisor/notify.h"
 #include "supervisor/sv_control.h"
 #include "supervisor/sv_input.h"
+#include "supervisor/sv_kpath.h"
 #include "supervisor/sv_progress.h"
 #include "supervisor/sv_reload.h"
 #include "supervisor/sv_stats.h"
@@ -55,7 +56,8 @@ static void update_notify_status(struct supervisor *sv)
 /* A worker adopted the configuration, or nothing needed sending: readiness, waiting reloads. */
 static void on_adopted(struct supervisor *sv)
 {
-	if (sv->hold_spawn || !svp_all_adopted(sv))
+	svk_advance(sv);
+	if (sv->hold_spawn || !svp_all_adopted(sv) || !svk_all_settled(sv))
 		return;
 	if (sv->control)
 		control_config_acked(sv->control);
@@ -85,6 +87,12 @@ static void on_counted(struct supervisor *sv)
 static void on_changed(struct supervisor *sv)
 {
 	sv_schedule_sync(sv);
+}
+
+/* A kernel path settled: the filters and what was held back follow at once. */
+static void on_settled(struct supervisor *sv)
+{
+	sv_sync(sv);
 }
 
 static void maybe_finish(struct supervisor *sv)
@@ -211,7 +219,8 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 {
 	struct supervisor sv = {
 		.pidfile = pidfile,
-		.events = { .adopted = on_adopted, .counted = on_counted, .changed = on_changed },
+		.events = { .adopted = on_adopted, .counted = on_counted, .changed = on_changed,
+			    .settled = on_settled },
 	};
 	struct sv_accounts a = { 0 };
 	struct diag d = { 0 };
@@ -227,6 +236,16 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 		diag_free(&d);
 		conf_free(&sv.conf);
 		return rc;
+	}
+	/* Root still: what this kernel offers the kernel path decides what datapath = kernel may. */
+	svk_probe(&sv);
+	svk_check_conf(&sv, &sv.conf, &d);
+	if (d.errors) {
+		diag_print(&d, stderr);
+		fprintf(stderr, "mcrelay: %s: %zu error(s), not starting\n", conf_path, d.errors);
+		diag_free(&d);
+		conf_free(&sv.conf);
+		return EX_CONFIG;
 	}
 	diag_free(&d);
 	sv.uid = a.uid;
@@ -271,7 +290,7 @@ int supervisor_main(const char *conf_path, bool foreground, const char *pidfile,
 	sv.hold_spawn = true;
 	sv_sync(&sv);
 	sv.hold_spawn = false;
-	if (privdrop_supervisor(err, sizeof(err)) < 0)
+	if (privdrop_supervisor(svk_possible(&sv), err, sizeof(err)) < 0)
 		fatalx(EX_NOPERM, "%s", err);
 	sv_sync(&sv);
 	event_base_dispatch(sv.base);

@@ -3,6 +3,7 @@
 #include "supervisor/sv_config.h"
 
 #include "supervisor/sv_egress.h"
+#include "supervisor/sv_kpath.h"
 #include "supervisor/sv_progress.h"
 #include "supervisor/sv_udp.h"
 #include "supervisor/sv_worker.h"
@@ -110,6 +111,8 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
 		m->monitor = (uint8_t)r->monitor;
+		if (svk_rule_kernel(w->in, i))
+			m->flags |= HO_RULE_KERNEL;
 		for (size_t k = 0; k < r->n_outputs; k++) {
 			const struct conf_output *co = &r->outputs[k];
 			struct ho_output *o = &m->outputs[m->n_outputs++];
@@ -166,6 +169,11 @@ int sv_config_send(struct sv_worker *w, bool force)
 
 	if (slots == NULL || rules == NULL)
 		goto out;
+	/* A change of path under way: the worker hears once the kernel path has settled. */
+	if (!force && w->ingress_sent && svk_defers(w->in)) {
+		rc = 0;
+		goto out;
+	}
 	snprintf(setup.input, sizeof(setup.input), "%s", w->input);
 	setup.index = w->index;
 	n_rules = build_rules(w, rules, slots, &n_slots);
@@ -179,6 +187,8 @@ int sv_config_send(struct sv_worker *w, bool force)
 	}
 	bool ingress = !w->ingress_sent;
 
+	if (ingress)
+		w->kpath_generation = 0;	/* a new process knows of no program */
 	if (svw_send_msg(w, HO_SETUP, &setup, sizeof(setup), -1) < 0 ||
 	    (ingress && send_ingress(w) < 0))
 		goto out;
@@ -194,6 +204,7 @@ int sv_config_send(struct sv_worker *w, bool force)
 		.generation = sv->generation,
 		.n_rules = (uint32_t)n_rules,
 		.n_sockets = (uint32_t)n_slots + (ingress ? 1 : 0),
+		.kpath_generation = svk_commit_generation(w, sv->generation),
 	};
 
 	rc = svw_send_msg(w, HO_COMMIT, &commit, sizeof(commit), -1);

@@ -4,6 +4,7 @@
 
 #include "lib/bpf.h"
 #include "supervisor/conf_host.h"
+#include "supervisor/sv_kpath.h"
 #include "common/log.h"
 
 #include <arpa/inet.h>
@@ -32,6 +33,7 @@ struct sv_input *svi_find(const struct supervisor *sv, const char *name)
 
 void svi_close(struct sv_input *in)
 {
+	svk_close(in);
 	psock_membership_close(&in->joins);
 	in->joins_generation = 0;
 }
@@ -39,8 +41,10 @@ void svi_close(struct sv_input *in)
 void svi_free(struct sv_input *in)
 {
 	svi_close(in);
+	svk_free(in);
 	free(in->groups);
 	free(in->vids);
+	free(in->kernel_groups);
 	free(in);
 }
 
@@ -175,6 +179,18 @@ static int vlan_join_ifindex(struct vlan_joins *v, const char *input, uint16_t v
 	return ifindex;
 }
 
+void svi_set_kernel_groups(struct sv_input *in, struct addr *groups, size_t n, unsigned mtu)
+{
+	free(in->kernel_groups);
+	in->kernel_groups = groups;
+	in->n_kernel_groups = n;
+	in->match.kernel_groups = groups;
+	in->match.n_kernel_groups = n;
+	/* A frame longer than the MTU with a tag allows came as one GSO packet. */
+	in->match.kernel_len_max = mtu + 18;
+	in->filter_digest = filter_digest(&in->match);
+}
+
 /*
  * Joins the groups of the input's rules on the interface as it is now, and
  * works out the filter its ingress sockets need.  New memberships are
@@ -247,6 +263,9 @@ int svi_update(struct sv_input *in)
 	match.n_vids = sort_vids(vids, match.n_vids);
 	in->groups = groups;
 	in->vids = vids;
+	match.kernel_groups = in->kernel_groups;
+	match.n_kernel_groups = in->n_kernel_groups;
+	match.kernel_len_max = in->match.kernel_len_max;
 	in->match = match;
 	in->filter_digest = filter_digest(&match);
 	in->joins_generation = in->sv->generation;

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "supervisor/conf_host.h"
 #include "supervisor/notify.h"
+#include "supervisor/sv_kpath.h"
 #include "supervisor/sv_sync.h"
 
 #include <sysexits.h>
@@ -36,6 +37,13 @@ int sv_reload(struct supervisor *sv, struct diag *d)
 	log_info("reloading %s", sv->conf.path);
 	notify_reloading();
 	rc = sv_load_config(sv->conf.path, &next, &a, d);
+	if (rc == 0) {
+		size_t errors = d->errors;
+
+		svk_check_conf(sv, &next, d);
+		if (d->errors > errors)
+			rc = EX_CONFIG;
+	}
 	for (size_t i = 0; i < d->n; i++)
 		log_notice("%s", d->lines[i]);
 	if (rc != 0) {

@@ -4,6 +4,7 @@
 
 #include "supervisor/sv_egress.h"
 #include "supervisor/sv_input.h"
+#include "supervisor/sv_kpath.h"
 #include "supervisor/sv_progress.h"
 #include "supervisor/sv_udp.h"
 
@@ -128,7 +129,58 @@ static bool rule_active(const struct supervisor *sv, const struct conf_rule *r)
 	return any;
 }
 
-/* A rule's counters are the sum over its input's workers. */
+static bool input_configured(const struct supervisor *sv, const char *name)
+{
+	for (size_t i = 0; i < sv->conf.n_rules; i++)
+		if (strcmp(sv->conf.rules[i].input, name) == 0)
+			return true;
+	return false;
+}
+
+/* The kernel path's share of a rule's counters, and which path carries it. */
+static void add_kernel(struct st_rule *o, const struct supervisor *sv,
+		       const struct conf_rule *r, uint64_t now_ns)
+{
+	struct sv_input *in = svi_find(sv, r->input);
+	size_t i = (size_t)(r - sv->conf.rules);
+	struct svk_counts k;
+
+	snprintf(o->path, sizeof(o->path), "packet");
+	if (in == NULL)
+		return;
+	if (svk_rule_kernel(in, i))
+		snprintf(o->path, sizeof(o->path), "kernel");
+	snprintf(o->path_reason, sizeof(o->path_reason), "%s", svk_rule_reason(in, i));
+	if (!svk_rule_counts(in, i, &k))
+		return;
+	o->packets_in += k.packets;
+	o->bytes_in += k.bytes;
+	o->ttl_expired += k.ttl_expired;
+	o->pps += k.pps;
+	o->bps += k.bps;
+	if (r->monitor != CONF_MONITOR_OFF) {
+		monitor_counts_add(&o->upstream, &k.monitor);
+		o->upstream_lost = monitor_lost(&o->upstream);
+	}
+	if (k.last_ns && k.last_ns <= now_ns) {
+		double age = (double)(now_ns - k.last_ns) / 1e9;
+
+		if (o->last_packet_age < 0 || age < o->last_packet_age)
+			o->last_packet_age = age;
+	}
+	for (size_t n = 0; n < o->n_outputs && n < KPATH_MAX_OUTPUTS; n++) {
+		struct st_output *out = &o->outputs[n];
+
+		out->packets += k.out_packets[n];
+		out->bytes += k.out_bytes[n];
+		out->too_big += k.out_too_big[n];
+		out->send_errors += k.out_errors[n];
+		out->pps += k.out_pps[n];
+		out->bps += k.out_bps[n];
+	}
+}
+
+/* A rule's counters are the sum over its input's workers, and the kernel path's. */
 static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		      const struct conf_rule *r, uint64_t now_ns)
 {
@@ -142,7 +194,6 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		fmt_prefix(&r->source, r->source_len, o->source, sizeof(o->source));
 	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
-	snprintf(o->path, sizeof(o->path), "packet");
 	snprintf(o->monitor, sizeof(o->monitor), "%s", conf_monitor_name(r->monitor));
 	o->n_outputs = r->n_outputs;
 	for (size_t k = 0; k < r->n_outputs; k++)
@@ -156,6 +207,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		if ((rs = stats_set_find(&w->stats, r->name)) != NULL)
 			stats_set_add_rule(o, rs, now_ns);
 	}
+	add_kernel(o, sv, r, now_ns);
 }
 
 void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out)
@@ -182,10 +234,24 @@ void sv_status_render(const struct supervisor *sv, bool json, struct strbuf *out
 
 	for (size_t i = 0; i < sv->conf.n_rules; i++)
 		fill_rule(&st.rules[st.n_rules++], sv, &sv->conf.rules[i], now_ns);
+	size_t max_ifaces = sv->conf.n_rules * CONF_MAX_OUTPUTS + 1;
+
+	st.inputs = calloc(sv->n_inputs + 1, sizeof(*st.inputs));
+	st.ifaces = calloc(max_ifaces, sizeof(*st.ifaces));
+	if (st.inputs == NULL || st.ifaces == NULL)
+		abort();
+	for (size_t i = 0; i < sv->n_inputs; i++) {
+		if (!input_configured(sv, sv->inputs[i]->name))
+			continue;
+		svk_status(sv->inputs[i], &st.inputs[st.n_inputs++]);
+		svk_output_ifaces(sv->inputs[i], st.ifaces, &st.n_ifaces, max_ifaces);
+	}
 	if (json)
 		status_format_json(&st, out);
 	else
 		status_format_text(&st, out);
 	free(st.workers);
 	free(st.rules);
+	free(st.inputs);
+	free(st.ifaces);
 }

@@ -7,6 +7,7 @@
 #include "supervisor/sv_egress.h"
 #include "supervisor/sv_ingress.h"
 #include "supervisor/sv_input.h"
+#include "supervisor/sv_kpath.h"
 #include "supervisor/sv_progress.h"
 #include "supervisor/sv_udp.h"
 #include "supervisor/sv_worker.h"
@@ -192,6 +193,12 @@ static void sync_input(struct supervisor *sv, const char *name)
 			fatalx(EX_UNAVAILABLE, "cannot set up input %s", name);
 		log_warnx("input %s: keeping the previous filter and groups", name);
 	}
+	svk_plan(in, &info);
+
+	size_t n_kernel;
+	struct addr *kernel = svk_filter_groups(in, &n_kernel);
+
+	svi_set_kernel_groups(in, kernel, n_kernel, info.mtu);
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		struct sv_worker *w = sv->workers[i];
 
@@ -279,6 +286,7 @@ void sv_sync(struct supervisor *sv)
 		}
 	}
 	free(inputs);
+	svk_advance(sv);
 	if (!sv->hold_spawn && svp_all_adopted(sv))
 		sv->events.adopted(sv);
 }

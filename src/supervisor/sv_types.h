@@ -18,12 +18,16 @@
 
 #include "common/channel.h"
 #include "lib/conf.h"
+#include "lib/kpath_plan.h"
 #include "lib/stats_set.h"
 #include "lib/txring.h"
 #include "supervisor/psock.h"
 
 struct control;
 struct event;
+struct kpath;
+struct kpath_counters;
+struct kpath_slot_counters;
 struct event_base;
 struct netwatch;
 struct supervisor;
@@ -63,6 +67,62 @@ struct sv_udp {
 };
 
 /*
+ * Where an input's kernel path stands (sv_kpath.c).  A new plan is put in
+ * the program only once every worker of the input has adopted the
+ * configuration that announces it, which leaves to the kernel only what
+ * both the old and the new plan give it; once the program runs the new
+ * plan and the frames the old one saw have reached the workers, they are
+ * told, and leave to the kernel what the new plan gives it.  So no frame
+ * is relayed by neither path; one whose rule changes path may be relayed
+ * by both for as long as that takes (milliseconds).
+ */
+enum svk_phase {
+	SVK_SETTLED,	/* the program runs the plan the workers know */
+	SVK_WAITING,	/* a new plan, for the workers to adopt first */
+	SVK_SETTLING,	/* the program runs it; the workers hear of it after a delay */
+};
+
+/* An input's counter slot, by rule name: counts go on across reloads. */
+struct svk_slot {
+	char name[CONF_NAME_MAX];
+	uint32_t slot;
+};
+
+/* A rule's kernel counters and rates, as last read. */
+struct svk_sample {
+	uint64_t packets, bytes;
+	uint64_t out_packets[KPATH_MAX_OUTPUTS], out_bytes[KPATH_MAX_OUTPUTS];
+	double pps, bps, out_pps[KPATH_MAX_OUTPUTS], out_bps[KPATH_MAX_OUTPUTS];
+};
+
+struct sv_kpath {
+	struct kpath *prog;		/* attached at the input's ingress; NULL: none */
+	int ifindex;			/* where prog is */
+	struct kpath_counters *counters;	/* kept across programs */
+	struct kpath_plan plan;		/* the plan for the configuration and interfaces now */
+	const struct kpath_plan_rule **rule_plan;	/* by configuration rule: its entry, or NULL */
+	uint64_t wanted, loaded;	/* digests of plan and of what prog runs (0: nothing) */
+	enum svk_phase phase;
+	struct event *ev_settle;
+	char failed[160];		/* the kernel refused the plan: the packet path until
+					   the configuration or the interfaces change */
+	uint64_t failed_for;		/* the digest that failed */
+	struct svk_slot *slots;		/* sorted by name */
+	size_t n_slots;
+	uint32_t *free_slots, n_free, next_slot;
+	struct addr *wanted_groups;	/* groups whose frames the plan's program all relays */
+	size_t n_wanted_groups;
+	struct addr *loaded_groups;	/* the same of what the program runs */
+	size_t n_loaded_groups;
+	uint32_t *loaded_slots;		/* slots the program counts into */
+	size_t n_loaded_slots;
+	struct kpath_slot_counters *read;	/* by slot, at the last read */
+	struct svk_sample *samples;	/* by slot */
+	uint32_t n_read;
+	struct timespec read_at, sampled_at;
+};
+
+/*
  * An input interface: what its workers share.  The group memberships are
  * the input's, so that one of its workers restarting leaves no group while
  * the others forward; the groups, sorted, are what every one of its
@@ -76,10 +136,13 @@ struct sv_input {
 	uint32_t joins_generation;	/* configuration the joins are for; 0: none */
 	struct addr *groups;
 	uint16_t *vids;			/* the VLANs its rules choose, sorted */
-	struct bpf_match match;		/* what the filter passes: the two above */
+	struct addr *kernel_groups;	/* of groups, those only the kernel path relays */
+	size_t n_kernel_groups;
+	struct bpf_match match;		/* what the filter passes: the three above */
 	uint64_t filter_digest;		/* of the filter for these groups */
 	unsigned n_workers;		/* how many should run (workers = N | auto) */
 	bool wanted;			/* configured, present and up */
+	struct sv_kpath kp;
 };
 
 /* Where a worker's configuration stands: what was sent, what it adopted (sv_progress.c). */
@@ -131,6 +194,7 @@ struct sv_worker {
 
 	/* Its configuration (sv_config.c, sv_progress.c). */
 	uint64_t config_digest;		/* of the last configuration sent */
+	uint32_t kpath_generation;	/* what it was told the kernel path runs (handoff.h) */
 	struct sv_progress progress;
 
 	/* Its counters (sv_stats.c). */
@@ -151,6 +215,8 @@ struct sv_events {
 	void (*counted)(struct supervisor *sv);
 	/* A worker exited, or its restart is due: the next sync acts on it. */
 	void (*changed)(struct supervisor *sv);
+	/* An input's kernel path settled: its filter and held-back configurations, now. */
+	void (*settled)(struct supervisor *sv);
 };
 
 struct supervisor {
@@ -177,6 +243,9 @@ struct supervisor {
 	size_t n_signals;
 	struct control *control;
 	struct netwatch *netwatch;
+	/* What this kernel offers the kernel path, as probed at start-up (sv_kpath.c). */
+	int kpath_attach;		/* enum kpath_attach; 0: none */
+	char kpath_unavailable[160];	/* why not, when none */
 };
 
 /* Whether rule r is received on w's input. */

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/ring_socket.h"
 #include "lib/monitor.h"
+#include "lib/kpath_plan.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -359,6 +360,28 @@ static struct rule *fragment_rule(struct fwd *f, const struct pkt *p)
 	return &f->table.rules[i];
 }
 
+/*
+ * Whether the kernel path relays this frame, whose best rule r is: the
+ * predicate the tc program applies (lib/kpath_abi.h), for a rule the
+ * program runs on its kernel path.  While the program changes table,
+ * only a frame both tables give to the kernel path is left to it: a frame
+ * one of them keeps for the packet path may come out twice for a few
+ * milliseconds, none is lost.
+ */
+static bool left_to_kernel(const struct fwd *f, const struct pkt *p, const struct rule *r)
+{
+	if (f->kpath == FWD_KPATH_NONE || !r->kernel ||
+	    !kpath_handles(PKT_OK, p, p->ip_len > f->in_mtu))
+		return false;
+	if (f->kpath == FWD_KPATH_SETTLED)
+		return true;
+
+	const struct rule *prev =
+		rule_table_lookup(f->kpath_prev, p->vlan, &p->dst, p->dport, &p->src);
+
+	return prev != NULL && prev->kernel;
+}
+
 static void forward_frame(struct fwd *f, const struct ring_frame *fr)
 {
 	struct pkt p;
@@ -401,6 +424,10 @@ static void forward_frame(struct fwd *f, const struct ring_frame *fr)
 			log_debug("no rule for %s on %s",
 				  addr_format_port(&p.dst, ntohs(p.dport), g, sizeof(g)), f->ifname);
 		}
+		return;
+	}
+	if (res == PKT_OK && left_to_kernel(f, &p, r)) {
+		f->stats.kernel_path++;
 		return;
 	}
 	r->packets_in++;
@@ -499,6 +526,21 @@ void fwd_input(struct fwd *f)
 		input_frames(f);
 	else
 		input_blocks(f);
+}
+
+void fwd_drain(struct fwd *f)
+{
+	uint32_t units = f->ring->mode == RING_FRAMES ? f->ring->frames / FWD_BATCH
+						      : f->ring->blocks / FWD_MAX_BLOCKS;
+
+	for (uint32_t i = 0; i <= units; i++) {
+		bool ready = f->ring->mode == RING_FRAMES ? ring_ready_frame(f->ring) != NULL
+							  : ring_ready_block(f->ring) != NULL;
+
+		if (!ready)
+			break;
+		fwd_input(f);
+	}
 }
 
 static double per_second(uint64_t now, uint64_t then, uint64_t dt_ns)

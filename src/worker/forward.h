@@ -18,6 +18,19 @@ struct fwd_stats {
 	uint64_t vlan;		/* tagged for a VLAN without rules, or QinQ */
 	uint64_t send_errors, too_big, egress_full;
 	uint64_t ipv6_ext;	/* an IPv6 extension chain not walked (packet.h) */
+	uint64_t kernel_path;	/* left to the kernel path, which relays them */
+};
+
+/*
+ * Which frames the input's kernel path (its tc program) relays, as far
+ * as this worker knows (handoff.h: HO_COMMIT's kpath_generation).  The
+ * worker skips exactly those and forwards the rest, so that each frame
+ * goes out once.
+ */
+enum fwd_kpath {
+	FWD_KPATH_NONE,		/* no program, or not known which: skip nothing */
+	FWD_KPATH_SETTLED,	/* the program runs this table's rules */
+	FWD_KPATH_BOTH,		/* it runs kpath_prev's, or this table's from any moment */
 };
 
 /* Who a transmit ring slot's frame is for, until the kernel takes it. */
@@ -45,6 +58,9 @@ struct fwd {
 	unsigned n_egress;
 	struct rule_table table;
 	struct frag_cache *frags;	/* later fragments follow their first */
+	enum fwd_kpath kpath;
+	const struct rule_table *kpath_prev;	/* FWD_KPATH_BOTH: the caller's */
+	uint32_t in_mtu;	/* the input's: a longer IP packet came as one GSO packet */
 	struct fwd_stats stats;
 	uint64_t now_ns;	/* CLOCK_MONOTONIC, taken once per wake-up */
 };
@@ -68,6 +84,12 @@ int fwd_set_egress(struct fwd *f, struct fwd *old, const struct egress *egress, 
  * giving each back once what was queued from it has been sent.
  */
 void fwd_input(struct fwd *f);
+/*
+ * Forwards what the ring holds now, at most one ring's worth: before the
+ * worker learns that the kernel path runs another table, every frame the
+ * previous program saw is dealt with as it was.
+ */
+void fwd_drain(struct fwd *f);
 
 /* Recomputes every rule's and output's rate over the dt_ns since the last call. */
 void fwd_update_rates(struct fwd *f, uint64_t dt_ns);

@@ -42,6 +42,10 @@ struct worker {
 	unsigned n_egress;
 	struct fwd fwd;
 	bool fwd_ready;
+	/* The table the kernel path may still run, while it changes (forward.h). */
+	struct rule_table kpath_prev;
+	uint32_t kpath_prev_generation;	/* 0: none kept */
+	uint32_t in_mtu;
 	uint32_t sandbox, landlock_abi;	/* HO_SANDBOX_* in force */
 	pid_t pid;
 	uint32_t generation;
@@ -173,6 +177,39 @@ static void close_egress(struct egress *e, unsigned n)
 	free(e);
 }
 
+static void kpath_prev_free(struct worker *w)
+{
+	if (w->kpath_prev_generation)
+		rule_table_free(&w->kpath_prev);
+	w->kpath_prev_generation = 0;
+}
+
+/*
+ * What the worker leaves to the kernel path with the table of generation
+ * now (forward.h), kpath being the generation whose table the program
+ * runs.  old is the table being replaced (generation w->generation), or
+ * NULL; it is kept if the program still runs it, and freed otherwise.
+ */
+static enum fwd_kpath kpath_follow(struct worker *w, uint32_t now, uint32_t kpath,
+				   struct rule_table *old)
+{
+	if (kpath != 0 && kpath != now && old != NULL && kpath == w->generation) {
+		kpath_prev_free(w);
+		w->kpath_prev = *old;
+		w->kpath_prev_generation = kpath;
+		return FWD_KPATH_BOTH;
+	}
+	if (old != NULL)
+		rule_table_free(old);
+	if (kpath != 0 && kpath != now && kpath == w->kpath_prev_generation)
+		return FWD_KPATH_BOTH;
+	kpath_prev_free(w);
+	if (kpath != 0 && kpath != now)
+		log_info("the kernel path runs configuration %u, which this worker does not know: it relays every frame until that changes",
+			 kpath);
+	return kpath == 0 ? FWD_KPATH_NONE : kpath == now ? FWD_KPATH_SETTLED : FWD_KPATH_NONE;
+}
+
 static void commit(struct worker *w, const struct ho_commit *c)
 {
 	struct worker_conf *p = &w->pending;
@@ -183,8 +220,10 @@ static void commit(struct worker *w, const struct ho_commit *c)
 
 	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
 		fatalx(EX_PROTOCOL, "%s", err);
-	if (!w->fwd_ready)
+	if (!w->fwd_ready) {
+		w->in_mtu = p->ingress_mtu;
 		take_ingress(w);
+	}
 	if (!w->dropped)
 		drop_privileges(w);
 	if (w->fwd_ready && worker_conf_carry_counters(p->rules, p->n_rules,
@@ -202,9 +241,12 @@ static void commit(struct worker *w, const struct ho_commit *c)
 	if (fwd_set_egress(&next, w->fwd_ready ? &w->fwd : NULL, p->egress, p->n_egress) < 0)
 		fatal(EX_OSERR, "cannot map the transmit rings");
 	next.table = table;
+	next.in_mtu = w->in_mtu;
+	next.kpath = kpath_follow(w, c->generation, c->kpath_generation,
+				  w->fwd_ready ? &w->fwd.table : NULL);
+	next.kpath_prev = &w->kpath_prev;
 	if (w->fwd_ready) {
 		next.stats = w->fwd.stats;
-		rule_table_free(&w->fwd.table);
 		fwd_free(&w->fwd);
 		close_egress(w->egress, w->n_egress);
 	}
@@ -232,6 +274,16 @@ static void commit(struct worker *w, const struct ho_commit *c)
 	send_msg(w, HO_ACK, &ack, sizeof(ack));
 	log_info("forwarding %zu rules to %u outputs (configuration %u)",
 		 w->fwd.table.n, w->fwd.n_egress, c->generation);
+}
+
+/* The kernel path changed table: what it saw before is forwarded as it was, first. */
+static void kpath_moved(struct worker *w, const struct ho_kpath *k)
+{
+	if (!w->fwd_ready)
+		fatalx(EX_PROTOCOL, "KPATH before any configuration");
+	fwd_drain(&w->fwd);
+	w->fwd.kpath = kpath_follow(w, w->generation, k->generation, NULL);
+	log_debug("the kernel path runs configuration %u", k->generation);
 }
 
 static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
@@ -281,6 +333,7 @@ static void send_stats(struct worker *w)
 			.too_big = s->too_big,
 			.egress_full = s->egress_full,
 			.ipv6_ext = s->ipv6_ext,
+			.kernel_path = s->kernel_path,
 			.n_rules = (uint32_t)n, .first_rule = (uint32_t)first,
 			.total_rules = (uint32_t)total,
 		};
@@ -355,6 +408,9 @@ static bool handle_message(struct worker *w)
 		if (!w->have_setup)
 			fatalx(EX_PROTOCOL, "COMMIT before SETUP");
 		commit(w, payload);
+		break;
+	case HO_KPATH:
+		kpath_moved(w, payload);
 		break;
 	case HO_STATS_REQ:
 		if (test_hooks_stats_silent())
@@ -448,6 +504,7 @@ static void worker_free(struct worker *w)
 		fwd_free(&w->fwd);
 		close_egress(w->egress, w->n_egress);
 	}
+	kpath_prev_free(w);
 	ring_unmap(&w->ring);
 	if (w->ring_poll >= 0)
 		close(w->ring_poll);

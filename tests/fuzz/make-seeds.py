@@ -79,20 +79,20 @@ def ts(pid, cc):
 
 def main():
     top = sys.argv[1]
-    V = 6  # HANDOFF_VERSION
+    V = 7  # HANDOFF_VERSION
     a6 = lambda t: socket.inet_pton(socket.AF_INET6, t)
     # struct ho_rule: an IPv6 rule on VLAN 10 with two outputs (struct addr: 16 bytes
     # each), the second pending and tagged: slot, group, port, conf_index, flags, vlan.
     outs = [struct.pack("=I16sHBBHH", k, a6("ff3e::4321") if k == 0 else a6("ff3e::1234"),
                         0x7017 if k == 0 else 0, k, k, 20 * k, 0) for k in range(2)]
     # (port in network order, ttl mode and value, port range in host order, prefix
-    # lengths, vlan)
+    # lengths, vlan, outputs, flags)
     # then the monitor (1: rtp) and 3 bytes of padding
-    rule6 = (struct.pack("=64s16s16sHBBHHBBHI", b"six", a6("ff3e::1234"), a6("2001:db8::1"),
-                         0x8813, 0, 0, 5000, 5000, 128, 128, 10, 2) + b"".join(outs) +
+    rule6 = (struct.pack("=64s16s16sHBBHHBBHII", b"six", a6("ff3e::1234"), a6("2001:db8::1"),
+                         0x8813, 0, 0, 5000, 5000, 128, 128, 10, 2, 0) + b"".join(outs) +
              bytes(28 * 14) + struct.pack("=B3x", 1))
     # struct ho_worker_stats (vlan and ipv6_ext included), one ho_rule_stats.
-    stats = struct.pack("=12Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 0, 1, 0)
+    stats = struct.pack("=13Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 0, 1, 0)
     stats += struct.pack("=64s4Q2d2I", b"six", 1000, 1316000, 1, 123456789, 50.5, 1e6, 2, 0)
     stats += b"".join(struct.pack("=5Q2d2I", 999, 1000, 1, 0, 2, 1.5, 2.5, k, 0) for k in range(16))
     # struct monitor_counts: missing, filled, errors, reordered, duplicates, resyncs,
@@ -101,7 +101,7 @@ def main():
     # Rates at the edge: two outputs at position 0 whose rates add up past the
     # largest double (infinity when summed for status), and a NaN (refused).
     def stats_with(rates):
-        s = struct.pack("=12Q4I", 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0)
+        s = struct.pack("=13Q4I", 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0)
         s += struct.pack("=64s4Q2d2I", b"edge", 1, 2, 0, 0, rates[0], rates[1], 2, 0)
         s += b"".join(struct.pack("=5Q2d2I", 1, 2, 0, 0, 0, rates[0], rates[1], 0, 0)
                       for _ in range(16))

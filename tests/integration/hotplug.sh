@@ -89,6 +89,11 @@ late_active() {
 	LATE_W=$(status_eval 'worker("rlate")["pid"]') || fail "no pid for worker[rlate]"
 	is_child "$DAEMON_PID" "$LATE_W" ||
 	    fail "worker[rlate] $LATE_W is not a child of the supervisor"
+	# Run with datapath = kernel: the interface, each time new, has the program back.
+	if [ "${MCRELAY_DATAPATH:-}" = kernel ]; then
+		wait_status 10 'inp("rlate")["kernel_path"]' attached
+		note "rlate: program $(status_eval 'inp("rlate")["program_id"]') attached"
+	fi
 }
 
 # --- every input absent: the daemon is still ready, with no worker
@@ -103,7 +108,7 @@ wait_status 10 'rule("late")["state"]' pending
 no_late_worker "every input absent"
 [ -z "$(children_of "$DAEMON_PID")" ] ||
     fail "the supervisor has children with no input present: $(children_of "$DAEMON_PID" | xargs)"
-stop_daemon
+KPATH_NONE_OK=1 stop_daemon
 note "with every input absent: ready, 0 workers, rule pending"
 
 start_daemon "$TMP/hotplug.conf"

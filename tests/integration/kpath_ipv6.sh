@@ -19,21 +19,7 @@ require_root
 require_binaries
 require_kpath
 
-# ns_ipv6 NS: IPv6 on, without router solicitations or duplicate address detection.
-ns_ipv6() {
-	must ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
-	    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.default.accept_dad=0 \
-	    net.ipv6.conf.default.router_solicitations=0
-}
-
-SRC=${PREFIX}src RELAY=${PREFIX}relay DST1=${PREFIX}dst1 DST2=${PREFIX}dst2
-for ns in "$SRC" "$RELAY" "$DST1" "$DST2"; do
-	ns_add "$ns"
-	ns_ipv6 "$ns"
-done
-veth_pair "$SRC" s0 10.1.0.1/24 "$RELAY" rin 10.1.0.2/24
-veth_pair "$RELAY" rout1 10.2.0.1/24 "$DST1" d0 10.2.0.2/24
-veth_pair "$RELAY" rout2 10.3.0.1/24 "$DST2" d0 10.3.0.2/24
+topo_basic ipv6
 must ip -n "$SRC" addr add 2001:db8:1::1/64 dev s0 nodad
 must ip -n "$SRC" addr add 2001:db8:1::99/64 dev s0 nodad
 must ip -n "$RELAY" addr add 2001:db8:1::2/64 dev rin nodad

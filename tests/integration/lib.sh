@@ -313,6 +313,14 @@ ns_add() {
 	return 0
 }
 
+# ns_ipv6 NS: undoes ns_add's IPv6 switch-off, without router
+# solicitations or duplicate address detection to wait for.
+ns_ipv6() {
+	must ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+	    net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.default.accept_dad=0 \
+	    net.ipv6.conf.default.router_solicitations=0
+}
+
 link_up() {
 	ip -n "$1" -o link show dev "$2" 2>/dev/null | grep -q 'state UP'
 }
@@ -346,8 +354,9 @@ veth_pair() {
 # exist here, and the tests talk to the daemon as root), the given log
 # level (default debug).
 conf_global() {
-	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\ncontrol-group = %s\n\n' \
+	printf '[global]\nuser = nobody\nlog-level = %s\ncontrol-socket = %s\ncontrol-group = %s\n' \
 	    "${1:-debug}" "${CTL_SOCK:-$TMP/ctl.sock}" "${CTL_GROUP:-root}"
+	printf 'datapath = %s\n\n' "${MCRELAY_DATAPATH:-packet}"
 }
 
 # conf_rule NAME INPUT GROUP PORT OUTPUT...: a [rule NAME] section; PORT
@@ -367,15 +376,18 @@ conf_rule() {
 	printf '\n'
 }
 
+# topo_basic [ipv6]: SRC -- RELAY (rin; rout1, rout2) -- DST1, DST2, with
+# IPv4 addresses; with ipv6, IPv6 on in the four namespaces (no address).
 topo_basic() {
+	local ns
 	SRC=${PREFIX}src
 	RELAY=${PREFIX}relay
 	DST1=${PREFIX}dst1
 	DST2=${PREFIX}dst2
-	ns_add "$SRC"
-	ns_add "$RELAY"
-	ns_add "$DST1"
-	ns_add "$DST2"
+	for ns in "$SRC" "$RELAY" "$DST1" "$DST2"; do
+		ns_add "$ns"
+		[ "${1:-}" != ipv6 ] || ns_ipv6 "$ns"
+	done
 	veth_pair "$SRC" s0 10.1.0.1/24 "$RELAY" rin 10.1.0.2/24
 	veth_pair "$RELAY" rout1 10.2.0.1/24 "$DST1" d0 10.2.0.2/24
 	veth_pair "$RELAY" rout2 10.3.0.1/24 "$DST2" d0 10.3.0.2/24
@@ -448,6 +460,15 @@ daemon_workers() {
 stop_daemon() {
 	local rc
 	[ -n "$DAEMON_PID" ] || fail "stop_daemon: no daemon running"
+	# The tests run again with datapath = kernel (kernel_*.sh) must have used it.
+	if [ "${MCRELAY_DATAPATH:-}" = kernel ] && [ -z "${KPATH_NONE_OK:-}" ] &&
+	    ! grep -Eq 'kernel path: [1-9][0-9]* rules in the kernel' "$TMP/daemon.log"; then
+		fail "datapath = kernel, but no rule went to the kernel path: $(grep -F 'kernel path' "$TMP/daemon.log")"
+	fi
+	if [ -n "${MCRELAY_TEST_KPATH_ATTACH:-}" ] &&
+	    ! grep -qF "kernel path: available ($MCRELAY_TEST_KPATH_ATTACH)" "$TMP/daemon.log"; then
+		fail "the kernel path was not attached by $MCRELAY_TEST_KPATH_ATTACH (a build without test hooks?): $(grep -F 'kernel path' "$TMP/daemon.log")"
+	fi
 	kill -TERM "$DAEMON_PID" || fail "cannot signal the daemon"
 	wait_until "${DAEMON_TIMEOUT:-10}" pid_gone "$DAEMON_PID" ||
 	    fail "the daemon did not exit within ${DAEMON_TIMEOUT:-10}s of SIGTERM"
@@ -656,6 +677,13 @@ def _find(lst, key, val, what):
     raise LookupError("no %s %r in the status" % (what, val))
 def rule(name): return _find("rules", "name", name, "rule")
 def worker(inp): return _find("workers", "input", inp, "worker for input")
+def inp(name): return _find("inputs", "name", name, "input")
+# Frames no rule matched, by the workers and by the kernel path (a frame of a
+# group both paths take is counted by both).
+def kernel_no_rule():
+    return sum((i.get("kernel") or {}).get("no_rule", 0) for i in d.get("inputs") or [])
+def no_match():
+    return sum(w["drops"]["no_match"] for w in d["workers"]) + kernel_no_rule()
 def has_rule(name): return any(r.get("name") == name for r in d.get("rules") or [])
 def has_worker(inp): return any(w.get("input") == inp for w in d.get("workers") or [])
 def output(name, ifname):
@@ -679,7 +707,8 @@ sys.exit(rc)
 # one JSON object, keeps it in $TMP/status.json and prints the value of
 # each Python expression EXPR on it, one a line (strings as they are,
 # anything else as JSON: null, true, 12.5).  The expressions see the
-# document as d and can use rule(NAME), worker(INPUT), output(RULE, IFNAME)
+# document as d and can use rule(NAME), worker(INPUT), inp(INPUT) (its
+# data path), output(RULE, IFNAME)
 # (IFNAME, or a udp output's destination "ADDR:PORT"),
 # has_rule(NAME) and has_worker(INPUT).  Returns non-zero if the client
 # fails (its status), the output is not JSON (3) or an expression fails (2).

@@ -65,11 +65,11 @@ done
 
 note "--- what matched nothing, and what each rule counted"
 status_json
-before=$(status_eval 'sum(w["drops"]["no_match"] for w in d["workers"])')
+before=$(status_eval 'no_match()')
 send_from "$SRC" -g 239.1.7.7 -p 6000 -I s0 -n 100 -r 1000 -s 100
 no_match_counted() {
 	local n
-	n=$(status_get 'sum(w["drops"]["no_match"] for w in d["workers"])') &&
+	n=$(status_get 'no_match()') &&
 	    [ "$n" -ge $((before + 100)) ]
 }
 wait_until 10 no_match_counted || fail "239.1.7.7:6000 was not counted as no match"

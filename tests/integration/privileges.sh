@@ -32,6 +32,15 @@ status_field() {
 	echo "${words[*]}"
 }
 
+# The supervisor keeps CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_SETPCAP,
+# CAP_NET_RAW, and for the kernel path CAP_NET_ADMIN, CAP_PERFMON and
+# CAP_BPF (this kernel has it); CAP_SYS_CHROOT in its bounding set only.
+v=$(status_field "$DAEMON_PID" CapEff) || fail "the supervisor vanished"
+[ "$v" = 000000c0000031e0 ] || fail "supervisor: CapEff $v, expected 000000c0000031e0"
+v=$(status_field "$DAEMON_PID" CapBnd) || fail "the supervisor vanished"
+[ "$v" = 000000c0000431e0 ] || fail "supervisor: CapBnd $v, expected 000000c0000431e0"
+note "supervisor: CapEff 000000c0000031e0, CapBnd 000000c0000431e0"
+
 mapfile -t workers < <(daemon_workers)
 [ ${#workers[@]} -gt 0 ] || fail "the supervisor ($DAEMON_PID) has no workers"
 note "workers: ${workers[*]}"

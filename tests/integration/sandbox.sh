@@ -25,15 +25,8 @@ require_root
 require_binaries
 require_python
 
-features=$("$MCRELAY" version | sed -n 's/^features: //p')
-# need FEATURE WHY: skip without FEATURE in this build, or fail under CI.
-need() {
-	[[ " $features " == *" $1 "* ]] && return 0
-	[ -n "${CI:-}" ] && fail "this build has no $1 ($2); CI is set, so this is not a skip"
-	skip "this build has no $1 ($2)"
-}
-need seccomp "configure found no libseccomp: apt-get install libseccomp-dev"
-need test-hooks "configure --enable-test-hooks"
+require_feature seccomp "configure found no libseccomp: apt-get install libseccomp-dev"
+require_feature test-hooks "configure --enable-test-hooks"
 
 topo_basic
 CFG=$TMP/sandbox.conf

@@ -6,7 +6,7 @@
  * options, extension headers, bad checksums, truncations, zero UDP
  * checksums, checksums that pass through zero), the program must
  *
- *  - pass (TC_ACT_OK, frame untouched) exactly the frames the worker
+ *  - pass (TC_ACT_UNSPEC, frame untouched) exactly the frames the worker
  *    keeps for itself: no rule (rule_table_lookup), a packet-path rule,
  *    or not kpath_handles();
  *  - for the others, drop (TC_ACT_SHOT) what the TTL policy or the MTUs
@@ -283,7 +283,7 @@ static void expect(struct set *s, const uint8_t *frame, size_t len, bool gso, st
 	int ttl;
 	size_t idx;
 
-	w->verdict = TC_ACT_OK;
+	w->verdict = TC_ACT_UNSPEC;
 	w->tag_in_meta = false;
 	if (!kpath_handles(res, &p, gso)) {
 		count_total(&s->want_totals, NOT_HANDLEABLE);
@@ -375,7 +375,7 @@ static void run_frame(struct set *s, const uint8_t *frame, size_t len, bool gso,
 		hexdump_diff(frame, len, out, run.data_size_out);
 		return;
 	}
-	if (w.verdict == TC_ACT_OK) {
+	if (w.verdict == TC_ACT_UNSPEC) {
 		CHECK(run.data_size_out == len && memcmp(out, frame, len) == 0,
 		      "%s: a frame passed on was changed", what);
 	} else if (w.verdict == TC_ACT_REDIRECT) {

@@ -86,11 +86,21 @@ static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const uint8_t 
 		case BPF_LDX | BPF_W | BPF_IMM:
 			x = f->k;
 			break;
+		case BPF_LD | BPF_W | BPF_LEN:
+			a = (uint32_t)len;
+			break;
 		case BPF_ALU | BPF_AND | BPF_K:
 			a &= f->k;
 			break;
 		case BPF_JMP | BPF_JEQ | BPF_K:
 			pc += a == f->k ? f->jt : f->jf;
+			if (pc >= n) {
+				*err = "jump beyond the end";
+				return 0;
+			}
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > f->k ? f->jt : f->jf;
 			if (pc >= n) {
 				*err = "jump beyond the end";
 				return 0;
@@ -725,6 +735,101 @@ static void test_prefix_rules(uint64_t *rng)
 	}
 }
 
+/*
+ * The kernel path's groups: of their frames only those its program passes
+ * on reach the worker (IPv4 fragments, IPv6 with a header before UDP,
+ * frames longer than the MTU allows: GSO); other groups' frames all do.
+ */
+static void test_kernel_groups(void)
+{
+	const struct addr groups[] = { unit_v4(239, 1, 1, 1), unit_v4(239, 1, 1, 2),
+				       unit_v6("ff3e::1"), unit_v6("ff3e::2") };
+	const struct addr kernel[] = { unit_v4(239, 1, 1, 2), unit_v6("ff3e::2") };
+	const uint16_t vid = VID;
+	struct sock_filter prog[BPF_MAX_INSNS];
+	uint8_t f[2000];
+	const char *err;
+
+	for (int n_kernel = 0; n_kernel <= 2; n_kernel++) {
+		/* 0: none; 1: the IPv4 one; 2: both. */
+		struct bpf_match m = { .groups = groups, .n_groups = 4, .untagged = true,
+				       .vids = &vid, .n_vids = 1,
+				       .kernel_groups = n_kernel == 1 ? kernel : kernel,
+				       .n_kernel_groups = (size_t)n_kernel,
+				       .kernel_len_max = 1518 };
+		size_t len = bpf_build_filter(&m, prog), flen;
+		char name[48];
+
+		snprintf(name, sizeof(name), "%d kernel-path groups", n_kernel);
+		if (!check_shape(prog, len, name))
+			continue;
+		check_kernel_accepts(prog, len, name);
+		for (int tag = 0; tag < 2; tag++) {
+			bool k4 = n_kernel >= 1, k6 = n_kernel == 2;
+
+			flen = make_frame(f, tag, IPPROTO_UDP, groups[0], 20);
+			CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+			      "%s: a packet-path IPv4 group dropped", name);
+			flen = make_frame(f, tag, IPPROTO_UDP, groups[1], 20);
+			CHECK((bpf_run(prog, len, f, flen, &err) == 0) == k4,
+			      "%s: the kernel path's IPv4 datagram: wrong answer", name);
+			flen = make_frame(f, tag, IPPROTO_UDP, groups[1], 24);
+			CHECK((bpf_run(prog, len, f, flen, &err) == 0) == k4,
+			      "%s: the kernel path's IPv4 datagram with options: wrong answer", name);
+			/* A first fragment (MF), a later one (offset), each bit of the offset. */
+			static const uint16_t frags[] = { 0x2000, 0x0001, 0x00b9, 0x1000, 0x2100 };
+
+			for (size_t i = 0; i < sizeof(frags) / sizeof(frags[0]); i++) {
+				flen = make_frame(f, tag, IPPROTO_UDP, groups[1], 20);
+				put16(f + (tag ? 18 : 14) + 6, frags[i]);
+				CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+				      "%s: a fragment (%#x) of the kernel path's group dropped", name,
+				      frags[i]);
+			}
+			flen = make_frame(f, tag, IPPROTO_UDP, groups[1], 20);
+			put16(f + (tag ? 18 : 14) + 6, 0x4000);	/* DF: not a fragment */
+			CHECK((bpf_run(prog, len, f, flen, &err) == 0) == k4,
+			      "%s: a DF datagram of the kernel path's group: wrong answer", name);
+			/* Longer than the MTU allows: one GSO packet, which the program passes on. */
+			CHECK(bpf_run(prog, len, f, 1519, &err) >= MIN_ACCEPT,
+			      "%s: a GSO-sized frame of the kernel path's group dropped", name);
+			CHECK((bpf_run(prog, len, f, 1518, &err) == 0) == k4,
+			      "%s: a frame of the MTU's size: wrong answer", name);
+			flen = make_frame6(f, tag, IPPROTO_UDP, groups[2], false);
+			CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+			      "%s: a packet-path IPv6 group dropped", name);
+			flen = make_frame6(f, tag, IPPROTO_UDP, groups[3], false);
+			CHECK((bpf_run(prog, len, f, flen, &err) == 0) == k6,
+			      "%s: the kernel path's IPv6 datagram: wrong answer", name);
+			flen = make_frame6(f, tag, IPPROTO_UDP, groups[3], true);
+			CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+			      "%s: the kernel path's IPv6 group with a hop-by-hop header dropped",
+			      name);
+			flen = make_frame6(f, tag, 44, groups[3], false);	/* a fragment header */
+			CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+			      "%s: an IPv6 fragment of the kernel path's group dropped", name);
+			flen = make_frame(f, tag, IPPROTO_TCP, groups[1], 20);
+			CHECK(bpf_run(prog, len, f, flen, &err) == 0, "%s: TCP accepted", name);
+		}
+	}
+	/* Too many groups to list: the family is accepted whole, its kernel groups too. */
+	static struct addr many[300];
+
+	for (size_t i = 0; i < 300; i++)
+		many[i] = unit_v4h(0xef010000u + (uint32_t)i);
+	struct bpf_match m = { .groups = many, .n_groups = 300, .untagged = true,
+			       .kernel_groups = many, .n_kernel_groups = 300,
+			       .kernel_len_max = 1518 };
+	size_t len = bpf_build_filter(&m, prog);
+
+	if (check_shape(prog, len, "300 kernel-path groups")) {
+		size_t flen = make_frame(f, false, IPPROTO_UDP, many[7], 20);
+
+		CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+		      "300 kernel-path groups, not listed: a datagram dropped");
+	}
+}
+
 /* The interpreter itself must be able to say no, or the tests above prove nothing. */
 static void test_interpreter(void)
 {
@@ -771,6 +876,7 @@ int main(void)
 	test_interpreter();
 	test_vlans();
 	test_prefix_rules(&rng);
+	test_kernel_groups();
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		test_groups(&rng, counts[i][0], counts[i][1]);
 	return unit_summary("test_bpf");

@@ -1,12 +1,14 @@
 /*
  * Unit tests for the configuration parser and its validation: the values a
  * good file yields, and for each kind of bad file the exact diagnostics,
- * "FILE:LINE: message", including the line they point at.
+ * "FILE:LINE: message", including the line they point at.  The values'
+ * grammar (conf_values.c) is also tested function by function.
  */
 #include "config.h"
 
 #include "lib/conf.h"
 #include "lib/conf_udp.h"
+#include "lib/conf_values.h"
 #include "lib/diag.h"
 #include "lib/strbuf.h"
 #include "unit.h"
@@ -22,11 +24,30 @@
 /* What an error about an interface name says a name may be. */
 #define IFNAME_RULES "(1-15 printable ASCII characters other than '/' and ':', not '.' or '..')"
 
+/* The messages of the values' grammar, written out here, not taken from the code. */
+#define NOT_GROUP(g) "'" g "' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)"
+#define NOT_GROUP_PREFIX(g) \
+	"'" g "' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)"
+#define HOST_BITS(what, p, len, net) \
+	what " prefix '" p "' has bits set beyond its length " len " (the network is " net ")"
+#define BAD_PORT(p) "invalid port '" p "' (expected 1-65535, or a range FIRST-LAST)"
+#define BAD_TARGET_PORT(p) "invalid port '" p "' (expected 1-65535)"
+#define BAD_TARGET(t) "invalid output target '" t "' (expected [GROUP] or [GROUP]:PORT)"
+#define BAD_SOURCE(s) "invalid source '" s "' (expected a unicast IPv4 or IPv6 address or prefix)"
+#define BAD_TTL(t) "invalid ttl '" t "' (expected decrement, keep or 1-255)"
+#define BAD_VID(v) "invalid VLAN ID '" v "' (expected 'vlan N' with N from 1 to 4094)"
+#define BAD_IFNAME(n) "invalid interface name '" n "' " IFNAME_RULES
+
 /* A complete rule of four lines, for files whose subject is elsewhere. */
 #define RULE_A "[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth1\n"
 
 /* 239.1.1.1 and friends as a struct addr, without going through inet_pton. */
 #define ADDR(a, b, c, d) unit_v4(a, b, c, d)
+
+/* Where a case is written, for its messages. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define HERE "line " STR(__LINE__)
 
 static bool is(const struct addr *a, struct addr want)
 {
@@ -58,26 +79,28 @@ static bool has_line(const struct diag *d, const char *want)
 }
 
 /*
- * Expects text to be rejected with exactly the errors in want, each
- * written "LINE: message" (the file name is added here), in any order.
+ * Expects text to give exactly the errors in want and at least the
+ * warnings there, each written "LINE: message" or "LINE: warning: message"
+ * (the file name is added here), in any order; want ends with NULL.  Other
+ * warnings are allowed: without errors in want the file must be valid.
  */
-static void expect_errors_at(int where, const char *text, const char *const *want)
+static void expect_diags(const char *where, const char *text, const char *const *want)
 {
 	struct conf c;
 	struct diag d;
 	char full[700];
-	size_t n;
+	size_t errors = 0;
 	bool ok = true;
-	int rc = parse(text, &c, &d);
+	int rc = parse(text, &c, &d), want_rc;
 
-	for (n = 0; want[n] != NULL; n++) {
-		snprintf(full, sizeof(full), NAME ":%s", want[n]);
-		ok &= CHECK(has_line(&d, full), "case at line %d: no diagnostic '%s'",
-			    where, full);
+	for (size_t i = 0; want[i] != NULL; i++) {
+		snprintf(full, sizeof(full), NAME ":%s", want[i]);
+		errors += strstr(want[i], ": warning: ") == NULL;
+		ok &= CHECK(has_line(&d, full), "%s: no diagnostic '%s'", where, full);
 	}
-	ok &= CHECK(rc == -1, "case at line %d: returned %d, expected -1", where, rc);
-	ok &= CHECK(d.errors == n, "case at line %d: %zu errors, expected %zu",
-		    where, d.errors, n);
+	want_rc = errors ? -1 : 0;
+	ok &= CHECK(rc == want_rc, "%s: returned %d, expected %d", where, rc, want_rc);
+	ok &= CHECK(d.errors == errors, "%s: %zu errors, expected %zu", where, d.errors, errors);
 	if (!ok)
 		show_diag(&d);
 	conf_free(&c);
@@ -85,24 +108,34 @@ static void expect_errors_at(int where, const char *text, const char *const *wan
 }
 
 #define EXPECT_ERRORS(text, ...) \
-	expect_errors_at(__LINE__, text, (const char *const[]){ __VA_ARGS__, NULL })
+	expect_diags(HERE, text, (const char *const[]){ __VA_ARGS__, NULL })
+#define EXPECT_VALID(text) expect_diags(HERE, text, (const char *const[]){ NULL })
 
-/* Expects text to be accepted without errors (warnings allowed). */
-static void expect_valid_at(int where, const char *text)
+/*
+ * A table of files that differ in a line or a few: each case's text goes
+ * between the table's head and tail (with a newline), and gives what want
+ * says, as for expect_diags (at most three lines; none: a valid file).
+ */
+struct conf_case {
+	const char *text;
+	const char *want[4];
+};
+
+static void expect_cases(const char *where, const char *head, const char *tail,
+			 const struct conf_case *cases, size_t n)
 {
-	struct conf c;
-	struct diag d;
-	int rc = parse(text, &c, &d);
+	char text[2048], label[200];
 
-	if (!CHECK(rc == 0 && d.errors == 0,
-		   "case at line %d: returned %d with %zu errors, expected a valid file",
-		   where, rc, d.errors))
-		show_diag(&d);
-	conf_free(&c);
-	diag_free(&d);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "%s%s\n%s", head, cases[i].text, tail);
+		snprintf(label, sizeof(label), "table at %s, case '%.*s'", where,
+			 (int)strcspn(cases[i].text, "\n"), cases[i].text);
+		expect_diags(label, text, cases[i].want);
+	}
 }
 
-#define EXPECT_VALID(text) expect_valid_at(__LINE__, text)
+#define EXPECT_CASES(head, cases, tail) \
+	expect_cases(HERE, head, tail, cases, sizeof(cases) / sizeof(cases[0]))
 
 static void test_full(void)
 {
@@ -436,109 +469,133 @@ static void test_required(void)
 		      "5: rule 'empty': missing required key 'output'");
 }
 
+/* The values of a rule's keys, each at its line: the grammar through a whole file. */
 static void test_values(void)
 {
-	/* Groups, in group= and in an output. */
-	static const char *const bad_groups[] = {
-		"10.1.1.1", "240.0.0.1", "223.255.255.255", "255.255.255.255",
-		"239.1.1", "239.1.1.1.1", "foo", "239.1.1.256",
+	/* A rule's group: one, or a prefix of them, of either family. */
+	static const struct conf_case groups[] = {
+		{ "group = 224.0.0.0/4", { NULL } },
+		{ "group = ff00::/8", { NULL } },
+		{ "group = 10.1.1.1", { "3: " NOT_GROUP_PREFIX("10.1.1.1") } },
+		{ "group = 240.0.0.1", { "3: " NOT_GROUP_PREFIX("240.0.0.1") } },
+		{ "group = 223.255.255.255", { "3: " NOT_GROUP_PREFIX("223.255.255.255") } },
+		{ "group = 255.255.255.255", { "3: " NOT_GROUP_PREFIX("255.255.255.255") } },
+		{ "group = 239.1.1", { "3: " NOT_GROUP_PREFIX("239.1.1") } },
+		{ "group = 239.1.1.1.1", { "3: " NOT_GROUP_PREFIX("239.1.1.1.1") } },
+		{ "group = foo", { "3: " NOT_GROUP_PREFIX("foo") } },
+		{ "group = 239.1.1.256", { "3: " NOT_GROUP_PREFIX("239.1.1.256") } },
+		{ "group = ::ffff:239.1.1.1", { "3: " NOT_GROUP_PREFIX("::ffff:239.1.1.1") } },
+		{ "group = ::", { "3: " NOT_GROUP_PREFIX("::") } },
+		{ "group = 2001:db8::1", { "3: " NOT_GROUP_PREFIX("2001:db8::1") } },
+		{ "group = fe80::1", { "3: " NOT_GROUP_PREFIX("fe80::1") } },
+		{ "group = ff3e::1%eth0", { "3: " NOT_GROUP_PREFIX("ff3e::1%eth0") } },
+		{ "group = ff3e:::1", { "3: " NOT_GROUP_PREFIX("ff3e:::1") } },
+		{ "group = ff3e::1::2", { "3: " NOT_GROUP_PREFIX("ff3e::1::2") } },
+		{ "group = ff3e::12345", { "3: " NOT_GROUP_PREFIX("ff3e::12345") } },
+		{ "group = ::239.1.1.1", { "3: " NOT_GROUP_PREFIX("::239.1.1.1") } },
+		{ "group = [ff3e::1]", { "3: " NOT_GROUP_PREFIX("[ff3e::1]") } },
+		/* Outside multicast space, or not a length. */
+		{ "group = 192.0.0.0/4", { "3: " NOT_GROUP_PREFIX("192.0.0.0/4") } },
+		{ "group = 224.0.0.0/3", { "3: " NOT_GROUP_PREFIX("224.0.0.0/3") } },
+		{ "group = 0.0.0.0/0", { "3: " NOT_GROUP_PREFIX("0.0.0.0/0") } },
+		{ "group = 239.1.1.1/33", { "3: " NOT_GROUP_PREFIX("239.1.1.1/33") } },
+		{ "group = 239.1.1.1/", { "3: " NOT_GROUP_PREFIX("239.1.1.1/") } },
+		{ "group = 239.1.1.1/-1", { "3: " NOT_GROUP_PREFIX("239.1.1.1/-1") } },
+		{ "group = 239.1.1.1/ 8", { "3: " NOT_GROUP_PREFIX("239.1.1.1/ 8") } },
+		{ "group = 239.1.1.1/8x", { "3: " NOT_GROUP_PREFIX("239.1.1.1/8x") } },
+		{ "group = 239.0.0.0/08x", { "3: " NOT_GROUP_PREFIX("239.0.0.0/08x") } },
+		{ "group = ff3e::/129", { "3: " NOT_GROUP_PREFIX("ff3e::/129") } },
+		{ "group = fe00::/7", { "3: " NOT_GROUP_PREFIX("fe00::/7") } },
+		{ "group = ff00::/7", { "3: " NOT_GROUP_PREFIX("ff00::/7") } },
+		{ "group = ::/0", { "3: " NOT_GROUP_PREFIX("::/0") } },
+		{ "group = 239.1.0.0/16/16", { "3: " NOT_GROUP_PREFIX("239.1.0.0/16/16") } },
+		{ "group = 10.0.0.0/8", { "3: " NOT_GROUP_PREFIX("10.0.0.0/8") } },
+		/* Bits beyond the length: the message names the network. */
+		{ "group = 239.1.1.0/16",
+		  { "3: " HOST_BITS("group", "239.1.1.0/16", "16", "239.1.0.0/16") } },
+		{ "group = ff3e::1/96", { "3: " HOST_BITS("group", "ff3e::1/96", "96", "ff3e::/96") } },
+		{ "group = 239.128.0.0/8",
+		  { "3: " HOST_BITS("group", "239.128.0.0/8", "8", "239.0.0.0/8") } },
 	};
-	char text[512], msg[256];
+	/* Keys after a complete IPv4 rule: the line is 5, the outputs' second line 6. */
+	static const struct conf_case keys[] = {
+		{ "port = 0", { "5: " BAD_PORT("0") } },
+		{ "port = 70000", { "5: " BAD_PORT("70000") } },
+		{ "port = 65536", { "5: " BAD_PORT("65536") } },
+		{ "port = abc", { "5: " BAD_PORT("abc") } },
+		{ "port = -1", { "5: " BAD_PORT("-1") } },
+		{ "port = +5", { "5: " BAD_PORT("+5") } },
+		{ "port = 50x", { "5: " BAD_PORT("50x") } },
+		{ "port = 5 000", { "5: " BAD_PORT("5 000") } },
+		{ "port = 0x10", { "5: " BAD_PORT("0x10") } },
+		{ "ttl = 1", { NULL } },
+		{ "ttl = 255", { NULL } },
+		{ "ttl = 0", { "5: " BAD_TTL("0") } },
+		{ "ttl = 256", { "5: " BAD_TTL("256") } },
+		{ "ttl = foo", { "5: " BAD_TTL("foo") } },
+		{ "ttl = -1", { "5: " BAD_TTL("-1") } },
+		{ "ttl = 16x", { "5: " BAD_TTL("16x") } },
+		{ "ttl = Keep", { "5: " BAD_TTL("Keep") } },
+		{ "ttl = 1000000000000000000000", { "5: " BAD_TTL("1000000000000000000000") } },
+		{ "source = 239.1.1.1", { "5: " BAD_SOURCE("239.1.1.1") } },
+		{ "source = 224.0.0.1", { "5: " BAD_SOURCE("224.0.0.1") } },
+		{ "source = 0.0.0.0", { "5: " BAD_SOURCE("0.0.0.0") } },
+		{ "source = 255.255.255.255", { "5: " BAD_SOURCE("255.255.255.255") } },
+		{ "source = garbage", { "5: " BAD_SOURCE("garbage") } },
+		{ "source = 10.0.0", { "5: " BAD_SOURCE("10.0.0") } },
+		{ "source = 10.0.0.0/33", { "5: " BAD_SOURCE("10.0.0.0/33") } },
+		{ "source = 10.0.0.0/", { "5: " BAD_SOURCE("10.0.0.0/") } },
+		/* An output's group or port: in GROUP:PORT, and alone. */
+		{ "output = eth2 10.1.1.1:6000\noutput = eth3 10.1.1.1",
+		  { "5: " NOT_GROUP("10.1.1.1"), "6: " NOT_GROUP("10.1.1.1") } },
+		{ "output = eth2 240.0.0.1:6000\noutput = eth3 240.0.0.1",
+		  { "5: " NOT_GROUP("240.0.0.1"), "6: " NOT_GROUP("240.0.0.1") } },
+		{ "output = eth2 223.255.255.255:6000\noutput = eth3 223.255.255.255",
+		  { "5: " NOT_GROUP("223.255.255.255"), "6: " NOT_GROUP("223.255.255.255") } },
+		{ "output = eth2 255.255.255.255:6000\noutput = eth3 255.255.255.255",
+		  { "5: " NOT_GROUP("255.255.255.255"), "6: " NOT_GROUP("255.255.255.255") } },
+		{ "output = eth2 239.1.1:6000\noutput = eth3 239.1.1",
+		  { "5: " NOT_GROUP("239.1.1"), "6: " NOT_GROUP("239.1.1") } },
+		{ "output = eth2 239.1.1.1.1:6000\noutput = eth3 239.1.1.1.1",
+		  { "5: " NOT_GROUP("239.1.1.1.1"), "6: " NOT_GROUP("239.1.1.1.1") } },
+		{ "output = eth2 foo:6000\noutput = eth3 foo",
+		  { "5: " NOT_GROUP("foo"), "6: " NOT_GROUP("foo") } },
+		{ "output = eth2 239.1.1.256:6000\noutput = eth3 239.1.1.256",
+		  { "5: " NOT_GROUP("239.1.1.256"), "6: " NOT_GROUP("239.1.1.256") } },
+		{ "output = eth2 :0\noutput = eth3 239.2.2.2:0",
+		  { "5: " BAD_TARGET_PORT("0"), "6: " BAD_TARGET_PORT("0") } },
+		{ "output = eth2 :70000\noutput = eth3 239.2.2.2:70000",
+		  { "5: " BAD_TARGET_PORT("70000"), "6: " BAD_TARGET_PORT("70000") } },
+		{ "output = eth2 :65536\noutput = eth3 239.2.2.2:65536",
+		  { "5: " BAD_TARGET_PORT("65536"), "6: " BAD_TARGET_PORT("65536") } },
+		{ "output = eth2 :abc\noutput = eth3 239.2.2.2:abc",
+		  { "5: " BAD_TARGET_PORT("abc"), "6: " BAD_TARGET_PORT("abc") } },
+		{ "output = eth2 :-1\noutput = eth3 239.2.2.2:-1",
+		  { "5: " BAD_TARGET_PORT("-1"), "6: " BAD_TARGET_PORT("-1") } },
+		{ "output = eth2 :+5\noutput = eth3 239.2.2.2:+5",
+		  { "5: " BAD_TARGET_PORT("+5"), "6: " BAD_TARGET_PORT("+5") } },
+		{ "output = eth2 :50x\noutput = eth3 239.2.2.2:50x",
+		  { "5: " BAD_TARGET_PORT("50x"), "6: " BAD_TARGET_PORT("50x") } },
+		{ "output = eth2 :0x10\noutput = eth3 239.2.2.2:0x10",
+		  { "5: " BAD_TARGET_PORT("0x10"), "6: " BAD_TARGET_PORT("0x10") } },
+		{ "output = eth2 239.2.2.2:", { "5: " BAD_TARGET_PORT("") } },
+		/* Interface names: at most IF_NAMESIZE - 1 = 15 characters (and test_ifnames). */
+		{ "output = abcdefghijklmnop\noutput = eth/2 :9\noutput = eth2 239.2.2.2 extra",
+		  { "5: " BAD_IFNAME("abcdefghijklmnop"), "6: " BAD_IFNAME("eth/2"),
+		    "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')" } },
+		/* A key without a value; the line is reported, nothing else. */
+		{ "port =\nsource =   ", { "5: key 'port' has no value", "6: key 'source' has no value" } },
+	};
 
-	for (size_t i = 0; i < sizeof(bad_groups) / sizeof(bad_groups[0]); i++) {
-		snprintf(text, sizeof(text),
-			 "[rule a]\ninput = eth0\ngroup = %s\noutput = eth1\n",
-			 bad_groups[i]);
-		snprintf(msg, sizeof(msg),
-			 "3: '%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
-			 bad_groups[i]);
-		EXPECT_ERRORS(text, msg);
-		snprintf(text, sizeof(text),
-			 RULE_A "output = eth2 %s:6000\noutput = eth3 %s\n",
-			 bad_groups[i], bad_groups[i]);
-		snprintf(msg, sizeof(msg),
-			 "5: '%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
-			 bad_groups[i]);
-		char msg6[256];
-
-		snprintf(msg6, sizeof(msg6),
-			 "6: '%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
-			 bad_groups[i]);
-		EXPECT_ERRORS(text, msg, msg6);
-	}
-
-	static const char *const bad_ports[] = { "0", "70000", "65536", "abc", "-1",
-						 "+5", "50x", "5 000", "0x10" };
-
-	for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
-		snprintf(text, sizeof(text), RULE_A "port = %s\n", bad_ports[i]);
-		snprintf(msg, sizeof(msg),
-			 "5: invalid port '%s' (expected 1-65535, or a range FIRST-LAST)",
-			 bad_ports[i]);
-		EXPECT_ERRORS(text, msg);
-		if (strchr(bad_ports[i], ' '))
-			continue;	/* an output target cannot contain a space */
-		snprintf(text, sizeof(text),
-			 RULE_A "output = eth2 :%s\noutput = eth3 239.2.2.2:%s\n",
-			 bad_ports[i], bad_ports[i]);
-		char msg6[256];
-
-		snprintf(msg, sizeof(msg), "5: invalid port '%s' (expected 1-65535)",
-			 bad_ports[i]);
-		snprintf(msg6, sizeof(msg6), "6: invalid port '%s' (expected 1-65535)",
-			 bad_ports[i]);
-		EXPECT_ERRORS(text, msg, msg6);
-	}
-	EXPECT_ERRORS(RULE_A "output = eth2 239.2.2.2:\n",
-		      "5: invalid port '' (expected 1-65535)");
-
-	static const char *const bad_ttls[] = { "0", "256", "foo", "-1", "16x",
-						"Keep", "1000000000000000000000" };
-
-	for (size_t i = 0; i < sizeof(bad_ttls) / sizeof(bad_ttls[0]); i++) {
-		snprintf(text, sizeof(text), RULE_A "ttl = %s\n", bad_ttls[i]);
-		snprintf(msg, sizeof(msg),
-			 "5: invalid ttl '%s' (expected decrement, keep or 1-255)",
-			 bad_ttls[i]);
-		EXPECT_ERRORS(text, msg);
-	}
-	EXPECT_VALID(RULE_A "ttl = 1\n");
-	EXPECT_VALID(RULE_A "ttl = 255\n");
-
-	static const char *const bad_sources[] = { "239.1.1.1", "224.0.0.1", "0.0.0.0",
-						   "255.255.255.255", "garbage",
-						   "10.0.0", "10.0.0.0/33", "10.0.0.0/" };
-
-	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
-		snprintf(text, sizeof(text), RULE_A "source = %s\n", bad_sources[i]);
-		snprintf(msg, sizeof(msg),
-			 "5: invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
-			 bad_sources[i]);
-		EXPECT_ERRORS(text, msg);
-	}
-
-	/* Interface names: at most IF_NAMESIZE - 1 = 15 characters. */
+	EXPECT_CASES("[rule a]\ninput = eth0\n", groups, "output = eth1\n");
+	EXPECT_CASES(RULE_A, keys, "");
 	EXPECT_VALID("[rule a]\ninput = abcdefghijklmno\ngroup = 239.1.1.1\n"
 		     "output = eth1\noutput = abcdefghijklmno 239.2.2.2:9\n");
 	EXPECT_ERRORS("[rule a]\n"
 		      "input = abcdefghijklmnop\n"
 		      "group = 239.1.1.1\n"
 		      "output = eth1\n",
-		      "2: invalid interface name 'abcdefghijklmnop' " IFNAME_RULES);
-	EXPECT_ERRORS(RULE_A
-		      "output = abcdefghijklmnop\n"
-		      "output = eth/2 :9\n"
-		      "output = eth2 239.2.2.2 extra\n",
-		      "5: invalid interface name 'abcdefghijklmnop' " IFNAME_RULES,
-		      "6: invalid interface name 'eth/2' " IFNAME_RULES,
-		      "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')");
-
-	/* A key without a value; the line is reported, nothing else. */
-	EXPECT_ERRORS(RULE_A
-		      "port =\n"
-		      "source =   \n",
-		      "5: key 'port' has no value",
-		      "6: key 'source' has no value");
+		      "2: " BAD_IFNAME("abcdefghijklmnop"));
 }
 
 static void test_syntax(void)
@@ -1097,29 +1154,31 @@ static void test_udp_outputs(void)
 		      "5: rule 's': output 'eth0 ff3e::1' sends the rule's own traffic back to its input (same interface, group and port)");
 
 	/* Each with a good output after it: only the bad one is reported. */
-	EXPECT_ERRORS(RULE_U "output = udp 239.1.1.1:7000\noutput = eth1\n",
-		      "4: '239.1.1.1' is not a unicast address (a udp output sends to one host)");
-	EXPECT_ERRORS(RULE_U "output = udp 255.255.255.255:7000\noutput = eth1\n",
-		      "4: '255.255.255.255' is not a unicast address (a udp output sends to one host)");
-	EXPECT_ERRORS(RULE_U "output = udp 0.0.0.0:7000\noutput = eth1\n",
-		      "4: '0.0.0.0' is not a unicast address (a udp output sends to one host)");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5\noutput = eth1\n",
-		      "4: invalid udp destination '10.0.0.5' (expected ADDR:PORT or [ADDR6]:PORT)");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:0\noutput = eth1\n",
-		      "4: invalid port '0' in '10.0.0.5:0' (expected 1-65535)");
-	EXPECT_ERRORS(RULE_U "output = udp host:7000\noutput = eth1\n",
-		      "4: invalid udp destination 'host:7000' (expected ADDR:PORT or [ADDR6]:PORT)");
-	EXPECT_ERRORS(RULE_U "output = udp\noutput = eth1\n",
-		      "4: invalid output (expected 'udp ADDR:PORT [ttl=N] [source=ADDR]')");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=0\noutput = eth1\n",
-		      "4: invalid 'ttl=0' (expected ttl=1-255)");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=256\noutput = eth1\n",
-		      "4: invalid 'ttl=256' (expected ttl=1-255)");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 ttl=3 ttl=4\noutput = eth1\n", "4: 'ttl=' given twice");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 source=239.1.1.1\noutput = eth1\n",
-		      "4: invalid 'source=239.1.1.1' (expected source=ADDR, a unicast address)");
-	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000 tos=4\noutput = eth1\n",
-		      "4: unknown option 'tos=4' (expected ttl=N or source=ADDR)");
+	static const struct conf_case bad[] = {
+		{ "output = udp 239.1.1.1:7000",
+		  { "4: '239.1.1.1' is not a unicast address (a udp output sends to one host)" } },
+		{ "output = udp 255.255.255.255:7000",
+		  { "4: '255.255.255.255' is not a unicast address (a udp output sends to one host)" } },
+		{ "output = udp 0.0.0.0:7000",
+		  { "4: '0.0.0.0' is not a unicast address (a udp output sends to one host)" } },
+		{ "output = udp 10.0.0.5",
+		  { "4: invalid udp destination '10.0.0.5' (expected ADDR:PORT or [ADDR6]:PORT)" } },
+		{ "output = udp 10.0.0.5:0",
+		  { "4: invalid port '0' in '10.0.0.5:0' (expected 1-65535)" } },
+		{ "output = udp host:7000",
+		  { "4: invalid udp destination 'host:7000' (expected ADDR:PORT or [ADDR6]:PORT)" } },
+		{ "output = udp",
+		  { "4: invalid output (expected 'udp ADDR:PORT [ttl=N] [source=ADDR]')" } },
+		{ "output = udp 10.0.0.5:7000 ttl=0", { "4: invalid 'ttl=0' (expected ttl=1-255)" } },
+		{ "output = udp 10.0.0.5:7000 ttl=256", { "4: invalid 'ttl=256' (expected ttl=1-255)" } },
+		{ "output = udp 10.0.0.5:7000 ttl=3 ttl=4", { "4: 'ttl=' given twice" } },
+		{ "output = udp 10.0.0.5:7000 source=239.1.1.1",
+		  { "4: invalid 'source=239.1.1.1' (expected source=ADDR, a unicast address)" } },
+		{ "output = udp 10.0.0.5:7000 tos=4",
+		  { "4: unknown option 'tos=4' (expected ttl=N or source=ADDR)" } },
+	};
+
+	EXPECT_CASES(RULE_U, bad, "output = eth1\n");
 	EXPECT_ERRORS(RULE_U "output = udp 10.0.0.5:7000\noutput = udp 10.0.0.5:7000 ttl=3\n",
 		      "5: rule 'u': duplicate output (same as line 4)");
 	/* Unicast is matched by no rule: no loop, and a udp output beside the same group is fine. */
@@ -1168,31 +1227,26 @@ static void test_vlan(void)
 	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = 239.1.1.1\n"
 		      "output = eth1 vlan 5\noutput = eth1 vlan 5 239.1.1.1\n",
 		      "5: rule 'a': duplicate output (same as line 4)");
-	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 0\ngroup = 239.1.1.1\noutput = eth1\n",
-		      "2: invalid VLAN ID '0' (expected 'vlan N' with N from 1 to 4094)");
-	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 4095\ngroup = 239.1.1.1\noutput = eth1\n",
-		      "2: invalid VLAN ID '4095' (expected 'vlan N' with N from 1 to 4094)");
-	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan\ngroup = 239.1.1.1\noutput = eth1\n",
-		      "2: invalid VLAN ID '' (expected 'vlan N' with N from 1 to 4094)");
-	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 1x\ngroup = 239.1.1.1\noutput = eth1\n",
-		      "2: invalid VLAN ID '1x' (expected 'vlan N' with N from 1 to 4094)");
-	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 10 vlan 10\ngroup = 239.1.1.1\n"
-		      "output = eth1\n",
-		      "2: duplicate 'vlan' for interface eth0");
-	EXPECT_ERRORS("[rule a]\ninput = eth0 100\ngroup = 239.1.1.1\noutput = eth1\n",
-		      "2: invalid input 'eth0 100' (expected 'IFNAME [vlan N]')");
+	/* The VLAN of an input. */
+	static const struct conf_case inputs[] = {
+		{ "input = eth0 vlan 0", { "2: " BAD_VID("0") } },
+		{ "input = eth0 vlan 4095", { "2: " BAD_VID("4095") } },
+		{ "input = eth0 vlan", { "2: " BAD_VID("") } },
+		{ "input = eth0 vlan 1x", { "2: " BAD_VID("1x") } },
+		{ "input = eth0 vlan 10 vlan 10", { "2: duplicate 'vlan' for interface eth0" } },
+		{ "input = eth0 100", { "2: invalid input 'eth0 100' (expected 'IFNAME [vlan N]')" } },
+		/* The rule is still complete without its input: only the VLAN is reported. */
+		{ "input = eth0 vlan 99999999999", { "2: " BAD_VID("99999999999") } },
+	};
+
+	EXPECT_CASES("[rule a]\n", inputs, "group = 239.1.1.1\noutput = eth1\n");
 	EXPECT_ERRORS(RULE_A "output = eth2 vlan 5000 239.2.2.2\n"
 		      "output = eth2 vlan 2 vlan 3\n"
 		      "output = eth2 vlan 2 239.2.2.2 :5\n"
 		      "output = eth2 vlan -1\n",
-		      "5: invalid VLAN ID '5000' (expected 'vlan N' with N from 1 to 4094)",
-		      "6: duplicate 'vlan' for interface eth2",
+		      "5: " BAD_VID("5000"), "6: duplicate 'vlan' for interface eth2",
 		      "7: invalid output (expected 'IFNAME [vlan N] [GROUP][:PORT]')",
-		      "8: invalid VLAN ID '-1' (expected 'vlan N' with N from 1 to 4094)");
-	/* The rule is still complete without its input: only the VLAN is reported. */
-	EXPECT_ERRORS("[rule a]\ninput = eth0 vlan 99999999999\ngroup = 239.1.1.1\n"
-		      "output = eth1\n",
-		      "2: invalid VLAN ID '99999999999' (expected 'vlan N' with N from 1 to 4094)");
+		      "8: " BAD_VID("-1"));
 }
 
 /* The sub-interface through which a VLAN's memberships go, from /proc/net/vlan/config. */
@@ -1322,75 +1376,48 @@ static void test_ipv6(void)
 		     "rule b (line 5): input eth0, group ff02::1:3, port 5355, source any, ttl decrement\n",
 		     "  -> eth1 [ff02::1:3]:5355\n");
 
-	/* Brackets. */
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1\n",
-		      "5: invalid output target '[ff3e::1' (expected [GROUP] or [GROUP]:PORT)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]6000\n",
-		      "5: invalid output target '[ff3e::1]6000' (expected [GROUP] or [GROUP]:PORT)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]]:6000\n",
-		      "5: invalid output target '[ff3e::1]]:6000' (expected [GROUP] or [GROUP]:PORT)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]:\n",
-		      "5: invalid port '' (expected 1-65535)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]:0\n",
-		      "5: invalid port '0' (expected 1-65535)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1]:70000\n",
-		      "5: invalid port '70000' (expected 1-65535)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [[ff3e::1]]\n",
-		      "5: invalid output target '[[ff3e::1]]' (expected [GROUP] or [GROUP]:PORT)");
-	/* Empty brackets are no group: refused, with or without a port, quoted whole. */
-	EXPECT_ERRORS(RULE_6 "output = eth2 []\n",
-		      "5: invalid output target '[]' (expected [GROUP] or [GROUP]:PORT)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 []:6000\n",
-		      "5: invalid output target '[]:6000' (expected [GROUP] or [GROUP]:PORT)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [ff3e::1\noutput = eth3 ]:6000\n",
-		      "5: invalid output target '[ff3e::1' (expected [GROUP] or [GROUP]:PORT)",
-		      "6: ']' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 [2001:db8::1]:6000\n",
-		      "5: '2001:db8::1' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 ff3e::1:70000\n",
-		      "5: 'ff3e::1:70000' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
-	EXPECT_ERRORS("[rule a]\ninput = eth0\ngroup = [ff3e::1]\noutput = eth1\n",
-		      "3: '[ff3e::1]' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)");
-
-	/* Addresses an IPv6 rule cannot have. */
-	static const char *const bad_groups[] = {
-		"::ffff:239.1.1.1", "::", "2001:db8::1", "fe80::1", "ff3e::1%eth0", "ff3e:::1",
-		"ff3e::1::2", "ff3e::12345", "::239.1.1.1",
+	/* An IPv6 rule's outputs and source; brackets. */
+	static const struct conf_case keys[] = {
+		{ "output = eth2 [ff3e::1", { "5: " BAD_TARGET("[ff3e::1") } },
+		{ "output = eth2 [ff3e::1]6000", { "5: " BAD_TARGET("[ff3e::1]6000") } },
+		{ "output = eth2 [ff3e::1]]:6000", { "5: " BAD_TARGET("[ff3e::1]]:6000") } },
+		{ "output = eth2 [ff3e::1]:", { "5: " BAD_TARGET_PORT("") } },
+		{ "output = eth2 [ff3e::1]:0", { "5: " BAD_TARGET_PORT("0") } },
+		{ "output = eth2 [ff3e::1]:70000", { "5: " BAD_TARGET_PORT("70000") } },
+		{ "output = eth2 [[ff3e::1]]", { "5: " BAD_TARGET("[[ff3e::1]]") } },
+		/* Empty brackets are no group: refused, with or without a port, quoted whole. */
+		{ "output = eth2 []", { "5: " BAD_TARGET("[]") } },
+		{ "output = eth2 []:6000", { "5: " BAD_TARGET("[]:6000") } },
+		{ "output = eth2 [ff3e::1\noutput = eth3 ]:6000",
+		  { "5: " BAD_TARGET("[ff3e::1"), "6: " NOT_GROUP("]") } },
+		{ "output = eth2 [2001:db8::1]:6000", { "5: " NOT_GROUP("2001:db8::1") } },
+		{ "output = eth2 ff3e::1:70000", { "5: " NOT_GROUP("ff3e::1:70000") } },
+		/* Addresses an IPv6 rule cannot have (test_values: as its group). */
+		{ "output = eth2 [::ffff:239.1.1.1]:6000", { "5: " NOT_GROUP("::ffff:239.1.1.1") } },
+		{ "output = eth2 [::]:6000", { "5: " NOT_GROUP("::") } },
+		{ "output = eth2 [fe80::1]:6000", { "5: " NOT_GROUP("fe80::1") } },
+		{ "output = eth2 [ff3e::1%eth0]:6000", { "5: " NOT_GROUP("ff3e::1%eth0") } },
+		{ "output = eth2 [ff3e:::1]:6000", { "5: " NOT_GROUP("ff3e:::1") } },
+		{ "output = eth2 [ff3e::1::2]:6000", { "5: " NOT_GROUP("ff3e::1::2") } },
+		{ "output = eth2 [ff3e::12345]:6000", { "5: " NOT_GROUP("ff3e::12345") } },
+		{ "output = eth2 [::239.1.1.1]:6000", { "5: " NOT_GROUP("::239.1.1.1") } },
+		{ "source = ::ffff:10.0.0.1", { "5: " BAD_SOURCE("::ffff:10.0.0.1") } },
+		{ "source = ::", { "5: " BAD_SOURCE("::") } },
+		{ "source = ff3e::1", { "5: " BAD_SOURCE("ff3e::1") } },
+		{ "source = ff02::1", { "5: " BAD_SOURCE("ff02::1") } },
+		{ "source = 2001:db8::/129", { "5: " BAD_SOURCE("2001:db8::/129") } },
+		{ "source = 2001:db8:::1", { "5: " BAD_SOURCE("2001:db8:::1") } },
+		/* One family per rule: its group, its source, its outputs. */
+		{ "output = eth2 239.2.2.2:6000",
+		  { "5: rule 'a': output group 239.2.2.2 is IPv4 but the rule's group is IPv6 (a rule and its outputs are of one family)" } },
+		{ "source = 10.0.0.1",
+		  { "5: rule 'a': source 10.0.0.1 is IPv4 but group ff3e::1234 is IPv6" } },
 	};
-	char t[512], msg[256];
 
-	for (size_t i = 0; i < sizeof(bad_groups) / sizeof(bad_groups[0]); i++) {
-		snprintf(t, sizeof(t), "[rule a]\ninput = eth0\ngroup = %s\noutput = eth1\n",
-			 bad_groups[i]);
-		snprintf(msg, sizeof(msg),
-			 "3: '%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
-			 bad_groups[i]);
-		EXPECT_ERRORS(t, msg);
-		snprintf(t, sizeof(t), RULE_6 "output = eth2 [%s]:6000\n", bad_groups[i]);
-		snprintf(msg, sizeof(msg),
-			 "5: '%s' is not a multicast group (IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
-			 bad_groups[i]);
-		EXPECT_ERRORS(t, msg);
-	}
-	static const char *const bad_sources[] = { "::ffff:10.0.0.1", "::", "ff3e::1",
-						   "ff02::1", "2001:db8::/129", "2001:db8:::1" };
-
-	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
-		snprintf(t, sizeof(t), RULE_6 "source = %s\n", bad_sources[i]);
-		snprintf(msg, sizeof(msg),
-			 "5: invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
-			 bad_sources[i]);
-		EXPECT_ERRORS(t, msg);
-	}
-
-	/* One family per rule: its group, its source, its outputs. */
+	EXPECT_CASES(RULE_6, keys, "");
 	EXPECT_ERRORS(RULE_A "output = eth2 [ff3e::1]:6000\noutput = eth3 ff3e::2\n",
 		      "5: rule 'a': output group ff3e::1 is IPv6 but the rule's group is IPv4 (a rule and its outputs are of one family)",
 		      "6: rule 'a': output group ff3e::2 is IPv6 but the rule's group is IPv4 (a rule and its outputs are of one family)");
-	EXPECT_ERRORS(RULE_6 "output = eth2 239.2.2.2:6000\n",
-		      "5: rule 'a': output group 239.2.2.2 is IPv4 but the rule's group is IPv6 (a rule and its outputs are of one family)");
-	EXPECT_ERRORS(RULE_6 "source = 10.0.0.1\n",
-		      "5: rule 'a': source 10.0.0.1 is IPv4 but group ff3e::1234 is IPv6");
 	EXPECT_ERRORS("[rule a]\ninput = eth0\nsource = 2001:db8::1\ngroup = 239.1.1.1\noutput = eth1\n",
 		      "3: rule 'a': source 2001:db8::1 is IPv6 but group 239.1.1.1 is IPv4");
 
@@ -1408,25 +1435,6 @@ static void test_ipv6(void)
 		     "[rule c]\ninput = eth0\ngroup = ff3e::ef01:101\nsource = 2001:db8::1\n"
 		     "port = 5000\noutput = eth2 [ff3e::2]:6000\n");
 }
-
-/* Expects text to be accepted without errors, with the warning want ("LINE: message"). */
-static void expect_warning_at(int where, const char *text, const char *want)
-{
-	struct conf c;
-	struct diag d;
-	char full[700];
-	int rc = parse(text, &c, &d);
-
-	snprintf(full, sizeof(full), NAME ":%s", want);
-	if (!CHECK(rc == 0 && d.errors == 0 && has_line(&d, full),
-		   "case at line %d: returned %d with %zu errors, expected warning '%s'", where,
-		   rc, d.errors, full))
-		show_diag(&d);
-	conf_free(&c);
-	diag_free(&d);
-}
-
-#define EXPECT_WARNING(text, want) expect_warning_at(__LINE__, text, want)
 
 /* Whether text parses without a warning containing needle. */
 static bool warns(const char *text, const char *needle)
@@ -1535,125 +1543,80 @@ static void test_wide(void)
 		      "ff3e::1/128 with source /128 read as wide");
 	conf_free(&c);
 	diag_free(&d);
-	EXPECT_VALID(RULE_W "group = 224.0.0.0/4\noutput = eth1\n");
-	EXPECT_VALID(RULE_W "group = ff00::/8\noutput = eth1\n");
-	EXPECT_VALID(RULE_W "group = 239.1.1.1\nsource = 0.0.0.0/0\noutput = eth1\n");
-
-	/* Bits beyond the length: the message names the network. */
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.0/16\noutput = eth1\n",
-		      "3: group prefix '239.1.1.0/16' has bits set beyond its length 16 (the network is 239.1.0.0/16)");
-	EXPECT_ERRORS(RULE_W "group = ff3e::1/96\noutput = eth1\n",
-		      "3: group prefix 'ff3e::1/96' has bits set beyond its length 96 (the network is ff3e::/96)");
-	EXPECT_ERRORS(RULE_W "group = 239.128.0.0/8\noutput = eth1\n",
-		      "3: group prefix '239.128.0.0/8' has bits set beyond its length 8 (the network is 239.0.0.0/8)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nsource = 10.1.0.1/16\noutput = eth1\n",
-		      "4: source prefix '10.1.0.1/16' has bits set beyond its length 16 (the network is 10.1.0.0/16)");
-	EXPECT_ERRORS(RULE_W "group = ff3e::1\nsource = 2001:db8::1/64\noutput = eth1\n",
-		      "4: source prefix '2001:db8::1/64' has bits set beyond its length 64 (the network is 2001:db8::/64)");
-	/* Outside multicast space, or not a length. */
-	static const char *const bad_groups[] = {
-		"192.0.0.0/4", "224.0.0.0/3", "0.0.0.0/0", "239.1.1.1/33", "239.1.1.1/",
-		"239.1.1.1/-1", "239.1.1.1/ 8", "239.1.1.1/8x", "239.0.0.0/08x", "ff3e::/129",
-		"fe00::/7", "ff00::/7", "::/0", "239.1.0.0/16/16", "10.0.0.0/8",
+	/* A rule w and its group, then the key the case is about. */
+	static const struct conf_case keys[] = {
+		{ "group = 239.1.1.1\nsource = 0.0.0.0/0", { NULL } },
+		{ "group = 239.1.1.1\nsource = 10.1.0.1/16",
+		  { "4: " HOST_BITS("source", "10.1.0.1/16", "16", "10.1.0.0/16") } },
+		{ "group = ff3e::1\nsource = 2001:db8::1/64",
+		  { "4: " HOST_BITS("source", "2001:db8::1/64", "64", "2001:db8::/64") } },
+		{ "group = 239.1.1.1\nsource = 10.0.0.0/33", { "4: " BAD_SOURCE("10.0.0.0/33") } },
+		{ "group = ff3e::1\nsource = 2001:db8::/129", { "4: " BAD_SOURCE("2001:db8::/129") } },
+		{ "group = 239.1.1.1\nsource = 10.0.0.0/x", { "4: " BAD_SOURCE("10.0.0.0/x") } },
+		{ "group = 239.1.1.1\nsource = 239.0.0.0/8", { "4: " BAD_SOURCE("239.0.0.0/8") } },
+		{ "group = ff3e::1\nsource = ff00::/8", { "4: " BAD_SOURCE("ff00::/8") } },
+		{ "group = 239.1.1.1\nsource = 10.0.0.0/", { "4: " BAD_SOURCE("10.0.0.0/") } },
+		/* Port ranges. */
+		{ "group = 239.1.1.1\nport = 7-7", { NULL } },
+		{ "group = 239.1.1.1\nport = 5099-5000",
+		  { "4: invalid port range '5099-5000' (the first port is above the last)" } },
+		{ "group = 239.1.1.1\nport = 0-10", { "4: " BAD_PORT("0-10") } },
+		{ "group = 239.1.1.1\nport = 10-65536", { "4: " BAD_PORT("10-65536") } },
+		{ "group = 239.1.1.1\nport = 10-", { "4: " BAD_PORT("10-") } },
+		{ "group = 239.1.1.1\nport = 10-20-30", { "4: " BAD_PORT("10-20-30") } },
+		/* join = GROUP: for a prefix rule only, inside the prefix, once. */
+		{ "group = 239.1.1.1\njoin = 239.1.1.1",
+		  { "4: rule 'w': join is for a group prefix; a rule for one group joins it already" } },
+		{ "group = 239.1.0.0/16\njoin = 239.2.1.1",
+		  { "4: rule 'w': join 239.2.1.1 is outside the rule's group prefix" } },
+		{ "group = 239.1.0.0/16\njoin = ff3e::1",
+		  { "4: rule 'w': join ff3e::1 is outside the rule's group prefix" } },
+		{ "group = ff3e::/96\njoin = ff3e::1:0:0",
+		  { "4: rule 'w': join ff3e::1:0:0 is outside the rule's group prefix" } },
+		{ "group = 239.1.0.0/16\njoin = 239.1.1.1\njoin = 239.1.0.1\njoin = 239.1.1.1",
+		  { "6: rule 'w': join 239.1.1.1 given twice (first at line 4)" } },
+		{ "group = 239.1.0.0/16\njoin = 10.1.1.1",
+		  { "4: join: '10.1.1.1' is not a multicast group (IPv4 or IPv6)" } },
+		{ "group = 239.1.0.0/16\njoin = 239.1.0.0/24",
+		  { "4: join: '239.1.0.0/24' is not a multicast group (IPv4 or IPv6)" } },
+		/* link-local = allow|deny. */
+		{ "group = 239.1.1.1\nlink-local = yes",
+		  { "4: invalid link-local 'yes' (expected allow or deny)" } },
+		{ "group = 239.1.1.1\nlink-local = allow\nlink-local = deny",
+		  { "5: duplicate key 'link-local' (first set at line 4)" } },
+		/* Link-local groups, ttl keep or fixed: an error unless allowed, at the ttl line. */
+		{ "group = 224.0.0.251\nttl = keep", { "4: " LL_MSG("224.0.0.251", "ttl = keep") } },
+		{ "group = 224.0.0.251\nttl = 5", { "4: " LL_MSG("224.0.0.251", "a fixed ttl") } },
+		{ "group = 224.0.0.251\nttl = keep\nlink-local = deny",
+		  { "4: " LL_MSG("224.0.0.251", "ttl = keep") } },
+		{ "group = 224.0.0.0/16\nttl = keep", { "4: " LL_MSG("224.0.0.0/16", "ttl = keep") } },
+		{ "group = 224.0.0.128/25\nttl = 1", { "4: " LL_MSG("224.0.0.128/25", "a fixed ttl") } },
+		{ "group = 224.0.0.0/4\nttl = keep", { "4: " LL_MSG("224.0.0.0/4", "ttl = keep") } },
+		{ "group = ff02::fb\nttl = keep", { "4: " LL_MSG("ff02::fb", "ttl = keep") } },
+		{ "group = ff01::1\nttl = 9", { "4: " LL_MSG("ff01::1", "a fixed ttl") } },
+		{ "group = ff32::1\nttl = keep", { "4: " LL_MSG("ff32::1", "ttl = keep") } },
+		{ "group = ff00::/8\nttl = 9", { "4: " LL_MSG("ff00::/8", "a fixed ttl") } },
+		{ "group = ff02::/16\nttl = keep", { "4: " LL_MSG("ff02::/16", "ttl = keep") } },
+		/* Without ttl key the rule line is named; the default decrements: no error. */
+		{ "group = 224.0.0.251", { NULL } },
+		{ "group = 224.0.0.0/4", { NULL } },
+		{ "group = ff02::fb\nttl = decrement", { NULL } },
+		{ "group = ff00::/8\nttl = decrement\nlink-local = deny", { NULL } },
+		/* Allowed deliberately: valid, with the loop warning of keep and fixed. */
+		{ "group = 224.0.0.251\nttl = keep\nlink-local = allow",
+		  { "4: warning: " LOOP_WARNING("ttl = keep") } },
+		{ "group = ff00::/8\nlink-local = allow\nttl = 3",
+		  { "5: warning: " LOOP_WARNING("a fixed ttl") } },
+		/* Groups next to the link-local ones are not. */
+		{ "group = 224.0.1.0/24\nttl = keep", { "4: warning: " LOOP_WARNING("ttl = keep") } },
+		{ "group = ff05::/16\nttl = 7", { "4: warning: " LOOP_WARNING("a fixed ttl") } },
+		{ "group = 239.1.1.1\nttl = keep", { "4: warning: " LOOP_WARNING("ttl = keep") } },
 	};
-	char t[256], msg[256];
 
-	for (size_t i = 0; i < sizeof(bad_groups) / sizeof(bad_groups[0]); i++) {
-		snprintf(t, sizeof(t), RULE_W "group = %s\noutput = eth1\n", bad_groups[i]);
-		snprintf(msg, sizeof(msg),
-			 "3: '%s' is not a multicast group or prefix (within IPv4 224.0.0.0/4 or IPv6 ff00::/8)",
-			 bad_groups[i]);
-		EXPECT_ERRORS(t, msg);
-	}
-	static const char *const bad_sources[] = { "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/x",
-						   "239.0.0.0/8", "ff00::/8", "10.0.0.0/" };
-
-	for (size_t i = 0; i < sizeof(bad_sources) / sizeof(bad_sources[0]); i++) {
-		snprintf(t, sizeof(t), RULE_W "group = %s\nsource = %s\noutput = eth1\n",
-			 strchr(bad_sources[i], ':') ? "ff3e::1" : "239.1.1.1", bad_sources[i]);
-		snprintf(msg, sizeof(msg),
-			 "4: invalid source '%s' (expected a unicast IPv4 or IPv6 address or prefix)",
-			 bad_sources[i]);
-		EXPECT_ERRORS(t, msg);
-	}
-	/* Port ranges. */
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 5099-5000\noutput = eth1\n",
-		      "4: invalid port range '5099-5000' (the first port is above the last)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 0-10\noutput = eth1\n",
-		      "4: invalid port '0-10' (expected 1-65535, or a range FIRST-LAST)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 10-65536\noutput = eth1\n",
-		      "4: invalid port '10-65536' (expected 1-65535, or a range FIRST-LAST)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 10-\noutput = eth1\n",
-		      "4: invalid port '10-' (expected 1-65535, or a range FIRST-LAST)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nport = 10-20-30\noutput = eth1\n",
-		      "4: invalid port '10-20-30' (expected 1-65535, or a range FIRST-LAST)");
-	EXPECT_VALID(RULE_W "group = 239.1.1.1\nport = 7-7\noutput = eth1\n");
-
-	/* join = GROUP: for a prefix rule only, inside the prefix, once. */
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\njoin = 239.1.1.1\noutput = eth1\n",
-		      "4: rule 'w': join is for a group prefix; a rule for one group joins it already");
-	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 239.2.1.1\noutput = eth1\n",
-		      "4: rule 'w': join 239.2.1.1 is outside the rule's group prefix");
-	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = ff3e::1\noutput = eth1\n",
-		      "4: rule 'w': join ff3e::1 is outside the rule's group prefix");
-	EXPECT_ERRORS(RULE_W "group = ff3e::/96\njoin = ff3e::1:0:0\noutput = eth1\n",
-		      "4: rule 'w': join ff3e::1:0:0 is outside the rule's group prefix");
-	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 239.1.1.1\njoin = 239.1.0.1\n"
-		      "join = 239.1.1.1\noutput = eth1\n",
-		      "6: rule 'w': join 239.1.1.1 given twice (first at line 4)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 10.1.1.1\noutput = eth1\n",
-		      "4: join: '10.1.1.1' is not a multicast group (IPv4 or IPv6)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.0.0/16\njoin = 239.1.0.0/24\noutput = eth1\n",
-		      "4: join: '239.1.0.0/24' is not a multicast group (IPv4 or IPv6)");
+	EXPECT_CASES(RULE_W, keys, "output = eth1\n");
 	/* The same group joined by two prefix rules is each rule's own join. */
 	EXPECT_VALID(RULE_W "group = 239.1.0.0/16\njoin = 239.1.1.1\noutput = eth1\n"
 		     "[rule v]\ninput = eth0\ngroup = 239.1.1.0/24\njoin = 239.1.1.1\noutput = eth2\n");
-
-	/* link-local = allow|deny. */
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nlink-local = yes\noutput = eth1\n",
-		      "4: invalid link-local 'yes' (expected allow or deny)");
-	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nlink-local = allow\nlink-local = deny\noutput = eth1\n",
-		      "5: duplicate key 'link-local' (first set at line 4)");
-	/* Link-local groups with ttl keep or fixed: an error unless allowed, at the ttl line. */
-	EXPECT_ERRORS(RULE_W "group = 224.0.0.251\nttl = keep\noutput = eth1\n",
-		      "4: " LL_MSG("224.0.0.251", "ttl = keep"));
-	EXPECT_ERRORS(RULE_W "group = 224.0.0.251\nttl = 5\noutput = eth1\n",
-		      "4: " LL_MSG("224.0.0.251", "a fixed ttl"));
-	EXPECT_ERRORS(RULE_W "group = 224.0.0.251\nttl = keep\nlink-local = deny\noutput = eth1\n",
-		      "4: " LL_MSG("224.0.0.251", "ttl = keep"));
-	EXPECT_ERRORS(RULE_W "group = 224.0.0.0/16\nttl = keep\noutput = eth1\n",
-		      "4: " LL_MSG("224.0.0.0/16", "ttl = keep"));
-	EXPECT_ERRORS(RULE_W "group = 224.0.0.128/25\nttl = 1\noutput = eth1\n",
-		      "4: " LL_MSG("224.0.0.128/25", "a fixed ttl"));
-	EXPECT_ERRORS(RULE_W "group = 224.0.0.0/4\nttl = keep\noutput = eth1\n",
-		      "4: " LL_MSG("224.0.0.0/4", "ttl = keep"));
-	EXPECT_ERRORS(RULE_W "group = ff02::fb\nttl = keep\noutput = eth1\n",
-		      "4: " LL_MSG("ff02::fb", "ttl = keep"));
-	EXPECT_ERRORS(RULE_W "group = ff01::1\nttl = 9\noutput = eth1\n",
-		      "4: " LL_MSG("ff01::1", "a fixed ttl"));
-	EXPECT_ERRORS(RULE_W "group = ff32::1\nttl = keep\noutput = eth1\n",
-		      "4: " LL_MSG("ff32::1", "ttl = keep"));
-	EXPECT_ERRORS(RULE_W "group = ff00::/8\nttl = 9\noutput = eth1\n",
-		      "4: " LL_MSG("ff00::/8", "a fixed ttl"));
-	EXPECT_ERRORS(RULE_W "group = ff02::/16\nttl = keep\noutput = eth1\n",
-		      "4: " LL_MSG("ff02::/16", "ttl = keep"));
-	/* Without ttl key the rule line is named; the default decrements: no error. */
-	EXPECT_VALID(RULE_W "group = 224.0.0.251\noutput = eth1\n");
-	EXPECT_VALID(RULE_W "group = 224.0.0.0/4\noutput = eth1\n");
-	EXPECT_VALID(RULE_W "group = ff02::fb\nttl = decrement\noutput = eth1\n");
-	EXPECT_VALID(RULE_W "group = ff00::/8\nttl = decrement\nlink-local = deny\noutput = eth1\n");
-	/* Allowed deliberately: valid, with the loop warning of keep and fixed. */
-	EXPECT_WARNING(RULE_W "group = 224.0.0.251\nttl = keep\nlink-local = allow\noutput = eth1\n",
-		       "4: warning: " LOOP_WARNING("ttl = keep"));
-	EXPECT_WARNING(RULE_W "group = ff00::/8\nlink-local = allow\nttl = 3\noutput = eth1\n",
-		       "5: warning: " LOOP_WARNING("a fixed ttl"));
-	/* Groups next to the link-local ones are not. */
-	EXPECT_WARNING(RULE_W "group = 224.0.1.0/24\nttl = keep\noutput = eth1\n",
-		       "4: warning: " LOOP_WARNING("ttl = keep"));
-	EXPECT_WARNING(RULE_W "group = ff05::/16\nttl = 7\noutput = eth1\n",
-		       "4: warning: " LOOP_WARNING("a fixed ttl"));
-	EXPECT_WARNING(RULE_W "group = 239.1.1.1\nttl = keep\noutput = eth1\n",
-		       "4: warning: " LOOP_WARNING("ttl = keep"));
 	CHECK(!warns(RULE_W "group = 239.1.1.1\nttl = decrement\noutput = eth1\n", "nothing ends a loop") &&
 	      !warns(RULE_W "group = 239.1.0.0/16\noutput = eth1\n", "nothing ends a loop"),
 	      "the loop warning with a decrementing TTL");
@@ -1785,7 +1748,7 @@ static void test_ifnames(void)
 		{ "\x80", false },
 		{ "\xff", false },
 	};
-	char text[256], want[256];
+	char text[256], want[256], label[100];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *n = cases[i].name;
@@ -1804,8 +1767,11 @@ static void test_ifnames(void)
 				snprintf(text, sizeof(text), "[rule a]\ninput = %s\ngroup = 239.1.1.1\n"
 					 "output = eth9\n[input %s]\nworkers = 2\n",
 					 cases[i].ok ? n : "eth0", n);
+			snprintf(label, sizeof(label), "interface name '%s' %s", esc.s,
+				 where == 0 ? "as an input"
+				 : where == 1 ? "as an output" : "in [input]");
 			if (cases[i].ok) {
-				expect_valid_at(__LINE__ + (int)i * 100 + where, text);
+				expect_diags(label, text, (const char *const[]){ NULL });
 				continue;
 			}
 			if (where == 2)
@@ -1814,14 +1780,16 @@ static void test_ifnames(void)
 			else
 				snprintf(want, sizeof(want), "%d: invalid interface name '%s' "
 					 IFNAME_RULES, where == 0 ? 2 : 5, esc.s);
-			expect_errors_at(__LINE__ + (int)i * 100 + where, text,
-					 (const char *const[]){ want, NULL });
+			expect_diags(label, text, (const char *const[]){ want, NULL });
 		}
 		sb_free(&esc);
 	}
 }
 
-/* workers and cpu-affinity, in [global] and in [input NAME]. */
+#define BAD_CPUS(s) "invalid cpu-affinity '" s "' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)"
+#define BAD_RING_BLOCK_SIZE(s) "invalid ring-block-size '" s "' (a multiple of 4k from 4k to 64M)"
+
+/* workers and cpu-affinity, in [global] and in [input NAME]; the receive ring's keys. */
 static void test_workers(void)
 {
 	struct conf c;
@@ -1861,23 +1829,48 @@ static void test_workers(void)
 	conf_free(&c);
 	diag_free(&d);
 
-	EXPECT_VALID("[global]\nworkers = 1\ncpu-affinity = 1023\n" RULE_A);
+	/* Keys of [global], before a rule, and of [input eth0], after it. */
+	static const struct conf_case global[] = {
+		{ "workers = 1\ncpu-affinity = 1023", { NULL } },
+		{ "workers = 0", { "2: invalid workers '0' (expected auto or 1-64)" } },
+		{ "workers = 65\nworkers = 2",
+		  { "2: invalid workers '65' (expected auto or 1-64)",
+		    "3: duplicate key 'workers' (first set at line 2)" } },
+		{ "cpu-affinity = 3-1", { "2: " BAD_CPUS("3-1") } },
+		{ "cpu-affinity = 0,,1", { "2: " BAD_CPUS("0,,1") } },
+		/* The receive ring: sizes with k and M, and the whole at most 1 GiB. */
+		{ "ring-block-size = 4k\nring-blocks = 2\nring-mode = frames\nring-block-timeout = 1",
+		  { NULL } },
+		{ "ring-block-size = 64M\nring-blocks = 16\nring-mode = blocks\nring-block-timeout = 1000",
+		  { NULL } },
+		{ "ring-block-size = 8192", { NULL } },
+		{ "ring-block-size = 6k", { "2: " BAD_RING_BLOCK_SIZE("6k") } },
+		{ "ring-block-size = 2k", { "2: " BAD_RING_BLOCK_SIZE("2k") } },
+		{ "ring-block-size = 65M", { "2: " BAD_RING_BLOCK_SIZE("65M") } },
+		{ "ring-block-size = 4kB", { "2: " BAD_RING_BLOCK_SIZE("4kB") } },
+		{ "ring-blocks = 1", { "2: invalid ring-blocks '1' (expected 2-4096)" } },
+		{ "ring-blocks = 4097", { "2: invalid ring-blocks '4097' (expected 2-4096)" } },
+		{ "ring-blocks = 8\nring-blocks = 8", { "3: duplicate key 'ring-blocks' (first set at line 2)" } },
+		{ "ring-mode = ring", { "2: invalid ring-mode 'ring' (expected frames or blocks)" } },
+		{ "ring-block-timeout = 0", { "2: invalid ring-block-timeout '0' (milliseconds, 1-1000)" } },
+		{ "ring-block-timeout = 1001",
+		  { "2: invalid ring-block-timeout '1001' (milliseconds, 1-1000)" } },
+		{ "ring-block-size = 64M\nring-blocks = 17",
+		  { "3: the receive ring would take 1088 MiB (ring-blocks times ring-block-size, at most 1024 MiB)" } },
+		{ "ring-blocks = 4096\nring-block-size = 512k",
+		  { "3: the receive ring would take 2048 MiB (ring-blocks times ring-block-size, at most 1024 MiB)" } },
+	};
+	static const struct conf_case input[] = {
+		{ "cpu-affinity = 1024", { "6: " BAD_CPUS("1024") } },
+		{ "workers = x", { "6: invalid workers 'x' (expected auto or 1-64)" } },
+		{ "workers = 2\n[input eth0]\nworkers = 3",
+		  { "7: duplicate section [input eth0] (first at line 5)" } },
+		{ "group = 239.1.1.1", { "6: unknown key 'group' in [input eth0]" } },
+	};
+
+	EXPECT_CASES("[global]\n", global, RULE_A);
+	EXPECT_CASES(RULE_A "[input eth0]\n", input, "");
 	EXPECT_VALID(RULE_A "[input eth0]\n");
-	EXPECT_ERRORS("[global]\nworkers = 0\n" RULE_A,
-		      "2: invalid workers '0' (expected auto or 1-64)");
-	EXPECT_ERRORS("[global]\nworkers = 65\nworkers = 2\n" RULE_A,
-		      "2: invalid workers '65' (expected auto or 1-64)",
-		      "3: duplicate key 'workers' (first set at line 2)");
-	EXPECT_ERRORS("[global]\ncpu-affinity = 3-1\n" RULE_A,
-		      "2: invalid cpu-affinity '3-1' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)");
-	EXPECT_ERRORS("[global]\ncpu-affinity = 0,,1\n" RULE_A,
-		      "2: invalid cpu-affinity '0,,1' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)");
-	EXPECT_ERRORS(RULE_A "[input eth0]\ncpu-affinity = 1024\n",
-		      "6: invalid cpu-affinity '1024' (CPU numbers 0-1023 and ranges, e.g. 0,2-3)");
-	EXPECT_ERRORS(RULE_A "[input eth0]\nworkers = x\n",
-		      "6: invalid workers 'x' (expected auto or 1-64)");
-	EXPECT_ERRORS(RULE_A "[input eth0]\nworkers = 2\n[input eth0]\nworkers = 3\n",
-		      "7: duplicate section [input eth0] (first at line 5)");
 	EXPECT_ERRORS(RULE_A "[input eth9]\nworkers = 2\n",
 		      "5: [input eth9]: no rule has input eth9");
 	EXPECT_ERRORS(RULE_A "[input eth0]\ngroup = 239.1.1.1\n",
@@ -1926,6 +1919,401 @@ static void test_monitor(void)
 		      "6: unknown key 'monitor' in [input eth0]");
 }
 
+/* ---- the values' grammar, function by function (conf_values.c) ---- */
+
+enum value_fn {
+	TRIM, RULE_NAME, IFNAME, ACCOUNT, NUMBER, NUMBER_UNITS, PORT, PORT_RANGE, GROUP,
+	GROUP_PREFIX, SOURCE_PREFIX, TARGET, VID, TTL, CPUS, SPLIT_VLAN,
+};
+
+static const char *const value_fn_name[] = {
+	[TRIM] = "conf_trim",
+	[RULE_NAME] = "conf_valid_rule_name",
+	[IFNAME] = "conf_valid_ifname",
+	[ACCOUNT] = "conf_valid_account_name",
+	[NUMBER] = "conf_parse_number(1-64)",
+	[NUMBER_UNITS] = "conf_parse_number(4096-64M, units)",
+	[PORT] = "conf_parse_port",
+	[PORT_RANGE] = "conf_parse_port_range",
+	[GROUP] = "conf_parse_group",
+	[GROUP_PREFIX] = "conf_parse_group_prefix",
+	[SOURCE_PREFIX] = "conf_parse_source_prefix",
+	[TARGET] = "conf_parse_target",
+	[VID] = "conf_parse_vid",
+	[TTL] = "conf_parse_ttl",
+	[CPUS] = "conf_parse_cpus",
+	[SPLIT_VLAN] = "conf_split_vlan(at most 1 word)",
+};
+
+/* An address as the results below write it: "any" when unset. */
+static const char *addr_text(const struct addr *a)
+{
+	return addr_is_set(a) ? unit_addr_str(a) : "any";
+}
+
+static bool has_cpu(const struct conf_cpus *c, int cpu)
+{
+	return cpu >= 0 && cpu < CONF_CPUS_MAX && (c->bits[cpu / 64] >> (cpu % 64) & 1);
+}
+
+/* The CPUs of c as ranges and their count: "0,2-3 (3)". */
+static void cpus_text(const struct conf_cpus *c, char *out, size_t size)
+{
+	size_t len = 0;
+
+	for (int cpu = 0; cpu < CONF_CPUS_MAX; cpu++) {
+		int last = cpu;
+
+		if (!has_cpu(c, cpu) || has_cpu(c, cpu - 1))
+			continue;
+		while (has_cpu(c, last + 1))
+			last++;
+		len += (size_t)snprintf(out + len, size - len, "%s%d", len ? "," : "", cpu);
+		if (last > cpu)
+			len += (size_t)snprintf(out + len, size - len, "-%d", last);
+	}
+	snprintf(out + len, size - len, " (%u)", c->n);
+}
+
+/*
+ * Calls fn on a copy of in (NULL: a NULL argument) and writes into got
+ * what it gave: "= " and the result, or the message in err, or
+ * "(refused)" where the function gives none.
+ */
+static void run_value(enum value_fn fn, const char *in, char *got, size_t size)
+{
+	char buf[700], err[300] = "", res[300] = "", port[8], *words[1], *ifname;
+	uint32_t v = 0;
+	uint16_t first = 0, last = 0;
+	struct addr a = { 0 };
+	uint8_t len = 0, ttl = 0;
+	enum ttl_mode mode = TTL_SET;
+	struct conf_output o = { 0 };
+	struct conf_cpus cpus;
+	size_t n = 0;
+	int rc = -1;
+
+	snprintf(buf, sizeof(buf), "%s", in ? in : "");
+	switch (fn) {
+	case TRIM:
+		rc = 0;
+		snprintf(res, sizeof(res), "'%s'", conf_trim(buf));
+		break;
+	case RULE_NAME:
+		rc = conf_valid_rule_name(buf) ? 0 : -1;
+		snprintf(res, sizeof(res), "valid");
+		break;
+	case IFNAME:
+		rc = conf_valid_ifname(buf) ? 0 : -1;
+		snprintf(res, sizeof(res), "valid");
+		break;
+	case ACCOUNT:
+		rc = conf_valid_account_name(buf) ? 0 : -1;
+		snprintf(res, sizeof(res), "valid");
+		break;
+	case NUMBER:
+		rc = conf_parse_number(buf, false, 1, 64, &v);
+		snprintf(res, sizeof(res), "%u", v);
+		break;
+	case NUMBER_UNITS:
+		rc = conf_parse_number(buf, true, 4096, 64 << 20, &v);
+		snprintf(res, sizeof(res), "%u", v);
+		break;
+	case PORT:
+		rc = conf_parse_port(buf, &first);
+		snprintf(res, sizeof(res), "%u", first);
+		break;
+	case PORT_RANGE:
+		rc = conf_parse_port_range(buf, &first, &last, err, sizeof(err));
+		snprintf(res, sizeof(res), "%u-%u", first, last);
+		break;
+	case GROUP:
+		rc = conf_parse_group(buf, &a, err, sizeof(err));
+		snprintf(res, sizeof(res), "%s", addr_text(&a));
+		break;
+	case GROUP_PREFIX:
+		rc = conf_parse_group_prefix(buf, &a, &len, err, sizeof(err));
+		snprintf(res, sizeof(res), "%s/%u", addr_text(&a), len);
+		break;
+	case SOURCE_PREFIX:
+		rc = conf_parse_source_prefix(buf, &a, &len, err, sizeof(err));
+		snprintf(res, sizeof(res), "%s/%u", addr_text(&a), len);
+		break;
+	case TARGET:
+		rc = conf_parse_target(buf, &o, err, sizeof(err));
+		snprintf(port, sizeof(port), "%u", o.port);
+		snprintf(res, sizeof(res), "group %s, port %s",
+			 addr_is_set(&o.group) ? unit_addr_str(&o.group) : "same",
+			 o.port ? port : "same");
+		break;
+	case VID:
+		rc = conf_parse_vid(in ? buf : NULL, &first, err, sizeof(err));
+		snprintf(res, sizeof(res), "%u", first);
+		break;
+	case TTL:
+		rc = conf_parse_ttl(buf, &mode, &ttl, err, sizeof(err));
+		snprintf(port, sizeof(port), "%u", ttl);
+		snprintf(res, sizeof(res), "%s",
+			 mode == TTL_SET ? port : mode == TTL_KEEP ? "keep" : "decrement");
+		break;
+	case CPUS:
+		rc = conf_parse_cpus(buf, &cpus);
+		cpus_text(&cpus, res, sizeof(res));
+		break;
+	case SPLIT_VLAN:
+		ifname = conf_split_vlan(buf, &first, words, 1, &n, err, sizeof(err));
+		rc = ifname ? 0 : -1;
+		snprintf(res, sizeof(res), "%s vlan %u, words: %s%s", ifname ? ifname : "", first,
+			 n ? words[0] : "none", n > 1 ? " and more" : "");
+		break;
+	}
+	if (rc == 0)
+		snprintf(got, size, "= %s", res);
+	else if (rc == -1)
+		snprintf(got, size, "%s", *err ? err : "(refused)");
+	else
+		snprintf(got, size, "(returned %d)", rc);
+}
+
+#define X16 "xxxxxxxxxxxxxxxx"
+
+/*
+ * Each function of the grammar with good and bad values: what it makes of
+ * a good one ("= " and the result, as run_value writes it), the message
+ * for a bad one, word for word.  The files above show the same messages at
+ * their lines; here are the edges that a file reaches less easily.
+ */
+static void test_value_grammar(void)
+{
+	static const struct {
+		enum value_fn fn;
+		const char *in;
+		const char *want;
+	} cases[] = {
+		{ TRIM, "  a b  ", "= 'a b'" },
+		{ TRIM, "\t x\r\n", "= 'x'" },
+		{ TRIM, " \t ", "= ''" },
+		{ TRIM, "", "= ''" },
+
+		{ RULE_NAME, "video1", "= valid" },
+		{ RULE_NAME, "dec_2.x", "= valid" },
+		{ RULE_NAME, "keep-it", "= valid" },
+		{ RULE_NAME, X16 X16 X16 "xxxxxxxxxxxxxxx", "= valid" },	/* 63 */
+		{ RULE_NAME, X16 X16 X16 X16, "(refused)" },			/* 64 */
+		{ RULE_NAME, "", "(refused)" },
+		{ RULE_NAME, "a/b", "(refused)" },
+		{ RULE_NAME, "a b", "(refused)" },
+		{ RULE_NAME, "caf\xc3\xa9", "(refused)" },
+
+		{ IFNAME, "eth0", "= valid" },
+		{ IFNAME, "abcdefghijklmno", "= valid" },
+		{ IFNAME, "veth@if3", "= valid" },
+		{ IFNAME, "...", "= valid" },
+		{ IFNAME, "abcdefghijklmnop", "(refused)" },
+		{ IFNAME, "", "(refused)" },
+		{ IFNAME, ".", "(refused)" },
+		{ IFNAME, "..", "(refused)" },
+		{ IFNAME, "a/b", "(refused)" },
+		{ IFNAME, "a:b", "(refused)" },
+		{ IFNAME, "a b", "(refused)" },
+		{ IFNAME, "eth\x7f", "(refused)" },
+
+		{ ACCOUNT, "mcrelay", "= valid" },
+		{ ACCOUNT, "_apt", "= valid" },
+		{ ACCOUNT, "a-b.c", "= valid" },
+		{ ACCOUNT, "machine$", "= valid" },
+		{ ACCOUNT, X16 X16, "= valid" },				/* 32 */
+		{ ACCOUNT, X16 X16 "x", "(refused)" },				/* 33 */
+		{ ACCOUNT, "", "(refused)" },
+		{ ACCOUNT, "-root", "(refused)" },
+		{ ACCOUNT, "a b", "(refused)" },
+		{ ACCOUNT, "a/b", "(refused)" },
+		{ ACCOUNT, "a:b", "(refused)" },
+
+		{ NUMBER, "1", "= 1" },
+		{ NUMBER, "64", "= 64" },
+		{ NUMBER, "007", "= 7" },
+		{ NUMBER, "0", "(refused)" },
+		{ NUMBER, "65", "(refused)" },
+		{ NUMBER, "", "(refused)" },
+		{ NUMBER, "+1", "(refused)" },
+		{ NUMBER, "-1", "(refused)" },
+		{ NUMBER, " 1", "(refused)" },
+		{ NUMBER, "1 ", "(refused)" },
+		{ NUMBER, "1k", "(refused)" },		/* no units here */
+		{ NUMBER, "0x10", "(refused)" },
+		{ NUMBER, "4294967297", "(refused)" },
+		{ NUMBER, "18446744073709551617", "(refused)" },
+		{ NUMBER_UNITS, "4096", "= 4096" },
+		{ NUMBER_UNITS, "4k", "= 4096" },
+		{ NUMBER_UNITS, "4K", "= 4096" },
+		{ NUMBER_UNITS, "1m", "= 1048576" },
+		{ NUMBER_UNITS, "64M", "= 67108864" },
+		{ NUMBER_UNITS, "3k", "(refused)" },
+		{ NUMBER_UNITS, "65M", "(refused)" },
+		{ NUMBER_UNITS, "4kB", "(refused)" },
+		{ NUMBER_UNITS, "4kk", "(refused)" },
+		{ NUMBER_UNITS, "4 k", "(refused)" },
+		{ NUMBER_UNITS, "4.5k", "(refused)" },
+		{ NUMBER_UNITS, "k", "(refused)" },
+		{ NUMBER_UNITS, "18014398509481988k", "(refused)" },	/* wraps to 4096 */
+		{ NUMBER_UNITS, "17592186044420M", "(refused)" },	/* wraps to 4M */
+
+		{ PORT, "1", "= 1" },
+		{ PORT, "65535", "= 65535" },
+		{ PORT, "0", "(refused)" },
+		{ PORT, "65536", "(refused)" },
+		{ PORT, "", "(refused)" },
+		{ PORT, "80x", "(refused)" },
+
+		{ PORT_RANGE, "5000", "= 5000-5000" },
+		{ PORT_RANGE, "5000-5099", "= 5000-5099" },
+		{ PORT_RANGE, "7-7", "= 7-7" },
+		{ PORT_RANGE, "1-65535", "= 1-65535" },
+		/* At most 31 characters, not a longer one read in part. */
+		{ PORT_RANGE, "0000000000000000000000000000010", "= 10-10" },
+		{ PORT_RANGE, "00000000000000000000000000000010", BAD_PORT("00000000000000000000000000000010") },
+		{ PORT_RANGE, "5099-5000", "invalid port range '5099-5000' (the first port is above the last)" },
+		{ PORT_RANGE, "0-10", BAD_PORT("0-10") },
+		{ PORT_RANGE, "10-65536", BAD_PORT("10-65536") },
+		{ PORT_RANGE, "10-", BAD_PORT("10-") },
+		{ PORT_RANGE, "-10", BAD_PORT("-10") },
+		{ PORT_RANGE, "10-20-30", BAD_PORT("10-20-30") },
+		{ PORT_RANGE, "", BAD_PORT("") },
+		{ PORT_RANGE, "http", BAD_PORT("http") },
+
+		{ GROUP, "239.1.1.1", "= 239.1.1.1" },
+		{ GROUP, "224.0.0.0", "= 224.0.0.0" },
+		{ GROUP, "FF3E:0::1234", "= ff3e::1234" },
+		{ GROUP, "10.1.1.1", NOT_GROUP("10.1.1.1") },
+		{ GROUP, "240.0.0.1", NOT_GROUP("240.0.0.1") },
+		{ GROUP, "239.1.1.1/32", NOT_GROUP("239.1.1.1/32") },
+		{ GROUP, "::ffff:239.1.1.1", NOT_GROUP("::ffff:239.1.1.1") },
+		{ GROUP, "[ff3e::1]", NOT_GROUP("[ff3e::1]") },
+		{ GROUP, "ff3e::1%eth0", NOT_GROUP("ff3e::1%eth0") },
+		{ GROUP, "", NOT_GROUP("") },
+
+		{ GROUP_PREFIX, "239.1.1.1", "= 239.1.1.1/32" },
+		{ GROUP_PREFIX, "239.1.0.0/16", "= 239.1.0.0/16" },
+		{ GROUP_PREFIX, "224.0.0.0/4", "= 224.0.0.0/4" },
+		{ GROUP_PREFIX, "ff3e::1", "= ff3e::1/128" },
+		{ GROUP_PREFIX, "ff3e::/96", "= ff3e::/96" },
+		{ GROUP_PREFIX, "ff00::/8", "= ff00::/8" },
+		{ GROUP_PREFIX, "224.0.0.0/3", NOT_GROUP_PREFIX("224.0.0.0/3") },
+		{ GROUP_PREFIX, "ff00::/7", NOT_GROUP_PREFIX("ff00::/7") },
+		{ GROUP_PREFIX, "239.1.1.1/33", NOT_GROUP_PREFIX("239.1.1.1/33") },
+		{ GROUP_PREFIX, "239.1.1.1/", NOT_GROUP_PREFIX("239.1.1.1/") },
+		{ GROUP_PREFIX, "239.1.1.1/+8", NOT_GROUP_PREFIX("239.1.1.1/+8") },
+		{ GROUP_PREFIX, "10.0.0.0/8", NOT_GROUP_PREFIX("10.0.0.0/8") },
+		{ GROUP_PREFIX, "ff3e:0:0:0:0:0:0:0000000000000000000000000000001/128",
+		  NOT_GROUP_PREFIX("ff3e:0:0:0:0:0:0:0000000000000000000000000000001/128") },
+		{ GROUP_PREFIX, "239.1.1.0/16", HOST_BITS("group", "239.1.1.0/16", "16", "239.1.0.0/16") },
+		{ GROUP_PREFIX, "ff3e::1/96", HOST_BITS("group", "ff3e::1/96", "96", "ff3e::/96") },
+
+		{ SOURCE_PREFIX, "10.0.0.1", "= 10.0.0.1/32" },
+		{ SOURCE_PREFIX, "10.1.0.0/16", "= 10.1.0.0/16" },
+		{ SOURCE_PREFIX, "2001:db8::1", "= 2001:db8::1/128" },
+		{ SOURCE_PREFIX, "2001:db8::/32", "= 2001:db8::/32" },
+		{ SOURCE_PREFIX, "fe80::1", "= fe80::1/128" },
+		{ SOURCE_PREFIX, "0.0.0.0/0", "= any/0" },	/* every source: as if none were given */
+		{ SOURCE_PREFIX, "10.0.0.0/0", HOST_BITS("source", "10.0.0.0/0", "0", "0.0.0.0/0") },
+		{ SOURCE_PREFIX, "::/0", BAD_SOURCE("::/0") },
+		{ SOURCE_PREFIX, "239.1.1.1", BAD_SOURCE("239.1.1.1") },
+		{ SOURCE_PREFIX, "239.0.0.0/8", BAD_SOURCE("239.0.0.0/8") },
+		{ SOURCE_PREFIX, "0.0.0.0", BAD_SOURCE("0.0.0.0") },
+		{ SOURCE_PREFIX, "255.255.255.255", BAD_SOURCE("255.255.255.255") },
+		{ SOURCE_PREFIX, "::", BAD_SOURCE("::") },
+		{ SOURCE_PREFIX, "ff02::1", BAD_SOURCE("ff02::1") },
+		{ SOURCE_PREFIX, "10.0.0.0/33", BAD_SOURCE("10.0.0.0/33") },
+		{ SOURCE_PREFIX, "10.1.0.1/16", HOST_BITS("source", "10.1.0.1/16", "16", "10.1.0.0/16") },
+		{ SOURCE_PREFIX, "2001:db8::1/64",
+		  HOST_BITS("source", "2001:db8::1/64", "64", "2001:db8::/64") },
+
+		{ TARGET, "239.2.2.2:6000", "= group 239.2.2.2, port 6000" },
+		{ TARGET, ":7000", "= group same, port 7000" },
+		{ TARGET, "239.3.3.3", "= group 239.3.3.3, port same" },
+		{ TARGET, "[ff3e::4321]:6000", "= group ff3e::4321, port 6000" },
+		{ TARGET, "[ff3e::5]", "= group ff3e::5, port same" },
+		{ TARGET, "ff3e::4321", "= group ff3e::4321, port same" },
+		{ TARGET, "ff3e::1:6000", "= group ff3e::1:6000, port same" },	/* no brackets */
+		{ TARGET, "", "invalid output target ''" },
+		{ TARGET, ":", BAD_TARGET_PORT("") },
+		{ TARGET, "239.2.2.2:", BAD_TARGET_PORT("") },
+		{ TARGET, ":0", BAD_TARGET_PORT("0") },
+		{ TARGET, "[ff3e::1]:70000", BAD_TARGET_PORT("70000") },
+		{ TARGET, "[ff3e::1", BAD_TARGET("[ff3e::1") },
+		{ TARGET, "[ff3e::1]6000", BAD_TARGET("[ff3e::1]6000") },
+		{ TARGET, "[[ff3e::1]]", BAD_TARGET("[[ff3e::1]]") },
+		{ TARGET, "[]:6000", BAD_TARGET("[]:6000") },
+		{ TARGET, "10.1.1.1:5", NOT_GROUP("10.1.1.1") },
+		{ TARGET, "]:6000", NOT_GROUP("]") },
+		/* Good but too long: cut at 40 characters in the message. */
+		{ TARGET, "[ff3e:0000:0000:0000:0000:0000:0000:0001]:00000000000000000000006000",
+		  "invalid output target '[ff3e:0000:0000:0000:0000:0000:0000:0001...'" },
+
+		{ VID, "1", "= 1" },
+		{ VID, "4094", "= 4094" },
+		{ VID, "0", BAD_VID("0") },
+		{ VID, "4095", BAD_VID("4095") },
+		{ VID, "", BAD_VID("") },
+		{ VID, NULL, BAD_VID("") },	/* "vlan" was the last word */
+		{ VID, "-1", BAD_VID("-1") },
+		{ VID, "1x", BAD_VID("1x") },
+		{ VID, "99999999999", BAD_VID("99999999999") },
+
+		{ TTL, "decrement", "= decrement" },
+		{ TTL, "keep", "= keep" },
+		{ TTL, "1", "= 1" },
+		{ TTL, "255", "= 255" },
+		{ TTL, "0", BAD_TTL("0") },
+		{ TTL, "256", BAD_TTL("256") },
+		{ TTL, "Keep", BAD_TTL("Keep") },
+		{ TTL, " keep", BAD_TTL(" keep") },
+		{ TTL, "", BAD_TTL("") },
+
+		{ CPUS, "0", "= 0 (1)" },
+		{ CPUS, "0,2-3", "= 0,2-3 (3)" },
+		{ CPUS, "3,1,2", "= 1-3 (3)" },
+		{ CPUS, "0-3,2", "= 0-3 (4)" },		/* counted once */
+		{ CPUS, " 1 , 2 - 3 ", "= 1-3 (3)" },
+		{ CPUS, "1023", "= 1023 (1)" },
+		{ CPUS, "0-1023", "= 0-1023 (1024)" },
+		{ CPUS, "", "(refused)" },
+		{ CPUS, ",", "(refused)" },
+		{ CPUS, "0,,1", "(refused)" },
+		{ CPUS, "3-1", "(refused)" },
+		{ CPUS, "5,3-1", "(refused)" },
+		{ CPUS, "1-", "(refused)" },
+		{ CPUS, "-1", "(refused)" },
+		{ CPUS, "1024", "(refused)" },
+		{ CPUS, "0-1024", "(refused)" },
+		{ CPUS, "a", "(refused)" },
+
+		{ SPLIT_VLAN, "eth0", "= eth0 vlan 0, words: none" },
+		{ SPLIT_VLAN, "eth0 vlan 100", "= eth0 vlan 100, words: none" },
+		{ SPLIT_VLAN, "eth0 vlan 100 239.1.1.1:5", "= eth0 vlan 100, words: 239.1.1.1:5" },
+		{ SPLIT_VLAN, "eth0 239.1.1.1\tvlan\t7", "= eth0 vlan 7, words: 239.1.1.1" },
+		{ SPLIT_VLAN, "eth0 a b", "= eth0 vlan 0, words: a and more" },
+		{ SPLIT_VLAN, "", "(refused)" },	/* no word, no message */
+		{ SPLIT_VLAN, " \t ", "(refused)" },
+		{ SPLIT_VLAN, "eth/0 vlan 5", BAD_IFNAME("eth/0") },
+		{ SPLIT_VLAN, "eth0 vlan", BAD_VID("") },
+		{ SPLIT_VLAN, "eth0 vlan vlan", BAD_VID("vlan") },
+		{ SPLIT_VLAN, "eth0 vlan 0", BAD_VID("0") },
+		{ SPLIT_VLAN, "eth0 vlan 1 vlan 2", "duplicate 'vlan' for interface eth0" },
+	};
+	char got[400];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *in = cases[i].in;
+
+		run_value(cases[i].fn, in, got, sizeof(got));
+		CHECK(strcmp(got, cases[i].want) == 0, "%s(%s%s%s): '%s', expected '%s'",
+		      value_fn_name[cases[i].fn], in ? "'" : "", in ? in : "NULL", in ? "'" : "",
+		      got, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	unit_deadline(120);
@@ -1934,6 +2322,7 @@ int main(void)
 	test_sections_and_keys();
 	test_control_group();
 	test_required();
+	test_value_grammar();
 	test_values();
 	test_syntax();
 	test_loops();

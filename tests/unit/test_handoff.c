@@ -87,6 +87,7 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		r->monitor = (uint8_t)unit_rand_below(rng, 3);
 		r->n_outputs = 1 + unit_rand_below(rng, HANDOFF_MAX_OUTPUTS);
 		r->vlan = (uint16_t)unit_rand_below(rng, 4095);
+		r->flags &= HO_RULE_KERNEL;
 		for (unsigned i = 0; i < HANDOFF_MAX_OUTPUTS; i++) {
 			r->outputs[i].flags &= HO_OUT_PENDING;
 			r->outputs[i].vlan = (uint16_t)unit_rand_below(rng, 4095);
@@ -96,6 +97,9 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 	case HO_COMMIT:
 		random_bytes(rng, p, sizeof(struct ho_commit));
 		return sizeof(struct ho_commit);
+	case HO_KPATH:
+		random_bytes(rng, p, sizeof(struct ho_kpath));
+		return sizeof(struct ho_kpath);
 	case HO_ACK: {
 		struct ho_ack *a = p;
 
@@ -316,6 +320,7 @@ static void output_vlan(void *p) { ((struct ho_rule *)p)->outputs[0].vlan = 0xff
 static void rule_name(void *p) { memset(((struct ho_rule *)p)->name, 'x', HANDOFF_NAME_MAX); }
 static void socket_role_0(void *p) { ((struct ho_socket *)p)->role = 0; }
 static void socket_role_4(void *p) { ((struct ho_socket *)p)->role = 4; }
+static void rule_flags(void *p) { ((struct ho_rule *)p)->flags = 0x02; }
 static void rule_output_flags(void *p)
 {
 	((struct ho_rule *)p)->outputs[0].flags = 0x02;
@@ -384,6 +389,7 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_SOCKET, "SOCKET with role 0", socket_role_0);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with role 4", socket_role_4);
 	expect_evalue(rng, HO_RULE, "RULE with an unknown output flag", rule_output_flags);
+	expect_evalue(rng, HO_RULE, "RULE with an unknown flag", rule_flags);
 	expect_evalue(rng, HO_SOCKET, "UDP SOCKET of family AF_PACKET", udp_family);
 	expect_evalue(rng, HO_SOCKET, "SOCKET with an unterminated ifname", socket_ifname);
 	expect_evalue(rng, HO_SOCKET, "egress SOCKET with a ring slot not of 16 bytes",

@@ -55,6 +55,7 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 	w->ipv6_ext = 19;
 	snprintf(w->sandbox, sizeof(w->sandbox), "seccomp,chroot,landlock:7");
 	snprintf(r[0].name, sizeof(r[0].name), "video1");
+	snprintf(r[0].path, sizeof(r[0].path), "kernel");
 	snprintf(r[0].input, sizeof(r[0].input), "eth0");
 	snprintf(r[0].group, sizeof(r[0].group), "239.1.1.1");
 	r[0].port = 5000;
@@ -115,7 +116,9 @@ static void test_json(void)
 	EXPECT_HAS(&sb, "\"ttl_expired\": 0, \"vlan\": 13");
 	EXPECT_HAS(&sb, "\"name\": \"video1\", \"input\": \"eth0\", \"vlan\": null");
 	EXPECT_HAS(&sb, "\"ring\": 9, \"egress_full\": 11, \"ipv6_ext\": 19}, "
-			"\"sandbox\": \"seccomp,chroot,landlock:7\"}");
+			"\"kernel_path\": 0, \"sandbox\": \"seccomp,chroot,landlock:7\"}");
+	EXPECT_HAS(&sb, "\"path\": \"packet\", \"path_reason\": null");
+	EXPECT_HAS(&sb, "\"path\": \"kernel\", \"path_reason\": null");
 	EXPECT_HAS(&sb, "\"name\": \"video1\"");
 	EXPECT_HAS(&sb, "\"input\": \"eth0\", \"vlan\": null, \"group\": \"239.1.1.1\", \"port\": 5000, ");
 	EXPECT_HAS(&sb, "\"source\": \"10.0.0.1\", \"state\": \"active\"");
@@ -189,7 +192,8 @@ static void test_text(void)
 	EXPECT_HAS(&sb, " VLAN ");
 	EXPECT_HAS(&sb, "       13 ");
 	EXPECT_HAS(&sb, "239.3.3.3:*");
-	EXPECT_HAS(&sb, "udp      active   -> 10.0.0.5:7000");
+	EXPECT_HAS(&sb, "udp      active          -> 10.0.0.5:7000");
+	EXPECT_HAS(&sb, " active   kernel 239.1.1.1:5000 from 10.0.0.1");
 	EXPECT_HAS(&sb, "3 send errors, 0 too big, 0 queue full");
 	EXPECT_HAS(&sb, "never");
 	EXPECT_HAS(&sb, "0s ago");

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# prefix.sh through the kernel path: datapath = kernel for every daemon it starts.
+export MCRELAY_DATAPATH=kernel
+exec "$(dirname "$0")/prefix.sh" "$@"
