@@ -35,9 +35,9 @@ NAME=man_options
 
 # The configuration keys, by section, with a valid value for each.
 GLOBAL_KEYS=(user log-level control-socket control-group ring-mode ring-block-size ring-blocks ring-block-timeout
-	workers cpu-affinity)
+	workers cpu-affinity datapath)
 RULE_KEYS=(input group port source output ttl join link-local monitor)
-INPUT_KEYS=(workers cpu-affinity)
+INPUT_KEYS=(workers cpu-affinity datapath)
 declare -A VALUE=(
 	[user]=nobody
 	[log-level]=notice
@@ -58,6 +58,7 @@ declare -A VALUE=(
 	[join]=239.1.2.3
 	[link-local]=allow
 	[monitor]=rtp
+	[datapath]=packet
 )
 SUBCOMMANDS=(supervisor check status reload worker)
 

@@ -123,7 +123,7 @@ static void send_one(struct bench *b, int r, uint16_t sport, const uint8_t *pl, 
 	if (!CHECK(rc == 0, "test run: %d", rc))
 		return;
 	b->frames++;
-	CHECK((int)run.retval == (r == R_TS ? TC_ACT_OK : TC_ACT_REDIRECT),
+	CHECK((int)run.retval == (r == R_TS ? TC_ACT_UNSPEC : TC_ACT_REDIRECT),
 	      "rule %d: verdict %d", r, (int)run.retval);
 	memcpy(flow.src, f.source.b, 16);
 	memcpy(flow.dst, f.group.b, 16);
