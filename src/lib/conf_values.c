@@ -384,7 +384,9 @@ static const char *const monitor_names[] = {
 
 const char *conf_monitor_name(enum conf_monitor m)
 {
-	return (size_t)m < sizeof(monitor_names) / sizeof(monitor_names[0]) ? monitor_names[m] : "?";
+	size_t n = sizeof(monitor_names) / sizeof(monitor_names[0]);
+
+	return (size_t)m < n ? monitor_names[m] : "?";
 }
 
 int conf_parse_monitor(const char *s, enum conf_monitor *out, char *err, size_t errlen)

@@ -262,8 +262,9 @@ static uint32_t find(struct monitor *m, const struct mon_key *k, bool *fresh)
 	}
 	push_newest(m, i);
 	m->last = i;
+	/* The table may have grown: a hint of its new size. */
 	if (m->hints)
-		m->hints[hint_of(m, k)] = i;	/* the table may have grown: hints of its size */
+		m->hints[hint_of(m, k)] = i;
 	return i;
 }
 

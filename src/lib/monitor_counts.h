@@ -19,11 +19,11 @@ enum monitor_mode { MONITOR_OFF = 0, MONITOR_RTP = 1, MONITOR_MPEGTS = 2 };
  * shown is missing - filled (monitor_lost).
  */
 struct monitor_counts {
-	uint64_t missing;	/* rtp: sequence numbers skipped; mpegts: TS packets the CC skipped */
+	uint64_t missing;	/* rtp: sequence numbers skipped; mpegts: TS packets skipped */
 	uint64_t filled;	/* rtp: of those, arrived late after all (MONITOR_RTP_WINDOW) */
 	uint64_t errors;	/* rtp: gaps (a run of missing numbers once); mpegts: CC errors */
 	uint64_t reordered;	/* rtp: arrived behind the newest (filled counted here too) */
-	uint64_t duplicates;	/* rtp: a sequence number again; mpegts: a TS packet repeated once */
+	uint64_t duplicates;	/* rtp: a number again; mpegts: a TS packet repeated once */
 	uint64_t resyncs;	/* rtp: sequence restarts; mpegts: discontinuity indicators */
 	uint64_t invalid;	/* datagrams that are not RTP, or not MPEG-TS */
 	uint64_t sources;	/* streams taken up */

@@ -19,7 +19,7 @@ void rtp_seq_init(struct rtp_seq *s, uint16_t seq)
 	*s = (struct rtp_seq){ .recv = 1, .miss = 0, .bad = MONITOR_RTP_NO_BAD, .max = seq };
 }
 
-/* d ahead of the newest, 0 < d < MONITOR_RTP_MAX_DROPOUT: numbers 1 .. d - 1 behind it are missing. */
+/* d ahead of the newest, 0 < d < MONITOR_RTP_MAX_DROPOUT: the d - 1 numbers between are missing. */
 static void ahead(struct rtp_seq *s, uint16_t seq, unsigned d, struct monitor_counts *c)
 {
 	if (d > 1) {

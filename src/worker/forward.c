@@ -433,7 +433,7 @@ static void forward_frame(struct fwd *f, const struct ring_frame *fr)
 	r->packets_in++;
 	r->bytes_in += p.ip_len;
 	r->last_packet_ns = f->now_ns;
-	/* Upstream loss, for the rules that ask (monitor = rtp | mpegts); one branch for the others. */
+	/* Upstream loss, for the rules that ask (monitor = ...); one branch for the others. */
 	if (r->monitor != NULL)
 		monitor_packet(r->monitor, &p);
 
