@@ -7,10 +7,12 @@
  * MONITOR_RTP_*; tests/kernel/test_kpath_monitor.c runs both on the same
  * packets and requires the same counts).  A stream is known by the rule's
  * counter slot, its source address and port, its group and port and its
- * SSRC; its state lives in an LRU hash shared by the input's rules
- * (KPATH_RTP_STREAMS), so that a flood of made-up streams only evicts
- * (uncounted: the map does not say).  The counts go to the rule's per-CPU
- * counters.
+ * SSRC (struct kpath_rtp_key); its state lives in an LRU hash shared by
+ * the input's rules (KPATH_RTP_STREAMS), so that a flood of made-up
+ * streams only evicts (uncounted: the map does not say).  The counts go to
+ * the rule's per-CPU counters.  The map goes from instance to instance
+ * (supervisor/kpath.c), less the streams of rules that were not followed
+ * here both before and after.
  *
  * A stream's state is read and written without a lock: two CPUs handling
  * packets of one stream at the same moment (not the case when the NIC or
@@ -26,14 +28,6 @@
 #define KP_RTP_WINDOW 64
 #define KP_RTP_NO_BAD 0x10000
 
-struct kp_rtp_key {
-	union kp_addr source, group;
-	__be16 sport, dport;
-	__u32 ssrc;
-	__u32 slot;
-	__u32 pad;
-};
-
 struct kp_rtp_state {
 	__u64 recv;	/* bit i: number max - i arrived */
 	__u64 miss;	/* bit i: number max - i counted missing and not arrived since */
@@ -45,7 +39,7 @@ struct kp_rtp_state {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, KPATH_RTP_STREAMS);
-	__type(key, struct kp_rtp_key);
+	__type(key, struct kpath_rtp_key);
 	__type(value, struct kp_rtp_state);
 } kpath_rtp_streams SEC(".maps");
 
@@ -93,7 +87,7 @@ static __always_inline void kp_rtp_behind(struct kp_rtp_state *s, __u32 back,
 static __always_inline void kp_monitor_rtp(struct __sk_buff *skb, const struct kpkt *p,
 					   __u32 slot, struct kpath_monitor_counters *c)
 {
-	struct kp_rtp_key k = {};
+	struct kpath_rtp_key k = {};
 	struct kp_rtp_state *s;
 	__u8 h[8 + 12];
 	__u16 seq;
@@ -107,8 +101,8 @@ static __always_inline void kp_monitor_rtp(struct __sk_buff *skb, const struct k
 	if (h[9] >= 192 && h[9] <= 223)
 		return;	/* RTCP on the port (RFC 5761): not counted */
 	seq = (__u16)(h[10] << 8 | h[11]);
-	k.source = p->source;
-	k.group = p->group;
+	__builtin_memcpy(k.source, p->source.b, 16);
+	__builtin_memcpy(k.group, p->group.b, 16);
 	__builtin_memcpy(&k.sport, h, 2);
 	k.dport = p->dport;
 	k.ssrc = (__u32)h[16] << 24 | (__u32)h[17] << 16 | (__u32)h[18] << 8 | h[19];

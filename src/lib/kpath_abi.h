@@ -105,6 +105,15 @@ struct kpath_wide {
 /* RTP streams the program tracks per input (an LRU map shared by the input's rules). */
 #define KPATH_RTP_STREAMS 4096
 
+/* An RTP stream of a monitored rule (kernel/monitor.h): the key of its state. */
+struct kpath_rtp_key {
+	__u8 source[16], group[16];
+	__be16 sport, dport;
+	__u32 ssrc;
+	__u32 slot;		/* the rule's counter slot */
+	__u32 pad;
+};
+
 /* A kernel-path rule: its outputs are outputs[first_out .. first_out + n_out). */
 struct kpath_rule {
 	__u32 slot;		/* counter slot, stable across reloads */
@@ -175,6 +184,7 @@ _Static_assert(sizeof(struct kpath_exact_key) == 36, "kpath_exact_key layout");
 _Static_assert(sizeof(struct kpath_match) == 16, "kpath_match layout");
 _Static_assert(sizeof(struct kpath_wide) == 88, "kpath_wide layout");
 _Static_assert(sizeof(struct kpath_rule) == 16, "kpath_rule layout");
+_Static_assert(sizeof(struct kpath_rtp_key) == 48, "kpath_rtp_key layout");
 _Static_assert(sizeof(struct kpath_output) == 48, "kpath_output layout");
 _Static_assert(sizeof(struct kpath_config) == 16, "kpath_config layout");
 _Static_assert(sizeof(struct kpath_monitor_counters) == 72, "kpath_monitor_counters layout");

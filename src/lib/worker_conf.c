@@ -250,8 +250,12 @@ static void carry_rule(struct rule *now, struct rule *o)
 	now->bps = o->bps;
 	for (unsigned k = 0; k < now->n_all; k++)
 		carry_output(&now->out[k], o);
-	/* A monitor that goes on watching the same way keeps its streams and counts. */
-	if (now->monitor == NULL && o->monitor != NULL &&
+	/*
+	 * A monitor that goes on watching the same way, on the same path, keeps
+	 * its streams and counts.  One whose rule moves between the kernel path
+	 * and the workers starts afresh: the streams it knows went on without it.
+	 */
+	if (now->monitor == NULL && o->monitor != NULL && now->kernel == o->kernel &&
 	    monitor_get_mode(o->monitor) == now->monitor_mode) {
 		now->monitor = o->monitor;
 		o->monitor = NULL;

@@ -8,7 +8,9 @@
  * must be the library's.  A rule without monitor counts nothing of the
  * same streams, a monitor = mpegts rule is left to the packet path, and a
  * reload (kpath_update) keeps the streams: their numbers go on without
- * being taken up again.  It also prints what the monitor costs the program
+ * being taken up again; but a rule that stops being followed and is
+ * followed again takes its streams up afresh, as a worker's new monitor
+ * would, whatever they did in between.  It also prints what the monitor costs the program
  * (not checked): ns per frame of one stream, through BPF_PROG_TEST_RUN's
  * repeat, to a monitored rule and to one without monitor.
  */
@@ -38,12 +40,23 @@ static const struct kpath_iface IFACES[] = {
 /* Rules: 0 rtp (IPv4), 1 rtp (IPv6), 2 no monitor, 3 mpegts (packet path). */
 enum { R_V4, R_V6, R_OFF, R_TS, N_RULES };
 
+/* The streams' own state, kept across rounds so that their numbers go on. */
+struct gen {
+	uint16_t seq[8];
+	uint32_t ssrc[8];
+	int have[8];
+	uint16_t last[8];
+};
+
 struct bench {
 	struct conf conf;
 	struct kpath_plan plan;
 	struct kpath_counters *counters;
 	struct kpath *k;
 	struct monitor *want[N_RULES];
+	struct monitor_counts base[N_RULES];	/* counted by an earlier monitor of the rule */
+	bool v6_on;				/* rule R_V6 is monitored now */
+	struct gen g;
 	unsigned long frames;
 };
 
@@ -80,6 +93,7 @@ static bool bench_init(struct bench *b)
 		kg_output(cr, "out0");
 		b->want[r] = monitor_new(MONITOR_RTP, secret);
 	}
+	b->v6_on = true;
 	if (!CHECK(plan(b, err, sizeof(err)), "plan: %s", err))
 		return false;
 	CHECK(b->plan.n_rules == N_RULES && !b->plan.rules[R_TS].kernel &&
@@ -129,7 +143,7 @@ static void send_one(struct bench *b, int r, uint16_t sport, const uint8_t *pl, 
 	      "rule %d: verdict %d", r, (int)run.retval);
 	memcpy(flow.src, f.source.b, 16);
 	memcpy(flow.dst, f.group.b, 16);
-	if (r == R_V4 || r == R_V6)
+	if (r == R_V4 || (r == R_V6 && b->v6_on))
 		monitor_datagram(b->want[r], &flow, pl, len);
 }
 
@@ -138,23 +152,20 @@ static void send_one(struct bench *b, int r, uint16_t sport, const uint8_t *pl, 
  * restarts, SSRC changes and datagrams that are not RTP, interleaved over
  * a few source ports (streams of their own) and both monitored rules.
  */
-struct gen {
-	uint16_t seq[8];
-	uint32_t ssrc[8];
-	int have[8];
-	uint16_t last[8];
-};
+static void gen_init(struct gen *g, uint64_t *rng)
+{
+	memset(g, 0, sizeof(*g));
+	for (unsigned i = 0; i < 8; i++) {
+		g->seq[i] = (uint16_t)unit_rand(rng);
+		g->ssrc[i] = (uint32_t)unit_rand(rng);
+	}
+}
 
 static void random_events(struct bench *b, uint64_t *rng, unsigned events)
 {
-	struct gen g;
+	struct gen *g = &b->g;
 	uint8_t pl[400];
 
-	memset(&g, 0, sizeof(g));
-	for (unsigned i = 0; i < 8; i++) {
-		g.seq[i] = (uint16_t)unit_rand(rng);
-		g.ssrc[i] = (uint32_t)unit_rand(rng);
-	}
 	for (unsigned e = 0; e < events; e++) {
 		unsigned s = unit_rand_below(rng, 8);		/* stream: rule and port */
 		int r = s < 3 ? R_V4 : s < 6 ? R_V6 : s == 6 ? R_OFF : R_TS;
@@ -165,38 +176,38 @@ static void random_events(struct bench *b, uint64_t *rng, unsigned events)
 		if (op < 60) {
 			run = 1 + unit_rand_below(rng, 20);
 			for (unsigned k = 0; k < run; k++) {
-				g.last[s] = g.seq[s]++;
-				g.have[s] = 1;
-				send_one(b, r, sport, pl, mg_rtp(pl, len, g.last[s], g.ssrc[s]));
+				g->last[s] = g->seq[s]++;
+				g->have[s] = 1;
+				send_one(b, r, sport, pl, mg_rtp(pl, len, g->last[s], g->ssrc[s]));
 			}
 			continue;
 		}
 		if (op < 70) {
-			g.seq[s] = (uint16_t)(g.seq[s] + 1 + unit_rand_below(rng, 80));	/* a gap */
+			g->seq[s] = (uint16_t)(g->seq[s] + 1 + unit_rand_below(rng, 80));	/* a gap */
 			continue;
 		}
 		if (op < 76) {					/* a swap */
-			send_one(b, r, sport, pl, mg_rtp(pl, len, (uint16_t)(g.seq[s] + 1),
-							 g.ssrc[s]));
-			send_one(b, r, sport, pl, mg_rtp(pl, len, g.seq[s], g.ssrc[s]));
-			g.seq[s] = (uint16_t)(g.seq[s] + 2);
+			send_one(b, r, sport, pl, mg_rtp(pl, len, (uint16_t)(g->seq[s] + 1),
+							 g->ssrc[s]));
+			send_one(b, r, sport, pl, mg_rtp(pl, len, g->seq[s], g->ssrc[s]));
+			g->seq[s] = (uint16_t)(g->seq[s] + 2);
 			continue;
 		}
 		if (op < 82) {					/* late, or too late */
-			seq = (uint16_t)(g.seq[s] - 1 - unit_rand_below(rng, 120));
-			send_one(b, r, sport, pl, mg_rtp(pl, len, seq, g.ssrc[s]));
+			seq = (uint16_t)(g->seq[s] - 1 - unit_rand_below(rng, 120));
+			send_one(b, r, sport, pl, mg_rtp(pl, len, seq, g->ssrc[s]));
 			continue;
 		}
-		if (op < 86 && g.have[s]) {			/* a duplicate */
-			send_one(b, r, sport, pl, mg_rtp(pl, len, g.last[s], g.ssrc[s]));
+		if (op < 86 && g->have[s]) {			/* a duplicate */
+			send_one(b, r, sport, pl, mg_rtp(pl, len, g->last[s], g->ssrc[s]));
 			continue;
 		}
 		if (op < 89) {					/* a restart, or a stray */
-			g.seq[s] = (uint16_t)unit_rand(rng);
+			g->seq[s] = (uint16_t)unit_rand(rng);
 			continue;
 		}
 		if (op < 91) {					/* another SSRC */
-			g.ssrc[s] = (uint32_t)unit_rand(rng);
+			g->ssrc[s] = (uint32_t)unit_rand(rng);
 			continue;
 		}
 		if (op < 94) {					/* not RTP: version 1, or short */
@@ -211,8 +222,8 @@ static void random_events(struct bench *b, uint64_t *rng, unsigned events)
 			send_one(b, r, sport, pl, 40);
 			continue;
 		}
-		seq = (uint16_t)(g.seq[s] + 3000 + unit_rand_below(rng, 60000));	/* a jump */
-		send_one(b, r, sport, pl, mg_rtp(pl, len, seq, g.ssrc[s]));
+		seq = (uint16_t)(g->seq[s] + 3000 + unit_rand_below(rng, 60000));	/* a jump */
+		send_one(b, r, sport, pl, mg_rtp(pl, len, seq, g->ssrc[s]));
 	}
 }
 
@@ -249,10 +260,11 @@ static void compare(struct bench *b, const char *when)
 		   "read: %s", err))
 		return;
 	for (int r = 0; r < N_RULES; r++) {
-		struct monitor_counts k = { 0 };
-		static const struct monitor_counts none;
-		const struct monitor_counts *w = r == R_V4 || r == R_V6 ? monitor_get_counts(b->want[r])
-								       : &none;
+		struct monitor_counts k = { 0 }, want = b->base[r];
+		const struct monitor_counts *w = &want;
+
+		if (r == R_V4 || r == R_V6)
+			monitor_counts_add(&want, monitor_get_counts(b->want[r]));
 
 		kpath_monitor_add(&k, &got[r].rule.monitor);
 		CHECK(memcmp(&k, w, sizeof(k)) == 0,
@@ -273,25 +285,47 @@ static void compare(struct bench *b, const char *when)
 	       v4->duplicates, v4->resyncs, v4->invalid, v4->sources);
 }
 
+/* A new plan with rule R_V6 monitored or not, swapped in. */
+static bool reload(struct bench *b, bool v6)
+{
+	char err[512] = "";
+
+	b->conf.rules[R_V6].monitor = v6 ? CONF_MONITOR_RTP : CONF_MONITOR_OFF;
+	b->v6_on = v6;
+	kpath_plan_free(&b->plan);
+	return CHECK(plan(b, err, sizeof(err)), "plan: %s", err) &&
+	       CHECK(kpath_update(b->k, &b->plan, err, sizeof(err)) == 0, "update: %s", err);
+}
+
 int main(void)
 {
 	uint64_t rng = unit_seed(0x6b6d6f6e);
 	struct bench b;
-	char err[512] = "";
 	int rc = kt_require_root("test_kpath_monitor");
 
 	if (rc)
 		return rc;
 	unit_deadline(300);
 	if (bench_init(&b)) {
+		gen_init(&b.g, &rng);
 		random_events(&b, &rng, 3000);
 		compare(&b, "before the reload");
 		/* A reload: a new instance with the same streams. */
-		kpath_plan_free(&b.plan);
-		if (CHECK(plan(&b, err, sizeof(err)), "plan: %s", err) &&
-		    CHECK(kpath_update(b.k, &b.plan, err, sizeof(err)) == 0, "update: %s", err)) {
+		if (reload(&b, true)) {
 			random_events(&b, &rng, 3000);
 			compare(&b, "after the reload");
+		}
+		/* Rule R_V6 not followed for a while, then again: its streams start afresh. */
+		b.base[R_V6] = *monitor_get_counts(b.want[R_V6]);
+		monitor_free(b.want[R_V6]);
+		b.want[R_V6] = monitor_new(MONITOR_RTP, (const uint64_t[2]){ 5, 6 });
+		if (reload(&b, false)) {
+			random_events(&b, &rng, 1000);
+			compare(&b, "with rule 1 not monitored");
+		}
+		if (reload(&b, true)) {
+			random_events(&b, &rng, 2000);
+			compare(&b, "with rule 1 monitored again");
 		}
 		double with = time_frame(&b, R_V4), without = time_frame(&b, R_OFF);
 

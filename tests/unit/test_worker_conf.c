@@ -515,6 +515,7 @@ static void test_monitors(void)
 		{ "added", MONITOR_OFF, MONITOR_MPEGTS },
 		{ "gone", MONITOR_RTP, 0xff },
 		{ "new", 0xff, MONITOR_RTP },
+		{ "moved", MONITOR_RTP, MONITOR_RTP },	/* to the kernel path */
 	};
 	enum { N = sizeof(cases) / sizeof(cases[0]) };
 	struct worker_conf p, q;
@@ -533,6 +534,8 @@ static void test_monitors(void)
 		}
 		if (cases[i].new_mode != 0xff) {
 			m.monitor = cases[i].new_mode;
+			if (strcmp(cases[i].name, "moved") == 0)
+				m.flags |= HO_RULE_KERNEL;
 			CHECK(worker_conf_add_rule(&q, &m, err, sizeof(err)) == 0, "new: %s", err);
 		}
 	}
@@ -569,6 +572,9 @@ static void test_monitors(void)
 	      "a changed mode starts afresh");
 	CHECK(old.rules[0].monitor == NULL && old.rules[1].monitor != NULL,
 	      "the kept monitor left the old table, the others stay to be freed with it");
+	CHECK(q.rules[5].kernel && q.rules[5].monitor != NULL && old.rules[5].monitor != NULL &&
+	      q.rules[5].monitor != old.rules[5].monitor,
+	      "a rule that moves to the kernel path starts its monitor afresh");
 	rule_table_free(&old);
 	worker_conf_free(&p);
 	worker_conf_free(&q);	/* frees the monitors of rules never committed */
