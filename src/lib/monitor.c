@@ -97,6 +97,20 @@ size_t monitor_tracked(const struct monitor *m)
 	return m->n;
 }
 
+void monitor_forget(struct monitor *m)
+{
+	for (uint32_t i = 0; m->mode == MONITOR_MPEGTS && i < m->n; i++) {
+		ts_free(m->src[i].u.ts);
+		free(m->src[i].u.ts);
+	}
+	m->n = 0;
+	m->newest = m->oldest = m->last = 0;
+	if (m->buckets != NULL) {
+		memset(m->buckets, 0, (m->mask + 1) * sizeof(*m->buckets));
+		memset(m->hints, 0, (m->mask + 1) * sizeof(*m->hints));
+	}
+}
+
 /* ---- the list of use ---- */
 
 static void unlink_use(struct monitor *m, uint32_t i)

@@ -40,6 +40,8 @@ enum monitor_mode monitor_get_mode(const struct monitor *m);
 const struct monitor_counts *monitor_get_counts(const struct monitor *m);
 /* Streams tracked now. */
 size_t monitor_tracked(const struct monitor *m);
+/* Forgets every stream (each is taken up afresh when heard again); the counts stay. */
+void monitor_forget(struct monitor *m);
 
 /* A stream: addresses as 16 bytes (lib/addr.h), ports in network order. */
 struct monitor_flow {

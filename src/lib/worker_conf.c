@@ -251,14 +251,16 @@ static void carry_rule(struct rule *now, struct rule *o)
 	for (unsigned k = 0; k < now->n_all; k++)
 		carry_output(&now->out[k], o);
 	/*
-	 * A monitor that goes on watching the same way, on the same path, keeps
-	 * its streams and counts.  One whose rule moves between the kernel path
-	 * and the workers starts afresh: the streams it knows went on without it.
+	 * A monitor that goes on watching the same way keeps its streams and
+	 * counts.  If its rule moves between the kernel path and the workers,
+	 * it keeps its counts but forgets its streams, which went on without it.
 	 */
-	if (now->monitor == NULL && o->monitor != NULL && now->kernel == o->kernel &&
+	if (now->monitor == NULL && o->monitor != NULL &&
 	    monitor_get_mode(o->monitor) == now->monitor_mode) {
 		now->monitor = o->monitor;
 		o->monitor = NULL;
+		if (now->kernel != o->kernel)
+			monitor_forget(now->monitor);
 	}
 }
 

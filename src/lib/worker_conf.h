@@ -70,8 +70,8 @@ int worker_conf_complete(const struct worker_conf *p, const struct ho_commit *c,
 /*
  * Keeps the counters of rules (by name) and of their outputs (by position
  * in the configured rule), and a rule's monitor if it watches the same way
- * on the same path (taken from old, with its streams and counts).  Returns
- * -1 if out of memory.
+ * (taken from old with its counts, and its streams unless the rule moved
+ * between the kernel path and the workers).  Returns -1 if out of memory.
  */
 int worker_conf_carry_counters(struct rule *now, size_t n, struct rule_table *old);
 

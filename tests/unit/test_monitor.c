@@ -629,6 +629,14 @@ static void test_many_sources(void)
 		monitor_datagram(m, &f, p, mg_rtp(p, sizeof(p), 3, 1000 + s));
 	}
 	CHECK(c->sources == before && c->missing == 1, "the most recent streams were kept");
+	/* Forgotten: every stream is new again, the counts stay. */
+	monitor_forget(m);
+	CHECK(monitor_tracked(m) == 0 && c->sources == before, "forget: streams gone, counts kept");
+	keep_seq += 10;
+	monitor_datagram(m, &keep, p, mg_rtp(p, sizeof(p), keep_seq++, 7));
+	monitor_datagram(m, &keep, p, mg_rtp(p, sizeof(p), keep_seq++, 7));
+	CHECK(c->sources == before + 1 && c->missing == 1 && monitor_tracked(m) == 1,
+	      "forget: taken up afresh, no loss across it");
 	monitor_free(m);
 
 	/* The MPEG-TS cap, with PID pages reused by the stream that takes an entry. */
@@ -648,6 +656,8 @@ static void test_many_sources(void)
 	      c->evicted == 600 - MONITOR_TS_SOURCES && c->errors == 0,
 	      "mpegts: tracked %zu sources %" PRIu64 " evicted %" PRIu64 " errors %" PRIu64,
 	      monitor_tracked(m), c->sources, c->evicted, c->errors);
+	monitor_forget(m);
+	CHECK(monitor_tracked(m) == 0, "mpegts: forget");
 	monitor_free(m);
 }
 

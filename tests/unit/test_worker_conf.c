@@ -520,7 +520,7 @@ static void test_monitors(void)
 	enum { N = sizeof(cases) / sizeof(cases[0]) };
 	struct worker_conf p, q;
 	struct rule_table old;
-	const struct monitor *kept = NULL;
+	const struct monitor *kept = NULL, *moved = NULL;
 	char err[160];
 
 	worker_conf_init(&p);
@@ -555,6 +555,8 @@ static void test_monitors(void)
 	pl[3] = 5;
 	monitor_datagram(p.rules[0].monitor, &f, pl, sizeof(pl));
 	kept = p.rules[0].monitor;
+	monitor_datagram(p.rules[5].monitor, &f, pl, sizeof(pl));
+	moved = p.rules[5].monitor;
 	CHECK(rule_table_init(&old, p.rules, p.n_rules) == 0, "old table");
 	p.rules = NULL;
 	CHECK(worker_conf_carry_counters(q.rules, q.n_rules, &old) == 0, "carry");
@@ -572,9 +574,9 @@ static void test_monitors(void)
 	      "a changed mode starts afresh");
 	CHECK(old.rules[0].monitor == NULL && old.rules[1].monitor != NULL,
 	      "the kept monitor left the old table, the others stay to be freed with it");
-	CHECK(q.rules[5].kernel && q.rules[5].monitor != NULL && old.rules[5].monitor != NULL &&
-	      q.rules[5].monitor != old.rules[5].monitor,
-	      "a rule that moves to the kernel path starts its monitor afresh");
+	CHECK(q.rules[5].kernel && q.rules[5].monitor == moved &&
+	      monitor_get_counts(moved)->sources == 1 && monitor_tracked(moved) == 0,
+	      "a rule that moves to the kernel path keeps its counts, not its streams");
 	rule_table_free(&old);
 	worker_conf_free(&p);
 	worker_conf_free(&q);	/* frees the monitors of rules never committed */
