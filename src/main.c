@@ -5,6 +5,7 @@
 #include "ctl_client.h"
 #include "supervisor/daemon.h"
 #include "lib/diag.h"
+#include "lib/watch_view.h"
 #include "worker/sandbox.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/sv_kpath.h"
@@ -41,6 +42,7 @@ static void usage(FILE *fp)
 		"  supervisor [-f] [-p PIDFILE] [-t SECONDS]  run the daemon\n"
 		"  check                         validate the configuration, print the rules\n"
 		"  status [--json]               show rules, counters, rates and workers\n"
+		"  status --watch [SECONDS]      the same, redrawn every SECONDS (default 2)\n"
 		"  reload                        reload the configuration, print the result\n"
 		"  version                       show the version\n"
 		"  help                          show this help\n"
@@ -73,9 +75,13 @@ static void usage_check(FILE *fp)
 static void usage_status(FILE *fp)
 {
 	fprintf(fp,
-		"usage: mcrelay [-c FILE] [-s SOCKET] status [--json]\n"
-		"  -j, --json  one JSON document instead of a table\n"
-		"  -h, --help  show this help\n");
+		"usage: mcrelay [-c FILE] [-s SOCKET] status [--json | --watch [SECONDS]]\n"
+		"  -j, --json             one JSON document instead of a table\n"
+		"  -w, --watch [SECONDS]  the table again every SECONDS (0.1 to 3600,\n"
+		"                         default 2) until interrupted: in place on a\n"
+		"                         terminal (q or Ctrl-C to quit), else each one\n"
+		"                         after a line with the time\n"
+		"  -h, --help             show this help\n");
 }
 
 static void usage_reload(FILE *fp)
@@ -103,26 +109,60 @@ static void socket_path(const char *conf_path, const char *opt, char *out, size_
 	diag_free(&d);
 }
 
+/*
+ * --watch's SECONDS: --watch=S, -wS, or the operand after --watch.  Returns
+ * 0, or EX_USAGE having said what is wrong.
+ */
+static int watch_interval(const char *arg, unsigned *ms)
+{
+	char err[160];
+
+	if (arg == NULL) {
+		*ms = WATCH_INTERVAL_DEFAULT_MS;
+		return 0;
+	}
+	if (watch_parse_interval(arg, ms, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "mcrelay: status: bad --watch interval: %s\n", err);
+	return EX_USAGE;
+}
+
 static int cmd_client(const char *conf_path, const char *sock, bool status,
 		      int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "watch", optional_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	void (*usage_fn)(FILE *) = status ? usage_status : usage_reload;
-	bool json = false;
+	bool json = false, watch = false;
+	const char *seconds = NULL;
+	unsigned interval_ms = 0;
 	char path[256];
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, status ? "+jh" : "+h", opts, NULL)) != -1) {
+	for (;;) {
+		ch = getopt_long(argc, argv, status ? "+jw::h" : "+h", opts, NULL);
+		if (ch == -1 && watch && seconds == NULL && optind < argc &&
+		    argv[optind][0] != '-') {
+			seconds = argv[optind++];	/* --watch SECONDS; options may follow */
+			continue;
+		}
+		if (ch == -1)
+			break;
 		if (ch == 'h') {
 			usage_fn(stdout);
 			return EX_OK;
 		}
 		if (ch == 'j' && status) {
 			json = true;
+			continue;
+		}
+		if (ch == 'w' && status) {
+			watch = true;
+			seconds = optarg;
 			continue;
 		}
 		usage_fn(stderr);
@@ -133,7 +173,16 @@ static int cmd_client(const char *conf_path, const char *sock, bool status,
 		usage_fn(stderr);
 		return EX_USAGE;
 	}
+	if (watch && json) {
+		fprintf(stderr, "mcrelay: status: --watch shows the table; it cannot be used "
+			"with --json\n");
+		return EX_USAGE;
+	}
+	if (watch && watch_interval(seconds, &interval_ms) != 0)
+		return EX_USAGE;
 	socket_path(conf_path, sock, path, sizeof(path));
+	if (watch)
+		return ctl_watch(path, interval_ms);
 	return ctl_request(path, status ? (json ? "status json" : "status") : "reload");
 }
 

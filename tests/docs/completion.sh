@@ -180,11 +180,13 @@ run_cases() {
 	expect "mcrelay -c /etc/mcrelay.conf status --j" --json
 
 	# Options of each command.
-	expect "mcrelay status -" -j --json -h --help
+	expect "mcrelay status -" -j --json -w --watch -h --help
 	expect_has "mcrelay status -" --json --help
-	expect "mcrelay status --" --json --help
-	expect "mcrelay status " -j --json -h --help
-	expect "mcrelay status --json -" -j --json -h --help
+	expect "mcrelay status --" --json --watch --help
+	expect "mcrelay status " -j --json -w --watch -h --help
+	expect "mcrelay status --json -" -j --json -w --watch -h --help
+	expect "mcrelay status --w" --watch
+	expect "mcrelay status --watch "
 	expect "mcrelay supervisor -" -f --foreground -p --pidfile -t --ready-timeout -h --help
 	expect_has "mcrelay supervisor -" --foreground --pidfile
 	expect "mcrelay supervisor --f" --foreground

@@ -5,7 +5,7 @@
  *
  * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
  *        [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
- *        [-L] [-D SECONDS] [-b BURST] [-V] [-Q [OUTER:]VID]
+ *        [-L] [-D SECONDS] [-b BURST] [-V] [-Q [OUTER:]VID] [-k]
  *        [--rtp SCRIPT | --mpegts SCRIPT]
  *
  * With --rtp or --mpegts the payloads are RTP packets or MPEG-TS
@@ -66,6 +66,7 @@ struct options {
 	unsigned	outer_vid;	/* -Q OUTER:VID: and an 802.1ad tag outside it */
 	int		script_kind;	/* --rtp, --mpegts: ST_RTP, ST_MPEGTS; 0: none */
 	char		*script;
+	int		keep_going;	/* -k: skip a datagram that cannot be sent */
 };
 
 /* A raw sender (-Q): the frame's headers, built once, the payload after them. */
@@ -77,6 +78,7 @@ struct raw {
 };
 
 static volatile sig_atomic_t stop_requested;
+static unsigned long send_errors;	/* -k: datagrams skipped */
 
 static void
 die(const char *fmt, ...)
@@ -112,6 +114,8 @@ usage(void)
 	    "  -V         also print elapsed_ns=N, the time spent sending\n"
 	    "  -Q [OUTER:]VID  send raw frames on -I with an 802.1Q tag VID (1..4094)\n"
 	    "             in the frame, inside an 802.1ad tag OUTER if given; needs -B\n"
+	    "  -k         go on when a datagram cannot be sent (its number is skipped);\n"
+	    "             prints send_errors=N\n"
 	    "  --rtp SCRIPT, --mpegts SCRIPT  RTP packets (-s bytes) or MPEG-TS datagrams\n"
 	    "             as SCRIPT says (tests/tools/streams.h), then print digest=HEX\n", stderr);
 	exit(1);
@@ -135,7 +139,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:kh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'R':
 		case 'M':
@@ -199,6 +203,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'b':
 			o->burst = parse_ulong(optarg, 1, MAX_BURST, 'b');
+			break;
+		case 'k':
+			o->keep_going = 1;
 			break;
 		case 'V':
 			o->verbose = 1;
@@ -438,13 +445,18 @@ sleep_until(uint64_t t)
  */
 static void
 send_one(int fd, const uint8_t *buf, size_t len, const struct sockaddr_storage *dst,
-    socklen_t dst_len)
+    socklen_t dst_len, int keep_going)
 {
 	uint64_t give_up = 0;
 
 	while (sendto(fd, buf, len, 0, (const struct sockaddr *)dst, dst_len) < 0) {
 		if (errno == EINTR && !stop_requested)
 			continue;
+		if (keep_going && ((errno != ENOBUFS && errno != EAGAIN) ||
+		    (give_up != 0 && (uint64_t)now_ns() > give_up))) {
+			send_errors++;
+			return;
+		}
 		if (errno != ENOBUFS && errno != EAGAIN)
 			die("sendto: %s", strerror(errno));
 		if (give_up == 0)
@@ -548,7 +560,7 @@ main(int argc, char **argv)
 					script_done = 1;
 					break;
 				}
-				send_one(fd, buf, len, &dst, dst_len);
+				send_one(fd, buf, len, &dst, dst_len, 0);	/* a script sends all */
 				digest = tool_digest(digest, buf, len);
 				sent++;
 				continue;
@@ -562,7 +574,7 @@ main(int argc, char **argv)
 			if (o.vid)
 				raw_send(&raw, o.size, seq);
 			else
-				send_one(fd, buf, o.size, &dst, dst_len);
+				send_one(fd, buf, o.size, &dst, dst_len, o.keep_going);
 			sent++;
 		}
 		if (o.duration_ns != 0 && (uint64_t)now_ns() >= end)
@@ -573,6 +585,8 @@ main(int argc, char **argv)
 	printf("sent=%lu\n", sent);
 	if (o.script_kind)
 		printf("digest=%016llx\n", (unsigned long long)digest);
+	if (o.keep_going)
+		printf("send_errors=%lu\n", send_errors);
 	if (o.verbose)
 		printf("elapsed_ns=%llu\n", (unsigned long long)elapsed);
 	if (fflush(stdout) != 0)

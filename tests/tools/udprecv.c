@@ -7,12 +7,21 @@
  * A test tool for mcrelay; IPv4 and IPv6, multicast or unicast.
  *
  * udprecv -g ADDR -p PORT [-I IFNAME] [-s SOURCE] [-n EXPECTED]
- *         [-T TIMEOUT_S] [-q QUIET_MS] [-R READYFILE]
+ *         [-T TIMEOUT_S] [-q QUIET_MS] [-R READYFILE] [-G GAPFILE]
  *
  * A multicast ADDR is joined on IFNAME (source-specific with -s); a
  * unicast one is bound to.  Prints one line:
  *   received=N unique=N dup=N bad_payload=N ttl_min=N ttl_max=N src=A[,B...]
+ *   drops=N max_seq=N
  * and exits 0 if no payload was bad and (with -n) EXPECTED arrived.
+ * drops counts what the socket's queue overflowed by (SO_RXQ_OVFL).
+ *
+ * -G FILE says, for contrib/soak.sh, when what was lost had been sent:
+ * a line "gap FIRST LAST BEFORE_NS AFTER_NS" for each run of missing
+ * sequence numbers below the highest one received, with the send times
+ * (mcsend -L) of the datagrams received just before and just after it in
+ * the stream (0: none, or not timestamped), a line "dup SEQ SEND_NS" for
+ * each duplicate (the first 100,000) and a last line "last SEQ SEND_NS".
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* ppoll */
@@ -36,7 +45,9 @@
 #include "mcpayload.h"
 #include "tool.h"
 
-#define MAX_SEQ		10000000u
+/* 16 MiB of bitmap, touched only as far as the numbers go: hours at thousands of pps. */
+#define MAX_SEQ		(1u << 27)
+#define MAX_DUPS	100000
 #define MAX_SRCS	4
 #define NSEC_PER_SEC	1000000000ll
 
@@ -51,10 +62,26 @@ struct options {
 	double		timeout_s;
 	long		quiet_ms;
 	const char	*readyfile;
+	const char	*gapfile;
+};
+
+/* A run of numbers missing when a higher one arrived, and the send times around it. */
+struct gap {
+	uint32_t	first, last;
+	uint64_t	before_ns, after_ns;
 };
 
 struct stats {
 	unsigned long	received, unique, dup, bad_payload;
+	unsigned long	drops;		/* SO_RXQ_OVFL: the socket's queue overflowed */
+	int		have_seq;
+	uint32_t	max_seq;
+	uint64_t	max_ts;		/* the send time of max_seq */
+	struct gap	*gaps;
+	size_t		n_gaps, cap_gaps;
+	uint32_t	*dup_seq;
+	uint64_t	*dup_ts;
+	size_t		n_dups;
 	int		ttl_min, ttl_max;
 	char		srcs[MAX_SRCS][INET6_ADDRSTRLEN];
 	int		nsrcs, more_srcs;
@@ -81,7 +108,7 @@ static void
 usage(void)
 {
 	fputs("usage: udprecv -g ADDR -p PORT [-I IFNAME] [-s SOURCE] [-n EXPECTED]\n"
-	    "               [-T TIMEOUT_S] [-q QUIET_MS] [-R READYFILE]\n", stderr);
+	    "               [-T TIMEOUT_S] [-q QUIET_MS] [-R READYFILE] [-G GAPFILE]\n", stderr);
 	exit(2);
 }
 
@@ -120,7 +147,7 @@ parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt(argc, argv, "g:p:I:s:n:T:q:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "g:p:I:s:n:T:q:R:G:h")) != -1) {
 		switch (c) {
 		case 'g':
 			o->addr_text = optarg;
@@ -147,6 +174,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'R':
 			o->readyfile = optarg;
+			break;
+		case 'G':
+			o->gapfile = optarg;
 			break;
 		default:
 			usage();
@@ -199,6 +229,8 @@ open_socket(const struct options *o)
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0)
+		die("SO_RXQ_OVFL: %s", strerror(errno));
 	if (o->family == AF_INET) {
 		if (setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) < 0)
 			die("IP_RECVTTL: %s", strerror(errno));
@@ -238,11 +270,17 @@ note_source(struct stats *st, const struct sockaddr_storage *from)
 }
 
 static int
-ttl_of(struct msghdr *mh)
+ttl_of(struct msghdr *mh, struct stats *st)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
 		int v;
+		uint32_t ovfl;
 
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
+			st->drops = ovfl;	/* the socket's total so far */
+			continue;
+		}
 		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
 		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
@@ -250,6 +288,87 @@ ttl_of(struct msghdr *mh)
 		}
 	}
 	return -1;
+}
+
+static void *
+grow(void *p, size_t *cap, size_t size)
+{
+	size_t n = *cap ? *cap * 2 : 1024;
+
+	p = realloc(p, n * size);
+	if (p == NULL)
+		die("out of memory");
+	*cap = n;
+	return p;
+}
+
+/* A number above the highest so far leaves a gap behind it when it is not the next. */
+static void
+note_order(struct stats *st, uint32_t seq, uint64_t ts)
+{
+	uint32_t from = st->have_seq ? st->max_seq + 1 : 0;
+
+	if (st->have_seq && seq < st->max_seq)
+		return;	/* late: fills a gap, found out at the end */
+	if (seq > from) {
+		if (st->n_gaps == st->cap_gaps)
+			st->gaps = grow(st->gaps, &st->cap_gaps, sizeof(*st->gaps));
+		st->gaps[st->n_gaps++] = (struct gap){ from, seq - 1,
+		    st->have_seq ? st->max_ts : 0, ts };
+	}
+	st->have_seq = 1;
+	st->max_seq = seq;
+	st->max_ts = ts;
+}
+
+static void
+note_dup(struct stats *st, uint32_t seq, uint64_t ts)
+{
+	static size_t cap;
+
+	if (st->n_dups == MAX_DUPS)
+		return;
+	if (st->n_dups == cap) {
+		size_t c = cap;
+
+		st->dup_seq = grow(st->dup_seq, &c, sizeof(*st->dup_seq));
+		st->dup_ts = grow(st->dup_ts, &cap, sizeof(*st->dup_ts));
+	}
+	st->dup_seq[st->n_dups] = seq;
+	st->dup_ts[st->n_dups++] = ts;
+}
+
+/* -G: the runs still missing in each gap (late arrivals taken out), the duplicates. */
+static void
+write_gaps(const char *path, const struct stats *st)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	for (size_t i = 0; i < st->n_gaps; i++) {
+		const struct gap *g = &st->gaps[i];
+		uint64_t run = 0;
+		uint32_t start = 0;
+
+		for (uint64_t s = g->first; s <= (uint64_t)g->last + 1; s++) {
+			int missing = s <= g->last && !(seen[s / 8] & (1u << (s % 8)));
+
+			if (missing && run++ == 0)
+				start = (uint32_t)s;
+			if (!missing && run > 0) {
+				fprintf(f, "gap %u %u %llu %llu\n", start, (uint32_t)(s - 1),
+				    (unsigned long long)g->before_ns, (unsigned long long)g->after_ns);
+				run = 0;
+			}
+		}
+	}
+	for (size_t i = 0; i < st->n_dups; i++)
+		fprintf(f, "dup %u %llu\n", st->dup_seq[i], (unsigned long long)st->dup_ts[i]);
+	fprintf(f, "last %lld %llu\n", st->have_seq ? (long long)st->max_seq : -1LL,
+	    (unsigned long long)st->max_ts);
+	if (fclose(f) != 0)
+		die("%s: %s", path, strerror(errno));
 }
 
 /* Reads what is queued; returns how many datagrams arrived. */
@@ -267,6 +386,7 @@ drain(int fd, struct stats *st)
 				     .msg_iov = &iov, .msg_iovlen = 1,
 				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 		ssize_t len = recvmsg(fd, &mh, MSG_DONTWAIT);
+		uint64_t ts;
 		uint32_t seq;
 		int ttl;
 
@@ -278,23 +398,25 @@ drain(int fd, struct stats *st)
 		n++;
 		st->received++;
 		note_source(st, &from);
-		ttl = ttl_of(&mh);
+		ttl = ttl_of(&mh, st);
 		if (ttl >= 0) {
 			if (st->ttl_min < 0 || ttl < st->ttl_min)
 				st->ttl_min = ttl;
 			if (ttl > st->ttl_max)
 				st->ttl_max = ttl;
 		}
-		if (mcp_check(buf, (size_t)len, &seq) != 0 || seq >= MAX_SEQ) {
+		if (mcp_check_ts(buf, (size_t)len, &seq, &ts) != 0 || seq >= MAX_SEQ) {
 			st->bad_payload++;
 			continue;
 		}
 		if (seen[seq / 8] & (1u << (seq % 8))) {
 			st->dup++;
+			note_dup(st, seq, ts);
 			continue;
 		}
 		seen[seq / 8] |= (uint8_t)(1u << (seq % 8));
 		st->unique++;
+		note_order(st, seq, ts);
 	}
 }
 
@@ -360,7 +482,9 @@ main(int argc, char **argv)
 		printf("%s%s", i ? "," : "", st.srcs[i]);
 	if (st.more_srcs)
 		fputs(",...", stdout);
-	putchar('\n');
+	printf(" drops=%lu max_seq=%lld\n", st.drops, st.have_seq ? (long long)st.max_seq : -1LL);
+	if (o.gapfile != NULL)
+		write_gaps(o.gapfile, &st);
 	fflush(stdout);
 	close(pfd.fd);
 	return st.bad_payload == 0 && (o.expected == 0 || st.unique >= o.expected) ? 0 : 1;
