@@ -144,12 +144,17 @@ def main():
                     b"\0" + struct.pack("=HHIQ", V, 7, len(huge), 0x0123456789abcdef) + huge,
                     b"\0" + struct.pack("=HHIQ", V, 7, len(nan), 0x0123456789abcdef) + nan,
                     # struct ho_socket: an ingress socket, then a udp one
-                    b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
-                    struct.pack("=IIiI16s6s2xIIIIIIHH16s", 1, 0, 2, 1500, b"eth0", bytes(6),
-                                131072, 64, 1, 2, 1664, 0, 0, 0, bytes(16)),
-                    b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
-                    struct.pack("=IIiI16s6s2xIIIIIIHH16s", 3, 1, 0, 1500, b"", bytes(6),
-                                0, 0, 0, 0, 0, 0, socket.AF_INET6, 6000, a6("2001:db8::2"))],
+                    # (role, slot, ifindex, mtu, ifname, mac; the receive ring: block
+                    # size, blocks, timeout, mode, frame size; the transmit ring: frame
+                    # size, block size, blocks, frames; serial; udp family, port, address)
+                    b"\1" + struct.pack("=HHIQ", V, 2, 112, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIIIIIIxxxxQHH16s4x", 1, 0, 2, 1500, b"eth0",
+                                bytes(6), 131072, 64, 1, 2, 1664, 0, 0, 0, 0, 0, 0, 0,
+                                bytes(16)),
+                    b"\1" + struct.pack("=HHIQ", V, 2, 112, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIIIIIIxxxxQHH16s4x", 3, 1, 0, 1500, b"",
+                                bytes(6), 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, socket.AF_INET6, 6000,
+                                a6("2001:db8::2"))],
         # A secret, then (op|key, clock step, rule): a datagram, a spoofed first
         # fragment for it, its later fragments; then one past FRAG_TTL_NS.
         "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,
