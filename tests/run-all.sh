@@ -43,9 +43,9 @@ fuzz_dir=$top/build-fuzz
 rm -rf "$fuzz_dir" && mkdir -p "$fuzz_dir"
 if (cd "$fuzz_dir" && CC=clang "$top/configure" -q --enable-fuzzing --enable-sanitizers &&
     make -j"$(nproc)" tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf tests/fuzz/fuzz_handoff \
-	tests/fuzz/fuzz_frag tests/fuzz/fuzz_http \
+	tests/fuzz/fuzz_frag tests/fuzz/fuzz_http tests/fuzz/fuzz_monitor \
 	>/dev/null) && python3 "$top/tests/fuzz/make-seeds.py" "$fuzz_dir/corpus"; then
-	for target in packet conf handoff frag http; do
+	for target in packet conf handoff frag http monitor; do
 		if "$fuzz_dir/tests/fuzz/fuzz_$target" -max_total_time="${FUZZ_SECONDS:-20}" \
 		    -print_final_stats=1 "$fuzz_dir/corpus/$target" >"$fuzz_dir/$target.log" 2>&1; then
 			echo "PASS: fuzz_$target ($(grep -o 'stat::number_of_executed_units: *[0-9]*' \
@@ -57,7 +57,7 @@ if (cd "$fuzz_dir" && CC=clang "$top/configure" -q --enable-fuzzing --enable-san
 		fi
 	done
 else
-	echo "FAIL: the fuzz targets did not build"; fuzz_failed=5; status=1
+	echo "FAIL: the fuzz targets did not build"; fuzz_failed=6; status=1
 fi
 
 # Built without the kernel path (as where clang, bpftool or libbpf are

@@ -6,8 +6,8 @@
  * the host has its own, then the stack and the worker).  The maps
  * describe all of the input's rules, so that the best rule is the one
  * the worker's rules.c would choose.  The jobs are in kernel/: parse.h,
- * match.h, rewrite.h, send.h; the maps in maps.h; what userspace shares
- * in lib/kpath_abi.h.
+ * match.h, rewrite.h, send.h (and monitor.h, for monitor = rtp); the maps
+ * in maps.h; what userspace shares in lib/kpath_abi.h.
  */
 #include "kernel/compat.h"
 #include "kernel/maps.h"

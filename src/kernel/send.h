@@ -3,7 +3,8 @@
 
 /*
  * A frame to a kernel-path rule's outputs, in order, as forward.c sends
- * it: the rule counts it in, the TTL policy may drop it, pending outputs
+ * it: the rule counts it in (and its monitor, if it has one, examines
+ * it: kernel/monitor.h), the TTL policy may drop it, pending outputs
  * are skipped, one that it does not fit is counted too big.  Each output
  * sent but the last goes out as a clone (bpf_clone_redirect) once the
  * next one to send is known; the last is the frame itself, redirected
@@ -11,6 +12,7 @@
  */
 
 #include "kernel/maps.h"
+#include "kernel/monitor.h"
 #include "kernel/parse.h"
 #include "kernel/rewrite.h"
 
@@ -59,6 +61,8 @@ static __always_inline int kp_relay(struct __sk_buff *skb, const struct kpkt *p,
 		rc->packets_in++;
 		rc->bytes_in += p->ip_len;
 		rc->last_packet_ns = bpf_ktime_get_ns();
+		if (r->monitor == KPATH_MONITOR_RTP)
+			kp_monitor_rtp(skb, p, r->slot, &rc->monitor);
 	}
 	ttl = kp_ttl_apply(r->ttl_mode, r->ttl, p->ttl);
 	if (ttl < 0) {

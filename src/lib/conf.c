@@ -261,6 +261,7 @@ static void join_key(struct builder *b, const char *value)
 static const char *const rule_keys[KEY_COUNT] = {
 	[KEY_INPUT] = "input", [KEY_GROUP] = "group", [KEY_PORT] = "port",
 	[KEY_SOURCE] = "source", [KEY_TTL] = "ttl", [KEY_LINK_LOCAL] = "link-local",
+	[KEY_MONITOR] = "monitor",
 };
 
 /* A single-valued key of a rule: -1 after reporting. */
@@ -288,6 +289,8 @@ static int rule_value(struct builder *b, struct conf_rule *r, int key, const cha
 			diag_error(b->d, b->file, b->line,
 				   "invalid link-local '%s' (expected allow or deny)", value);
 		return 0;
+	case KEY_MONITOR:
+		return conf_parse_monitor(value, &r->monitor, b->err, sizeof(b->err));
 	}
 	return 0;
 }

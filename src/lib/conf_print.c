@@ -98,6 +98,8 @@ void conf_print(const struct conf *c, FILE *fp)
 		print_ttl(r, fp);
 		if (r->link_local)
 			fputs(", link-local allowed", fp);
+		if (r->monitor != CONF_MONITOR_OFF)
+			fprintf(fp, ", monitor %s", conf_monitor_name(r->monitor));
 		fputc('\n', fp);
 		for (; j < c->n_joins && c->joins[j].rule <= i; j++)
 			fprintf(fp, "  join %s\n", addr_format(&c->joins[j].group, a, sizeof(a)));

@@ -69,8 +69,11 @@ struct conf_output {
 };
 
 enum conf_rule_key {
-	KEY_INPUT, KEY_GROUP, KEY_PORT, KEY_SOURCE, KEY_TTL, KEY_LINK_LOCAL, KEY_COUNT
+	KEY_INPUT, KEY_GROUP, KEY_PORT, KEY_SOURCE, KEY_TTL, KEY_LINK_LOCAL, KEY_MONITOR, KEY_COUNT
 };
+
+/* Upstream loss watched in a rule's streams (lib/monitor.h): monitor = off | rtp | mpegts. */
+enum conf_monitor { CONF_MONITOR_OFF = 0, CONF_MONITOR_RTP, CONF_MONITOR_MPEGTS };
 
 struct conf_rule {
 	char name[CONF_NAME_MAX];
@@ -84,6 +87,7 @@ struct conf_rule {
 	struct addr source;		/* unset: any source */
 	uint8_t source_len;		/* prefix length of source; 0 without one */
 	bool link_local;		/* link-local = allow */
+	enum conf_monitor monitor;
 	enum ttl_mode ttl_mode;
 	uint8_t ttl;			/* with TTL_SET */
 	struct conf_output outputs[CONF_MAX_OUTPUTS];

@@ -375,3 +375,28 @@ int conf_parse_datapath(const char *s, enum conf_datapath *out)
 	}
 	return -1;
 }
+
+static const char *const monitor_names[] = {
+	[CONF_MONITOR_OFF] = "off",
+	[CONF_MONITOR_RTP] = "rtp",
+	[CONF_MONITOR_MPEGTS] = "mpegts",
+};
+
+const char *conf_monitor_name(enum conf_monitor m)
+{
+	size_t n = sizeof(monitor_names) / sizeof(monitor_names[0]);
+
+	return (size_t)m < n ? monitor_names[m] : "?";
+}
+
+int conf_parse_monitor(const char *s, enum conf_monitor *out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(monitor_names) / sizeof(monitor_names[0]); i++) {
+		if (strcmp(s, monitor_names[i]) == 0) {
+			*out = (enum conf_monitor)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "invalid monitor '%s' (expected rtp, mpegts or off)", s);
+	return -1;
+}

@@ -48,6 +48,9 @@ int conf_parse_target(const char *target, struct conf_output *o, char *err, size
 int conf_parse_vid(const char *s, uint16_t *out, char *err, size_t errlen);
 /* "decrement", "keep" or 1-255. */
 int conf_parse_ttl(const char *s, enum ttl_mode *mode, uint8_t *ttl, char *err, size_t errlen);
+/* "off", "rtp" or "mpegts". */
+const char *conf_monitor_name(enum conf_monitor m);
+int conf_parse_monitor(const char *s, enum conf_monitor *out, char *err, size_t errlen);
 /* "auto", "kernel" or "packet". */
 const char *conf_datapath_name(enum conf_datapath d);
 int conf_parse_datapath(const char *s, enum conf_datapath *out);

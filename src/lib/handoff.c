@@ -113,6 +113,7 @@ static enum handoff_error values_ok(unsigned type, const void *p, size_t len)
 
 		if (r->n_outputs > HANDOFF_MAX_OUTPUTS || r->vlan > PKT_VID_MAX ||
 		    r->ttl_mode > 2 || (r->flags & ~(uint32_t)HO_RULE_KERNEL) ||
+		    r->monitor > MONITOR_MPEGTS ||
 		    memchr(r->name, '\0', sizeof(r->name)) == NULL)
 			return HO_EVALUE;
 		for (uint32_t i = 0; i < r->n_outputs; i++)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/monitor_counts.h"
+
 /*
  * Messages between the supervisor and a worker over their SOCK_SEQPACKET
  * channel.  Every message starts with a header carrying the protocol
@@ -14,7 +16,7 @@
  * has a fixed payload size (or a fixed size per element) and a fixed
  * number of file descriptors, all checked before the payload is read.
  */
-#define HANDOFF_VERSION 6
+#define HANDOFF_VERSION 7
 #define HANDOFF_MAX_MSG 65536
 #define HANDOFF_MAX_OUTPUTS 16
 #define HANDOFF_NAME_MAX 64
@@ -106,6 +108,8 @@ struct ho_rule {
 	uint32_t n_outputs;	/* pending ones included */
 	uint32_t flags;		/* HO_RULE_* */
 	struct ho_output outputs[HANDOFF_MAX_OUTPUTS];
+	uint8_t monitor;	/* enum monitor_mode: upstream loss watched */
+	uint8_t pad3[3];
 };
 
 /*
@@ -174,6 +178,7 @@ struct ho_rule_stats {
 	double pps, bps;
 	uint32_t n_outputs, pad;
 	struct ho_output_stats outputs[HANDOFF_MAX_OUTPUTS];
+	struct monitor_counts monitor;	/* all zero unless the rule is monitored */
 };
 
 /*

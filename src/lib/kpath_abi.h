@@ -99,6 +99,21 @@ struct kpath_wide {
 #define KPATH_TTL_KEEP 1
 #define KPATH_TTL_SET 2
 
+/* Upstream loss watched (kernel/monitor.h); monitor = mpegts takes the packet path. */
+#define KPATH_MONITOR_OFF 0
+#define KPATH_MONITOR_RTP 1
+/* RTP streams the program tracks per input (an LRU map shared by the input's rules). */
+#define KPATH_RTP_STREAMS 4096
+
+/* An RTP stream of a monitored rule (kernel/monitor.h): the key of its state. */
+struct kpath_rtp_key {
+	__u8 source[16], group[16];
+	__be16 sport, dport;
+	__u32 ssrc;
+	__u32 slot;		/* the rule's counter slot */
+	__u32 pad;
+};
+
 /* A kernel-path rule: its outputs are outputs[first_out .. first_out + n_out). */
 struct kpath_rule {
 	__u32 slot;		/* counter slot, stable across reloads */
@@ -106,7 +121,8 @@ struct kpath_rule {
 	__u8 n_out;		/* in configuration order, pending ones included */
 	__u8 ttl_mode;		/* KPATH_TTL_* */
 	__u8 ttl;		/* with KPATH_TTL_SET */
-	__u8 pad[5];
+	__u8 monitor;		/* KPATH_MONITOR_* */
+	__u8 pad[4];
 };
 
 #define KPATH_OUT_PENDING 0x1	/* interface absent or down: skipped, counters kept */
@@ -131,11 +147,21 @@ struct kpath_config {
 	__u64 l4_v6_flags;	/* BPF_F_IPV6 where the kernel has it (6.16+), else 0 */
 };
 
+/*
+ * A monitored rule's upstream counts, as lib/monitor.h's struct
+ * monitor_counts (field for field; evicted stays 0: an LRU map does not
+ * say what it evicts).
+ */
+struct kpath_monitor_counters {
+	__u64 missing, filled, errors, reordered, duplicates, resyncs, invalid, sources, evicted;
+};
+
 /* Per CPU, by slot. */
 struct kpath_rule_counters {
 	__u64 packets_in, bytes_in;	/* bytes: IP length */
 	__u64 ttl_expired;
 	__u64 last_packet_ns;	/* bpf_ktime_get_ns: CLOCK_MONOTONIC */
+	struct kpath_monitor_counters monitor;	/* monitor = rtp */
 };
 
 /* Per CPU, by slot * KPATH_MAX_OUTPUTS + the output's index in the configured rule. */
@@ -158,9 +184,11 @@ _Static_assert(sizeof(struct kpath_exact_key) == 36, "kpath_exact_key layout");
 _Static_assert(sizeof(struct kpath_match) == 16, "kpath_match layout");
 _Static_assert(sizeof(struct kpath_wide) == 88, "kpath_wide layout");
 _Static_assert(sizeof(struct kpath_rule) == 16, "kpath_rule layout");
+_Static_assert(sizeof(struct kpath_rtp_key) == 48, "kpath_rtp_key layout");
 _Static_assert(sizeof(struct kpath_output) == 48, "kpath_output layout");
 _Static_assert(sizeof(struct kpath_config) == 16, "kpath_config layout");
-_Static_assert(sizeof(struct kpath_rule_counters) == 32, "kpath_rule_counters layout");
+_Static_assert(sizeof(struct kpath_monitor_counters) == 72, "kpath_monitor_counters layout");
+_Static_assert(sizeof(struct kpath_rule_counters) == 104, "kpath_rule_counters layout");
 _Static_assert(sizeof(struct kpath_output_counters) == 32, "kpath_output_counters layout");
 _Static_assert(sizeof(struct kpath_totals) == 32, "kpath_totals layout");
 #endif

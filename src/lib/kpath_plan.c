@@ -194,6 +194,9 @@ static int choose_paths(struct kpath_plan *plan, const struct kpath_plan_params 
 			snprintf(pr->reason, sizeof(pr->reason), "%s", all);
 		else if (has_udp_output(r))
 			snprintf(pr->reason, sizeof(pr->reason), "udp output");
+		else if (r->monitor == CONF_MONITOR_MPEGTS)
+			snprintf(pr->reason, sizeof(pr->reason),
+				 "monitor = mpegts needs the packet path");
 		pr->kernel = pr->reason[0] == '\0';
 		plan->n_kernel += pr->kernel;
 	}
@@ -220,6 +223,8 @@ static void fill_maps(struct kpath_plan *plan, const struct kpath_plan_params *p
 			kr->n_out = (uint8_t)r->n_outputs;
 			kr->ttl_mode = (uint8_t)r->ttl_mode;
 			kr->ttl = r->ttl;
+			kr->monitor = r->monitor == CONF_MONITOR_RTP ? KPATH_MONITOR_RTP
+								       : KPATH_MONITOR_OFF;
 			for (size_t k = 0; k < r->n_outputs; k++)
 				plan->outputs[plan->n_outputs++] = output_of(pp, r, &r->outputs[k]);
 		} else {

@@ -9,6 +9,7 @@
 #include "lib/addr.h"
 #include "lib/conf_types.h"
 #include "lib/kpath_abi.h"
+#include "lib/monitor_counts.h"
 #include "lib/packet.h"
 
 /*
@@ -102,6 +103,19 @@ static inline bool kpath_handles(enum pkt_result res, const struct pkt *p, bool 
 	if (p->v6 && (p->ihl != 40 || addr_is_v4(&p->src)))
 		return false;
 	return addr_is_multicast(&p->dst);
+}
+
+/* Adds the kernel path's upstream counts of a rule (summed over CPUs) to what status shows. */
+static inline void kpath_monitor_add(struct monitor_counts *to,
+				     const struct kpath_monitor_counters *k)
+{
+	struct monitor_counts c = {
+		.missing = k->missing, .filled = k->filled, .errors = k->errors,
+		.reordered = k->reordered, .duplicates = k->duplicates, .resyncs = k->resyncs,
+		.invalid = k->invalid, .sources = k->sources, .evicted = k->evicted,
+	};
+
+	monitor_counts_add(to, &c);
 }
 
 #endif

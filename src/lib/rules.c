@@ -2,6 +2,8 @@
 
 #include "lib/rules.h"
 
+#include "lib/monitor.h"
+
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -166,6 +168,8 @@ int rule_table_init(struct rule_table *t, struct rule *rules, size_t n)
 
 void rule_table_free(struct rule_table *t)
 {
+	for (size_t i = 0; t->rules != NULL && i < t->n; i++)
+		monitor_free(t->rules[i].monitor);
 	free(t->slots);
 	free(t->wide);
 	free(t->rules);

@@ -9,6 +9,8 @@
 #include "lib/packet.h"
 
 #define RULE_NAME_MAX 64
+
+struct monitor;
 #define RULE_MAX_OUTPUTS 16
 
 struct rule_output {
@@ -48,6 +50,8 @@ struct rule {
 	uint64_t last_packet_ns;		/* CLOCK_MONOTONIC */
 	uint64_t rate_packets, rate_bytes;	/* at the last rate sample */
 	double pps, bps;
+	uint8_t monitor_mode;		/* enum monitor_mode */
+	struct monitor *monitor;	/* with monitor_mode; NULL: upstream loss not watched */
 };
 
 /*
@@ -79,7 +83,7 @@ struct rule_table {
 	uint64_t vlans[(PKT_VID_MAX + 64) / 64];	/* VIDs with rules; bit 0: untagged */
 };
 
-/* Takes ownership of rules (malloc'd). Returns -1 on a duplicate match. */
+/* Takes ownership of rules (malloc'd, their monitors too). Returns -1 on a duplicate match. */
 int rule_table_init(struct rule_table *t, struct rule *rules, size_t n);
 void rule_table_free(struct rule_table *t);
 

@@ -2,6 +2,8 @@
 
 #include "lib/stats_set.h"
 
+#include "lib/monitor_counts.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,12 @@ static int check_rules(const struct ho_rule_stats *rs, size_t n, char *err, size
 		}
 		if (check_rates("rule", i, rs[i].pps, rs[i].bps, err, errlen) < 0)
 			return -1;
+		if (!monitor_counts_plausible(&rs[i].monitor, rs[i].packets_in, err, errlen)) {
+			size_t used = strlen(err);
+
+			snprintf(err + used, errlen - used, " (rule %zu of the message)", i);
+			return -1;
+		}
 		for (size_t k = 0; k < rs[i].n_outputs; k++)
 			if (check_rates("an output of rule", i, rs[i].outputs[k].pps,
 					rs[i].outputs[k].bps, err, errlen) < 0)
@@ -132,6 +140,11 @@ void stats_set_add_rule(struct st_rule *o, const struct ho_rule_stats *rs, uint6
 	o->ttl_expired += rs->ttl_expired;
 	o->pps += rs->pps;
 	o->bps += rs->bps;
+	/* What a worker says of a rule's upstream counts only if the rule is monitored. */
+	if (strcmp(o->monitor, "rtp") == 0 || strcmp(o->monitor, "mpegts") == 0) {
+		monitor_counts_add(&o->upstream, &rs->monitor);
+		o->upstream_lost = monitor_lost(&o->upstream);
+	}
 	if (rs->last_packet_ns && rs->last_packet_ns <= now_ns) {
 		double age = (double)(now_ns - rs->last_packet_ns) / 1e9;
 

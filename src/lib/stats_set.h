@@ -40,8 +40,9 @@ void stats_set_free(struct stats_set *st);
  * Adds a rule's counters, as one of its input's workers reports them, to
  * what status shows: counts and rates are summed over the workers, the
  * age of the last packet is the youngest, and each output's counters are
- * found by the position the worker reports for it.  o must start with zero
- * counts and last_packet_age < 0, and o->n_outputs set.
+ * found by the position the worker reports for it; the monitor's counts
+ * only if o->monitor says the rule is monitored.  o must start with zero
+ * counts and last_packet_age < 0, and o->n_outputs and o->monitor set.
  */
 void stats_set_add_rule(struct st_rule *o, const struct ho_rule_stats *rs, uint64_t now_ns);
 void stats_set_fill_worker(struct st_worker *o, const struct ho_worker_stats *s);

@@ -81,6 +81,31 @@ static void json_output(struct strbuf *b, const struct st_output *o)
 		  o->send_errors, o->too_big, o->egress_full);
 }
 
+/* Whether a rule's upstream loss is watched (its monitor counts mean something). */
+static bool monitored(const struct st_rule *r)
+{
+	return strcmp(r->monitor, "rtp") == 0 || strcmp(r->monitor, "mpegts") == 0;
+}
+
+/* "monitor": "rtp", "upstream_lost": N, "upstream": {...}; null for both when off. */
+static void json_monitor(struct strbuf *b, const struct st_rule *r)
+{
+	const struct monitor_counts *u = &r->upstream;
+
+	sb_printf(b, ", \"monitor\": \"%s\", \"upstream_lost\": ",
+		  monitored(r) ? r->monitor : "off");
+	if (!monitored(r)) {
+		sb_printf(b, "null, \"upstream\": null");
+		return;
+	}
+	sb_printf(b, "%" PRIu64 ", \"upstream\": {\"missing\": %" PRIu64 ", \"filled\": %" PRIu64
+		  ", \"errors\": %" PRIu64 ", \"reordered\": %" PRIu64 ", \"duplicates\": %" PRIu64
+		  ", \"resyncs\": %" PRIu64 ", \"invalid\": %" PRIu64 ", \"sources\": %" PRIu64
+		  ", \"evicted\": %" PRIu64 "}",
+		  r->upstream_lost, u->missing, u->filled, u->errors, u->reordered, u->duplicates,
+		  u->resyncs, u->invalid, u->sources, u->evicted);
+}
+
 static void json_rule(struct strbuf *b, const struct st_rule *r)
 {
 	sb_printf(b, "{\"name\": ");
@@ -118,6 +143,7 @@ static void json_rule(struct strbuf *b, const struct st_rule *r)
 		sb_json_string(b, r->path_reason);
 	else
 		sb_printf(b, "null");
+	json_monitor(b, r);
 	sb_printf(b, ", \"outputs\": [");
 	for (size_t k = 0; k < r->n_outputs; k++) {
 		sb_printf(b, "%s", k ? ", " : "");
@@ -264,6 +290,41 @@ static const char *bracket_close(const char *a)
 	return strchr(a, ':') ? "]" : "";
 }
 
+/* "s" unless there is one. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * "upstream rtp: 3 lost (4 missing, 1 filled late) in 2 gaps; 5 late, 0
+ * duplicates, 1 restart, 0 not RTP; 2 streams": what the monitor saw.
+ */
+static void text_monitor(struct strbuf *b, const struct st_rule *r)
+{
+	const struct monitor_counts *u = &r->upstream;
+	bool rtp = strcmp(r->monitor, "rtp") == 0;
+
+	sb_printf(b, "%-16s upstream %s: %" PRIu64 " %slost", "", rtp ? "rtp" : "mpegts",
+		  r->upstream_lost, rtp ? "" : "TS packets ");
+	if (u->filled)
+		sb_printf(b, " (%" PRIu64 " missing, %" PRIu64 " filled late)", u->missing,
+			  u->filled);
+	sb_printf(b, " in %" PRIu64 " %s%s; ", u->errors, rtp ? "gap" : "CC error",
+		  plural(u->errors));
+	if (rtp)
+		sb_printf(b, "%" PRIu64 " late, ", u->reordered);
+	sb_printf(b, "%" PRIu64 " duplicate%s, %" PRIu64 " %s%s, %" PRIu64 " not %s; %" PRIu64
+		  " stream%s", u->duplicates, plural(u->duplicates), u->resyncs,
+		  rtp ? "restart" : "discontinuit", rtp ? plural(u->resyncs)
+							: u->resyncs == 1 ? "y" : "ies",
+		  u->invalid, rtp ? "RTP" : "TS", u->sources - u->evicted,
+		  plural(u->sources - u->evicted));
+	if (u->evicted)
+		sb_printf(b, " (%" PRIu64 " forgotten for room)", u->evicted);
+	sb_printf(b, "\n");
+}
+
 static void text_rule(struct strbuf *b, const struct st_rule *r)
 {
 	char match[160], port[24] = "*", p[16], by[16], pps[16], bps[16], last[32], age[24];
@@ -287,6 +348,8 @@ static void text_rule(struct strbuf *b, const struct st_rule *r)
 		  human(r->pps, pps), human(r->bps, bps), last);
 	if (r->ttl_expired)
 		sb_printf(b, "%-16s %" PRIu64 " dropped: TTL expired\n", "", r->ttl_expired);
+	if (monitored(r))
+		text_monitor(b, r);
 	for (size_t k = 0; k < r->n_outputs; k++) {
 		const struct st_output *o = &r->outputs[k];
 		char dest[80], oport[12] = "*";

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/monitor_counts.h"
 #include "lib/strbuf.h"
 
 /* A snapshot of the daemon's state, rendered as a table or as JSON (no I/O). */
@@ -38,6 +39,7 @@ struct st_rule {
 	char path_reason[96];	/* why not the kernel path; "": it is, or not asked */
 	char monitor[8];	/* upstream loss watched: "off", "rtp" or "mpegts" */
 	uint64_t upstream_lost;	/* packets missing before they reached us (monitor) */
+	struct monitor_counts upstream;	/* what the monitor counted, summed */
 	size_t n_outputs;
 	struct st_output outputs[16];
 };

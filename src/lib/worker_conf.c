@@ -3,6 +3,7 @@
 #include "lib/worker_conf.h"
 
 #include "lib/conf_udp.h"
+#include "lib/monitor.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@ void worker_conf_init(struct worker_conf *p)
 void worker_conf_free(struct worker_conf *p)
 {
 	free(p->egress);
+	for (size_t i = 0; p->rules != NULL && i < p->n_rules; i++)
+		monitor_free(p->rules[i].monitor);
 	free(p->rules);
 	worker_conf_init(p);
 }
@@ -165,6 +168,7 @@ int worker_conf_add_rule(struct worker_conf *p, const struct ho_rule *m, char *e
 	r->vlan = m->vlan;
 	r->ttl_mode = (enum pkt_ttl_mode)m->ttl_mode;
 	r->ttl = m->ttl;
+	r->monitor_mode = m->monitor;
 	/* The outputs to send to first, the pending ones after them. */
 	for (int pending = 0; pending <= 1; pending++) {
 		for (unsigned i = 0; i < m->n_outputs; i++) {
@@ -234,7 +238,7 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
-static void carry_rule(struct rule *now, const struct rule *o)
+static void carry_rule(struct rule *now, struct rule *o)
 {
 	now->packets_in = o->packets_in;
 	now->bytes_in = o->bytes_in;
@@ -246,12 +250,24 @@ static void carry_rule(struct rule *now, const struct rule *o)
 	now->bps = o->bps;
 	for (unsigned k = 0; k < now->n_all; k++)
 		carry_output(&now->out[k], o);
+	/*
+	 * A monitor that goes on watching the same way keeps its streams and
+	 * counts.  If its rule moves between the kernel path and the workers,
+	 * it keeps its counts but forgets its streams, which went on without it.
+	 */
+	if (now->monitor == NULL && o->monitor != NULL &&
+	    monitor_get_mode(o->monitor) == now->monitor_mode) {
+		now->monitor = o->monitor;
+		o->monitor = NULL;
+		if (now->kernel != o->kernel)
+			monitor_forget(now->monitor);
+	}
 }
 
 /* Sorted by name, so that 10,000 rules carry over in n log n, not n squared. */
-int worker_conf_carry_counters(struct rule *now, size_t n, const struct rule_table *old)
+int worker_conf_carry_counters(struct rule *now, size_t n, struct rule_table *old)
 {
-	const struct rule **sorted = malloc((old->n + 1) * sizeof(*sorted));
+	struct rule **sorted = malloc((old->n + 1) * sizeof(*sorted));
 
 	if (sorted == NULL)
 		return -1;
@@ -260,11 +276,23 @@ int worker_conf_carry_counters(struct rule *now, size_t n, const struct rule_tab
 	qsort(sorted, old->n, sizeof(*sorted), by_name);
 	for (size_t i = 0; i < n; i++) {
 		const struct rule *key = &now[i];
-		const struct rule **hit = bsearch(&key, sorted, old->n, sizeof(*sorted), by_name);
+		struct rule **hit = bsearch(&key, sorted, old->n, sizeof(*sorted), by_name);
 
 		if (hit != NULL)
 			carry_rule(&now[i], *hit);
 	}
 	free(sorted);
+	return 0;
+}
+
+int worker_conf_new_monitors(struct rule *rules, size_t n, const uint64_t secret[2])
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rules[i].monitor_mode == MONITOR_OFF || rules[i].monitor != NULL)
+			continue;
+		rules[i].monitor = monitor_new((enum monitor_mode)rules[i].monitor_mode, secret);
+		if (rules[i].monitor == NULL)
+			return -1;
+	}
 	return 0;
 }

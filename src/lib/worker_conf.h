@@ -69,8 +69,16 @@ int worker_conf_complete(const struct worker_conf *p, const struct ho_commit *c,
 
 /*
  * Keeps the counters of rules (by name) and of their outputs (by position
- * in the configured rule).  Returns -1 if out of memory.
+ * in the configured rule), and a rule's monitor if it watches the same way
+ * (taken from old with its counts, and its streams unless the rule moved
+ * between the kernel path and the workers).  Returns -1 if out of memory.
  */
-int worker_conf_carry_counters(struct rule *now, size_t n, const struct rule_table *old);
+int worker_conf_carry_counters(struct rule *now, size_t n, struct rule_table *old);
+
+/*
+ * Gives each monitored rule that has none yet a new monitor, placing
+ * streams by secret (from getrandom()).  Returns -1 if out of memory.
+ */
+int worker_conf_new_monitors(struct rule *rules, size_t n, const uint64_t secret[2]);
 
 #endif

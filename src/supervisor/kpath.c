@@ -19,6 +19,8 @@ struct kpath {
 	struct kpath_counters *counters;
 	struct kpath_hook hook;
 	uint32_t verified_insns;
+	uint32_t *rtp_slots;		/* its rules with monitor = rtp, by slot, sorted */
+	size_t n_rtp_slots;
 };
 
 static uint32_t max_slot_needed(const struct kpath_plan *plan)
@@ -80,6 +82,59 @@ static int fill_maps(struct kpath_bpf *s, const struct kpath_plan *plan)
 	return 0;
 }
 
+static int by_slot(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The slots of plan's rules that the program follows (monitor = rtp), sorted; -1 if no memory. */
+static int rtp_slots(const struct kpath_plan *plan, uint32_t **out, size_t *n)
+{
+	*n = 0;
+	*out = calloc(plan->n_krules + 1, sizeof(**out));
+	if (*out == NULL)
+		return -1;
+	for (size_t i = 0; i < plan->n_krules; i++)
+		if (plan->krules[i].monitor == KPATH_MONITOR_RTP)
+			(*out)[(*n)++] = plan->krules[i].slot;
+	qsort(*out, *n, sizeof(**out), by_slot);
+	return 0;
+}
+
+static bool has_slot(const uint32_t *slots, size_t n, uint32_t slot)
+{
+	return bsearch(&slot, slots, n, sizeof(*slots), by_slot) != NULL;
+}
+
+/*
+ * The RTP streams of a rule followed both by the old instance and by the
+ * new one go on; the others are forgotten, so that a rule that comes back
+ * to the program (or a slot another rule takes) never finds a stream's
+ * state from before the packets it did not see.
+ */
+static void prune_streams(int fd, const uint32_t *old, size_t n_old, const uint32_t *now,
+			  size_t n_now)
+{
+	struct kpath_rtp_key *gone = calloc(KPATH_RTP_STREAMS, sizeof(*gone));
+	struct kpath_rtp_key key, next;
+	size_t n = 0;
+	int more;
+
+	if (gone == NULL)
+		return;
+	for (more = bpf_map_get_next_key(fd, NULL, &next) == 0; more && n < KPATH_RTP_STREAMS;
+	     more = bpf_map_get_next_key(fd, &key, &next) == 0) {
+		key = next;
+		if (!has_slot(old, n_old, key.slot) || !has_slot(now, n_now, key.slot))
+			gone[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
+}
+
 static uint32_t verified_insns(int prog_fd)
 {
 	struct bpf_prog_info info;
@@ -91,9 +146,14 @@ static uint32_t verified_insns(int prog_fd)
 	return info.verified_insns;
 }
 
-/* A loaded instance with plan's maps filled, counting into counters; NULL and err if not. */
+/*
+ * A loaded instance with plan's maps filled, counting into counters; NULL
+ * and err if not.  It goes on with prev's RTP streams (monitor = rtp), if
+ * there is a prev, so that a reload does not take them up afresh.
+ */
 static struct kpath_bpf *instance_new(const struct kpath_plan *plan,
-				      struct kpath_counters *counters, char *err, size_t errlen)
+				      struct kpath_counters *counters,
+				      const struct kpath_bpf *prev, char *err, size_t errlen)
 {
 	struct kpath_counter_fds fds;
 	struct kpath_bpf *s;
@@ -114,7 +174,9 @@ static struct kpath_bpf *instance_new(const struct kpath_plan *plan,
 	s->rodata->kpath_config.kinds = plan->kinds;
 	s->rodata->kpath_config.n_wide = (uint32_t)plan->n_wide;
 	s->rodata->kpath_config.l4_v6_flags = kpath_probe_l4_v6_flags();
-	if (size_maps(s, plan, &fds) < 0) {
+	if (size_maps(s, plan, &fds) < 0 ||
+	    (prev != NULL && bpf_map__reuse_fd(s->maps.kpath_rtp_streams,
+					       bpf_map__fd(prev->maps.kpath_rtp_streams)))) {
 		snprintf(err, errlen, "kernel path: sizing the maps: %s", strerror(errno));
 		goto fail;
 	}
@@ -145,8 +207,14 @@ struct kpath *kpath_load(const struct kpath_plan *plan, struct kpath_counters *c
 	k->counters = counters;
 	k->hook.how = KPATH_ATTACH_NONE;
 	k->hook.link_fd = -1;
-	k->skel = instance_new(plan, counters, err, errlen);
+	k->skel = instance_new(plan, counters, NULL, err, errlen);
 	if (k->skel == NULL) {
+		free(k);
+		return NULL;
+	}
+	if (rtp_slots(plan, &k->rtp_slots, &k->n_rtp_slots) < 0) {
+		snprintf(err, errlen, "out of memory");
+		kpath_bpf__destroy(k->skel);
 		free(k);
 		return NULL;
 	}
@@ -163,6 +231,7 @@ struct kpath *kpath_open(int ifindex, enum kpath_attach how, const struct kpath_
 		return NULL;
 	if (kpath_hook_attach(&k->hook, ifindex, how, kpath_prog_fd(k), err, errlen) < 0) {
 		kpath_bpf__destroy(k->skel);
+		free(k->rtp_slots);
 		free(k);
 		return NULL;
 	}
@@ -171,16 +240,30 @@ struct kpath *kpath_open(int ifindex, enum kpath_attach how, const struct kpath_
 
 int kpath_update(struct kpath *k, const struct kpath_plan *plan, char *err, size_t errlen)
 {
-	struct kpath_bpf *s = instance_new(plan, k->counters, err, errlen);
+	struct kpath_bpf *s = instance_new(plan, k->counters, k->skel, err, errlen);
+	uint32_t *slots;
+	size_t n_slots;
 
 	if (s == NULL)
 		return -1;
+	if (rtp_slots(plan, &slots, &n_slots) < 0) {
+		snprintf(err, errlen, "out of memory");
+		kpath_bpf__destroy(s);
+		return -1;
+	}
 	if (k->hook.how != KPATH_ATTACH_NONE &&
 	    kpath_hook_replace(&k->hook, bpf_program__fd(s->progs.kpath_ingress), err,
 			       errlen) < 0) {
 		kpath_bpf__destroy(s);
+		free(slots);
 		return -1;
 	}
+	/* After the swap: what the old instance still took up is pruned too. */
+	prune_streams(bpf_map__fd(s->maps.kpath_rtp_streams), k->rtp_slots, k->n_rtp_slots, slots,
+		      n_slots);
+	free(k->rtp_slots);
+	k->rtp_slots = slots;
+	k->n_rtp_slots = n_slots;
 	kpath_bpf__destroy(k->skel);
 	k->skel = s;
 	k->verified_insns = verified_insns(kpath_prog_fd(k));
@@ -193,6 +276,7 @@ void kpath_close(struct kpath *k)
 		return;
 	kpath_hook_detach(&k->hook);
 	kpath_bpf__destroy(k->skel);
+	free(k->rtp_slots);
 	free(k);
 }
 

@@ -116,6 +116,15 @@ static void add_rule(struct kpath_rule_counters *sum, const struct kpath_rule_co
 	sum->ttl_expired += v->ttl_expired;
 	if (v->last_packet_ns > sum->last_packet_ns)
 		sum->last_packet_ns = v->last_packet_ns;
+	sum->monitor.missing += v->monitor.missing;
+	sum->monitor.filled += v->monitor.filled;
+	sum->monitor.errors += v->monitor.errors;
+	sum->monitor.reordered += v->monitor.reordered;
+	sum->monitor.duplicates += v->monitor.duplicates;
+	sum->monitor.resyncs += v->monitor.resyncs;
+	sum->monitor.invalid += v->monitor.invalid;
+	sum->monitor.sources += v->monitor.sources;
+	sum->monitor.evicted += v->monitor.evicted;
 }
 
 static void add_output(struct kpath_output_counters *sum, const struct kpath_output_counters *v)

@@ -8,9 +8,14 @@
 #include "supervisor/sv_udp.h"
 #include "supervisor/sv_worker.h"
 
+#include "lib/monitor_counts.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert((int)CONF_MONITOR_OFF == MONITOR_OFF && (int)CONF_MONITOR_RTP == MONITOR_RTP &&
+	       (int)CONF_MONITOR_MPEGTS == MONITOR_MPEGTS, "monitor = sent as it is configured");
 
 /* What a worker's egress slot is: an output interface's socket or a udp output's. */
 struct slot {
@@ -105,6 +110,7 @@ static size_t build_rules(struct sv_worker *w, struct ho_rule *rules,
 		m->vlan = r->vlan;
 		m->ttl_mode = (uint8_t)r->ttl_mode;
 		m->ttl = r->ttl;
+		m->monitor = (uint8_t)r->monitor;
 		if (svk_rule_kernel(w->in, i))
 			m->flags |= HO_RULE_KERNEL;
 		for (size_t k = 0; k < r->n_outputs; k++) {

@@ -797,6 +797,7 @@ int svk_rule_counts(struct sv_input *in, size_t i, struct svk_counts *out)
 	out->last_ns = c->rule.last_packet_ns;
 	out->pps = r->pps;
 	out->bps = r->bps;
+	kpath_monitor_add(&out->monitor, &c->rule.monitor);
 	for (unsigned k = 0; k < KPATH_MAX_OUTPUTS; k++) {
 		out->out_packets[k] = c->out[k].packets;
 		out->out_bytes[k] = c->out[k].bytes;

@@ -70,6 +70,7 @@ struct svk_counts {
 	uint64_t out_packets[KPATH_MAX_OUTPUTS], out_bytes[KPATH_MAX_OUTPUTS];
 	uint64_t out_too_big[KPATH_MAX_OUTPUTS], out_errors[KPATH_MAX_OUTPUTS];
 	double out_pps[KPATH_MAX_OUTPUTS], out_bps[KPATH_MAX_OUTPUTS];
+	struct monitor_counts monitor;	/* monitor = rtp in the program */
 };
 int svk_rule_counts(struct sv_input *in, size_t i, struct svk_counts *out);
 

@@ -9,6 +9,7 @@
 #include "supervisor/sv_udp.h"
 
 #include "lib/conf_udp.h"
+#include "lib/conf_values.h"
 #include "lib/stats_set.h"
 #include "lib/status_format.h"
 
@@ -157,6 +158,10 @@ static void add_kernel(struct st_rule *o, const struct supervisor *sv,
 	o->ttl_expired += k.ttl_expired;
 	o->pps += k.pps;
 	o->bps += k.bps;
+	if (r->monitor != CONF_MONITOR_OFF) {
+		monitor_counts_add(&o->upstream, &k.monitor);
+		o->upstream_lost = monitor_lost(&o->upstream);
+	}
 	if (k.last_ns && k.last_ns <= now_ns) {
 		double age = (double)(now_ns - k.last_ns) / 1e9;
 
@@ -189,7 +194,7 @@ static void fill_rule(struct st_rule *o, const struct supervisor *sv,
 		fmt_prefix(&r->source, r->source_len, o->source, sizeof(o->source));
 	o->active = rule_active(sv, r);
 	o->last_packet_age = -1;
-	snprintf(o->monitor, sizeof(o->monitor), "off");
+	snprintf(o->monitor, sizeof(o->monitor), "%s", conf_monitor_name(r->monitor));
 	o->n_outputs = r->n_outputs;
 	for (size_t k = 0; k < r->n_outputs; k++)
 		fill_output(&o->outputs[k], sv, r, k);

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/ring_socket.h"
+#include "lib/monitor.h"
 #include "lib/kpath_plan.h"
 
 #include <arpa/inet.h>
@@ -432,6 +433,9 @@ static void forward_frame(struct fwd *f, const struct ring_frame *fr)
 	r->packets_in++;
 	r->bytes_in += p.ip_len;
 	r->last_packet_ns = f->now_ns;
+	/* Upstream loss, for the rules that ask (monitor = ...); one branch for the others. */
+	if (r->monitor != NULL)
+		monitor_packet(r->monitor, &p);
 
 	int ttl = pkt_ttl_apply(r->ttl_mode, r->ttl, p.ttl);
 

@@ -5,6 +5,7 @@
 #include "common/channel.h"
 #include "worker/forward.h"
 #include "lib/handoff.h"
+#include "lib/monitor.h"
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/ring_socket.h"
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sysexits.h>
@@ -214,6 +216,7 @@ static void commit(struct worker *w, const struct ho_commit *c)
 	struct rule_table table;
 	struct fwd next;
 	char err[160];
+	uint64_t secret[2];
 
 	if (worker_conf_complete(p, c, err, sizeof(err)) < 0)
 		fatalx(EX_PROTOCOL, "%s", err);
@@ -226,6 +229,11 @@ static void commit(struct worker *w, const struct ho_commit *c)
 	if (w->fwd_ready && worker_conf_carry_counters(p->rules, p->n_rules,
 							&w->fwd.table) < 0)
 		fatal(EX_OSERR, "cannot carry the counters over");
+	/* Streams are placed by a secret, so that made-up sources cannot lengthen lookups. */
+	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret))
+		fatal(EX_OSERR, "getrandom");
+	if (worker_conf_new_monitors(p->rules, p->n_rules, secret) < 0)
+		fatal(EX_OSERR, "cannot allocate the monitors");
 	if (rule_table_init(&table, p->rules, p->n_rules) < 0)
 		fatalx(EX_PROTOCOL, "two rules with the same match");
 	if (fwd_init(&next, w->setup.input, &w->ring) < 0)
@@ -298,6 +306,8 @@ static void fill_rule_stats(struct ho_rule_stats *rs, const struct rule *r)
 		rs->outputs[k].bps = r->out[k].bps;
 		rs->outputs[k].conf_index = r->out[k].conf_index;
 	}
+	if (r->monitor != NULL)
+		rs->monitor = *monitor_get_counts(r->monitor);
 }
 
 /* As many messages as the rules need; each says which rules it carries. */

@@ -36,7 +36,7 @@ NAME=man_options
 # The configuration keys, by section, with a valid value for each.
 GLOBAL_KEYS=(user log-level control-socket control-group ring-mode ring-block-size ring-blocks ring-block-timeout
 	workers cpu-affinity datapath metrics-listen)
-RULE_KEYS=(input group port source output ttl join link-local)
+RULE_KEYS=(input group port source output ttl join link-local monitor)
 INPUT_KEYS=(workers cpu-affinity datapath)
 declare -A VALUE=(
 	[user]=nobody
@@ -59,6 +59,8 @@ declare -A VALUE=(
 	[ttl]=keep
 	[join]=239.1.2.3
 	[link-local]=allow
+	[monitor]=rtp
+	[datapath]=packet
 )
 SUBCOMMANDS=(supervisor check status reload worker metrics)
 

@@ -44,6 +44,9 @@ static void render(const struct stats_set *st)
 		snprintf(rules[i].name, sizeof(rules[i].name), "%s", st->rules[i].name);
 		rules[i].n_outputs = 16;
 		rules[i].last_packet_age = -1;
+		/* Monitored or not: a rule's upstream counts are rendered only when it is. */
+		snprintf(rules[i].monitor, sizeof(rules[i].monitor), "%s",
+			 i % 3 == 0 ? "off" : i % 3 == 1 ? "rtp" : "mpegts");
 		stats_set_add_rule(&rules[i], &st->rules[i], 1000000000ULL);
 		status.n_rules = i + 1;
 	}

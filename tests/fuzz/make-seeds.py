@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff,frag,http}."""
+"""Writes seed inputs for the fuzz targets into DIR/{packet,conf,handoff,frag,http,monitor}."""
 import os
 import socket
 import struct
@@ -67,23 +67,37 @@ def frame6(payload, exts=(), vlan=False, hlim=16, group="ff3e::1234", port=5000,
     return eth + ip + chain + udp
 
 
+def rtp(seq, ssrc=0x1234):
+    """A 12-byte RTP header, version 2, payload type 33."""
+    return struct.pack("!BBHII", 0x80, 33, seq, seq * 90, ssrc)
+
+
+def ts(pid, cc):
+    """A 188-byte MPEG-TS packet with payload."""
+    return struct.pack("!BHB", 0x47, pid, 0x10 | cc) + bytes(184)
+
+
 def main():
     top = sys.argv[1]
-    V = 4  # HANDOFF_VERSION
+    V = 7  # HANDOFF_VERSION
     a6 = lambda t: socket.inet_pton(socket.AF_INET6, t)
     # struct ho_rule: an IPv6 rule on VLAN 10 with two outputs (struct addr: 16 bytes
     # each), the second pending and tagged: slot, group, port, conf_index, flags, vlan.
     outs = [struct.pack("=I16sHBBHH", k, a6("ff3e::4321") if k == 0 else a6("ff3e::1234"),
                         0x7017 if k == 0 else 0, k, k, 20 * k, 0) for k in range(2)]
     # (port in network order, ttl mode and value, port range in host order, prefix
-    # lengths, vlan)
-    rule6 = (struct.pack("=64s16s16sHBBHHBBHI", b"six", a6("ff3e::1234"), a6("2001:db8::1"),
-                         0x8813, 0, 0, 5000, 5000, 128, 128, 10, 2) + b"".join(outs) +
-             bytes(28 * 14))
+    # lengths, vlan, outputs, flags)
+    # then the monitor (1: rtp) and 3 bytes of padding
+    rule6 = (struct.pack("=64s16s16sHBBHHBBHII", b"six", a6("ff3e::1234"), a6("2001:db8::1"),
+                         0x8813, 0, 0, 5000, 5000, 128, 128, 10, 2, 0) + b"".join(outs) +
+             bytes(28 * 14) + struct.pack("=B3x", 1))
     # struct ho_worker_stats (vlan and ipv6_ext included), one ho_rule_stats.
     stats = struct.pack("=13Q4I", 1000, 1316000, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 0, 1, 0)
     stats += struct.pack("=64s4Q2d2I", b"six", 1000, 1316000, 1, 123456789, 50.5, 1e6, 2, 0)
     stats += b"".join(struct.pack("=5Q2d2I", 999, 1000, 1, 0, 2, 1.5, 2.5, k, 0) for k in range(16))
+    # struct monitor_counts: missing, filled, errors, reordered, duplicates, resyncs,
+    # invalid, sources, evicted
+    stats += struct.pack("=9Q", 12, 2, 3, 5, 1, 1, 4, 3, 1)
     # Rates at the edge: two outputs at position 0 whose rates add up past the
     # largest double (infinity when summed for status), and a NaN (refused).
     def stats_with(rates):
@@ -91,7 +105,7 @@ def main():
         s += struct.pack("=64s4Q2d2I", b"edge", 1, 2, 0, 0, rates[0], rates[1], 2, 0)
         s += b"".join(struct.pack("=5Q2d2I", 1, 2, 0, 0, 0, rates[0], rates[1], 0, 0)
                       for _ in range(16))
-        return s
+        return s + bytes(9 * 8)
     huge = stats_with((1.7e308, 1.7e308))
     nan = stats_with((float("nan"), 0.0))
     # Names for fuzz_http's metrics (see "http" below).
@@ -134,12 +148,17 @@ def main():
                     b"\0" + struct.pack("=HHIQ", V, 7, len(huge), 0x0123456789abcdef) + huge,
                     b"\0" + struct.pack("=HHIQ", V, 7, len(nan), 0x0123456789abcdef) + nan,
                     # struct ho_socket: an ingress socket, then a udp one
-                    b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
-                    struct.pack("=IIiI16s6s2xIIIIIIHH16s", 1, 0, 2, 1500, b"eth0", bytes(6),
-                                131072, 64, 1, 2, 1664, 0, 0, 0, bytes(16)),
-                    b"\1" + struct.pack("=HHIQ", V, 2, 84, 0x0123456789abcdef) +
-                    struct.pack("=IIiI16s6s2xIIIIIIHH16s", 3, 1, 0, 1500, b"", bytes(6),
-                                0, 0, 0, 0, 0, 0, socket.AF_INET6, 6000, a6("2001:db8::2"))],
+                    # (role, slot, ifindex, mtu, ifname, mac; the receive ring: block
+                    # size, blocks, timeout, mode, frame size; the transmit ring: frame
+                    # size, block size, blocks, frames; serial; udp family, port, address)
+                    b"\1" + struct.pack("=HHIQ", V, 2, 112, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIIIIIIxxxxQHH16s4x", 1, 0, 2, 1500, b"eth0",
+                                bytes(6), 131072, 64, 1, 2, 1664, 0, 0, 0, 0, 0, 0, 0,
+                                bytes(16)),
+                    b"\1" + struct.pack("=HHIQ", V, 2, 112, 0x0123456789abcdef) +
+                    struct.pack("=IIiI16s6s2xIIIIIIIIIxxxxQHH16s4x", 3, 1, 0, 1500, b"",
+                                bytes(6), 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, socket.AF_INET6, 6000,
+                                a6("2001:db8::2"))],
         # A secret, then (op|key, clock step, rule): a datagram, a spoofed first
         # fragment for it, its later fragments; then one past FRAG_TTL_NS.
         "frag": [bytes(range(16)) + bytes((0x85, 0, 1, 0x05, 1, 0, 0x85, 0, 2, 0x05, 0, 0,
@@ -156,6 +175,13 @@ def main():
                  b"\0\r\nPOST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi",
                  b"\0GET /metrics HTTP/1.1\r\nX: a\r\n folded\r\n\r\n",
                  b"\1" + NAMES, b"\3" + NAMES],
+        # Mode (0 rtp, 1 mpegts), then (stream, length, payload): RTP packets with a
+        # gap, a swap and a duplicate; 7 TS packets of PID 256, twice, one skipped.
+        "monitor": [b"\0" + b"".join(struct.pack("<BH", 1, 12) + rtp(seq)
+                                      for seq in (1, 2, 4, 3, 5, 5, 9)),
+                    b"\1" + b"".join(struct.pack("<BH", 2, 7 * 188) +
+                                      b"".join(ts(256, cc) for cc in ccs)
+                                      for ccs in (range(7), range(8, 15)))],
     }
     for name, items in seeds.items():
         d = os.path.join(top, name)

@@ -7,7 +7,9 @@
 # parser of Debian's python3-prometheus-client, and the rule's and the
 # outputs' counters equal the receivers' counts; status --openmetrics
 # parses the same, status --prometheus parses with the classic parser
-# (the one node_exporter's textfile collector is like).  Then: answers to
+# (the one node_exporter's textfile collector is like).  A second rule's
+# RTP monitor counts the numbers a stream skipped, as status --json does.
+# Then: answers to
 # other paths, methods and junk (404, 405, 400); the metrics process runs
 # unprivileged (uid, capabilities, seccomp, no_new_privs from /proc), as
 # the supervisor's child; killed, it is started again; a reload moving
@@ -23,6 +25,7 @@
 
 require_root
 require_binaries
+require_python
 require_om_parser
 
 COUNT=1000
@@ -40,6 +43,7 @@ write_conf() {
 	{
 		conf_global
 		conf_rule m rin 239.1.1.1 5000 "rout1 239.2.2.2:6000" "udp 10.3.0.2:7000"
+		conf_rule r rin 239.1.1.9 5004 "rout1 239.2.1.9:5004" "monitor = rtp"
 	} | if [ -n "${1:-}" ]; then
 		sed "0,/^\$/s||metrics-listen = $1\n|"
 	else
@@ -108,6 +112,14 @@ read -r -a v <<<"$vals"
 [ "${v[16]} ${v[17]} ${v[18]}" = 'counter bytes info' ] ||
     fail "families: mcrelay_rule_bytes ${v[16]} ${v[17]}, mcrelay_build ${v[18]}"
 note "GET /metrics: $COUNT packets, $((COUNT * (SIZE + 28))) bytes through the rule and each output, as received"
+
+# Upstream loss, from the rule's RTP monitor: 3 numbers skipped.
+send_from "$SRC" -g 239.1.1.9 -p 5004 -I s0 -r 2000 -s 200 --rtp 'seq=100,20,skip=3,20'
+RR='rule="r", input="rin", path="packet"'
+wait_om 10 127.0.0.1 "$PORT" "m('mcrelay_rule_upstream_lost_packets_total', $RR, monitor='rtp'), m('mcrelay_rule_packets_total', $RR)" "[3, 40]"
+status_get 'rule("r")["upstream_lost"]' >"$TMP/lost" || fail "status --json: $(ctl_output)"
+[ "$(cat "$TMP/lost")" = 3 ] || fail "status --json says $(cat "$TMP/lost") lost upstream, the metrics 3"
+note "upstream loss: 3 RTP packets, as status --json counts them"
 
 # --- status --openmetrics: the same, through the same parser
 ctl status --openmetrics || fail "status --openmetrics failed: $(ctl_output)"

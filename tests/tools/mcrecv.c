@@ -5,7 +5,12 @@
  * losses and duplicates.  A test tool for mcrelay.
  *
  * mcrecv -I IFNAME -g GROUP -p PORT [-n EXPECTED] [-T TIMEOUT_S]
- *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS] [-u]
+ *        [-R READYFILE] [-x TTL] [-q QUIET_MS] [-v] [-L] [-W WARMUP_MS] [-u] [-X]
+ *
+ * With -X any payload is taken (mcsend --rtp, --mpegts): each datagram
+ * counts as unique, and the summary ends with digest=HEX over the payloads
+ * in the order they came (tool_digest), which equals mcsend's only if
+ * every datagram arrived unchanged and in order.
  *
  * With -u, GROUP is a unicast address of this host (a relay's udp output
  * sends there): no multicast MAC is expected, and a UDP socket bound to
@@ -69,6 +74,7 @@ struct options {
 	unsigned	vid;		/* -Q: the 802.1Q VID expected; 0: no tag */
 	long		warmup_ms;	/* -W */
 	int		unicast;	/* -u */
+	int		any;		/* -X */
 };
 
 struct stats {
@@ -83,6 +89,7 @@ struct stats {
 	struct in_addr	srcs[MAX_SRCS];
 	int		nsrcs;
 	int		more_srcs;
+	uint64_t	digest;		/* -X */
 	unsigned long	reordered;	/* unique, but below a number seen before */
 	/* -L */
 	int64_t		first_rx_ns;	/* CLOCK_MONOTONIC of the first of ours */
@@ -125,7 +132,8 @@ usage(void)
 	    "  -W MS        -L: leave out packets received in the first MS ms\n"
 	    "  -u           GROUP is a unicast address of this host (no MAC check)\n"
 	    "  -Q VID       every packet must carry one 802.1Q tag with this VID, in\n"
-	    "               the frame or in the metadata (default: no tag)\n",
+	    "               the frame or in the metadata (default: no tag)\n"
+	    "  -X           any payload: count datagrams, print digest=HEX of the payloads\n",
 	    stderr);
 	exit(1);
 }
@@ -141,8 +149,11 @@ parse_args(int argc, char **argv, struct options *o)
 	o->want_ttl = -1;
 	const char *group = NULL;
 
-	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:Q:uh")) != -1) {
+	while ((c = getopt(argc, argv, "I:g:p:n:T:R:x:q:vLW:Q:uXh")) != -1) {
 		switch (c) {
+		case 'X':
+			o->any = 1;
+			break;
 		case 'I':
 			o->ifname = optarg;
 			break;
@@ -497,6 +508,11 @@ handle_frame(const struct options *o, struct stats *st, const uint8_t *f,
 			    udp[6], udp[7], fold(sum16(udp, ulen, sum)));
 		}
 	}
+	if (o->any) {
+		st->digest = tool_digest(st->digest, udp + 8, ulen - 8);
+		st->unique++;
+		return 1;
+	}
 	if (mcp_check_ts(udp + 8, ulen - 8, &seq, &tx_ns) != 0 || seq >= MAX_SEQ) {
 		st->bad_payload++;
 		complain(o, udp, ulen, "bad_payload: %zu bytes", ulen - 8);
@@ -663,6 +679,8 @@ print_summary(int fd, const struct options *o, struct stats *st)
 	if (st->more_srcs)
 		fputs(",...", stdout);
 	printf(" reordered=%lu bad_vlan=%lu", st->reordered, st->bad_vlan);
+	if (o->any)
+		printf(" digest=%016llx", (unsigned long long)st->digest);
 	if (o->latency)
 		printf(" lat_n=%lu lat_min_us=%.1f lat_p50_us=%.1f lat_p99_us=%.1f "
 		    "lat_p999_us=%.1f lat_max_us=%.1f lat_user=%lu lat_neg=%lu",
@@ -684,6 +702,7 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	memset(&st, 0, sizeof(st));
+	st.digest = TOOL_DIGEST_INIT;
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);

@@ -6,6 +6,11 @@
  * mcsend -g GROUP -p PORT [-I IFNAME] [-B SRCADDR] [-P SRCPORT] [-n COUNT]
  *        [-r PPS] [-t TTL] [-s PAYLOAD_BYTES] [-S SEQ_START]
  *        [-L] [-D SECONDS] [-b BURST] [-V] [-Q [OUTER:]VID] [-k]
+ *        [--rtp SCRIPT | --mpegts SCRIPT]
+ *
+ * With --rtp or --mpegts the payloads are RTP packets or MPEG-TS
+ * datagrams as the script says (streams.h), until it ends; it then also
+ * prints digest=HEX, for mcrecv -X to compare.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* ppoll, struct ip_mreqn */
@@ -13,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -31,6 +37,7 @@
 
 #include "mcpayload.h"
 #include "tool.h"
+#include "streams.h"
 
 #define NSEC_PER_SEC	1000000000ull
 #define MAX_BURST	64
@@ -57,6 +64,8 @@ struct options {
 	int		verbose;	/* -V: print elapsed_ns too */
 	unsigned	vid;		/* -Q: send with this 802.1Q tag, raw */
 	unsigned	outer_vid;	/* -Q OUTER:VID: and an 802.1ad tag outside it */
+	int		script_kind;	/* --rtp, --mpegts: ST_RTP, ST_MPEGTS; 0: none */
+	char		*script;
 	int		keep_going;	/* -k: skip a datagram that cannot be sent */
 };
 
@@ -106,7 +115,9 @@ usage(void)
 	    "  -Q [OUTER:]VID  send raw frames on -I with an 802.1Q tag VID (1..4094)\n"
 	    "             in the frame, inside an 802.1ad tag OUTER if given; needs -B\n"
 	    "  -k         go on when a datagram cannot be sent (its number is skipped);\n"
-	    "             prints send_errors=N\n", stderr);
+	    "             prints send_errors=N\n"
+	    "  --rtp SCRIPT, --mpegts SCRIPT  RTP packets (-s bytes) or MPEG-TS datagrams\n"
+	    "             as SCRIPT says (tests/tools/streams.h), then print digest=HEX\n", stderr);
 	exit(1);
 }
 
@@ -122,8 +133,21 @@ parse_args(int argc, char **argv, struct options *o)
 	o->pps = 1000;
 	o->ttl = 16;
 	o->size = 64;
-	while ((c = getopt(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:kh")) != -1) {
+	static const struct option longs[] = {
+		{ "rtp", required_argument, NULL, 'R' },
+		{ "mpegts", required_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "g:p:I:B:P:n:r:t:s:S:LD:b:VQ:kh", longs, NULL)) != -1) {
 		switch (c) {
+		case 'R':
+		case 'M':
+			if (o->script_kind)
+				die("one of --rtp and --mpegts");
+			o->script_kind = c == 'R' ? ST_RTP : ST_MPEGTS;
+			o->script = optarg;
+			break;
 		case 'g':
 			if (inet_pton(AF_INET, optarg, &o->group) == 1 &&
 			    IN_MULTICAST(ntohl(o->group.s_addr)))
@@ -207,6 +231,10 @@ parse_args(int argc, char **argv, struct options *o)
 		o->count = ULONG_MAX;
 	if (o->stamp && o->size < MCP_TS_MIN_LEN)
 		die("-L needs a payload of at least %d bytes", MCP_TS_MIN_LEN);
+	if (o->script_kind && (o->stamp || o->vid))
+		die("--rtp and --mpegts go without -L and -Q");
+	if (o->script_kind)
+		o->count = ULONG_MAX;	/* the script says when to stop */
 }
 
 static void
@@ -455,8 +483,9 @@ main(int argc, char **argv)
 	socklen_t dst_len;
 	struct sigaction sa;
 	unsigned long sent = 0, burst;
-	uint64_t t0, end = UINT64_MAX, elapsed;
-	int fd, timed_out = 0;
+	uint64_t t0, end = UINT64_MAX, elapsed, digest = TOOL_DIGEST_INIT;
+	int fd, timed_out = 0, script_done = 0;
+	static struct stream script;
 
 	parse_args(argc, argv, &o);
 	memset(&sa, 0, sizeof(sa));
@@ -467,6 +496,8 @@ main(int argc, char **argv)
 
 	static struct raw raw;
 
+	if (o.script_kind)
+		st_parse(&script, (enum st_kind)o.script_kind, o.script, o.size);
 	fd = open_socket(&o);
 	if (o.vid)
 		raw_open(&o, &raw);
@@ -505,7 +536,7 @@ main(int argc, char **argv)
 	t0 = (uint64_t)now_ns();
 	if (o.duration_ns != 0)
 		end = t0 + o.duration_ns;
-	while (sent < o.count && !stop_requested && !timed_out) {
+	while (sent < o.count && !stop_requested && !timed_out && !script_done) {
 		if (o.pps > 0) {
 			uint64_t next = t0 + (uint64_t)((unsigned __int128)sent *
 			    NSEC_PER_SEC / o.pps);
@@ -522,6 +553,18 @@ main(int argc, char **argv)
 
 			uint8_t *payload = o.vid ? raw.frame + raw.hdr : buf;
 
+			if (o.script_kind) {
+				size_t len = st_next(&script, buf);
+
+				if (len == 0) {
+					script_done = 1;
+					break;
+				}
+				send_one(fd, buf, len, &dst, dst_len, 0);	/* a script sends all */
+				digest = tool_digest(digest, buf, len);
+				sent++;
+				continue;
+			}
 			if (o.stamp) {
 				mcp_build_ts(payload, o.size, seq);
 				mcp_stamp(payload, realtime_ns());
@@ -540,13 +583,15 @@ main(int argc, char **argv)
 	elapsed = (uint64_t)now_ns() - t0;
 	close(fd);
 	printf("sent=%lu\n", sent);
+	if (o.script_kind)
+		printf("digest=%016llx\n", (unsigned long long)digest);
 	if (o.keep_going)
 		printf("send_errors=%lu\n", send_errors);
 	if (o.verbose)
 		printf("elapsed_ns=%llu\n", (unsigned long long)elapsed);
 	if (fflush(stdout) != 0)
 		die("stdout: %s", strerror(errno));
-	if (sent < o.count && !timed_out) {
+	if (sent < o.count && !timed_out && !script_done) {
 		fprintf(stderr, "mcsend: interrupted after %lu of %lu\n", sent, o.count);
 		return 1;
 	}

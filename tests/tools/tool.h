@@ -39,6 +39,27 @@ parse_ulong(const char *s, unsigned long min, unsigned long max, char opt)
 	return v;
 }
 
+/*
+ * FNV-1a (64 bits) of a datagram, its length (4 bytes, big-endian) first,
+ * folded into h (start with TOOL_DIGEST_INIT): what mcsend sent and what
+ * mcrecv -X received compare equal only if every payload came unchanged
+ * and in order.
+ */
+#define TOOL_DIGEST_INIT 0xcbf29ce484222325ull
+
+static inline uint64_t
+tool_digest(uint64_t h, const uint8_t *p, size_t len)
+{
+	uint8_t l[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+	    (uint8_t)len };
+
+	for (size_t i = 0; i < 4; i++)
+		h = (h ^ l[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
 /* Writes our pid to path whole (a temporary file renamed): "ready". */
 static inline void
 write_readyfile(const char *path)

@@ -196,6 +196,7 @@ static inline struct rule *kg_worker_rules(const struct conf *c, const struct kp
 		m.vlan = r->vlan;
 		m.ttl_mode = (uint8_t)r->ttl_mode;
 		m.ttl = r->ttl;
+		m.monitor = (uint8_t)r->monitor;
 		for (size_t k = 0; k < r->n_outputs; k++) {
 			const struct conf_output *co = &r->outputs[k];
 			struct ho_output *o = &m.outputs[m.n_outputs++];

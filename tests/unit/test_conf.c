@@ -1969,6 +1969,41 @@ static void test_metrics_listen(void)
 	diag_free(&d);
 }
 
+/* monitor = rtp | mpegts | off: parsed per rule, off by default, printed when on. */
+static void test_monitor(void)
+{
+	struct conf c;
+	struct diag d;
+
+	CHECK(parse(RULE_A, &c, &d) == 0 && c.rules[0].monitor == CONF_MONITOR_OFF,
+	      "monitor: off by default");
+	conf_free(&c);
+	diag_free(&d);
+	CHECK(parse(RULE_W "group = 239.1.1.1\nmonitor = rtp\noutput = eth1\n"
+		    "[rule v]\ninput = eth0\ngroup = 239.1.1.2\nmonitor = mpegts\noutput = eth1\n"
+		    "[rule u]\ninput = eth0\ngroup = 239.1.1.3\nmonitor = off\noutput = eth1\n",
+		    &c, &d) == 0, "monitor: valid file refused");
+	CHECK(c.n_rules == 3 && c.rules[0].monitor == CONF_MONITOR_RTP &&
+	      c.rules[1].monitor == CONF_MONITOR_MPEGTS && c.rules[2].monitor == CONF_MONITOR_OFF &&
+	      c.rules[0].key_line[KEY_MONITOR] == 4, "monitor: values and line");
+	conf_free(&c);
+	diag_free(&d);
+	EXPECT_PRINT(RULE_W "group = 239.1.1.1\nmonitor = mpegts\noutput = eth1\n",
+		     "rule w (line 1): input eth0, group 239.1.1.1, port any, source any, "
+		     "ttl decrement, monitor mpegts\n");
+	EXPECT_PRINT(RULE_W "group = 239.1.1.1\nmonitor = off\noutput = eth1\n",
+		     "ttl decrement\n  -> eth1");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nmonitor = RTP\noutput = eth1\n",
+		      "4: invalid monitor 'RTP' (expected rtp, mpegts or off)");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nmonitor =\noutput = eth1\n",
+		      "4: key 'monitor' has no value");
+	EXPECT_ERRORS(RULE_W "group = 239.1.1.1\nmonitor = rtp\nmonitor = mpegts\noutput = eth1\n",
+		      "5: duplicate key 'monitor' (first set at line 4)");
+	EXPECT_ERRORS("[global]\nmonitor = rtp\n" RULE_A, "2: unknown key 'monitor' in [global]");
+	EXPECT_ERRORS(RULE_A "[input eth0]\nmonitor = rtp\n",
+		      "6: unknown key 'monitor' in [input eth0]");
+}
+
 /* ---- the values' grammar, function by function (conf_values.c) ---- */
 
 enum value_fn {
@@ -2389,5 +2424,6 @@ int main(void)
 	test_workers();
 	test_ifnames();
 	test_metrics_listen();
+	test_monitor();
 	return unit_summary("test_conf");
 }

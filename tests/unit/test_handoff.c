@@ -85,6 +85,7 @@ static size_t make_payload(uint64_t *rng, unsigned type, void *p, unsigned n_rul
 		random_bytes(rng, r, sizeof(*r));
 		random_name(rng, r->name, sizeof(r->name));
 		r->ttl_mode = (uint8_t)unit_rand_below(rng, 3);
+		r->monitor = (uint8_t)unit_rand_below(rng, 3);
 		r->n_outputs = 1 + unit_rand_below(rng, HANDOFF_MAX_OUTPUTS);
 		r->vlan = (uint16_t)unit_rand_below(rng, 4095);
 		r->flags &= HO_RULE_KERNEL;
@@ -333,6 +334,7 @@ static void expect_evalue(uint64_t *rng, unsigned type, const char *what,
 static void stats_past_total(void *p) { ((struct ho_worker_stats *)p)->first_rule = 1; }
 static void rule_17_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = HANDOFF_MAX_OUTPUTS + 1; }
 static void rule_huge_outputs(void *p) { ((struct ho_rule *)p)->n_outputs = UINT32_MAX; }
+static void rule_monitor(void *p) { ((struct ho_rule *)p)->monitor = MONITOR_MPEGTS + 1; }
 static void rule_ttl_mode(void *p) { ((struct ho_rule *)p)->ttl_mode = 3; }
 static void rule_vlan(void *p) { ((struct ho_rule *)p)->vlan = 4095; }
 static void output_vlan(void *p) { ((struct ho_rule *)p)->outputs[0].vlan = 0xffff; }
@@ -401,6 +403,7 @@ static void test_values(uint64_t *rng)
 	expect_evalue(rng, HO_RULE, "RULE with 17 outputs", rule_17_outputs);
 	expect_evalue(rng, HO_RULE, "RULE with UINT32_MAX outputs", rule_huge_outputs);
 	expect_evalue(rng, HO_RULE, "RULE with ttl mode 3", rule_ttl_mode);
+	expect_evalue(rng, HO_RULE, "RULE with monitor mode 3", rule_monitor);
 	expect_evalue(rng, HO_RULE, "RULE with an unterminated name", rule_name);
 	expect_evalue(rng, HO_RULE, "RULE received on VLAN 4095", rule_vlan);
 	expect_evalue(rng, HO_RULE, "RULE with an output to VLAN 65535", output_vlan);

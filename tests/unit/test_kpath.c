@@ -89,6 +89,11 @@ static const struct path_case {
 	{ "pending outputs stay on the kernel path",
 	  "[rule a]\ninput = eth0\ngroup = 239.1.1.1\noutput = eth3\noutput = eth9\n",
 	  KPATH_DATAPATH_AUTO, NULL, "kernel" },
+	{ "monitor = mpegts takes the packet path, monitor = rtp stays on the kernel path",
+	  "[rule a]\ninput = eth0\ngroup = 239.1.1.1\nmonitor = mpegts\noutput = eth1\n"
+	  "[rule b]\ninput = eth0\ngroup = 239.1.1.2\nmonitor = rtp\noutput = eth1\n"
+	  "[rule c]\ninput = eth0\ngroup = 239.1.1.3\nmonitor = off\noutput = eth1\n",
+	  KPATH_DATAPATH_AUTO, NULL, "monitor = mpegts needs the packet path|kernel|kernel" },
 	{ "other inputs are left out",
 	  "[rule a]\ninput = eth5\ngroup = 239.1.1.1\noutput = eth1\noutput = udp 10.0.0.5:7000\n"
 	  "[rule b]\ninput = eth0\ngroup = 239.1.1.1\nport = 5000-5009\noutput = eth1\n"
@@ -134,6 +139,36 @@ static void test_paths(void)
 		}
 		conf_free(&c);
 	}
+}
+
+/* A kernel-path rule's monitor is in the rules map: rtp for monitor = rtp, off otherwise. */
+static void test_monitor_flag(void)
+{
+	struct conf c;
+	struct kpath_plan plan;
+
+	if (!parse("[rule a]\ninput = eth0\ngroup = 239.1.1.1\nmonitor = rtp\noutput = eth1\n"
+		   "[rule b]\ninput = eth0\ngroup = 239.1.1.2\noutput = eth1\n"
+		   "[rule c]\ninput = eth0\ngroup = 239.1.1.3\nmonitor = mpegts\noutput = eth1\n",
+		   &c))
+		return;
+	if (CHECK(plan_of(&c, "eth0", KPATH_DATAPATH_AUTO, NULL, &plan) == 0, "monitor: plan")) {
+		CHECK(plan.n_krules == 2 && plan.krules[0].monitor == KPATH_MONITOR_RTP &&
+		      plan.krules[1].monitor == KPATH_MONITOR_OFF,
+		      "monitor flags: %zu kernel rules, %u %u", plan.n_krules,
+		      plan.krules[0].monitor, plan.krules[1].monitor);
+		kpath_plan_free(&plan);
+	}
+	conf_free(&c);
+
+	/* The kernel's counts add to the workers' field by field. */
+	struct kpath_monitor_counters k = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct monitor_counts m = { .missing = 10, .evicted = 1 };
+
+	kpath_monitor_add(&m, &k);
+	CHECK(m.missing == 11 && m.filled == 2 && m.errors == 3 && m.reordered == 4 &&
+	      m.duplicates == 5 && m.resyncs == 6 && m.invalid == 7 && m.sources == 8 &&
+	      m.evicted == 10, "kpath_monitor_add");
 }
 
 /* KPATH_MAX_WIDE prefix rules go the kernel path; one more sends the whole input to the packet path. */
@@ -512,6 +547,7 @@ int main(void)
 
 	unit_deadline(60);
 	test_paths();
+	test_monitor_flag();
 	test_wide_limit();
 	test_maps();
 	test_errors();

@@ -3,7 +3,8 @@
  * where the worker may be hostile: sets bounded by the rules the worker was
  * given, one total across a set, unterminated names, impossible output
  * counts and rates that are not finite non-negative numbers refused,
- * out-of-step messages refused, and lookup by name.
+ * upstream-loss counts no monitor could have counted refused, out-of-step
+ * messages refused, and lookup by name; a rule's counts summed over workers.
  */
 #include "config.h"
 
@@ -154,10 +155,60 @@ static void test_fill(void)
 	CHECK(o.outputs[1].packets == 0, "an output beyond the rule's was written");
 }
 
+/*
+ * A worker's upstream counts: refused when no monitor could count them from
+ * the packets it says the rule had; summed over workers into status only for
+ * a monitored rule, the loss being what is missing less what was filled.
+ */
+static void test_monitor(void)
+{
+	struct stats_set st = { 0 };
+	struct msg m;
+	char err[160];
+	size_t len;
+
+	len = make(&m, 0, 1, 1);
+	m.rs[0].packets_in = 100;
+	m.rs[0].monitor = (struct monitor_counts){ .missing = 30, .filled = 5, .errors = 4,
+						   .reordered = 6, .sources = 2, .evicted = 1 };
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) == 1, "honest counts: %s", err);
+	m.rs[0].monitor.filled = 31;
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0 && strstr(err, "filled") &&
+	      strstr(err, "rule 0 of the message"), "filled beyond missing: %s", err);
+	m.rs[0].monitor.filled = 5;
+	m.rs[0].monitor.sources = 101;
+	m.rs[0].monitor.evicted = 0;
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0 && strstr(err, "sources"),
+	      "more streams than packets: %s", err);
+	m.rs[0].monitor.sources = 2;
+	m.rs[0].monitor.missing = 100ULL * MONITOR_MAX_MISSING_PER_PACKET + 1;
+	CHECK(stats_set_take(&st, &m, len, 4, err, sizeof(err)) < 0 && strstr(err, "missing"),
+	      "more missing than 100 packets can skip: %s", err);
+	stats_set_free(&st);
+
+	struct ho_rule_stats a = { .name = "a", .packets_in = 50 }, b = a;
+	struct st_rule on = { .monitor = "rtp", .last_packet_age = -1 };
+	struct st_rule off = { .monitor = "off", .last_packet_age = -1 };
+
+	a.monitor = (struct monitor_counts){ .missing = 10, .filled = 2, .errors = 3, .sources = 1 };
+	b.monitor = (struct monitor_counts){ .missing = 1, .filled = 1, .duplicates = 4,
+					     .sources = 2, .evicted = 1 };
+	stats_set_add_rule(&on, &a, 0);
+	stats_set_add_rule(&on, &b, 0);
+	CHECK(on.upstream_lost == 8 && on.upstream.missing == 11 && on.upstream.filled == 3 &&
+	      on.upstream.errors == 3 && on.upstream.duplicates == 4 && on.upstream.sources == 3 &&
+	      on.upstream.evicted == 1 && on.packets_in == 100,
+	      "summed over two workers: lost %llu", (unsigned long long)on.upstream_lost);
+	stats_set_add_rule(&off, &a, 0);
+	CHECK(off.upstream_lost == 0 && off.upstream.missing == 0 && off.packets_in == 50,
+	      "counts for a rule that is not monitored are not taken");
+}
+
 int main(void)
 {
 	test_sets();
 	test_rates();
 	test_fill();
+	test_monitor();
 	return unit_summary("test_stats_set");
 }

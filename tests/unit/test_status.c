@@ -421,9 +421,60 @@ static void test_strbuf(void)
 	sb_free(&sb);
 }
 
+/*
+ * A monitored rule's upstream counts: in JSON under stable names, in the
+ * table as a line under the rule in each mode's words; a rule not
+ * monitored has null there and no line.
+ */
+static void test_monitor(void)
+{
+	struct st_status st;
+	struct st_worker w;
+	struct st_rule r[2];
+	struct strbuf sb = { 0 };
+
+	make_status(&st, &w, r);
+	snprintf(r[0].monitor, sizeof(r[0].monitor), "rtp");
+	r[0].upstream = (struct monitor_counts){ .missing = 12, .filled = 2, .errors = 3,
+						 .reordered = 5, .duplicates = 1, .resyncs = 1,
+						 .invalid = 4, .sources = 3, .evicted = 1 };
+	r[0].upstream_lost = 10;
+	snprintf(r[1].monitor, sizeof(r[1].monitor), "off");
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"monitor\": \"rtp\", \"upstream_lost\": 10, "
+			"\"upstream\": {\"missing\": 12, \"filled\": 2, \"errors\": 3, "
+			"\"reordered\": 5, \"duplicates\": 1, \"resyncs\": 1, \"invalid\": 4, "
+			"\"sources\": 3, \"evicted\": 1}, \"outputs\": [");
+	EXPECT_HAS(&sb, "\"path_reason\": null, \"monitor\": \"off\", \"upstream_lost\": null, "
+			"\"upstream\": null, \"outputs\": [");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "\n                 upstream rtp: 10 lost (12 missing, 2 filled late) in 3 "
+			"gaps; 5 late, 1 duplicate, 1 restart, 4 not RTP; 2 streams (1 forgotten "
+			"for room)\n");
+	CHECK(strstr(sb.s, "upstream mpegts") == NULL && strstr(sb.s, "upstream off") == NULL,
+	      "a line for a rule that is not monitored:\n%s", sb.s);
+	sb_free(&sb);
+
+	snprintf(r[1].monitor, sizeof(r[1].monitor), "mpegts");
+	r[1].upstream = (struct monitor_counts){ .missing = 7, .errors = 1, .resyncs = 1,
+						 .sources = 1 };
+	r[1].upstream_lost = 7;
+	status_format_text(&st, &sb);
+	EXPECT_HAS(&sb, "\n                 upstream mpegts: 7 TS packets lost in 1 CC error; "
+			"0 duplicates, 1 discontinuity, 0 not TS; 1 stream\n");
+	sb_free(&sb);
+	status_format_json(&st, &sb);
+	EXPECT_HAS(&sb, "\"monitor\": \"mpegts\", \"upstream_lost\": 7, \"upstream\": {\"missing\": 7");
+	EXPECT_JSON(&sb);
+	sb_free(&sb);
+}
+
 int main(void)
 {
 	test_json();
+	test_monitor();
 	test_text();
 	test_not_answering();
 	test_escaped_names();

@@ -2,11 +2,13 @@
  * Unit tests for the worker's half of the configuration hand-off: sockets
  * and rules assembled into a configuration, every kind of incomplete or
  * inconsistent set refused with a reason, and counters carried by rule name
- * (and output position) across a reload, at the size of 10,000 rules.
+ * (and output position) across a reload, at the size of 10,000 rules; a
+ * rule's monitor carried while it watches the same way.
  */
 #include "config.h"
 
 #include "unit.h"
+#include "lib/monitor.h"
 #include "lib/worker_conf.h"
 
 #include <arpa/inet.h>
@@ -495,9 +497,95 @@ static void test_pending(void)
 	worker_conf_free(&p);
 }
 
+/*
+ * monitor = ... comes with the rule; a new configuration keeps a rule's
+ * monitor (its streams and counts) if the rule watches the same way, and
+ * gets a new one otherwise; monitors no longer wanted go with the old table.
+ */
+static void test_monitors(void)
+{
+	static const uint64_t secret[2] = { 1, 2 };
+	static const struct {
+		const char *name;
+		uint8_t old_mode, new_mode;	/* 0xff: not in that configuration */
+	} cases[] = {
+		{ "same", MONITOR_RTP, MONITOR_RTP },
+		{ "changed", MONITOR_MPEGTS, MONITOR_RTP },
+		{ "dropped", MONITOR_RTP, MONITOR_OFF },
+		{ "added", MONITOR_OFF, MONITOR_MPEGTS },
+		{ "gone", MONITOR_RTP, 0xff },
+		{ "new", 0xff, MONITOR_RTP },
+		{ "moved", MONITOR_RTP, MONITOR_RTP },	/* to the kernel path */
+	};
+	enum { N = sizeof(cases) / sizeof(cases[0]) };
+	struct worker_conf p, q;
+	struct rule_table old;
+	const struct monitor *kept = NULL, *moved = NULL;
+	char err[160];
+
+	worker_conf_init(&p);
+	worker_conf_init(&q);
+	for (size_t i = 0; i < N; i++) {
+		struct ho_rule m = rule_msg(cases[i].name, 0xef010101 + (uint32_t)i, 0);
+
+		if (cases[i].old_mode != 0xff) {
+			m.monitor = cases[i].old_mode;
+			CHECK(worker_conf_add_rule(&p, &m, err, sizeof(err)) == 0, "old: %s", err);
+		}
+		if (cases[i].new_mode != 0xff) {
+			m.monitor = cases[i].new_mode;
+			if (strcmp(cases[i].name, "moved") == 0)
+				m.flags |= HO_RULE_KERNEL;
+			CHECK(worker_conf_add_rule(&q, &m, err, sizeof(err)) == 0, "new: %s", err);
+		}
+	}
+	CHECK(p.rules[0].monitor_mode == MONITOR_RTP && p.rules[0].monitor == NULL &&
+	      p.rules[1].monitor_mode == MONITOR_MPEGTS, "the mode comes with the rule");
+	CHECK(worker_conf_new_monitors(p.rules, p.n_rules, secret) == 0, "old monitors");
+	for (size_t i = 0; i < p.n_rules; i++)
+		CHECK((p.rules[i].monitor != NULL) == (p.rules[i].monitor_mode != MONITOR_OFF) &&
+		      (p.rules[i].monitor == NULL ||
+		       monitor_get_mode(p.rules[i].monitor) == p.rules[i].monitor_mode),
+		      "old rule %s: a monitor as asked", p.rules[i].name);
+	/* Something counted in the rule that stays the same. */
+	struct monitor_flow f = { .sport = 1, .dport = 2 };
+	uint8_t pl[12] = { 0x80, 33, 0, 1 };
+
+	monitor_datagram(p.rules[0].monitor, &f, pl, sizeof(pl));
+	pl[3] = 5;
+	monitor_datagram(p.rules[0].monitor, &f, pl, sizeof(pl));
+	kept = p.rules[0].monitor;
+	monitor_datagram(p.rules[5].monitor, &f, pl, sizeof(pl));
+	moved = p.rules[5].monitor;
+	CHECK(rule_table_init(&old, p.rules, p.n_rules) == 0, "old table");
+	p.rules = NULL;
+	CHECK(worker_conf_carry_counters(q.rules, q.n_rules, &old) == 0, "carry");
+	CHECK(worker_conf_new_monitors(q.rules, q.n_rules, secret) == 0, "new monitors");
+	for (size_t i = 0; i < q.n_rules; i++) {
+		const struct rule *r = &q.rules[i];
+
+		CHECK((r->monitor != NULL) == (r->monitor_mode != MONITOR_OFF) &&
+		      (r->monitor == NULL || monitor_get_mode(r->monitor) == r->monitor_mode),
+		      "new rule %s: a monitor as asked", r->name);
+	}
+	CHECK(q.rules[0].monitor == kept && monitor_get_counts(kept)->missing == 3,
+	      "the same mode keeps the monitor and its counts");
+	CHECK(q.rules[1].monitor != NULL && monitor_get_counts(q.rules[1].monitor)->sources == 0,
+	      "a changed mode starts afresh");
+	CHECK(old.rules[0].monitor == NULL && old.rules[1].monitor != NULL,
+	      "the kept monitor left the old table, the others stay to be freed with it");
+	CHECK(q.rules[5].kernel && q.rules[5].monitor == moved &&
+	      monitor_get_counts(moved)->sources == 1 && monitor_tracked(moved) == 0,
+	      "a rule that moves to the kernel path keeps its counts, not its streams");
+	rule_table_free(&old);
+	worker_conf_free(&p);
+	worker_conf_free(&q);	/* frees the monitors of rules never committed */
+}
+
 int main(void)
 {
 	unit_deadline(60);
+	test_monitors();
 	test_assemble();
 	test_ingress_once();
 	test_pending();
