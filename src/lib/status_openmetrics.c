@@ -58,7 +58,15 @@ static const struct family
 			   "Bytes of the frames the worker took (this process only)" },
 	F_DROPS = { "mcrelay_dropped_packets", FAMILY_COUNTER, NULL,
 		    "Frames the worker did not relay, by reason (this process only; "
-		    "ring: the receive ring was full)" };
+		    "ring: the receive ring was full)" },
+	F_KERNEL_RULES = { "mcrelay_input_kernel_path_rules", FAMILY_GAUGE, NULL,
+			   "Rules of the input its kernel path (tc program) relays" },
+	F_KERNEL_FRAMES = { "mcrelay_input_kernel_path_frames", FAMILY_COUNTER, NULL,
+			    "Frames the input's kernel path saw, by result: handled (relayed there), "
+			    "no_rule, packet_path, not_handleable (left to the workers)" },
+	F_DEVICE_DROPS = { "mcrelay_output_device_dropped_packets", FAMILY_COUNTER, NULL,
+			   "Frames the output interface's device dropped on transmit (tx_dropped; "
+			   "the kernel path cannot see a full queue)" };
 
 static const char *suffix(const struct family *f)
 {
@@ -320,6 +328,39 @@ static void worker_families(struct strbuf *b, enum metrics_format fmt,
 	}
 }
 
+/* Each input's kernel path, and the drops of the devices it sends on. */
+static void input_families(struct strbuf *b, enum metrics_format fmt,
+			   const struct st_status *st, struct strbuf *l)
+{
+	family_head(b, fmt, &F_KERNEL_RULES);
+	for (size_t i = 0; i < st->n_inputs; i++) {
+		labels_reset(l);
+		label(l, "input", st->inputs[i].name);
+		sample(b, &F_KERNEL_RULES, l, st->inputs[i].kernel_rules);
+	}
+	family_head(b, fmt, &F_KERNEL_FRAMES);
+	for (size_t i = 0; i < st->n_inputs; i++) {
+		const struct st_input *in = &st->inputs[i];
+		const struct { const char *result; uint64_t v; } r[] = {
+			{ "handled", in->handled }, { "no_rule", in->no_rule },
+			{ "packet_path", in->packet_path }, { "not_handleable", in->not_handleable },
+		};
+
+		for (size_t k = 0; in->counted && k < sizeof(r) / sizeof(r[0]); k++) {
+			labels_reset(l);
+			label(l, "input", in->name);
+			label(l, "result", r[k].result);
+			sample(b, &F_KERNEL_FRAMES, l, r[k].v);
+		}
+	}
+	family_head(b, fmt, &F_DEVICE_DROPS);
+	for (size_t i = 0; i < st->n_ifaces; i++) {
+		labels_reset(l);
+		label(l, "interface", st->ifaces[i].name);
+		sample(b, &F_DEVICE_DROPS, l, st->ifaces[i].tx_dropped);
+	}
+}
+
 void status_format_metrics(const struct st_status *st, enum metrics_format fmt,
 			   struct strbuf *b)
 {
@@ -329,6 +370,7 @@ void status_format_metrics(const struct st_status *st, enum metrics_format fmt,
 	rule_families(b, fmt, st, &l);
 	output_families(b, fmt, st, &l);
 	worker_families(b, fmt, st, &l);
+	input_families(b, fmt, st, &l);
 	if (fmt == METRICS_OPENMETRICS)
 		sb_printf(b, "# EOF\n");
 	sb_free(&l);

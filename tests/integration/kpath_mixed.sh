@@ -8,9 +8,11 @@
 # up to what was sent, `status` and `check` say which path carries each
 # rule and why, and stopping the daemon leaves no filter on the input.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/metrics_lib.sh"
 require_root
 require_binaries
 require_python
+require_om_parser
 command -v bpftool >/dev/null || fail "bpftool is missing (contrib/install-deps.sh installs it)"
 
 topo_basic
@@ -97,6 +99,21 @@ note "the worker left $left frames to the kernel path, and received $rx frames"
 [ "$left" = "$small" ] || fail "the worker left $left frames to the kernel path, expected $small"
 [ "$rx" = $((small + 3 * big + udp)) ] ||
     fail "the worker received $rx frames, expected $((small + 3 * big + udp)) (none of k2's)"
+
+# The same through the metrics, read by a real OpenMetrics parser.
+ctl status --openmetrics || fail "status --openmetrics failed: $(ctl_output)"
+metrics_py parse om "$TMP/ctl.out" "$TMP/metrics.json" ||
+    fail "the OpenMetrics parser refused status --openmetrics: $(head -c 2000 "$TMP/ctl.out")"
+v=$(om_eval "m('mcrelay_rule_packets_total', rule='k2', input='rin', path='kernel')" \
+    "m('mcrelay_rule_packets_total', rule='u', input='rin', path='packet')" \
+    "m('mcrelay_input_kernel_path_rules', input='rin')" \
+    "m('mcrelay_input_kernel_path_frames_total', input='rin', result='handled')" \
+    "m('mcrelay_input_kernel_path_frames_total', input='rin', result='packet_path')" \
+    "m('mcrelay_input_kernel_path_frames_total', input='rin', result='not_handleable') >= $((3 * big))" \
+    "total('mcrelay_output_device_dropped_packets_total')" | tr '\n' ' ')
+# handled: k's small datagrams and k2's; packet_path: u's; not_handleable: the
+# fragments (and whatever else is not IP UDP multicast, ARP say).
+[ "$v" = "$other $udp 2 $((small + other)) $udp true 0 " ] || fail "metrics: $v; $(grep -E 'kernel_path|rule_packets' "$TMP/ctl.out")"
 
 stop_daemon
 # Detached and freed: no link or filter holds the program any more.

@@ -41,6 +41,12 @@ static void expect_valid_at(int line, const struct strbuf *sb, bool om)
 
 #define EXPECT_VALID(sb, om) expect_valid_at(__LINE__, sb, om)
 
+static struct st_input inputs[1] = { { .name = "eth0", .datapath = "auto",
+					 .kernel = "attached", .rules = 2, .kernel_rules = 1,
+					 .counted = true, .handled = 900, .no_rule = 7,
+					 .packet_path = 11, .not_handleable = 3 } };
+static struct st_iface ifaces[1] = { { .name = "eth1", .tx_dropped = 4 } };
+
 static void make_status(struct st_status *st, struct st_worker *w, struct st_rule *r)
 {
 	memset(w, 0, 2 * sizeof(*w));
@@ -49,6 +55,7 @@ static void make_status(struct st_status *st, struct st_worker *w, struct st_rul
 		.version = "9.9", .config = "/etc/mcrelay.conf", .generation = 7, .pid = 42,
 		.uptime = 3725.5, .workers = w, .n_workers = 2, .rules = r, .n_rules = 2,
 		.reloads_ok = 6, .reloads_failed = 2, .last_load_time = 1700000000.5,
+		.inputs = inputs, .n_inputs = 1, .ifaces = ifaces, .n_ifaces = 1,
 	};
 	snprintf(w[0].input, sizeof(w[0].input), "eth0");
 	w[0].pid = 4242;
@@ -138,6 +145,10 @@ static void test_openmetrics(void)
 	EXPECT_LINE(&sb, "mcrelay_config_last_reload_success_timestamp_seconds 1700000000.500");
 	EXPECT_LINE(&sb, "# TYPE mcrelay_rule_packets counter");
 	EXPECT_LINE(&sb, "mcrelay_rule_packets_total{" R0 "} 1000");
+	EXPECT_LINE(&sb, "mcrelay_input_kernel_path_rules{input=\"eth0\"} 1");
+	EXPECT_LINE(&sb, "mcrelay_input_kernel_path_frames_total{input=\"eth0\",result=\"handled\"} 900");
+	EXPECT_LINE(&sb, "mcrelay_input_kernel_path_frames_total{input=\"eth0\",result=\"no_rule\"} 7");
+	EXPECT_LINE(&sb, "mcrelay_output_device_dropped_packets_total{interface=\"eth1\"} 4");
 	EXPECT_LINE(&sb, "# UNIT mcrelay_rule_bytes bytes");
 	EXPECT_LINE(&sb, "mcrelay_rule_bytes_total{" R0 "} 1316000");
 	EXPECT_LINE(&sb, "mcrelay_rule_active{" R0 "} 1");
