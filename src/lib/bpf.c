@@ -135,7 +135,7 @@ static bool kernel_group(const struct bpf_match *m, const struct addr *g)
 /* Where a listed group goes: accepted, or to the kernel path's check. */
 static int group_target(const struct bpf_match *m, const struct addr *g)
 {
-	if (!kernel_group(m, g))
+	if (!kernel_group(m, g) && !(addr_is_v4(g) ? m->kernel_all_v4 : m->kernel_all_v6))
 		return L_ACCEPT;
 	return addr_is_v4(g) ? L_KERNEL4 : L_KERNEL6;
 }
@@ -148,7 +148,7 @@ static void ipv4_groups(struct builder *b, const struct bpf_match *m, bool list)
 	stmt(b, BPF_LD | BPF_W | BPF_IND, OFF_V4_DST);
 	if (!list) {
 		stmt(b, BPF_ALU | BPF_AND | BPF_K, 0xf0000000u);
-		jeq(b, 0xe0000000u, L_ACCEPT, L_DROP);
+		jeq(b, 0xe0000000u, m->kernel_all_v4 ? L_KERNEL4 : L_ACCEPT, L_DROP);
 		return;
 	}
 	for (size_t k = 0; k < m->n_groups; k++)
@@ -162,7 +162,7 @@ static void ipv6_groups(struct builder *b, const struct bpf_match *m, bool list)
 {
 	if (!list) {
 		stmt(b, BPF_LD | BPF_B | BPF_IND, OFF_V6_DST);
-		jeq(b, 0xff, L_ACCEPT, L_DROP);
+		jeq(b, 0xff, m->kernel_all_v6 ? L_KERNEL6 : L_ACCEPT, L_DROP);
 		return;
 	}
 	for (size_t k = 0; k < m->n_groups; k++) {
@@ -191,6 +191,8 @@ static size_t build(const struct bpf_match *m, struct sock_filter prog[BPF_MAX_I
 	for (size_t k = 0; k < m->n_kernel_groups; k++)
 		addr_is_v4(&m->kernel_groups[k]) ? (kernel4 = list4 && !m->any_v4)
 						 : (kernel6 = list6 && !m->any_v6);
+	kernel4 = kernel4 || m->kernel_all_v4;
+	kernel6 = kernel6 || m->kernel_all_v6;
 	if (!(v4 || v6) || (!m->untagged && m->n_vids == 0)) {
 		prog[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 		return 1;

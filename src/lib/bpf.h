@@ -29,6 +29,11 @@ struct bpf_match {
 	 */
 	const struct addr *kernel_groups;
 	size_t n_kernel_groups;
+	/*
+	 * Every group of the family is the kernel path's (no packet-path rule
+	 * of the family at all): told apart also where groups are not listed.
+	 */
+	bool kernel_all_v4, kernel_all_v6;
 	uint32_t kernel_len_max;
 };
 
@@ -42,7 +47,8 @@ struct bpf_match {
  * worker's to walk.  With too many groups of a family to list in
  * BPF_MAX_INSNS, or a prefix rule, it accepts every multicast destination
  * of that family; with too many VIDs any VID; the rule lookup chooses.
- * The kernel path's groups are told apart only where every group is listed.
+ * The kernel path's groups are told apart where every group is listed, or
+ * the whole family is the kernel path's.
  * Returns the number of instructions in prog.
  */
 size_t bpf_build_filter(const struct bpf_match *m, struct sock_filter prog[BPF_MAX_INSNS]);

@@ -179,13 +179,16 @@ static int vlan_join_ifindex(struct vlan_joins *v, const char *input, uint16_t v
 	return ifindex;
 }
 
-void svi_set_kernel_groups(struct sv_input *in, struct addr *groups, size_t n, unsigned mtu)
+void svi_set_kernel_groups(struct sv_input *in, struct addr *groups, size_t n,
+			   const bool all[2], unsigned mtu)
 {
 	free(in->kernel_groups);
 	in->kernel_groups = groups;
 	in->n_kernel_groups = n;
 	in->match.kernel_groups = groups;
 	in->match.n_kernel_groups = n;
+	in->match.kernel_all_v4 = all[0];
+	in->match.kernel_all_v6 = all[1];
 	/* A frame longer than the MTU with a tag allows came as one GSO packet. */
 	in->match.kernel_len_max = mtu + 18;
 	in->filter_digest = filter_digest(&in->match);
@@ -265,6 +268,8 @@ int svi_update(struct sv_input *in)
 	in->vids = vids;
 	match.kernel_groups = in->kernel_groups;
 	match.n_kernel_groups = in->n_kernel_groups;
+	match.kernel_all_v4 = in->match.kernel_all_v4;
+	match.kernel_all_v6 = in->match.kernel_all_v6;
 	match.kernel_len_max = in->match.kernel_len_max;
 	in->match = match;
 	in->filter_digest = filter_digest(&match);

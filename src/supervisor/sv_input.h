@@ -22,7 +22,8 @@ int svi_update(struct sv_input *in);
  * The groups the kernel path alone relays (svk_filter_groups): the filter
  * passes only what its program passes on of them.  Takes groups.
  */
-void svi_set_kernel_groups(struct sv_input *in, struct addr *groups, size_t n, unsigned mtu);
+void svi_set_kernel_groups(struct sv_input *in, struct addr *groups, size_t n,
+			   const bool all[2], unsigned mtu);
 /* Leaves the groups; the next svi_update joins them again. */
 void svi_close(struct sv_input *in);
 /* The memberships are for this configuration and this interface. */

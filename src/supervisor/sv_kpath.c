@@ -283,7 +283,7 @@ static int cmp_addr(const void *a, const void *b)
  * take a frame of: every frame the program can handle is its own.
  */
 static struct addr *kernel_only_groups(const struct conf *c, const struct kpath_plan *plan,
-				       size_t *n)
+				       size_t *n, bool all[2])
 {
 	struct addr *groups = calloc(plan->n_rules + 1, sizeof(*groups));
 	struct addr *packet = calloc(plan->n_rules + 1, sizeof(*packet));
@@ -293,9 +293,12 @@ static struct addr *kernel_only_groups(const struct conf *c, const struct kpath_
 	if (groups == NULL || packet == NULL || wide == NULL)
 		fatal(EX_OSERR, "calloc");
 	*n = 0;
+	all[0] = all[1] = true;
 	for (size_t i = 0; i < plan->n_rules; i++) {
 		const struct conf_rule *r = &c->rules[plan->rules[i].conf_index];
 
+		if (!plan->rules[i].kernel)
+			all[addr_is_v4(&r->group) ? 0 : 1] = false;
 		if (plan->rules[i].kernel && conf_group_exact(r))
 			groups[n_groups++] = r->group;
 		else if (!plan->rules[i].kernel && conf_group_exact(r))
@@ -321,7 +324,7 @@ static struct addr *kernel_only_groups(const struct conf *c, const struct kpath_
 	return groups;
 }
 
-struct addr *svk_filter_groups(const struct sv_input *in, size_t *n)
+struct addr *svk_filter_groups(const struct sv_input *in, size_t *n, bool all[2])
 {
 	const struct sv_kpath *kp = &in->kp;
 	struct addr *out = calloc(kp->n_wanted_groups + 1, sizeof(*out));
@@ -329,8 +332,11 @@ struct addr *svk_filter_groups(const struct sv_input *in, size_t *n)
 	if (out == NULL)
 		fatal(EX_OSERR, "calloc");
 	*n = 0;
+	all[0] = all[1] = false;
 	if (kp->prog == NULL)
 		return out;
+	for (int f = 0; f < 2; f++)
+		all[f] = kp->wanted_all[f] && kp->loaded_all[f];
 	for (size_t i = 0; i < kp->n_wanted_groups; i++)
 		if (kp->n_loaded_groups && bsearch(&kp->wanted_groups[i], kp->loaded_groups,
 						   kp->n_loaded_groups, sizeof(struct addr),
@@ -399,7 +405,7 @@ void svk_plan(struct sv_input *in, const struct iface_info *info)
 		kp->rule_plan[plan.rules[i].conf_index] = &kp->plan.rules[i];
 	kp->wanted = plan_digest(&kp->plan, info->ifindex);
 	free(kp->wanted_groups);
-	kp->wanted_groups = kernel_only_groups(c, &kp->plan, &kp->n_wanted_groups);
+	kp->wanted_groups = kernel_only_groups(c, &kp->plan, &kp->n_wanted_groups, kp->wanted_all);
 	if (kp->prog && kp->ifindex != info->ifindex)
 		svk_close(in);	/* a new interface of the same name */
 	if (kp->wanted != kp->loaded && kp->phase == SVK_SETTLED) {
@@ -639,6 +645,8 @@ static void swap_in(struct sv_input *in)
 	memcpy(kp->loaded_groups, kp->wanted_groups,
 	       kp->n_wanted_groups * sizeof(*kp->loaded_groups));
 	kp->n_loaded_groups = kp->n_wanted_groups;
+	kp->loaded_all[0] = kp->wanted_all[0];
+	kp->loaded_all[1] = kp->wanted_all[1];
 	settle_later(in);
 #else
 	refused(in, "mcrelay was built without the kernel path");
@@ -685,6 +693,7 @@ void svk_close(struct sv_input *in)
 	kp->loaded = 0;
 	kp->n_loaded_slots = 0;
 	kp->n_loaded_groups = 0;
+	kp->loaded_all[0] = kp->loaded_all[1] = false;
 	if (kp->ev_settle)
 		evtimer_del(kp->ev_settle);
 	kp->phase = kp->wanted ? SVK_WAITING : SVK_SETTLED;

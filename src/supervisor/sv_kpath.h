@@ -38,9 +38,10 @@ void svk_plan(struct sv_input *in, const struct iface_info *info);
 /*
  * The groups whose frames both the plan and the running program relay
  * (all but fragments and the like): the input's filter may keep them from
- * the workers.  Sorted; the caller frees them.
+ * the workers.  Sorted; the caller frees them.  all[0], all[1]: the same
+ * holds for every IPv4, IPv6 group (no packet-path rule of the family).
  */
-struct addr *svk_filter_groups(const struct sv_input *in, size_t *n);
+struct addr *svk_filter_groups(const struct sv_input *in, size_t *n, bool all[2]);
 /* Whether configuration rule i (of this input) is on the kernel path in the plan. */
 bool svk_rule_kernel(const struct sv_input *in, size_t i);
 /* Why rule i is not: "" when it is, or when the input has no plan yet. */

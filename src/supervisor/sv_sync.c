@@ -196,9 +196,10 @@ static void sync_input(struct supervisor *sv, const char *name)
 	svk_plan(in, &info);
 
 	size_t n_kernel;
-	struct addr *kernel = svk_filter_groups(in, &n_kernel);
+	bool all[2];
+	struct addr *kernel = svk_filter_groups(in, &n_kernel, all);
 
-	svi_set_kernel_groups(in, kernel, n_kernel, info.mtu);
+	svi_set_kernel_groups(in, kernel, n_kernel, all, info.mtu);
 	for (size_t i = 0; i < sv->n_workers; i++) {
 		struct sv_worker *w = sv->workers[i];
 

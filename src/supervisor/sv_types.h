@@ -113,8 +113,10 @@ struct sv_kpath {
 	uint32_t *free_slots, n_free, next_slot;
 	struct addr *wanted_groups;	/* groups whose frames the plan's program all relays */
 	size_t n_wanted_groups;
+	bool wanted_all[2];		/* IPv4, IPv6: no packet-path rule of the family */
 	struct addr *loaded_groups;	/* the same of what the program runs */
 	size_t n_loaded_groups;
+	bool loaded_all[2];
 	uint32_t *loaded_slots;		/* slots the program counts into */
 	size_t n_loaded_slots;
 	struct kpath_slot_counters *read;	/* by slot, at the last read */

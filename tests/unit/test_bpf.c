@@ -828,6 +828,41 @@ static void test_kernel_groups(void)
 		CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
 		      "300 kernel-path groups, not listed: a datagram dropped");
 	}
+	/* The whole family the kernel path's (no packet-path rule): told apart unlisted too. */
+	for (int fam = 0; fam < 2; fam++) {
+		static struct addr many6[300];
+
+		for (size_t i = 0; i < 300; i++) {
+			char s[32];
+
+			snprintf(s, sizeof(s), "ff3e::%zx", i + 1);
+			many6[i] = unit_v6(s);
+		}
+		struct bpf_match mm = { .groups = fam ? many6 : many, .n_groups = 300,
+					.untagged = true, .kernel_all_v4 = fam == 0,
+					.kernel_all_v6 = fam == 1, .kernel_len_max = 1518 };
+		const char *name = fam ? "all IPv6 the kernel path's" : "all IPv4 the kernel path's";
+
+		len = bpf_build_filter(&mm, prog);
+		if (!check_shape(prog, len, name))
+			continue;
+		check_kernel_accepts(prog, len, name);
+		size_t flen = fam ? make_frame6(f, false, IPPROTO_UDP, many6[7], false)
+				  : make_frame(f, false, IPPROTO_UDP, many[7], 20);
+
+		CHECK(bpf_run(prog, len, f, flen, &err) == 0, "%s: a datagram accepted", name);
+		CHECK(bpf_run(prog, len, f, 1519, &err) >= MIN_ACCEPT, "%s: a GSO-sized frame dropped",
+		      name);
+		if (fam) {
+			flen = make_frame6(f, false, IPPROTO_UDP, many6[7], true);
+			CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+			      "%s: a hop-by-hop header dropped", name);
+		} else {
+			put16(f + 14 + 6, 0x2000);
+			CHECK(bpf_run(prog, len, f, flen, &err) >= MIN_ACCEPT,
+			      "%s: a first fragment dropped", name);
+		}
+	}
 }
 
 /* The interpreter itself must be able to say no, or the tests above prove nothing. */
