@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/landlock.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,28 @@ int sandbox_set_limit(int resource, rlim_t value, const char *name, char *err, s
 	snprintf(err, errlen, "cannot set %s to %llu: %s", name, (unsigned long long)value,
 		 strerror(errno));
 	return -1;
+}
+
+int sandbox_limits(rlim_t max_fds, char *err, size_t errlen)
+{
+	if (sandbox_set_limit(RLIMIT_NOFILE, max_fds, "RLIMIT_NOFILE", err, errlen) < 0 ||
+	    sandbox_set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err, errlen) < 0 ||
+	    sandbox_set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err, errlen) < 0)
+		return -1;
+	/*
+	 * Such a process writes to no file but its log.  When that log is a
+	 * regular file (a foreground supervisor with its output redirected to
+	 * one), a zero limit would kill it at its first line; it is left then.
+	 */
+	if (!sandbox_log_is_file() &&
+	    sandbox_set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen) < 0)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot clear the dumpable flag: %s", strerror(errno));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
 }
 
 /* Landlock's access rights, as its ABI versions added them (landlock(7)). */

@@ -51,6 +51,14 @@ int sandbox_set_limit(int resource, rlim_t value, const char *name, char *err, s
 bool sandbox_log_is_file(void);
 
 /*
+ * The limits of a confined process: max_fds descriptors, no process, no
+ * core, no file written (unless its log is a file), not dumpable (no
+ * ptrace by the same user, /proc/PID owned by root), SIGPIPE ignored (a
+ * peer that went away is EPIPE, not a signal).  -1 with a reason in err.
+ */
+int sandbox_limits(rlim_t max_fds, char *err, size_t errlen);
+
+/*
  * Every access Landlock can refuse, refused: no file can be opened or made,
  * no TCP port bound or connected, no abstract socket reached, no process
  * outside signalled.  Returns the ABI in force, 0 without Landlock (not in

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "lib/conf_listen.h"
+#include "lib/conf_values.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -8,19 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || errno || *end || n < 1 || n > 65535)
-		return -1;
-	*port = (uint16_t)n;
-	return 0;
-}
 
 /* Why an address cannot be listened on, or NULL. */
 static const char *unfit(const struct conf_listen *l)
@@ -74,7 +62,7 @@ int conf_listen_parse(const char *s, struct conf_listen *l, char *err, size_t er
 		if (inet_pton(AF_INET, addr, &l->addr) != 1)
 			goto bad;
 	}
-	if (parse_port(port, &l->port) < 0) {
+	if (conf_parse_port(port, &l->port) < 0) {
 		snprintf(err, errlen, "invalid port '%s' in metrics-listen '%s' (expected 1-65535)",
 			 port, s);
 		goto fail;

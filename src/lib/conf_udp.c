@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "lib/conf_udp.h"
+#include "lib/conf_values.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -34,19 +35,6 @@ bool conf_udp_unicast(sa_family_t family, const struct in6_addr *a)
 	return v != 0 && v != 0xffffffffu && (v & 0xf0000000u) != 0xe0000000u;
 }
 
-static int parse_port(const char *s, uint16_t *port)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || errno || *end || n < 1 || n > 65535)
-		return -1;
-	*port = (uint16_t)n;
-	return 0;
-}
-
 int conf_udp_parse_dest(const char *s, struct conf_udp *u, char *err, size_t errlen)
 {
 	char buf[CONF_UDP_STRLEN + 1];
@@ -73,7 +61,7 @@ int conf_udp_parse_dest(const char *s, struct conf_udp *u, char *err, size_t err
 		*colon = '\0';
 		port = colon + 1;
 	}
-	if (parse_port(port, &u->port) < 0) {
+	if (conf_parse_port(port, &u->port) < 0) {
 		snprintf(err, errlen, "invalid port '%s' in '%s' (expected 1-65535)", port, s);
 		return -1;
 	}

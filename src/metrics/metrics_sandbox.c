@@ -21,19 +21,8 @@ int metrics_sandbox(uid_t uid, gid_t gid, int signal_fd, char *summary, size_t s
 
 	if (sandbox_chroot(err, errlen) < 0 || privdrop_worker(uid, gid, err, errlen) < 0)
 		return -1;
-	if (sandbox_set_limit(RLIMIT_NOFILE, METRICS_MAX_FDS, "RLIMIT_NOFILE", err, errlen) < 0 ||
-	    sandbox_set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err, errlen) < 0 ||
-	    sandbox_set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err, errlen) < 0)
+	if (sandbox_limits(METRICS_MAX_FDS, err, errlen) < 0)
 		return -1;
-	if (!sandbox_log_is_file() &&
-	    sandbox_set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen) < 0)
-		return -1;
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "cannot clear the dumpable flag: %s", strerror(errno));
-		return -1;
-	}
-	/* A client or a supervisor that went away is an error on the send, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
 	if ((abi = sandbox_landlock(err, errlen)) < 0)
 		return -1;
 	if ((seccomp = sandbox_seccomp(metrics_allow, metrics_allow_n, signal_fd, err,

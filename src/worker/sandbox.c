@@ -32,25 +32,8 @@ const char *sandbox_features(void)
 /* Limits, dumpability and signals: what needs no libseccomp. */
 static int confine(char *err, size_t errlen)
 {
-	if (sandbox_set_limit(RLIMIT_NOFILE, SANDBOX_MAX_FDS, "RLIMIT_NOFILE", err, errlen) < 0 ||
-	    sandbox_set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC", err, errlen) < 0 ||
-	    sandbox_set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE", err, errlen) < 0)
+	if (sandbox_limits(SANDBOX_MAX_FDS, err, errlen) < 0)
 		return -1;
-	/*
-	 * A worker writes to no file but its log.  When that log is a regular
-	 * file (a foreground supervisor with its output redirected to one), a
-	 * zero limit would kill the worker at its first line; it is left then.
-	 */
-	if (!sandbox_log_is_file() &&
-	    sandbox_set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE", err, errlen) < 0)
-		return -1;
-	/* No core, no ptrace by the same user, /proc/PID owned by root. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "cannot clear the dumpable flag: %s", strerror(errno));
-		return -1;
-	}
-	/* A supervisor that died is seen as EPIPE on the channel, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
 	test_hooks_install();
 	return 0;
 }
