@@ -487,5 +487,8 @@ main(int argc, char **argv)
 		write_gaps(o.gapfile, &st);
 	fflush(stdout);
 	close(pfd.fd);
+	free(st.gaps);
+	free(st.dup_seq);
+	free(st.dup_ts);
 	return st.bad_payload == 0 && (o.expected == 0 || st.unique >= o.expected) ? 0 : 1;
 }
