@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static uint64_t new_token(void)
 }
 
 static void child_exec(int chan, uint64_t token, const char *role, const char *name,
-		       pid_t parent)
+		       int cpu, pid_t parent)
 {
 	char tok[64], ppid[64], logto[32], proc[96], label[64], what[16];
 	sigset_t none;
@@ -45,6 +46,24 @@ static void child_exec(int chan, uint64_t token, const char *role, const char *n
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Terminal signals (Ctrl-C) go to the supervisor, which stops its workers. */
 	setpgid(0, 0);
+	/*
+	 * Pinned here, before the exec: afterwards the child's permitted set
+	 * (its bounding set's, CAP_SYS_CHROOT included) is no longer within
+	 * the supervisor's, which may then not change its affinity.  The
+	 * affinity stays across exec.
+	 */
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		if (cpu < CPU_SETSIZE)
+			CPU_SET((unsigned)cpu, &set);
+		if (cpu >= CPU_SETSIZE || sched_setaffinity(0, sizeof(set), &set) < 0)
+			log_warn("%s[%s]: cannot pin it to CPU %d; it runs unpinned", role, name,
+				 cpu);
+		else
+			log_debug("%s[%s] pinned to CPU %d", role, name, cpu);
+	}
 	if (chan != WORKER_CHANNEL_FD) {
 		if (dup2(chan, WORKER_CHANNEL_FD) < 0)
 			_exit(127);
@@ -68,12 +87,12 @@ static void child_exec(int chan, uint64_t token, const char *role, const char *n
 	_exit(127);
 }
 
-int spawn_worker(const char *name, struct spawned *out)
+int spawn_worker(const char *name, int cpu, struct spawned *out)
 {
-	return spawn_child("worker", name, out);
+	return spawn_child("worker", name, cpu, out);
 }
 
-int spawn_child(const char *role, const char *name, struct spawned *out)
+int spawn_child(const char *role, const char *name, int cpu, struct spawned *out)
 {
 	int sv[2];
 	sigset_t all, old;
@@ -88,7 +107,7 @@ int spawn_child(const char *role, const char *name, struct spawned *out)
 	out->pid = fork();
 	if (out->pid == 0) {
 		close(sv[0]);
-		child_exec(sv[1], out->token, role, name, parent);
+		child_exec(sv[1], out->token, role, name, cpu, parent);
 	}
 	int saved = errno;
 

@@ -281,7 +281,7 @@ static void start(struct sv_metrics *m)
 	struct event_base *base = m->sv->base;
 	struct spawned sp;
 
-	if (spawn_child("metrics", m->where, &sp) < 0) {
+	if (spawn_child("metrics", m->where, -1, &sp) < 0) {
 		log_warn("cannot start the metrics process");
 		sv_metrics_exited(m->sv, -1, -1);
 		return;

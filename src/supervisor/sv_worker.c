@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,31 +262,18 @@ static int watch_channel(struct sv_worker *w)
 	return 0;
 }
 
-/*
- * workers' cpu-affinity: the worker's CPU by its index, round robin over
- * the list.  Set from here on the new process, which is still root and
- * waits for its configuration; it keeps the affinity across exec.
- */
-static void pin_worker(struct sv_worker *w)
+/* workers' cpu-affinity: the worker's CPU by its index, round robin over the list. */
+static int worker_cpu(const struct sv_worker *w)
 {
-	int cpu = conf_cpus_pick(conf_input_cpus(&w->sv->conf, w->input), w->index);
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET((unsigned)cpu, &set);
-	if (sched_setaffinity(w->pid, sizeof(set), &set) < 0)
-		log_warn("worker[%s]: cannot pin it to CPU %d", w->name, cpu);
-	else
-		log_debug("worker[%s] pinned to CPU %d", w->name, cpu);
+	return conf_cpus_pick(conf_input_cpus(&w->sv->conf, w->input), w->index);
 }
+
 
 int svw_start(struct sv_worker *w)
 {
 	struct spawned sp;
 
-	if (spawn_worker(w->name, &sp) < 0) {
+	if (spawn_worker(w->name, worker_cpu(w), &sp) < 0) {
 		log_warn("cannot start worker[%s]", w->name);
 		return -1;
 	}
@@ -298,7 +284,6 @@ int svw_start(struct sv_worker *w)
 	w->config_digest = 0;
 	svp_reset(w);
 	stats_set_free(&w->stats);
-	pin_worker(w);
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
 	if (watch_channel(w) < 0)
 		fatalx(EX_SOFTWARE, "cannot watch the channel of worker[%s]", w->name);
