@@ -150,7 +150,9 @@ must ip -n "$RELAY" addr add 2001:db8:1::2/64 dev rin nodad
 SPARE_PORT=5099
 write_conf() {
 	{
-		conf_global info
+		# conf_global pins the tests' "datapath = packet"; the soak runs
+		# the daemon's default unless told otherwise.
+		conf_global info | sed '/^datapath = /d'
 		[ "$DATAPATH" = default ] || printf 'datapath = %s\n\n' "$DATAPATH"
 		conf_rule v4fan rin 239.1.1.1 5000 "rout1 239.2.2.1:6000" "rout2 239.3.3.1:6000"
 		conf_rule v4udp rin 239.1.1.2 5000 "rout1 239.2.2.2:6002" "udp 10.3.0.2:7002"
@@ -161,6 +163,7 @@ write_conf() {
 }
 write_conf
 start_daemon "$TMP/soak.conf"
+note "paths: $(status_get '" ".join(r["name"] + "=" + r["path"] for r in d["rules"])')"
 
 # ---------------------------------------------------------------------
 # Receivers and streams.  receivers.tsv: NAME STREAM OUTPUT (the
