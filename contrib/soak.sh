@@ -188,7 +188,10 @@ stream() {	# stream NAME MCSEND-ARGS...
 	local name=$1
 	shift
 	_now
-	start_stream "$name" "$SRC" -I s0 -r "$RATE" -s 200 -L -k -t 16 "$@"
+	# -n: start_stream's default count (5,000,000) would end a stream of
+	# 2,000 pps after 42 minutes; this one outlasts the run.
+	start_stream "$name" "$SRC" -I s0 -r "$RATE" -s 200 -L -k -t 16 \
+	    -n "$((RATE * (MINUTES * 60 + 120)))" "$@"
 	printf '%s\t%s\t%s\n' "$name" "${_NOW}000" "${STREAM_LOGS[$name]}" >>"$TMP/streams.tsv"
 }
 stream v4fan -g 239.1.1.1 -p 5000
