@@ -192,6 +192,7 @@ struct sv_worker {
 	struct event *ev_chan, *ev_chan_out, *ev_respawn, *ev_ack, *ev_stats;
 	unsigned restarts;
 	unsigned backoff_ms;
+	bool respawning;	/* its next start follows a failure: keeps the back-off */
 	struct timespec started;
 	uint32_t sandbox, landlock_abi;	/* as its last ACK says (HO_SANDBOX_*) */
 

@@ -280,6 +280,10 @@ int svw_start(struct sv_worker *w)
 	w->pid = sp.pid;
 	w->chan = sp.chan;
 	w->token = sp.token;
+	/* Started for its input, a reload or the first time: not in a crash loop. */
+	if (!w->respawning)
+		w->backoff_ms = 0;
+	w->respawning = false;
 	w->ingress_sent = false;
 	w->config_digest = 0;
 	svp_reset(w);
@@ -358,6 +362,7 @@ static void schedule_respawn(struct sv_worker *w, const char *cause)
 		w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 								   : w->backoff_ms * 2;
 	w->restarts++;
+	w->respawning = true;
 	log_warnx("worker[%s] %s; restart %u in %u ms", w->name, cause, w->restarts,
 		  w->backoff_ms);
 	if (w->ev_respawn == NULL)

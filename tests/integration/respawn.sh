@@ -5,8 +5,9 @@
 # and restarts=1, and a stream sent once the new worker runs arrives
 # whole.  The other worker keeps its pid and loses nothing.  Killed again
 # right after each restart, the worker is restarted after a growing
-# backoff (100, 200, 400, ... ms), is shown "restarting" while it waits,
-# and still forwards at the end.
+# backoff (100, 200, 400, ... ms), is shown "restarting" while it waits;
+# started again because its input went down and up, then killed, it is
+# restarted after 100 ms; and it still forwards at the end.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -114,6 +115,21 @@ done
 note "restart delays: $ms_list ms"
 [ "$(log_count 'started worker\[rin\]')" -ge 6 ] ||
     fail "$(log_count 'started worker\[rin\]') 'started worker[rin]' lines, expected 6"
+
+# A worker started because its input came back is not in a crash loop:
+# killed at once, it is restarted after 100 ms again, not 3,200.
+old=$new
+ip -n "$RELAY" link set rin down || fail "cannot take rin down"
+wait_until 10 pid_gone "$old" || fail "worker[rin] $old still runs with rin down"
+ip -n "$RELAY" link set rin up || fail "cannot bring rin up"
+replaced rin "$old" 5
+new=$NEW
+kill_worker "$new"
+replaced rin "$new" 6
+new=$NEW
+log_has "worker\[rin\] killed by signal 9 \(Killed\); restart 6 in 100 ms" ||
+    fail "after rin came back, a kill: $(grep 'restart 6 in' "$TMP/daemon.log")"
+note "worker[rin] started when rin came back, killed: restarted after 100 ms"
 
 # The worker after all that forwards.
 start_recv a3 "$DST1" d0 239.1.1.1 5002 -n 500 -x 15 -T 30 -q 3000
